@@ -1,0 +1,47 @@
+# GAUSS Studio: `make run` starts the dashboard on the bundled model, `make test` runs the whole suite.
+# Both create .venv and install everything the product needs (Debian packages when apt is available).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8501
+DEB_PACKAGES := openmolcas xtb
+DEB_TEST_PACKAGES := chromium chromium-driver slurm-wlm munge
+
+.PHONY: run test setup setup-test system-deps system-test-deps bench clean-venv
+
+run: setup
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: setup-test
+	OMP_NUM_THREADS=1 $(PY) -m pytest -ra tests
+
+setup: $(VENV)/.installed system-deps
+
+setup-test: setup $(VENV)/.installed-test system-test-deps
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade --quiet pip
+	$(PIP) install --quiet -r requirements.txt
+	# molSimplify pulls TensorFlow through its own metadata; its Dy builder needs only what requirements.txt lists.
+	$(PIP) install --quiet --no-deps molSimplify==2.0.0
+	$(PIP) install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-test.txt
+	touch $@
+
+system-deps:
+	@bash scripts/system_deps.sh $(DEB_PACKAGES)
+
+system-test-deps:
+	@bash scripts/system_deps.sh $(DEB_TEST_PACKAGES)
+
+bench: setup
+	for b in bench/*.py; do OMP_NUM_THREADS=1 $(PY) $$b || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,53 @@
+"""Small RDKit helpers shared by every stage: parsing with readable errors, the canonical form used for
+novelty and uniqueness, and donor-first SMILES."""
+
+from __future__ import annotations
+
+from rdkit import Chem, RDLogger
+
+from gauss_core.errors import InvalidSmilesError
+
+RDLogger.DisableLog("rdApp.*")  # RDKit's own stderr chatter; errors are reported through exceptions
+
+
+def mol_from_smiles(smiles: str) -> Chem.Mol:
+    """Parse and sanitise a SMILES.
+
+    Raises:
+        InvalidSmilesError: naming the SMILES and RDKit's reason (valence, aromaticity, syntax).
+    """
+    if not isinstance(smiles, str) or not smiles.strip():
+        raise InvalidSmilesError("empty SMILES: type a SMILES string such as [O-]C")
+    mol = Chem.MolFromSmiles(smiles, sanitize=False)
+    if mol is None:
+        raise InvalidSmilesError(f"{smiles!r} is not valid SMILES syntax (check brackets, ring closures)")
+    try:
+        Chem.SanitizeMol(mol)
+    except Exception as exc:  # RDKit raises several sanitisation exception types
+        raise InvalidSmilesError(f"{smiles!r} is not a valid molecule: {exc}") from None
+    return mol
+
+
+def canonical_kekule(smiles: str) -> str | None:
+    """Canonical kekulised SMILES without stereo (the paper's form for novelty), or None if invalid.
+
+    The atom order is canonicalised on the aromatic graph first, so every input spelling of one
+    molecule gives the same string.
+    """
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return None
+    try:
+        return Chem.MolToSmiles(mol, isomericSmiles=False, kekuleSmiles=True)
+    except Exception:
+        return None
+
+
+def donor_first_smiles(mol: Chem.Mol, donor_idx: int) -> str:
+    """SMILES of `mol` written starting at atom `donor_idx` (RDKit rootedAtAtom), without stereo."""
+    return Chem.MolToSmiles(mol, rootedAtAtom=int(donor_idx), isomericSmiles=False, canonical=True)
+
+
+def first_atom_index(smiles: str) -> int:
+    """Index, in RDKit's parse of `smiles`, of the atom the string starts with (always 0)."""
+    return 0

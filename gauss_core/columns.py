@@ -1,0 +1,34 @@
+"""Column names shared by files and tables. Units are part of the name.
+
+Ligand set (assets/ligands/ligands.csv.gz): LIGAND_COLUMNS.
+Proxy labels (one row per ligand SMILES, NaN where missing): PROXY_COLUMNS + PROVENANCE.
+KD labels: KD_GAP_COLUMNS (+ KD_PROVENANCE); structural vector: STRUCT_COLUMNS.
+"""
+
+from __future__ import annotations
+
+SMILES = "smiles"                    # donor-first SMILES (the model's input)
+CANONICAL = "canonical_smiles"       # canonical kekulised SMILES (novelty / uniqueness key)
+DONOR_ELEMENT = "donor_element"      # "O" or "N"
+DONOR_Z = "donor_Z"                  # 8 or 7
+CHARGE = "ligand_charge"             # 0 or -1
+LIGAND_CLASS = "ligand_class"        # 1 neutral O, 2 neutral N, 3 anionic O, 4 anionic N
+QM9_INDEX = "qm9_index"              # parent QM9 (GDB) index, 1-based; 0 for user-imported ligands
+LIGAND_ID = "ligand_id"
+
+LIGAND_COLUMNS = (LIGAND_ID, SMILES, CANONICAL, DONOR_ELEMENT, DONOR_Z, CHARGE, LIGAND_CLASS, QM9_INDEX)
+
+# Donor-atom proxy labels (GAUSS-II head targets), atomic units.
+Q_DONOR = "q_donor_e"                 # partial charge of the donor atom, e
+MU_DONOR = "mu_donor_au"              # atomic dipole magnitude of the donor, e*a0
+ALPHA_DONOR = "alpha_donor_au3"       # isotropic polarisability of the donor, a0^3
+PROXY_COLUMNS = (DONOR_Z, Q_DONOR, MU_DONOR, ALPHA_DONOR)
+PROVENANCE = "provenance"
+
+# The paper's 6-d structural vector of the relaxed complex (GAUSS-I input).
+STRUCT_COLUMNS = ("struct_class", "mpp_A", "sdp_A", "angle_L_Dy_L_deg", "r_Dy_L1_A", "r_Dy_L2_A")
+KD_GAP_COLUMNS = tuple(f"kd_gap{i}_cm1" for i in range(1, 8))  # E(KD i+1) - E(KD 1), cm^-1
+KD_PROVENANCE = "kd_provenance"
+
+# Value the paper's authors use for a missing label in their whitespace-separated training files.
+MISSING_LABEL = -1000000.0

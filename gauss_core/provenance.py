@@ -1,0 +1,42 @@
+"""Provenance tags: every stored or displayed number names the method that made it."""
+
+from __future__ import annotations
+
+XTB_GFN2 = "xtb-gfn2"
+XTB_GFN1 = "xtb-gfn1"
+OPENMOLCAS_LOPROP = "openmolcas-loprop"
+CF_POINTCHARGE = "cf-pointcharge"
+CASSCF_OPENMOLCAS = "casscf-openmolcas"
+CASSCF_ORCA = "casscf-orca"
+IMPORTED = "imported"
+MODEL_PREDICTION = "gauss2-prediction"
+
+ALL = (XTB_GFN2, XTB_GFN1, OPENMOLCAS_LOPROP, CF_POINTCHARGE, CASSCF_OPENMOLCAS, CASSCF_ORCA, IMPORTED,
+       MODEL_PREDICTION)
+
+# Tags whose KD numbers come from an ab initio calculation; everything else is an estimate.
+CASSCF_TAGS = frozenset({CASSCF_OPENMOLCAS, CASSCF_ORCA})
+
+
+def is_casscf(tag: str) -> bool:
+    """True only for genuine CASSCF results; estimates must never be shown as CASSCF."""
+    return tag in CASSCF_TAGS
+
+
+def describe(tag: str) -> str:
+    """Human-readable name of a provenance tag, for legends and tables."""
+    names = {
+        XTB_GFN2: "GFN2-xTB (fast proxy)",
+        XTB_GFN1: "GFN1-xTB (fast proxy)",
+        OPENMOLCAS_LOPROP: "OpenMolcas LoProp PBE",
+        CF_POINTCHARGE: "crystal-field point-charge estimate",
+        CASSCF_OPENMOLCAS: "CASSCF(9,7)+SO, OpenMolcas",
+        CASSCF_ORCA: "CASSCF(9,7)+QDPT, ORCA",
+        IMPORTED: "imported by user",
+        MODEL_PREDICTION: "GAUSS-II model prediction",
+    }
+    if tag in names:
+        return names[tag]
+    if tag.startswith("kd-calibrated"):
+        return f"calibrated KD estimate ({tag})"
+    return tag
