@@ -32,3 +32,14 @@ KD_PROVENANCE = "kd_provenance"
 
 # Value the paper's authors use for a missing label in their whitespace-separated training files.
 MISSING_LABEL = -1000000.0
+
+# Sampled candidates (gauss_core.sampling, gauss_core.export). Predicted proxies are PREDICTED_PREFIX +
+# the label name, e.g. "pred_q_donor_e"; they carry provenance "gauss2-prediction".
+SEED_SMILES = "seed_smiles"           # donor-first SMILES of the LP seed
+SIGMA = "sigma"                       # LP standard deviation used for z' = z + sigma * eps
+IS_VALID = "valid"                    # RDKit parses and sanitises the decoded string
+IS_NOVEL = "novel"                    # canonical kekulised SMILES not in the training (ligand) set
+IS_UNIQUE = "unique"                  # first occurrence of this canonical SMILES in the candidate table
+DONOR_FIRST_OK = "donor_first_ok"     # decoded string starts with an N or O atom (usable as ligand L)
+TIMES_GENERATED = "times_generated"   # how many attempts decoded to this molecule in its run
+PREDICTED_PREFIX = "pred_"

@@ -1,0 +1,176 @@
+"""Export of design candidates: one CSV with documented columns, and an SDF of assembled complexes.
+
+CSV columns (COLUMN_DOCS gives the same text; docs/dashboard.md repeats it):
+    smiles                   donor-first SMILES as decoded by the model (donor atom first)
+    canonical_smiles         RDKit canonical kekulised SMILES without stereo (novelty / uniqueness key)
+    seed_smiles              donor-first SMILES of the LP seed the candidate was sampled from ("" if typed)
+    sigma                    LP standard deviation used (z' = z + sigma * eps)
+    valid                    RDKit parses and sanitises the SMILES
+    novel                    canonical SMILES not in the training (bundled ligand) set
+    unique                   first row with this canonical SMILES in the file
+    donor_first_ok           one fragment, first atom N or O
+    times_generated          attempts that decoded to this molecule in its run
+    pred_<label>             the model's predicted donor proxies (donor_Z, q_donor_e, mu_donor_au, alpha_donor_au3)
+    pred_provenance          "gauss2-prediction" (a prediction, not a calculation)
+    est_kd_gap1_cm1..7       crystal-field KD gap ESTIMATE of the assembled complex, cm^-1 (empty if not estimated)
+    est_kd_provenance        provenance of the estimate (e.g. cf-pointcharge, kd-calibrated-...), never CASSCF
+    casscf_kd_gap1_cm1..7    CASSCF KD gaps of the complex, cm^-1 (empty until a queued job finished)
+    casscf_kd_provenance     casscf-openmolcas / casscf-orca
+    casscf_job_id            id of the job in the queue that produced the CASSCF result
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from gauss_core import columns as C
+from gauss_core import provenance as P
+from gauss_core.errors import DataFormatError
+
+EST_PREFIX = "est_"
+CASSCF_PREFIX = "casscf_"
+PRED_PROVENANCE = "pred_provenance"
+EST_GAPS = tuple(EST_PREFIX + c for c in C.KD_GAP_COLUMNS)
+EST_PROVENANCE = EST_PREFIX + C.KD_PROVENANCE
+CASSCF_GAPS = tuple(CASSCF_PREFIX + c for c in C.KD_GAP_COLUMNS)
+CASSCF_PROVENANCE = CASSCF_PREFIX + C.KD_PROVENANCE
+CASSCF_JOB_ID = "casscf_job_id"
+
+BASE_COLUMNS = (C.SMILES, C.CANONICAL, C.SEED_SMILES, C.SIGMA, C.IS_VALID, C.IS_NOVEL, C.IS_UNIQUE,
+                C.DONOR_FIRST_OK, C.TIMES_GENERATED)
+
+COLUMN_DOCS: dict[str, str] = {
+    C.SMILES: "donor-first SMILES as decoded by the model (donor atom first)",
+    C.CANONICAL: "RDKit canonical kekulised SMILES without stereo (novelty / uniqueness key)",
+    C.SEED_SMILES: "donor-first SMILES of the LP seed the candidate was sampled from",
+    C.SIGMA: "LP standard deviation used (z' = z + sigma * eps)",
+    C.IS_VALID: "RDKit parses and sanitises the SMILES",
+    C.IS_NOVEL: "canonical SMILES not in the training (bundled ligand) set",
+    C.IS_UNIQUE: "first row with this canonical SMILES in the file",
+    C.DONOR_FIRST_OK: "one fragment whose first atom is N or O",
+    C.TIMES_GENERATED: "attempts that decoded to this molecule in its run",
+    C.PREDICTED_PREFIX + "<label>": "the model's predicted donor proxy <label> (units in the label name)",
+    PRED_PROVENANCE: f"'{P.MODEL_PREDICTION}': model prediction, not a calculation",
+    EST_PREFIX + "kd_gap<i>_cm1": "crystal-field ESTIMATE of KD gap i of [Dy(H2O)5L2]+, cm^-1",
+    EST_PROVENANCE: "provenance of the KD estimate (never a CASSCF tag)",
+    CASSCF_PREFIX + "kd_gap<i>_cm1": "CASSCF KD gap i of [Dy(H2O)5L2]+, cm^-1, from a finished queue job",
+    CASSCF_PROVENANCE: "casscf-openmolcas or casscf-orca",
+    CASSCF_JOB_ID: "queue job id of the CASSCF result",
+}
+
+
+def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, tuple[Iterable[float], str]] | None = None,
+                          casscf: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The export table: candidates joined with KD estimates and CASSCF results by donor-first SMILES.
+
+    Args:
+        candidates: rows from LP sampling (gauss_core.sampling CANDIDATE_COLUMNS + pred_*), or typed seeds
+            with at least `smiles`.
+        estimates: smiles -> (7 KD gaps in cm^-1, provenance tag) of the crystal-field estimate.
+        casscf: table with `smiles`, kd_gap*_cm1, kd_provenance and optionally `job_id` (finished jobs).
+    Returns:
+        DataFrame with BASE_COLUMNS, pred_* , pred_provenance, est_*, casscf_* columns in that order;
+        `unique` recomputed over the whole table.
+    Raises:
+        DataFormatError: candidates without a `smiles` column; an estimate tagged as CASSCF.
+    """
+    if C.SMILES not in candidates.columns:
+        raise DataFormatError("candidate table has no 'smiles' column; pass rows from sampling or seeds")
+    table = candidates.copy().reset_index(drop=True)
+    if C.CANONICAL not in table.columns:
+        from gauss_core.sampling.metrics import canonical_or_none
+
+        table[C.CANONICAL] = [canonical_or_none(s) for s in table[C.SMILES]]
+    defaults = {C.SEED_SMILES: "", C.SIGMA: np.nan, C.IS_VALID: table[C.CANONICAL].notna(), C.IS_NOVEL: pd.NA,
+                C.DONOR_FIRST_OK: pd.NA, C.TIMES_GENERATED: pd.NA}
+    for col, value in defaults.items():
+        if col not in table.columns:
+            table[col] = value
+    table[C.IS_UNIQUE] = ~table[C.CANONICAL].duplicated() & table[C.CANONICAL].notna()
+    pred_cols = [c for c in table.columns if c.startswith(C.PREDICTED_PREFIX)]
+    table[PRED_PROVENANCE] = P.MODEL_PREDICTION if pred_cols else ""
+
+    est_rows = []
+    for smi in table[C.SMILES]:
+        gaps, tag = (estimates or {}).get(smi, (None, ""))
+        if tag and P.is_casscf(tag):
+            raise DataFormatError(f"estimate for {smi!r} is tagged {tag!r}: an estimate is never CASSCF")
+        vals = list(gaps) if gaps is not None else []
+        est_rows.append([*(vals + [np.nan] * 7)[:7], tag])
+    est = pd.DataFrame(est_rows, columns=[*EST_GAPS, EST_PROVENANCE])
+
+    cas = pd.DataFrame(np.nan, index=range(len(table)), columns=list(CASSCF_GAPS))
+    cas[CASSCF_PROVENANCE] = ""
+    cas[CASSCF_JOB_ID] = pd.NA
+    if casscf is not None and len(casscf):
+        by_smiles = casscf.drop_duplicates(C.SMILES, keep="last").set_index(C.SMILES)
+        for i, smi in enumerate(table[C.SMILES]):
+            if smi in by_smiles.index:
+                row = by_smiles.loc[smi]
+                for src, dst in zip(C.KD_GAP_COLUMNS, CASSCF_GAPS):
+                    if src in row.index:
+                        cas.at[i, dst] = row[src]
+                cas.at[i, CASSCF_PROVENANCE] = str(row.get(C.KD_PROVENANCE, ""))
+                cas.at[i, CASSCF_JOB_ID] = row.get("job_id", pd.NA)
+    out = pd.concat([table, est, cas], axis=1)
+    ordered = [*BASE_COLUMNS, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, *CASSCF_GAPS,
+               CASSCF_PROVENANCE, CASSCF_JOB_ID]
+    return out[ordered]
+
+
+def candidates_csv(table: pd.DataFrame) -> str:
+    """CSV text of a table from `build_candidate_table` (UTF-8, comma, header row, no index)."""
+    buf = io.StringIO()
+    table.to_csv(buf, index=False)
+    return buf.getvalue()
+
+
+def complexes_sdf(complexes: Iterable) -> str:
+    """SDF text with one record per assembled complex (gauss_core.complexes.Complex).
+
+    Each record's title is the ligand SMILES; properties carry ligand SMILES, charge, builder, geometry
+    provenance and flags. Metal-donor bonds are not written (SDF V2000 has no dative bond), so readers
+    see Dy and seven separate fragments at their 3D positions.
+    """
+    return "".join(complex_sdf_record(c) for c in complexes)
+
+
+def complex_sdf_record(cplx) -> str:
+    """One SDF record ($$$$-terminated) of a Complex, written with RDKit from its atoms, bonds and charges."""
+    from rdkit import Chem
+    from rdkit.Geometry import Point3D
+
+    order = {1: Chem.BondType.SINGLE, 2: Chem.BondType.DOUBLE, 3: Chem.BondType.TRIPLE}
+    rw = Chem.RWMol()
+    for sym, fc in zip(cplx.symbols, cplx.formal_charges):
+        atom = Chem.Atom(sym)
+        atom.SetFormalCharge(int(fc))
+        atom.SetNoImplicit(True)
+        rw.AddAtom(atom)
+    for i, j, o in cplx.bonds:
+        rw.AddBond(int(i), int(j), order.get(int(o), Chem.BondType.SINGLE))
+    mol = rw.GetMol()
+    mol.UpdatePropertyCache(strict=False)
+    conf = Chem.Conformer(mol.GetNumAtoms())
+    for k, (x, y, z) in enumerate(np.asarray(cplx.coords, dtype=float)):
+        conf.SetAtomPosition(k, Point3D(float(x), float(y), float(z)))
+    mol.AddConformer(conf, assignId=True)
+    mol.SetProp("_Name", f"[Dy(H2O)5L2]{cplx.charge:+d} L={cplx.ligand_smiles}")
+    mol.SetProp("ligand_smiles", cplx.ligand_smiles)
+    mol.SetProp("total_charge", str(cplx.charge))
+    mol.SetProp("builder", cplx.builder)
+    mol.SetProp("geometry_provenance", cplx.geometry_provenance)
+    mol.SetProp("flags", "; ".join(cplx.flags) if cplx.flags else "none")
+    block = Chem.MolToMolBlock(mol, kekulize=False)
+    props = "".join(f">  <{k}>\n{mol.GetProp(k)}\n\n" for k in
+                    ("ligand_smiles", "total_charge", "builder", "geometry_provenance", "flags"))
+    return block + props + "$$$$\n"
+
+
+def parse_candidates_csv(text: str) -> pd.DataFrame:
+    """Read an exported CSV back (used by tests and by users re-importing a shortlist)."""
+    return pd.read_csv(io.StringIO(text))

@@ -1,0 +1,69 @@
+"""Seeds for LP sampling typed by a user: check them with readable reasons, then encode them.
+
+A seed is refused, in this order, when it is not a valid molecule (RDKit), is more than one molecule,
+does not start with an N or O donor atom (the model reads donor-first SMILES), contains a token the
+model's vocabulary lacks, or is longer than the model's maximum length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rdkit import Chem
+
+from gauss_core.chem import canonical_kekule, donor_first_smiles, mol_from_smiles
+from gauss_core.errors import InvalidSmilesError
+from gauss_core.tokens import Vocabulary
+
+DONOR_ELEMENTS = ("N", "O")
+
+
+class NoDonorError(InvalidSmilesError):
+    """A seed SMILES that does not start with an N or O donor atom."""
+
+
+@dataclass(frozen=True)
+class CheckedSeed:
+    """A seed that passed every check. `smiles` is the donor-first string the model encodes."""
+
+    smiles: str
+    canonical: str
+
+
+def check_seed(smiles: str, vocab: Vocabulary) -> CheckedSeed:
+    """Check one typed seed SMILES against chemistry and the model's vocabulary.
+
+    Args:
+        smiles: donor-first SMILES as typed (surrounding spaces are ignored).
+        vocab: the loaded model's vocabulary.
+    Returns:
+        CheckedSeed.
+    Raises:
+        InvalidSmilesError: not a molecule, or several molecules.
+        NoDonorError: first atom is not N or O (the message suggests a donor-first spelling when possible).
+        UnknownTokenError, SmilesTooLongError: from the vocabulary, naming the token or both lengths.
+    """
+    text = (smiles or "").strip()
+    mol = mol_from_smiles(text)
+    if len(Chem.GetMolFrags(mol)) > 1:
+        raise InvalidSmilesError(f"{text!r} contains several molecules ('.'); give one ligand")
+    first = mol.GetAtomWithIdx(0).GetSymbol()
+    if first not in DONOR_ELEMENTS:
+        donors = [a.GetIdx() for a in mol.GetAtoms() if a.GetSymbol() in DONOR_ELEMENTS]
+        hint = (f"; did you mean {donor_first_smiles(mol, donors[0])!r} (same molecule written from its "
+                f"{mol.GetAtomWithIdx(donors[0]).GetSymbol()} atom)?" if donors else
+                "; this molecule has no N or O atom that could bind Dy(III)")
+        raise NoDonorError(f"{text!r} has no N/O donor first: it starts with {first}, but the SMILES must "
+                           f"start with the donor atom (N or O){hint}")
+    vocab.encode(text)  # raises UnknownTokenError / SmilesTooLongError with the details
+    return CheckedSeed(smiles=text, canonical=canonical_kekule(text) or text)
+
+
+def encode_seeds(loaded, smiles: Sequence[str]) -> np.ndarray:
+    """Latent means (n, d) of checked seeds with a `LoadedModel`; raises like `check_seed`."""
+    from gauss_core.latent import encode_smiles
+
+    checked = [check_seed(s, loaded.vocab).smiles for s in smiles]
+    return np.asarray(encode_smiles(loaded, checked), dtype=np.float32)
