@@ -1,0 +1,47 @@
+"""`gauss label`: donor-atom proxy labels for a ligand file (fast xTB path or OpenMolcas LoProp)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "label", help="label ligands with donor-atom proxies (xtb fast path or OpenMolcas LoProp)",
+        description="Label donor-first SMILES with donor-atom charge, dipole and polarisability. Results are "
+                    "cached per molecule (resumable: re-run the same command after a crash or Ctrl-C).")
+    p.add_argument("--method", choices=("xtb", "loprop"), default="xtb", help="xtb: fast GFN-xTB path; "
+                   "loprop: OpenMolcas PBE + LoProp (minutes per ligand)")
+    p.add_argument("--input", required=True, type=Path, help="CSV(.gz) with a 'smiles' column, or .smi/.txt")
+    p.add_argument("--out", required=True, type=Path, help="label table to write (CSV; .gz compresses)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--cache", type=Path, default=None, help="JSONL cache (default: <out>.cache.jsonl)")
+    p.add_argument("--jobs-dir", type=Path, default=None, help="LoProp job directories (default: <out>.jobs)")
+    p.add_argument("--basis", default="ANO-R1", help="LoProp basis: ANO-R1 (default) or ANO-R2 (paper)")
+    p.add_argument("--no-opt", action="store_true", help="xtb: skip the GFN2 optimisation (MMFF geometry)")
+    p.add_argument("--sample", type=int, default=None,
+                   help="label a seeded random subset of this size, stratified by ligand_class when present")
+    p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    p.add_argument("--write-every", type=int, default=500, help="rewrite --out after this many new results")
+    p.add_argument("--retry-errors", action="store_true", help="re-run ligands whose cached result is an error")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gauss_core.proxies.batch import BatchConfig, label_batch, read_smiles_file, sample_ligands
+    from gauss_core.proxies.fast import FastConfig
+
+    frame = read_smiles_file(args.input)
+    if args.sample:
+        frame = sample_ligands(frame, args.sample, args.seed)
+    config = BatchConfig(method=args.method, workers=max(1, args.workers), cache_path=args.cache,
+                         jobs_dir=args.jobs_dir, basis=args.basis, fast=FastConfig(optimise=not args.no_opt),
+                         write_every=args.write_every, retry_errors=args.retry_errors, progress=not args.quiet)
+    summary = label_batch(frame["smiles"].tolist(), args.out, config)
+    print(f"labelled {summary.n_ok}/{summary.n_input} ligands ({summary.n_failed} failed, "
+          f"{summary.n_cached} from cache, {summary.n_new} new in {summary.wall_s:.1f} s, "
+          f"{summary.rate_per_s:.2f}/s) -> {summary.out_path} (cache {summary.cache_path})", file=sys.stderr)
+    return 0

@@ -1,0 +1,276 @@
+"""Batch labelling with worker processes and a resumable, append-only cache.
+
+Every finished ligand (labelled or failed, with the reason) is appended to a JSONL cache and flushed to
+disk at once, so a crash or Ctrl-C loses nothing done; a re-run skips what the cache holds. The label
+table (CSV, gzip when the name ends in .gz) is rebuilt from the cache every `write_every` results and at
+the end, atomically (temp file + rename), so readers never see a half-written file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import multiprocessing as mp
+import os
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gauss_core import columns, provenance
+from gauss_core.errors import DataFormatError, GaussError
+from gauss_core.proxies.fast import RAW_COLUMNS, FastConfig, apply_recipe, xtb_descriptors
+
+METHODS = ("xtb", "loprop")
+LOPROP_EXTRA = ("q_donor_bond_e", "mu_donor_bond_au", "alpha_donor_bond_au3", "n_donor_bonds")
+ERROR = "error"
+METHOD = "label_method"
+
+
+@dataclass
+class BatchConfig:
+    """Settings of one batch run.
+
+    method: "xtb" (fast path) or "loprop" (OpenMolcas). workers: processes. cache_path: JSONL cache
+    (default: <out>.cache.jsonl). jobs_dir: LoProp job directories (default: <out>.jobs/).
+    basis: LoProp basis. write_every: rebuild the output after this many new results.
+    retry_errors: re-run ligands whose cached result is an error. progress: tqdm bar on stderr.
+    """
+
+    method: str = "xtb"
+    workers: int = 2
+    cache_path: Path | None = None
+    jobs_dir: Path | None = None
+    basis: str = "ANO-R1"
+    fast: FastConfig = field(default_factory=FastConfig)
+    write_every: int = 500
+    retry_errors: bool = False
+    progress: bool = True
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did. n_cached: results found in the cache before the run."""
+
+    n_input: int
+    n_cached: int
+    n_new: int
+    n_ok: int
+    n_failed: int
+    wall_s: float
+    out_path: Path
+    cache_path: Path
+
+    @property
+    def rate_per_s(self) -> float:
+        return self.n_new / self.wall_s if self.wall_s > 0 else float("nan")
+
+
+def method_key(method: str, basis: str = "ANO-R1") -> str:
+    """Cache key prefix of a method: "xtb" or "loprop-ANO-R1"."""
+    if method not in METHODS:
+        raise GaussError(f"unknown labelling method {method!r}: use one of {', '.join(METHODS)}")
+    return "xtb" if method == "xtb" else f"loprop-{basis.upper()}"
+
+
+class LabelCache:
+    """Append-only JSONL cache: one record per (method, smiles); last record wins."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.records: dict[str, dict] = {}
+        if self.path.exists():
+            with open(self.path, encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError:  # a line cut by a crash: that ligand is redone
+                        continue
+                    self.records[rec["key"]] = rec
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def append(self, record: dict) -> None:
+        """Store one record durably (flush + fsync before returning)."""
+        self._fh.write(json.dumps(record, allow_nan=True) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.records[record["key"]] = record
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _job_dir(jobs_dir: Path, smiles: str) -> Path:
+    return jobs_dir / hashlib.sha1(smiles.encode()).hexdigest()[:16]
+
+
+def label_one(smiles: str, method: str, fast: FastConfig = FastConfig(), basis: str = "ANO-R1",
+              jobs_dir: Path | None = None) -> dict:
+    """Label one ligand; never raises for per-molecule problems.
+
+    Returns:
+        record dict: key, smiles, method, ok, error (reason or None), wall_s, and the labels/descriptors.
+    """
+    t0 = time.time()
+    record = {"key": f"{method_key(method, basis)}:{smiles}", "smiles": smiles, "method": method_key(method, basis)}
+    try:
+        if method == "xtb":
+            raw = xtb_descriptors(smiles, fast)
+            record.update(raw)
+            record.update(apply_recipe(raw))
+        else:
+            from gauss_core.chem import mol_from_smiles
+            from rdkit import Chem
+            from gauss_core.proxies.loprop import run_loprop_job
+            charge = Chem.GetFormalCharge(mol_from_smiles(smiles))
+            root = Path(jobs_dir) if jobs_dir else Path("loprop_jobs")
+            record.update(run_loprop_job(smiles, charge, _job_dir(root, smiles), basis=basis))
+        record["ok"], record[ERROR] = True, None
+    except GaussError as exc:
+        record["ok"], record[ERROR] = False, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # unexpected per-molecule failure: recorded with its traceback tail
+        tail = traceback.format_exc().strip().splitlines()[-3:]
+        record["ok"], record[ERROR] = False, f"{type(exc).__name__}: {exc} ({' | '.join(tail)})"
+    record["wall_s"] = round(time.time() - t0, 3)
+    return record
+
+
+def _work(args: tuple) -> dict:
+    smiles, method, fast, basis, jobs_dir = args
+    return label_one(smiles, method, fast, basis, jobs_dir)
+
+
+def _init_worker() -> None:
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and keeps the cache
+
+
+def records_to_frame(records: Iterable[dict]) -> pd.DataFrame:
+    """Label table from cache records: one row per smiles, label columns NaN where missing."""
+    rows = []
+    for rec in records:
+        row = {columns.SMILES: rec["smiles"], METHOD: rec.get("method"), ERROR: rec.get(ERROR)}
+        for col in (columns.DONOR_Z, columns.Q_DONOR, columns.MU_DONOR, columns.ALPHA_DONOR):
+            row[col] = rec.get(col, math.nan)
+        row[columns.PROVENANCE] = rec.get("provenance") or (
+            provenance.OPENMOLCAS_LOPROP if str(rec.get("method", "")).startswith("loprop") else provenance.XTB_GFN2)
+        extra = RAW_COLUMNS + ("ligand_charge", "geometry_method") if rec.get("method") == "xtb" else (
+            LOPROP_EXTRA + ("basis", "geometry_method", "wall_s"))
+        for col in extra:
+            row[col] = rec.get(col, math.nan)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=[columns.SMILES, *columns.PROXY_COLUMNS, columns.PROVENANCE, METHOD, ERROR])
+    return frame
+
+
+def write_table(frame: pd.DataFrame, out_path: Path) -> None:
+    """Write CSV (gzip for .gz) atomically."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    frame.to_csv(tmp, index=False, float_format="%.6g",
+                 compression="gzip" if out_path.name.endswith(".gz") else None)
+    os.replace(tmp, out_path)
+
+
+def read_smiles_file(path: Path) -> pd.DataFrame:
+    """Ligands to label: a CSV/CSV.gz with a `smiles` column, or a text file with one SMILES per line."""
+    path = Path(path)
+    if not path.exists():
+        raise DataFormatError(f"input file {path} does not exist: pass a CSV with a 'smiles' column")
+    if path.suffix in (".smi", ".txt"):
+        smiles = [ln.split()[0] for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+        return pd.DataFrame({columns.SMILES: smiles})
+    frame = pd.read_csv(path)
+    if columns.SMILES not in frame.columns:
+        raise DataFormatError(f"{path} has no '{columns.SMILES}' column (found: {', '.join(map(str, frame.columns))}); "
+                              "rename the SMILES column to 'smiles'")
+    return frame
+
+
+def label_batch(smiles: list[str], out_path: Path, config: BatchConfig = BatchConfig()) -> BatchSummary:
+    """Label many ligands in parallel, resumably.
+
+    Args:
+        smiles: donor-first SMILES (duplicates are labelled once).
+        out_path: label table to (re)write; the cache defaults to <out_path>.cache.jsonl.
+        config: BatchConfig.
+    Returns:
+        BatchSummary. Per-molecule failures are rows with an `error`, never exceptions.
+    """
+    out_path = Path(out_path)
+    cache_path = Path(config.cache_path or out_path.with_name(out_path.name + ".cache.jsonl"))
+    jobs_dir = Path(config.jobs_dir or out_path.with_name(out_path.name + ".jobs"))
+    prefix = method_key(config.method, config.basis)
+    cache = LabelCache(cache_path)
+    unique = list(dict.fromkeys(s for s in smiles if isinstance(s, str)))
+
+    def cached(s: str) -> bool:
+        rec = cache.records.get(f"{prefix}:{s}")
+        return rec is not None and (rec.get("ok") or not config.retry_errors)
+
+    todo = [s for s in unique if not cached(s)]
+    n_cached = len(unique) - len(todo)
+    wanted = set(unique)
+
+    def snapshot() -> None:
+        recs = [r for k, r in cache.records.items() if k.startswith(prefix + ":") and r["smiles"] in wanted]
+        write_table(records_to_frame(recs), out_path)
+
+    t0 = time.time()
+    n_new = 0
+    bar = None
+    if config.progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(unique), initial=n_cached, unit="lig", desc=f"label {prefix}", smoothing=0.05)
+    args = [(s, config.method, config.fast, config.basis, jobs_dir) for s in todo]
+    pool = None
+    try:
+        if config.workers > 1 and len(todo) > 1:
+            pool = mp.get_context("fork").Pool(config.workers, initializer=_init_worker)
+            chunk = 8 if config.method == "xtb" else 1
+            results = pool.imap_unordered(_work, args, chunksize=chunk)
+        else:
+            results = map(_work, args)
+        for rec in results:
+            cache.append(rec)
+            n_new += 1
+            if bar is not None:
+                bar.update(1)
+            if n_new % config.write_every == 0:
+                snapshot()
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        if bar is not None:
+            bar.close()
+        snapshot()
+        cache.close()
+    recs = [cache.records[f"{prefix}:{s}"] for s in unique if f"{prefix}:{s}" in cache.records]
+    n_ok = sum(1 for r in recs if r.get("ok"))
+    return BatchSummary(n_input=len(unique), n_cached=n_cached, n_new=n_new, n_ok=n_ok, n_failed=len(recs) - n_ok,
+                        wall_s=time.time() - t0, out_path=out_path, cache_path=cache_path)
+
+
+def sample_ligands(frame: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
+    """Seeded random subset of `n` rows, stratified by ligand_class when the column exists (each class
+    keeps its share of the input; rounding is settled on the largest classes)."""
+    if n >= len(frame):
+        return frame.sample(frac=1.0, random_state=seed)
+    if columns.LIGAND_CLASS not in frame.columns:
+        return frame.sample(n=n, random_state=seed)
+    shares = frame[columns.LIGAND_CLASS].value_counts()
+    quota = (shares / shares.sum() * n).round().astype(int)
+    quota.iloc[0] += n - int(quota.sum())
+    parts = [frame[frame[columns.LIGAND_CLASS] == cls].sample(n=int(min(k, shares[cls])), random_state=seed)
+             for cls, k in quota.items()]
+    return pd.concat(parts).sample(frac=1.0, random_state=seed)

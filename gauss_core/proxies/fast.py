@@ -1,0 +1,106 @@
+"""The fast path: cheap xTB descriptors of the donor atom, one ligand in ~0.1 s.
+
+`xtb_descriptors` computes every raw descriptor (both GFN1 and GFN2); the choice of which descriptor
+fills each label column is the recipe `FAST_RECIPE`, applied when a label table is written, so the
+choice can change (docs/proxy_calibration.md) without recomputing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gauss_core import provenance
+from gauss_core.proxies.structure import embed_ligand
+from gauss_core.proxies.xtb import XtbConfig, run_xtb
+
+# Raw descriptor names stored in the cache (units in the names).
+RAW_Q_GFN2 = "q_gfn2_mulliken_e"
+RAW_Q_CM5 = "q_gfn1_cm5_e"
+RAW_Q_GFN1 = "q_gfn1_mulliken_e"
+RAW_MU_GFN2 = "mu_gfn2_atomic_au"
+RAW_ALPHA_D4 = "alpha_gfn2_d4_au3"
+RAW_ALPHA_D4_BOND = "alpha_gfn2_d4_bond_au3"   # donor alpha(0) + half of each bonded neighbour's
+RAW_CN = "covcn_gfn2"
+RAW_Q_NEIGHBOURS = "q_neighbours_gfn2_e"      # summed GFN2 charge of the donor's bonded neighbours
+RAW_GAP = "homo_lumo_gap_gfn2_eV"
+RAW_COLUMNS = (RAW_Q_GFN2, RAW_Q_CM5, RAW_Q_GFN1, RAW_MU_GFN2, RAW_ALPHA_D4, RAW_ALPHA_D4_BOND, RAW_CN,
+               RAW_Q_NEIGHBOURS, RAW_GAP)
+
+
+@dataclass(frozen=True)
+class FastConfig:
+    """Fast-path settings. optimise: GFN2 optimisation before the single points (costs ~2x; see
+    bench/bench_label.py). gfn1: also run GFN1 for CM5 charges. seed: conformer seed."""
+
+    optimise: bool = True
+    gfn1: bool = True
+    seed: int = 0x5EED
+    timeout_s: float = 120.0
+    max_scc_iterations: int = 250
+
+
+# Which raw descriptor fills each label column, and the provenance of each (see docs/proxy_calibration.md).
+FAST_RECIPE: dict[str, tuple[str, str]] = {
+    "q_donor_e": (RAW_Q_GFN2, provenance.XTB_GFN2),
+    "mu_donor_au": (RAW_MU_GFN2, provenance.XTB_GFN2),
+    "alpha_donor_au3": (RAW_ALPHA_D4, provenance.XTB_GFN2),
+}
+
+
+def _bonded_neighbours(coords: np.ndarray, symbols: tuple[str, ...]) -> list[int]:
+    """Atoms bonded to atom 0 by distance (covalent radii + 0.45 A); geometry keeps the SMILES order."""
+    radii = {"H": 0.31, "C": 0.76, "N": 0.71, "O": 0.66, "F": 0.57, "S": 1.05, "Cl": 1.02, "P": 1.07}
+    d = np.linalg.norm(coords - coords[0], axis=1)
+    r0 = radii.get(symbols[0], 0.75)
+    return [i for i in range(1, len(symbols)) if d[i] < r0 + radii.get(symbols[i], 0.75) + 0.45]
+
+
+def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
+    """All fast-path raw descriptors of the donor (atom 0) of one ligand.
+
+    Args:
+        smiles: donor-first SMILES.
+        config: FastConfig.
+    Returns:
+        dict: smiles, donor_Z, ligand_charge, geometry_method and RAW_COLUMNS values (NaN when GFN1 is off).
+    Raises:
+        LabellingError subclasses (invalid SMILES, no embedding, xtb failure) with the reason.
+    """
+    geometry = embed_ligand(smiles, seed=config.seed)
+    gfn2 = XtbConfig(gfn=2, timeout_s=config.timeout_s, max_scc_iterations=config.max_scc_iterations)
+    r2 = run_xtb(geometry, gfn2, optimise=config.optimise)  # properties at the final geometry
+    if config.optimise:
+        geometry = geometry.with_coords(r2.coords_A, geometry.method + "+gfn2-opt")
+    out = {
+        "smiles": smiles,
+        "donor_Z": geometry.donor_Z,
+        "ligand_charge": geometry.charge,
+        "geometry_method": geometry.method,
+    }
+    neighbours = _bonded_neighbours(geometry.coords_A, geometry.symbols)
+    dip = r2.atomic_dipoles_au[0] if r2.atomic_dipoles_au is not None else np.full(3, np.nan)
+    out[RAW_Q_GFN2] = float(r2.charges_e[0])
+    out[RAW_MU_GFN2] = float(np.linalg.norm(dip))
+    out[RAW_ALPHA_D4] = float(r2.alpha0_au3[0])
+    out[RAW_ALPHA_D4_BOND] = float(r2.alpha0_au3[0] + 0.5 * sum(r2.alpha0_au3[i] for i in neighbours))
+    out[RAW_CN] = float(r2.cov_cn[0])
+    out[RAW_Q_NEIGHBOURS] = float(sum(r2.charges_e[i] for i in neighbours))
+    out[RAW_GAP] = float(r2.homo_lumo_gap_eV)
+    if config.gfn1:
+        r1 = run_xtb(geometry, XtbConfig(gfn=1, timeout_s=config.timeout_s,
+                                         max_scc_iterations=config.max_scc_iterations))
+        out[RAW_Q_CM5] = float(r1.cm5_charges_e[0])
+        out[RAW_Q_GFN1] = float(r1.charges_e[0])
+    else:
+        out[RAW_Q_CM5] = out[RAW_Q_GFN1] = float("nan")
+    return out
+
+
+def apply_recipe(raw: dict, recipe: dict[str, tuple[str, str]] = FAST_RECIPE) -> dict:
+    """Label columns (q_donor_e, mu_donor_au, alpha_donor_au3) from raw descriptors; provenance is the
+    tag of the charge's method (the row's main label)."""
+    labels = {col: raw.get(src, float("nan")) for col, (src, _) in recipe.items()}
+    labels["provenance"] = recipe["q_donor_e"][1]
+    return labels

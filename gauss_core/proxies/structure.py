@@ -1,0 +1,79 @@
+"""3D structure of a free ligand: RDKit ETKDGv3 embedding + MMFF94 relaxation, optionally refined with a
+GFN2-xTB optimisation (see xtb.optimise).
+
+The donor atom stays atom 0 throughout: hydrogens are appended after the heavy atoms by Chem.AddHs, so
+the SMILES atom order (donor first) is the 3D atom order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rdkit import Chem
+from rdkit.Chem import AllChem
+
+from gauss_core.chem import mol_from_smiles
+from gauss_core.proxies.errors import StructureError
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A ligand geometry in the SMILES atom order (donor = index 0).
+
+    symbols: element symbols; coords_A: (n, 3) Angstrom; charge: total formal charge (e);
+    donor_Z: atomic number of atom 0; method: how the coordinates were made.
+    """
+
+    smiles: str
+    symbols: tuple[str, ...]
+    coords_A: np.ndarray
+    charge: int
+    donor_Z: int
+    method: str
+
+    def xyz_block(self, comment: str = "") -> str:
+        """XYZ file text (Angstrom)."""
+        lines = [str(len(self.symbols)), comment.replace("\n", " ")]
+        for sym, (x, y, z) in zip(self.symbols, self.coords_A):
+            lines.append(f"{sym:2s} {x:14.8f} {y:14.8f} {z:14.8f}")
+        return "\n".join(lines) + "\n"
+
+    def with_coords(self, coords_A: np.ndarray, method: str) -> "Geometry":
+        return Geometry(self.smiles, self.symbols, np.asarray(coords_A, float), self.charge, self.donor_Z,
+                        method)
+
+
+def embed_ligand(smiles: str, seed: int = 0x5EED, mmff_iterations: int = 500) -> Geometry:
+    """ETKDGv3 conformer relaxed with MMFF94 (UFF when MMFF lacks parameters).
+
+    Args:
+        smiles: donor-first SMILES (atom 0 is the donor).
+        seed: RDKit random seed, so labels are reproducible.
+        mmff_iterations: force-field iteration cap.
+    Returns:
+        Geometry with method "etkdg3-mmff94" (or "etkdg3-uff").
+    Raises:
+        InvalidSmilesError: unparsable SMILES.  StructureError: no 3D embedding found.
+    """
+    mol = Chem.AddHs(mol_from_smiles(smiles))
+    params = AllChem.ETKDGv3()
+    params.randomSeed = int(seed)
+    if AllChem.EmbedMolecule(mol, params) != 0:
+        params.useRandomCoords = True  # rescues strained small rings
+        if AllChem.EmbedMolecule(mol, params) != 0:
+            raise StructureError(f"{smiles!r}: RDKit ETKDGv3 found no 3D embedding; check the SMILES "
+                                 "(strained or impossible ring system)")
+    method = "etkdg3-mmff94"
+    try:
+        if AllChem.MMFFHasAllMoleculeParams(mol):
+            AllChem.MMFFOptimizeMolecule(mol, maxIters=mmff_iterations)
+        else:
+            AllChem.UFFOptimizeMolecule(mol, maxIters=mmff_iterations)
+            method = "etkdg3-uff"
+    except Exception as exc:  # force-field set-up failures are per-molecule, never fatal
+        raise StructureError(f"{smiles!r}: force-field relaxation failed ({exc})") from None
+    coords = np.asarray(mol.GetConformer().GetPositions(), dtype=float)
+    symbols = tuple(a.GetSymbol() for a in mol.GetAtoms())
+    return Geometry(smiles=smiles, symbols=symbols, coords_A=coords, charge=Chem.GetFormalCharge(mol),
+                    donor_Z=mol.GetAtomWithIdx(0).GetAtomicNum(), method=method)
