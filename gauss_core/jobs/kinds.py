@@ -1,0 +1,159 @@
+"""Registry of job kinds: what a job of each kind computes, given its ligand SMILES and parameters.
+
+A kind's `run(ctx)` executes inside the job directory (in a runner process the executor can kill as
+a whole process group) and returns a JSON-serialisable result dict.
+
+Kinds:
+    casscf  OpenMolcas CASSCF(9,7)+SO on [Dy(H2O)5L2]+ -> 8 KD energies, g-tensors, B(k,q).
+    loprop  OpenMolcas LoProp donor-atom labels of the free ligand (gauss_core.proxies.loprop).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gauss_core.errors import GaussError
+from gauss_core.provenance import CASSCF_OPENMOLCAS, OPENMOLCAS_LOPROP
+
+
+class UnknownJobKindError(GaussError):
+    """A job kind that is not registered."""
+
+
+@dataclass
+class JobContext:
+    """What a running job knows: its id, ligand, parameters and directory."""
+
+    job_id: int
+    kind: str
+    smiles: str
+    params: dict
+    workdir: Path
+
+    def log(self, message: str) -> None:
+        """Append a time-stamped line to the job's log.txt."""
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        with open(self.workdir / "log.txt", "a") as fh:
+            fh.write(f"[{stamp}] [{self.kind}] {message}\n")
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A registered job kind."""
+
+    name: str
+    run: Callable[[JobContext], dict]
+    provenance: str
+    description: str
+    default_params: dict = field(default_factory=dict)
+
+
+REGISTRY: dict[str, JobKind] = {}
+
+
+def register_kind(kind: JobKind) -> JobKind:
+    """Add (or replace) a job kind in the registry."""
+    REGISTRY[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> JobKind:
+    """The registered kind called name; raises UnknownJobKindError listing the known ones."""
+    if name not in REGISTRY:
+        raise UnknownJobKindError(f"unknown job kind {name!r}; choose one of {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[name]
+
+
+def resolve_params(name: str, params: dict | None) -> dict:
+    """Kind defaults overlaid with the user's parameters; unknown keys are an error."""
+    kind = get_kind(name)
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(kind.default_params))
+    if unknown:
+        raise GaussError(f"unknown parameter(s) {', '.join(unknown)} for job kind {name!r}; allowed: "
+                         f"{', '.join(sorted(kind.default_params))}")
+    return {**kind.default_params, **params}
+
+
+# ------------------------------------------------------------------------------------------- casscf
+
+CASSCF_DEFAULTS = {
+    "method": "openmolcas",        # "openmolcas" runs here; "orca" needs an ORCA 5 binary on PATH
+    "dy_basis": "ANO-RCC-VDZP",
+    "ligand_basis": "ANO-RCC-MB",
+    "n_roots": 21,
+    "memory_mb": 2000,
+    "geometry": "assemble",        # "assemble" (+ xtb relax if relax) or "idealised" (methoxide only)
+    "relax": False,
+    "timeout_s": 6 * 3600,
+}
+
+
+def run_casscf(ctx: JobContext) -> dict:
+    """CASSCF(9,7)+SO of [Dy(H2O)5L2]+ for ctx.smiles; returns KD energies, gaps, g-tensors, B(k,q)."""
+    from gauss_core.jobs.geometry import casscf_geometry, idealised_dy_water5_methoxide2, METHOXIDE_SMILES
+    from gauss_core.kd import molcas_casscf as mc
+
+    p = ctx.params
+    t0 = time.time()
+    if p["geometry"] == "idealised":
+        if ctx.smiles.strip() not in METHOXIDE_SMILES:
+            raise GaussError("geometry='idealised' exists only for methoxide ([O-]C); use geometry='assemble'")
+        structure, source = idealised_dy_water5_methoxide2(), "idealised-methoxide"
+    elif p["geometry"] == "assemble":
+        structure, source = casscf_geometry(ctx.smiles, relax=bool(p["relax"]))
+    else:
+        raise GaussError(f"geometry={p['geometry']!r}: choose 'assemble' or 'idealised'")
+    (ctx.workdir / "complex.xyz").write_text(structure.to_xyz())
+    ctx.log(f"geometry: {source}, {len(structure.symbols)} atoms, charge {structure.charge}")
+    if p["method"] == "orca":
+        from gauss_core.kd import orca
+        return orca.run_orca_job(structure, ctx.workdir, log=ctx.log) | {"geometry_source": source}
+    if p["method"] != "openmolcas":
+        raise GaussError(f"method={p['method']!r}: choose 'openmolcas' or 'orca'")
+    config = mc.MolcasCasscfConfig(dy_basis=p["dy_basis"], ligand_basis=p["ligand_basis"],
+                                   n_roots=int(p["n_roots"]), memory_mb=int(p["memory_mb"]))
+    text = mc.write_molcas_input(structure, config)
+    ctx.log(f"running OpenMolcas (Dy {config.dy_basis}, ligands {config.ligand_basis}, {config.n_roots} roots)")
+    run = mc.run_molcas(text, ctx.workdir, memory_mb=config.memory_mb, project="casscf", new_session=False,
+                        timeout_s=float(p["timeout_s"]))
+    output = run.output_path.read_text(errors="replace") if run.output_path.exists() else ""
+    if run.returncode != 0:
+        raise mc.MolcasRunError(f"pymolcas exited with code {run.returncode}: {mc.molcas_error_summary(output)};"
+                                f" see {run.output_path}")
+    result = mc.parse_molcas_output(output)
+    ctx.log("KD energies (cm-1): " + " ".join(f"{e:.1f}" for e in result.energies_cm1))
+    ctx.log(f"ground KD g = {result.doublets[0].g}")
+    return {"provenance": CASSCF_OPENMOLCAS, "method": "openmolcas", "geometry_source": source,
+            "basis": {"Dy": config.dy_basis, "ligands": config.ligand_basis}, "n_roots": config.n_roots,
+            "wall_s": round(time.time() - t0, 1), "output": run.output_path.name, **result.to_dict()}
+
+
+register_kind(JobKind("casscf", run_casscf, CASSCF_OPENMOLCAS,
+                      "CASSCF(9,7)+SO on [Dy(H2O)5L2]+ (OpenMolcas): 8 KDs, g-tensors, crystal field",
+                      CASSCF_DEFAULTS))
+
+
+# ------------------------------------------------------------------------------------------- loprop
+
+LOPROP_DEFAULTS = {"basis": "ANO-R1"}
+
+
+def run_loprop(ctx: JobContext) -> dict:
+    """LoProp donor-atom labels of the free ligand via gauss_core.proxies.loprop.run_loprop_job."""
+    from gauss_core.chem import mol_from_smiles
+    from gauss_core.proxies.loprop import run_loprop_job
+
+    charge = sum(a.GetFormalCharge() for a in mol_from_smiles(ctx.smiles).GetAtoms())
+    ctx.log(f"LoProp ({ctx.params['basis']}) of the free ligand, charge {charge}")
+    result = run_loprop_job(ctx.smiles, charge, ctx.workdir, basis=ctx.params["basis"])
+    return json.loads(json.dumps(result, default=str))  # paths -> strings
+
+
+register_kind(JobKind("loprop", run_loprop, OPENMOLCAS_LOPROP,
+                      "LoProp PBE donor-atom charge, dipole, polarisability of the ligand (OpenMolcas)",
+                      LOPROP_DEFAULTS))

@@ -1,0 +1,189 @@
+"""The worker loop: claim queued jobs, start them on an executor, heartbeat, honour cancels, collect.
+
+`gauss worker` runs one of these. Several workers may share a queue (each claim is atomic). On start
+the worker recovers jobs orphaned by a dead worker (see JobStore.recover_stale); a SLURM worker also
+adopts SLURM jobs submitted by a previous worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import time
+from dataclasses import dataclass
+
+from gauss_core.errors import GaussError
+from gauss_core.jobs.executors import Finished, LocalExecutor, SlurmExecutor
+from gauss_core.jobs.runner import write_json_atomic
+from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, RESULT_FILE, RUNNING, SLURM, Job, JobStore,
+                                   worker_identity)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerConfig:
+    """How a worker behaves.
+
+    poll_s: seconds between polls of the queue and of running jobs.
+    exit_when_idle: stop once nothing is queued or running (for scripts, tests, SLURM allocations).
+    max_jobs: stop after claiming this many jobs (None: no limit).
+    kinds: only claim these kinds (None: all).
+    stale_after_s: heartbeat age after which a worker on another host counts as dead.
+    """
+
+    poll_s: float = 2.0
+    exit_when_idle: bool = False
+    max_jobs: int | None = None
+    kinds: tuple[str, ...] | None = None
+    stale_after_s: float = 120.0
+
+
+def prepare_job_dir(job: Job) -> None:
+    """Write job.json for the runner and clear the result files of an earlier attempt."""
+    job.directory.mkdir(parents=True, exist_ok=True)
+    for name in (RESULT_FILE, ERROR_FILE):
+        (job.directory / name).unlink(missing_ok=True)
+    write_json_atomic(job.directory / JOB_FILE, {"id": job.id, "kind": job.kind, "smiles": job.smiles,
+                                                 "params": job.params, "attempt": job.attempts})
+
+
+def collect(store: JobStore, job_id: int, finished: Finished) -> str:
+    """Move a finished runner's outcome into the store.
+
+    Returns:
+        The job's new state.
+    """
+    job = store.get(job_id)
+    result_path, error_path = job.directory / RESULT_FILE, job.directory / ERROR_FILE
+    if job.state != RUNNING:
+        return job.state  # cancelled meanwhile: keep the user's decision
+    if result_path.exists():
+        store.finish(job_id, json.loads(result_path.read_text()))
+        store.append_log(job_id, "job done")
+    elif error_path.exists():
+        store.fail(job_id, json.loads(error_path.read_text()).get("error", "unknown error"))
+        store.append_log(job_id, "job failed")
+    else:
+        tail = job.log_text(tail_chars=400).strip().splitlines()[-3:]
+        store.fail(job_id, f"runner ended (return code {finished.returncode}, {finished.detail or 'no detail'}) "
+                           f"without a result; last log lines: {' | '.join(tail)}")
+        store.append_log(job_id, "runner ended without result or error file; job failed")
+    return store.get(job_id).state
+
+
+class Worker:
+    """Runs queued jobs on one executor until stopped (or idle, if configured).
+
+    Args:
+        store: the queue.
+        executor: LocalExecutor or SlurmExecutor.
+        config: WorkerConfig.
+    """
+
+    def __init__(self, store: JobStore, executor: LocalExecutor | SlurmExecutor,
+                 config: WorkerConfig | None = None):
+        self.store = store
+        self.executor = executor
+        self.config = config or WorkerConfig()
+        self.identity = worker_identity()
+        self.claimed = 0
+        self._stop = False
+
+    def request_stop(self, *_: object) -> None:
+        self._stop = True
+
+    def _start_one(self, job: Job) -> None:
+        prepare_job_dir(job)
+        self.store.append_log(job.id, f"claimed by {self.executor.name} worker {self.identity[0]}:"
+                                      f"{self.identity[1]} (attempt {job.attempts} of {job.max_attempts})")
+        try:
+            info = self.executor.start(job)
+        except GaussError as exc:
+            self.store.fail(job.id, str(exc))
+            self.store.append_log(job.id, f"could not start: {exc}")
+            return
+        self.store.set_runner(job.id, pgid=info.get("pgid"), slurm_id=info.get("slurm_id"))
+
+    def _adopt_slurm_jobs(self) -> None:
+        if not isinstance(self.executor, SlurmExecutor):
+            return
+        for job in self.store.list(state=RUNNING):
+            if job.executor == SLURM and job.slurm_id and job.id not in self.executor.active():
+                self.executor.adopt(job)
+                self.store.append_log(job.id, f"SLURM job {job.slurm_id} adopted by worker {self.identity[1]}")
+
+    def step(self) -> bool:
+        """One round: cancels, collection, heartbeat, claims.
+
+        Returns:
+            True while there is work (running or just claimed).
+        """
+        for job_id in self.executor.active():
+            job = self.store.get(job_id)
+            if job.state == CANCELLED:
+                self.executor.cancel(job)
+                self.store.append_log(job_id, "cancelled: runner killed")
+        for finished in self.executor.poll():
+            state = collect(self.store, finished.job_id, finished)
+            log.info("job %s %s", finished.job_id, state)
+        self.store.heartbeat(self.executor.active(), self.identity)
+        while self.executor.free_slots() > 0 and not self._stop:
+            if self.config.max_jobs is not None and self.claimed >= self.config.max_jobs:
+                break
+            job = self.store.claim(self.executor.name, self.config.kinds, self.identity)
+            if job is None:
+                break
+            self.claimed += 1
+            self._start_one(job)
+        return bool(self.executor.active())
+
+    def run(self) -> int:
+        """Loop until stopped; returns the number of jobs claimed."""
+        recovered = self.store.recover_stale(self.config.stale_after_s)
+        for job in recovered:
+            log.warning("recovered job %s from a dead worker: now %s", job.id, job.state)
+        self._adopt_slurm_jobs()
+        old_handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            signal.signal(signal.SIGTERM, self.request_stop)
+            signal.signal(signal.SIGINT, self.request_stop)
+        except ValueError:  # not in the main thread (e.g. inside a test thread): rely on request_stop()
+            old_handlers = {}
+        try:
+            while not self._stop:
+                busy = self.step()
+                limit_hit = self.config.max_jobs is not None and self.claimed >= self.config.max_jobs
+                if not busy and (self.config.exit_when_idle or limit_hit):
+                    break
+                time.sleep(self.config.poll_s)
+        finally:
+            # Stopping politely (SIGTERM/Ctrl-C) hands running local jobs back to the queue.
+            for job_id in self.executor.active() if isinstance(self.executor, LocalExecutor) else []:
+                self.executor.cancel(self.store.get(job_id))
+                if self.store.release(job_id):
+                    self.store.append_log(job_id, "worker stopped; job put back in the queue")
+            self.executor.shutdown()
+            for sig, handler in old_handlers.items():
+                signal.signal(sig, handler)
+        return self.claimed
+
+
+def run_worker(store: JobStore | None = None, executor: str = "local", concurrency: int = 1,
+               config: WorkerConfig | None = None, **slurm_kwargs: object) -> int:
+    """Convenience: build an executor by name and run a Worker.
+
+    Returns:
+        Number of jobs claimed.
+    """
+    from gauss_core.jobs.executors import SlurmResources
+
+    store = store or JobStore()
+    if executor == "local":
+        ex = LocalExecutor(concurrency=concurrency)
+    elif executor == "slurm":
+        ex = SlurmExecutor(SlurmResources(**slurm_kwargs), max_jobs=concurrency)  # type: ignore[arg-type]
+    else:
+        raise GaussError(f"executor {executor!r}: choose 'local' or 'slurm'")
+    return Worker(store, ex, config).run()
