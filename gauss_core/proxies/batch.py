@@ -93,6 +93,11 @@ class LabelCache:
                         continue
                     self.records[rec["key"]] = rec
         self._fh = open(self.path, "a", encoding="utf-8")
+        if self.path.stat().st_size:
+            with open(self.path, "rb") as raw:
+                raw.seek(-1, os.SEEK_END)
+                if raw.read(1) != b"\n":
+                    self._fh.write("\n")  # end a line cut by a crash so the next record starts clean
 
     def append(self, record: dict) -> None:
         """Store one record durably (flush + fsync before returning)."""

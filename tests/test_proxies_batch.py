@@ -1,0 +1,105 @@
+"""Batch labelling: real xtb on a handful of ligands, per-molecule errors, resumable cache, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from gauss_core import columns, provenance
+from gauss_core.cli import main as gauss_main
+from gauss_core.proxies import load_proxy_labels
+from gauss_core.proxies.batch import BatchConfig, LabelCache, label_batch, label_one, sample_ligands
+from gauss_core.proxies.fast import FastConfig
+
+pytestmark = pytest.mark.skipif(shutil.which("xtb") is None, reason="xtb not installed (make system-deps)")
+
+GOOD = ["[O-]C", "OC", "NC", "[O-]c1ccccc1", "N1=CC=CC=C1"]
+BAD = ["C1CC", "[CH3]"]  # invalid SMILES; radical
+
+
+def test_batch_labels_and_records_errors(tmp_path):
+    out = tmp_path / "labels.csv.gz"
+    summary = label_batch(GOOD + BAD + ["OC"], out, BatchConfig(workers=2, progress=False))
+    assert summary.n_input == 7 and summary.n_ok == 5 and summary.n_failed == 2 and summary.n_new == 7
+    table = pd.read_csv(out)
+    assert len(table) == 7
+    bad = table.set_index("smiles").loc[BAD, "error"]
+    assert "not valid SMILES" in bad["C1CC"] and "odd number of electrons" in bad["[CH3]"]
+    labels = load_proxy_labels(out)
+    assert list(labels.columns[:6]) == [columns.SMILES, *columns.PROXY_COLUMNS, columns.PROVENANCE]
+    assert set(labels[columns.SMILES]) == set(GOOD)
+    assert labels[list(columns.PROXY_COLUMNS)].notna().all().all()
+    assert (labels[columns.PROVENANCE] == provenance.XTB_GFN2).all()
+    row = labels.set_index(columns.SMILES)
+    assert row.loc["[O-]C", columns.DONOR_Z] == 8 and row.loc["NC", columns.DONOR_Z] == 7
+    assert row.loc["[O-]C", columns.Q_DONOR] < row.loc["OC", columns.Q_DONOR]
+
+
+def test_resume_skips_cached_and_redoes_a_cut_line(tmp_path):
+    out = tmp_path / "labels.csv"
+    first = label_batch(GOOD[:3], out, BatchConfig(workers=1, progress=False))
+    assert first.n_new == 3
+    cache = first.cache_path
+    lines = cache.read_text().splitlines()
+    assert len(lines) == 3 and all(json.loads(ln)["ok"] for ln in lines)
+    # simulate a crash in the middle of writing the third record
+    cache.write_text("\n".join(lines[:2]) + "\n" + lines[2][: len(lines[2]) // 2])
+    second = label_batch(GOOD, out, BatchConfig(workers=2, progress=False))
+    assert second.n_cached == 2 and second.n_new == 3 and second.n_ok == 5
+    third = label_batch(GOOD, out, BatchConfig(workers=2, progress=False))
+    assert third.n_new == 0 and third.n_cached == 5
+    assert len(pd.read_csv(out)) == 5
+
+
+def test_errors_are_not_retried_unless_asked(tmp_path):
+    out = tmp_path / "l.csv"
+    cfg = BatchConfig(workers=1, progress=False, fast=FastConfig(max_scc_iterations=2))
+    s1 = label_batch(["[O-]c1ccccc1"], out, cfg)
+    assert s1.n_failed == 1
+    assert "did not converge" in pd.read_csv(out)["error"][0]
+    s2 = label_batch(["[O-]c1ccccc1"], out, BatchConfig(workers=1, progress=False))
+    assert s2.n_new == 0 and s2.n_failed == 1
+    s3 = label_batch(["[O-]c1ccccc1"], out, BatchConfig(workers=1, progress=False, retry_errors=True))
+    assert s3.n_new == 1 and s3.n_ok == 1
+
+
+def test_label_one_never_raises_for_bad_molecules():
+    rec = label_one("not a smiles", "xtb")
+    assert rec["ok"] is False and rec["error"].startswith("InvalidSmilesError")
+
+
+def test_cache_last_record_wins(tmp_path):
+    cache = LabelCache(tmp_path / "c.jsonl")
+    cache.append({"key": "xtb:OC", "smiles": "OC", "ok": False, "error": "x"})
+    cache.append({"key": "xtb:OC", "smiles": "OC", "ok": True, "error": None})
+    cache.close()
+    assert LabelCache(tmp_path / "c.jsonl").records["xtb:OC"]["ok"] is True
+
+
+def test_sample_is_seeded_and_stratified():
+    frame = pd.DataFrame({"smiles": [f"C{i}" for i in range(1000)],
+                          columns.LIGAND_CLASS: [1] * 600 + [2] * 200 + [3] * 150 + [4] * 50})
+    a = sample_ligands(frame, 100, seed=3)
+    b = sample_ligands(frame, 100, seed=3)
+    assert list(a["smiles"]) == list(b["smiles"]) and len(a) == 100
+    counts = a[columns.LIGAND_CLASS].value_counts().to_dict()
+    assert counts == {1: 60, 2: 20, 3: 15, 4: 5}
+
+
+def test_cli_label_xtb(tmp_path, capsys):
+    inp = tmp_path / "in.csv"
+    pd.DataFrame({"smiles": ["[O-]C", "OC", "C1CC"]}).to_csv(inp, index=False)
+    out = tmp_path / "out.csv.gz"
+    rc = gauss_main(["label", "--method", "xtb", "--input", str(inp), "--out", str(out), "--workers", "1",
+                     "--quiet"])
+    assert rc == 0
+    assert "labelled 2/3 ligands (1 failed" in capsys.readouterr().err
+    assert len(load_proxy_labels(out)) == 2
+
+
+def test_cli_missing_input_is_a_clear_error(tmp_path, capsys):
+    rc = gauss_main(["label", "--input", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.csv")])
+    assert rc == 2 and "does not exist" in capsys.readouterr().err
