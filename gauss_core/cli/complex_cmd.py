@@ -1,0 +1,175 @@
+"""`gauss complex build|estimate|calibrate`: assemble [Dy(H2O)5L2]+, relax it, export it, estimate its KDs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from gauss_core import columns, paths, provenance
+
+DEFAULT_CALIBRATED = "kd_calibrated.json"  # under GAUSS_HOME
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("complex", help="assemble Dy complexes and estimate their KD gaps",
+                                   description="Assemble [Dy(H2O)5L2]+ around a donor-first ligand SMILES, relax it "
+                                               "with GFN2-xTB (Y analogue, constrained), export it and estimate its "
+                                               "Kramers doublets without CASSCF.")
+    sub = parser.add_subparsers(dest="complex_command", metavar="ACTION")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])
+
+    build = sub.add_parser("build", help="assemble (and relax) one complex, print checks, write XYZ/MOL2/SDF",
+                           description="Assemble [Dy(H2O)5L2]+ for one ligand, run the checks (7 donors, axis, "
+                                       "contacts), optionally relax, print the structural descriptors and write files.")
+    build.add_argument("smiles", help="axial ligand, donor atom first, e.g. '[O-]C'")
+    build.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto",
+                       help="auto = molSimplify with RDKit fallback (default)")
+    build.add_argument("--relax", choices=("none", "constrained", "bounded", "free"), default="constrained",
+                       help="GFN2-xTB relaxation on the Y analogue (default constrained; free is for comparison only)")
+    build.add_argument("--out", type=Path, default=None,
+                       help="file stem to write (STEM.xyz/.mol2/.sdf per --format); default: print XYZ only")
+    build.add_argument("--format", choices=("xyz", "mol2", "sdf", "all"), default="all", help="files to write")
+    build.set_defaults(func=_build)
+
+    est = sub.add_parser("estimate", help="KD estimate (crystal field or calibrated) for one or more ligands",
+                         description="Assemble, relax (constrained) and estimate the 8 KDs of each ligand's complex. "
+                                     "Every row says which estimate it comes from; none is CASSCF. Bad ligands are "
+                                     "reported and skipped.")
+    est.add_argument("smiles", nargs="*", help="ligand SMILES (donor first)")
+    est.add_argument("--file", type=Path, default=None, help="CSV with a 'smiles' column, or one SMILES per line")
+    est.add_argument("--relax", choices=("none", "constrained", "bounded"), default="constrained")
+    est.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto")
+    est.add_argument("--radial", choices=("bare", "shielded"), default="bare",
+                     help="<r^k> without (bare, default) or with Sternheimer shielding")
+    est.add_argument("--calibrated", nargs="?", const="default", default=None, metavar="MODEL.json",
+                     help="use the calibrated estimate (default model: $GAUSS_HOME/kd_calibrated.json)")
+    est.add_argument("--csv", type=Path, default=None, help="write the rows (with provenance) to this CSV")
+    est.set_defaults(func=_estimate)
+
+    cal = sub.add_parser("calibrate", help="fit the calibrated KD estimate to CASSCF results",
+                         description="Fit the ridge-regression KD estimate to CASSCF results (CSV: smiles, kd_gap1..7_cm1, "
+                                     "kd_provenance casscf-*) and print its cross-validated accuracy. Refuses "
+                                     "without enough CASSCF rows.")
+    cal.add_argument("--casscf", type=Path, required=True, help="CASSCF results CSV")
+    cal.add_argument("--out", type=Path, default=None, help="model JSON (default $GAUSS_HOME/kd_calibrated.json)")
+    cal.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto")
+    cal.set_defaults(func=_calibrate)
+
+
+def _prepare(smiles: str, builder: str, relax_mode: str):
+    from gauss_core.complexes import assemble, relax
+
+    cx = assemble(smiles, builder=builder)
+    if relax_mode != "none":
+        cx = relax(cx, relax_mode)
+    return cx
+
+
+def _build(args: argparse.Namespace) -> int:
+    from gauss_core.complexes import descriptors, export
+
+    t0 = time.perf_counter()
+    cx = _prepare(args.smiles, args.builder, args.relax)
+    print(f"[Dy(H2O)5L2]{cx.charge:+d}  L = {cx.ligand_smiles}  ({cx.n_atoms} atoms, {cx.formula}; builder "
+          f"{cx.builder}; geometry {cx.geometry_provenance}; {time.perf_counter() - t0:.1f} s)")
+    ch = cx.checks
+    print(f"checks: donors bound {int(ch['n_donors'])}/7, L-Dy-L {ch['angle_L_Dy_L_deg']:.1f} deg, shortest "
+          f"non-bonded contact {ch['shortest_contact_A']:.2f} A, clashes {int(ch['n_clashes'])}")
+    print("flags: " + ("; ".join(cx.flags) if cx.flags else "none"))
+    print("descriptors: " + ", ".join(f"{k} = {v:.3f}" for k, v in descriptors(cx).items()))
+    if args.out is None:
+        sys.stdout.write(export(cx, "xyz"))
+        return 0
+    formats = ("xyz", "mol2", "sdf") if args.format == "all" else (args.format,)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    for fmt in formats:
+        path = args.out.with_suffix(f".{fmt}")
+        path.write_text(export(cx, fmt))
+        print(f"wrote {path}")
+    return 0
+
+
+def _read_smiles(args: argparse.Namespace) -> list[str]:
+    smiles = list(args.smiles)
+    if args.file is not None:
+        import pandas as pd
+
+        from gauss_core.errors import DataFormatError
+        if not args.file.exists():
+            raise DataFormatError(f"{args.file} does not exist: give a CSV with a 'smiles' column")
+        if args.file.suffix in (".csv", ".gz"):
+            df = pd.read_csv(args.file)
+            if columns.SMILES not in df:
+                raise DataFormatError(f"{args.file} has no 'smiles' column: rename the ligand column to smiles")
+            smiles += [str(s) for s in df[columns.SMILES]]
+        else:
+            smiles += [ln.split()[0] for ln in args.file.read_text().splitlines() if ln.strip()]
+    if not smiles:
+        from gauss_core.errors import GaussError
+        raise GaussError("no ligands given: pass SMILES arguments or --file")
+    return smiles
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from gauss_core.errors import GaussError
+    from gauss_core.kd import CFConfig, estimate
+    from gauss_core.kd.estimate import CalibratedModel
+
+    model = None
+    if args.calibrated:
+        path = paths.gauss_home() / DEFAULT_CALIBRATED if args.calibrated == "default" else Path(args.calibrated)
+        model = CalibratedModel.load(path)
+    rows, errors = [], []
+    for smi in _read_smiles(args):
+        t0 = time.perf_counter()
+        try:
+            cx = _prepare(smi, args.builder, args.relax)
+            est = estimate(cx, CFConfig(radial=args.radial), calibrated=model)
+        except GaussError as exc:
+            errors.append((smi, str(exc)))
+            print(f"{smi}: error: {exc}", file=sys.stderr)
+            continue
+        row = est.to_row()
+        row["seconds"] = time.perf_counter() - t0
+        rows.append(row)
+        gaps = " ".join(f"{g:6.0f}" for g in est.gaps_cm1)
+        print(f"{smi:30s} gaps/cm-1 {gaps}  g = {est.g_tensor[0]:.2f} {est.g_tensor[1]:.2f} {est.g_tensor[2]:.2f}"
+              f"  [{provenance.describe(est.provenance)}; geometry {est.geometry_provenance}]"
+              + (f"  flags: {'; '.join(est.flags)}" if est.flags else ""))
+    print(f"{len(rows)} estimated, {len(errors)} failed. These are estimates, not CASSCF.")
+    if args.csv is not None and rows:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(args.csv, index=False)
+        print(f"wrote {args.csv}")
+    return 0 if rows else 2
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from gauss_core.errors import GaussError
+    from gauss_core.kd.estimate import casscf_table, complex_features, fit_calibration
+
+    table = casscf_table(args.casscf)  # refuses before any expensive work when there are no CASSCF rows
+    feats, failed = [], 0
+    for smi in table[columns.SMILES].unique():
+        try:
+            feats.append(complex_features(_prepare(smi, args.builder, "constrained")))
+        except GaussError as exc:
+            failed += 1
+            print(f"{smi}: skipped: {exc}", file=sys.stderr)
+    model = fit_calibration(pd.DataFrame(feats), table)
+    out = args.out or paths.gauss_home() / DEFAULT_CALIBRATED
+    model.save(out)
+    print(f"{model.name}: {model.n_train} CASSCF complexes ({', '.join(model.training_provenance)}), "
+          f"{failed} skipped; features {', '.join(model.feature_names)}")
+    print(f"cross-validated MAE {model.cv_mae_cm1:.0f} cm-1 (per gap: "
+          + " ".join(f"{v:.0f}" for v in model.cv_mae_per_gap_cm1)
+          + f"); r(gap1) {model.cv_r_gap1:.2f}, r(gap7) {model.cv_r_gap7:.2f}; point-charge alone r(gap1) "
+          f"{model.cf_only_r_gap1:.2f}")
+    print(f"wrote {out}")
+    return 0

@@ -1,0 +1,280 @@
+"""KD estimates without CASSCF.
+
+Two estimators, each naming itself in `KDEstimate.provenance`:
+
+* "cf-pointcharge": the electrostatic crystal field (crystal_field.py) of the complex's GFN2-xTB atomic
+  charges at its (constrained) geometry, bare <r^k> by default (docs/kd_estimate.md says why).
+* "kd-calibrated-ridge-v1": a small ridge regression from cheap descriptors (donor charge, anionic flag,
+  donor element, donor polarisability where proxy labels exist, constrained geometry, the point-charge
+  gaps) to the 7 gaps, fitted to the project's own CASSCF results. `fit_calibration` refuses to fit
+  without enough CASSCF rows, and reports cross-validated accuracy against them.
+
+Neither is CASSCF: the provenance tags are never a CASSCF tag (provenance.is_casscf is False).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gauss_core import columns, provenance
+from gauss_core.complexes.descriptors import descriptors
+from gauss_core.complexes.structure import Complex
+from gauss_core.errors import DataFormatError, GaussError
+from gauss_core.kd.crystal_field import CFConfig, CFResult, crystal_field_from_point_charges
+
+CALIBRATED_NAME = "kd-calibrated-ridge-v1"
+MIN_CASSCF_ROWS = 6
+
+
+class CalibrationError(GaussError):
+    """The calibrated estimate cannot be fitted or used (no or too little CASSCF data, stale model)."""
+
+
+@dataclass
+class KDEstimate:
+    """Estimated Kramers doublets of one complex.
+
+    energies_cm1 (8) relative to the ground KD; gaps_cm1 (7) = E(KD i+1) - E(KD 1); g_tensor (3) of the
+    ground KD (principal values, ascending); mj_composition (8, 8): weight of |M_J| = 1/2..15/2 per KD.
+    provenance: "cf-pointcharge" or the calibrated model's name; g_tensor and mj_composition always come
+    from the point-charge model (`g_provenance`).
+    """
+
+    ligand_smiles: str
+    energies_cm1: np.ndarray
+    gaps_cm1: np.ndarray
+    g_tensor: np.ndarray
+    mj_composition: np.ndarray
+    provenance: str
+    geometry_provenance: str
+    charges_provenance: str
+    g_provenance: str = provenance.CF_POINTCHARGE
+    model: str = ""
+    flags: list[str] = field(default_factory=list)
+    bkq_cm1: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    @property
+    def mj_labels(self) -> list[str]:
+        return [f"+-{2 * m + 1}/2" for m in range(8)]
+
+    def dominant_mj(self) -> list[str]:
+        """Leading |M_J| of each KD with its weight, e.g. '+-15/2 (0.99)'."""
+        return [f"{self.mj_labels[int(np.argmax(row))]} ({row.max():.2f})" for row in self.mj_composition]
+
+    def to_row(self) -> dict:
+        """Flat record for tables and files: smiles, 7 gap columns, kd_provenance, g values, geometry."""
+        row = {columns.SMILES: self.ligand_smiles}
+        row.update({c: float(v) for c, v in zip(columns.KD_GAP_COLUMNS, self.gaps_cm1, strict=True)})
+        row[columns.KD_PROVENANCE] = self.provenance
+        row.update({"g_x": float(self.g_tensor[0]), "g_y": float(self.g_tensor[1]), "g_z": float(self.g_tensor[2]),
+                    "g_provenance": self.g_provenance, "geometry_provenance": self.geometry_provenance,
+                    "charges_provenance": self.charges_provenance, "estimate_model": self.model,
+                    "flags": "; ".join(self.flags)})
+        return row
+
+
+def _point_charges(cx: Complex) -> tuple[np.ndarray, np.ndarray, str]:
+    if cx.atomic_charges is None:
+        from gauss_core.complexes.relax import xtb_charges  # xtb single point only when needed
+        charges = xtb_charges(cx)
+        source = provenance.XTB_GFN2
+    else:
+        charges = np.asarray(cx.atomic_charges, dtype=float)
+        source = cx.atomic_charges_provenance or "unknown"
+    return charges, np.array([i for i in range(cx.n_atoms) if i != cx.metal_index]), source
+
+
+def crystal_field(cx: Complex, config: CFConfig = CFConfig()) -> tuple[CFResult, str]:
+    """Point-charge crystal field of `cx` (xtb charges computed if the complex has none)."""
+    charges, others, source = _point_charges(cx)
+    res = crystal_field_from_point_charges(cx.coords[others], charges[others], cx.coords[cx.metal_index], config)
+    return res, source
+
+
+def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedModel | None = None) -> KDEstimate:
+    """KD estimate of a complex.
+
+    Args:
+        cx: the complex; best after relax(cx, "constrained") (then its GFN2 charges are reused).
+        config: point-charge model choices (bare/shielded <r^k>).
+        calibrated: a fitted CalibratedModel; when given, the gaps come from it (provenance = its name).
+    Returns:
+        KDEstimate with provenance "cf-pointcharge" or the calibrated model's name.
+    """
+    res, source = crystal_field(cx, config)
+    flags = list(cx.flags)
+    if cx.geometry_provenance in ("molsimplify", "rdkit"):
+        flags.append("unrelaxed-template: ligand bodies not relaxed; run relax() first for a better estimate")
+    est = KDEstimate(ligand_smiles=cx.ligand_smiles, energies_cm1=res.energies_cm1, gaps_cm1=res.gaps_cm1,
+                     g_tensor=res.g_tensor, mj_composition=res.mj_composition, provenance=provenance.CF_POINTCHARGE,
+                     geometry_provenance=cx.geometry_provenance, charges_provenance=source,
+                     model=f"point charges ({source}), {config.radial} <r^k>, charge scale {config.charge_scale}",
+                     flags=flags, bkq_cm1=res.bkq_cm1)
+    if calibrated is not None:
+        feats = complex_features(cx, res, source)
+        gaps = calibrated.predict(pd.DataFrame([feats]))[0]
+        est.gaps_cm1 = gaps
+        est.energies_cm1 = np.concatenate([[0.0], gaps])
+        est.provenance = calibrated.name
+        est.model = f"{calibrated.name}: ridge on {', '.join(calibrated.feature_names)} (CV MAE " \
+                    f"{calibrated.cv_mae_cm1:.0f} cm-1 on {calibrated.n_train} CASSCF complexes)"
+    return est
+
+
+# ----------------------------------------------------------------------------- calibrated estimate
+
+FEATURES = ("q_donor_xtb_e", "anionic", "donor_is_N", "alpha_donor_au3", "r_Dy_L_mean_A", "angle_L_Dy_L_deg",
+            "mpp_A", "cf_gap1_cm1", "cf_gap7_cm1")
+
+
+def complex_features(cx: Complex, cf: CFResult | None = None, charges_source: str | None = None,
+                     alpha_donor: float | None = None) -> dict[str, float]:
+    """Cheap descriptors of one relaxed complex for the calibrated estimate (NaN where unavailable)."""
+    if cf is None:
+        cf, charges_source = crystal_field(cx)
+    charges = cx.atomic_charges
+    q_donor = float(np.mean(charges[cx.axial_indices])) if charges is not None else float("nan")
+    d = descriptors(cx)
+    if alpha_donor is None:
+        alpha_donor = _proxy_alpha(cx.ligand_smiles)
+    return {columns.SMILES: cx.ligand_smiles, "q_donor_xtb_e": q_donor, "anionic": float(cx.ligand_charge < 0),
+            "donor_is_N": float(cx.donor_element == "N"), "alpha_donor_au3": alpha_donor,
+            "r_Dy_L_mean_A": 0.5 * (d["r_Dy_L1_A"] + d["r_Dy_L2_A"]), "angle_L_Dy_L_deg": d["angle_L_Dy_L_deg"],
+            "mpp_A": d["mpp_A"], "cf_gap1_cm1": float(cf.gaps_cm1[0]), "cf_gap7_cm1": float(cf.gaps_cm1[-1])}
+
+
+def _proxy_alpha(smiles: str) -> float:
+    """Donor polarisability from the project's proxy-label table when it has this ligand, else NaN."""
+    try:
+        from gauss_core.proxies import load_proxy_labels
+        table = load_proxy_labels()
+        row = table.loc[table[columns.SMILES] == smiles]
+        if len(row) and columns.ALPHA_DONOR in row:
+            return float(row[columns.ALPHA_DONOR].iloc[0])
+    except Exception:  # labels absent or module not ready: the feature is just missing
+        pass
+    return float("nan")
+
+
+@dataclass
+class CalibratedModel:
+    """Ridge regression (standardised features) from descriptors to the 7 KD gaps, with its CV accuracy."""
+
+    name: str
+    feature_names: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[list[float]]        # (7, n_features)
+    intercept: list[float]         # (7,)
+    alpha: float
+    n_train: int
+    cv_mae_cm1: float
+    cv_mae_per_gap_cm1: list[float]
+    cv_r_gap1: float
+    cv_r_gap7: float
+    cf_only_r_gap1: float
+    training_hash: str
+    training_provenance: list[str]
+
+    def predict(self, feats: pd.DataFrame) -> np.ndarray:
+        """(n, 7) gaps in cm^-1 from a table with `feature_names` columns (missing values -> train mean)."""
+        x = feats.reindex(columns=self.feature_names).to_numpy(dtype=float)
+        x = np.where(np.isnan(x), np.array(self.mean)[None, :], x)
+        z = (x - np.array(self.mean)) / np.array(self.scale)
+        return np.clip(z @ np.array(self.coef).T + np.array(self.intercept), 0.0, None)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=1))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> CalibratedModel:
+        path = Path(path)
+        if not path.exists():
+            raise CalibrationError(f"no calibrated KD model at {path}: fit one with `gauss complex calibrate "
+                                   "--casscf RESULTS.csv` once CASSCF results exist")
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise CalibrationError(f"{path} is not a calibrated KD model ({exc}): refit it") from None
+
+
+def casscf_table(table: pd.DataFrame | str | Path) -> pd.DataFrame:
+    """CASSCF rows only (provenance casscf-*), with smiles + 7 gaps; estimates are dropped.
+
+    Raises:
+        DataFormatError: columns missing.
+        CalibrationError: no CASSCF rows.
+    """
+    df = pd.read_csv(table) if isinstance(table, (str, Path)) else table.copy()
+    need = [columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise DataFormatError(f"CASSCF table lacks columns {missing}: it needs {need}")
+    df = df[df[columns.KD_PROVENANCE].map(provenance.is_casscf)]
+    df = df.dropna(subset=list(columns.KD_GAP_COLUMNS))
+    if len(df) == 0:
+        raise CalibrationError("no CASSCF results yet (no rows with kd_provenance casscf-openmolcas or "
+                               "casscf-orca): run CASSCF jobs from the queue first; until then use the "
+                               "cf-pointcharge estimate")
+    return df.reset_index(drop=True)
+
+
+def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, alpha: float = 1.0,
+                    n_folds: int = 5, seed: int = 0) -> CalibratedModel:
+    """Fit the calibrated estimate and measure its cross-validated accuracy against CASSCF.
+
+    Args:
+        features: one row per ligand (column smiles + FEATURES), e.g. from complex_features.
+        casscf: table or CSV with smiles, the 7 kd_gap columns and kd_provenance (CASSCF rows used only).
+        alpha: ridge strength; n_folds: CV folds (leave-one-out when fewer rows).
+    Raises:
+        CalibrationError: fewer than MIN_CASSCF_ROWS CASSCF complexes with features.
+    """
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold
+
+    ref = casscf_table(casscf)
+    data = ref.merge(features, on=columns.SMILES, how="inner").drop_duplicates(columns.SMILES)
+    if len(data) < MIN_CASSCF_ROWS:
+        raise CalibrationError(f"only {len(data)} CASSCF complexes with descriptors; the calibrated estimate "
+                               f"needs at least {MIN_CASSCF_ROWS}: run more CASSCF jobs, meanwhile use cf-pointcharge")
+    names = [f for f in FEATURES if f in data and data[f].notna().mean() > 0.5]
+    x = data[names].to_numpy(dtype=float)
+    col_mean = np.nanmean(x, 0)
+    x = np.where(np.isnan(x), col_mean[None, :], x)
+    y = data[list(columns.KD_GAP_COLUMNS)].to_numpy(dtype=float)
+
+    def fit(xtr, ytr):
+        mu, sd = xtr.mean(0), xtr.std(0)
+        sd = np.where(sd < 1e-12, 1.0, sd)
+        model = Ridge(alpha=alpha).fit((xtr - mu) / sd, ytr)
+        return mu, sd, model
+
+    folds = min(n_folds, len(data))
+    pred = np.zeros_like(y)
+    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(x):
+        mu, sd, model = fit(x[tr], y[tr])
+        pred[te] = np.clip(model.predict((x[te] - mu) / sd), 0, None)
+    mu, sd, model = fit(x, y)
+    err = np.abs(pred - y)
+
+    def corr(a, b):
+        return float(np.corrcoef(a, b)[0, 1]) if np.std(a) > 0 and np.std(b) > 0 else float("nan")
+
+    cf_r = corr(data["cf_gap1_cm1"].to_numpy(float), y[:, 0]) if "cf_gap1_cm1" in data else float("nan")
+    digest = hashlib.sha256(data[[columns.SMILES, *columns.KD_GAP_COLUMNS]].to_csv(index=False).encode()).hexdigest()
+    return CalibratedModel(name=CALIBRATED_NAME, feature_names=names, mean=mu.tolist(), scale=sd.tolist(),
+                           coef=model.coef_.tolist(), intercept=np.atleast_1d(model.intercept_).tolist(),
+                           alpha=alpha, n_train=len(data), cv_mae_cm1=float(err.mean()),
+                           cv_mae_per_gap_cm1=err.mean(0).tolist(), cv_r_gap1=corr(pred[:, 0], y[:, 0]),
+                           cv_r_gap7=corr(pred[:, -1], y[:, -1]), cf_only_r_gap1=cf_r, training_hash=digest[:16],
+                           training_provenance=sorted(set(data[columns.KD_PROVENANCE])))
