@@ -1,8 +1,31 @@
-"""GAUSS Studio dashboard entry point (streamlit run app.py)."""
+"""GAUSS Studio dashboard entry point: `streamlit run app.py` (or `make run`).
 
-import streamlit as st
+The pages follow the design path: Latent space -> Sampling -> Complexes -> CASSCF queue -> Export.
+Pages are thin: widgets and calls into gauss_core; cached resources and session state live in gauss_app.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # gauss_app next to this file
+
+import streamlit as st  # noqa: E402
+
+from gauss_app import state  # noqa: E402
 
 st.set_page_config(page_title="GAUSS Studio", page_icon="🧲", layout="wide")
-st.title("GAUSS Studio")
-st.write("Design organic ligands for Dy(III) single-molecule magnets [Dy(H2O)5L2]+ with the GAUSS-II VAE.")
-st.info("The dashboard pages are being built; the command line `gauss --help` already works.")
+state.init()
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", url_path="latent"),
+    st.Page("pages/sampling.py", title="Sampling", icon="🎲", url_path="sampling"),
+    st.Page("pages/complexes.py", title="Complexes", icon="🧊", url_path="complexes"),
+    st.Page("pages/casscf_queue.py", title="CASSCF queue", icon="⏳", url_path="queue"),
+    st.Page("pages/export.py", title="Export", icon="📤", url_path="export"),
+]
+
+page = st.navigation(PAGES)
+with st.sidebar:
+    st.caption(f"Seed basket: **{len(state.basket())}** · candidates: **{len(state.samples())}**")
+page.run()

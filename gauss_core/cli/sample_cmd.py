@@ -21,7 +21,7 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=1000, help="samples per decoder call (default 1000)")
     p.add_argument("--random-seed", type=int, default=0)
     p.add_argument("--checkpoint", type=Path, default=paths.DEFAULT_CHECKPOINT)
-    p.add_argument("--ligand-set", type=Path, default=None, help="novelty reference (default: bundled set)")
+    p.add_argument("--ligand-set", type=Path, default=None, help="ligand set for canonical-SMILES lookup of the training set (default: bundled set)")
     p.add_argument("--novel-only", action="store_true", help="write only novel molecules")
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
     p.set_defaults(func=run_sample)
@@ -42,10 +42,12 @@ def register(subparsers) -> None:
 
 def _load(args):
     from gauss_core.model.checkpoint import load_checkpoint
-    from gauss_core.sampling.lp import LPSampler, ligand_set_reference
+    from gauss_core.ligands import load_ligand_set
+    from gauss_core.sampling.lp import LPSampler, training_reference
 
     loaded = load_checkpoint(args.checkpoint)
-    reference = ligand_set_reference(args.ligand_set)
+    ligands = load_ligand_set(args.ligand_set) if args.ligand_set else load_ligand_set()
+    reference = training_reference(loaded, ligands)
     return loaded, LPSampler.from_model(loaded, reference)
 
 

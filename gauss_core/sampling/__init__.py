@@ -2,7 +2,8 @@
 in `gauss_core.sampling.metrics`."""
 
 from gauss_core.sampling.lp import (CANDIDATE_COLUMNS, LPBatch, LPConfig, LPResult, LPSampler, SamplingConfigError,
-                                    donor_first_ok, reference_set)
+                                    donor_first_ok, ligand_set_reference, reference_set,
+                                    training_reference)
 from gauss_core.sampling.metrics import (CanonicalCache, MosesRates, NoveltyTracker, SamplingCounters,
                                          canonical_or_none, moses_rates)
 from gauss_core.sampling.seeds import CheckedSeed, NoDonorError, check_seed, encode_seeds
@@ -10,6 +11,7 @@ from gauss_core.sampling.sweep import SweepConfig, sigma_sweep, sweep_figure, sw
 
 __all__ = [
     "CANDIDATE_COLUMNS", "LPBatch", "LPConfig", "LPResult", "LPSampler", "SamplingConfigError", "donor_first_ok",
+    "ligand_set_reference", "training_reference",
     "reference_set", "CanonicalCache", "MosesRates", "NoveltyTracker", "SamplingCounters", "canonical_or_none",
     "moses_rates", "CheckedSeed", "NoDonorError", "check_seed", "encode_seeds", "SweepConfig", "sigma_sweep",
     "sweep_figure", "sweep_sigmas",

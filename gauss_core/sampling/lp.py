@@ -229,3 +229,20 @@ def ligand_set_reference(path=None) -> frozenset[str]:
 
     df = load_ligand_set(path) if path is not None else load_ligand_set()
     return reference_set(df[C.CANONICAL])
+
+
+def training_reference(loaded, ligands: pd.DataFrame | None = None) -> frozenset[str]:
+    """Novelty reference of a model: canonical kekulised SMILES of its training set (paper: "novel if not
+    present in the training set"), stored in the checkpoint. Canonical forms are looked up in `ligands`
+    (a ligand set with smiles + canonical_smiles) when given, and computed with RDKit otherwise.
+    Falls back to the whole bundled ligand set for checkpoints that do not store their training split.
+    """
+    from gauss_core.sampling.metrics import canonical_or_none
+
+    train = list(getattr(loaded, "train_smiles", []) or [])
+    if not train:
+        return reference_set(ligands[C.CANONICAL]) if ligands is not None else ligand_set_reference()
+    lookup = dict(zip(ligands[C.SMILES], ligands[C.CANONICAL])) if ligands is not None else {}
+    out = {lookup.get(s) or canonical_or_none(s) for s in train}
+    out.discard(None)
+    return frozenset(out)

@@ -1,0 +1,268 @@
+"""Cached loaders: the model with st.cache_resource, tables with st.cache_data. Each returns None plus a
+plain-language reason when the backend or file is not there yet, so that pages never show a traceback."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from gauss_core import columns as C
+from gauss_core.errors import GaussError
+from gauss_app import config
+
+
+@dataclass
+class Missing:
+    """Why something is unavailable, phrased for the user."""
+
+    reason: str
+
+
+def backend(module: str) -> object | Missing:
+    """Import a gauss_core module, or say it is not available yet."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        return Missing(f"`{module}` is not installed in this build yet ({exc.name} missing).")
+
+
+def _mtime(path: Path) -> float:
+    return path.stat().st_mtime if path.exists() else -1.0
+
+
+@st.cache_resource(show_spinner="Loading the GAUSS-II model ...", max_entries=2)
+def _load_model(path: str, mtime: float):
+    from gauss_core.model.checkpoint import load_checkpoint
+
+    return load_checkpoint(Path(path))
+
+
+def model():
+    """(LoadedModel, None) or (None, Missing)."""
+    path = config.checkpoint_path()
+    if not path.exists():
+        return None, Missing(
+            f"No trained model found at `{path}`. Train one with `gauss train` (see README) or point "
+            "the GAUSS_CHECKPOINT environment variable at a checkpoint file, then reload this page.")
+    mod = backend("gauss_core.model.checkpoint")
+    if isinstance(mod, Missing):
+        return None, mod
+    try:
+        return _load_model(str(path), _mtime(path)), None
+    except GaussError as exc:
+        return None, Missing(f"The checkpoint `{path}` cannot be used: {exc}")
+
+
+@st.cache_data(show_spinner="Reading the ligand set ...", max_entries=2)
+def _ligand_set(path: str, mtime: float) -> pd.DataFrame:
+    from gauss_core.ligands import load_ligand_set
+
+    return load_ligand_set(Path(path))
+
+
+def ligand_set():
+    """(DataFrame, None) or (None, Missing)."""
+    path = config.ligand_set_path()
+    if not path.exists():
+        return None, Missing(f"The ligand set `{path}` does not exist yet; build it with `gauss ligands build`.")
+    try:
+        return _ligand_set(str(path), _mtime(path)), None
+    except (GaussError, ImportError) as exc:
+        return None, Missing(f"The ligand set `{path}` cannot be read: {exc}")
+
+
+@st.cache_resource(show_spinner="Encoding the ligand set and fitting the PCA (once per checkpoint) ...",
+                   max_entries=2)
+def _latent_map(ckpt: str, ckpt_mtime: float, lig: str, lig_mtime: float):
+    from gauss_core.latent.pca import load_or_build_latent_map
+
+    loaded = _load_model(ckpt, ckpt_mtime)
+    ligands = _ligand_set(lig, lig_mtime)
+    return load_or_build_latent_map(loaded, ligands[C.SMILES].tolist())
+
+
+def latent_map():
+    """(LatentMap, None) or (None, Missing)."""
+    loaded, why = model()
+    if loaded is None:
+        return None, why
+    ligands, why = ligand_set()
+    if ligands is None:
+        return None, why
+    ck, lg = config.checkpoint_path(), config.ligand_set_path()
+    try:
+        return _latent_map(str(ck), _mtime(ck), str(lg), _mtime(lg)), None
+    except GaussError as exc:
+        return None, Missing(str(exc))
+
+
+@st.cache_resource(show_spinner="Indexing the training set for novelty ...", max_entries=2)
+def _reference(ckpt: str, mtime: float, lig: str, lig_mtime: float) -> frozenset[str]:
+    from gauss_core.sampling import training_reference
+
+    return training_reference(_load_model(ckpt, mtime), _ligand_set(lig, lig_mtime))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _proxy_labels(mtime: float) -> pd.DataFrame:
+    from gauss_core.proxies import load_proxy_labels
+
+    return load_proxy_labels()
+
+
+def proxy_labels():
+    """(DataFrame keyed by smiles with PROXY_COLUMNS + provenance, None) or (None, Missing)."""
+    from gauss_core import paths
+
+    if isinstance(backend("gauss_core.proxies"), Missing) or not hasattr(backend("gauss_core.proxies"),
+                                                                          "load_proxy_labels"):
+        return None, Missing("Proxy labels are not available in this build yet.")
+    if not paths.PROXY_LABELS.exists():
+        return None, Missing(f"No proxy label file at `{paths.PROXY_LABELS}` yet (run `gauss label`).")
+    try:
+        return _proxy_labels(_mtime(paths.PROXY_LABELS)), None
+    except (GaussError, OSError, ValueError) as exc:
+        return None, Missing(f"Proxy labels cannot be read: {exc}")
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _kd_mapping(path: str, mtime: float) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def known_first_gaps() -> tuple[pd.DataFrame, Missing | None]:
+    """Known first KD gaps: smiles, kd_gap1_cm1, kd_provenance. From the KD mapping set (estimates or
+    imported CASSCF, as tagged) and finished CASSCF jobs, the latter winning for the same ligand."""
+    from gauss_core import paths
+
+    frames = []
+    notes = []
+    if paths.KD_MAPPING_SET.exists():
+        try:
+            df = _kd_mapping(str(paths.KD_MAPPING_SET), _mtime(paths.KD_MAPPING_SET))
+            if {C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE} <= set(df.columns):
+                frames.append(df[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE]])
+            else:
+                notes.append(f"`{paths.KD_MAPPING_SET.name}` lacks smiles/kd_gap1_cm1/kd_provenance columns")
+        except (OSError, ValueError) as exc:
+            notes.append(f"KD mapping set unreadable: {exc}")
+    else:
+        notes.append("no KD mapping set bundled yet")
+    casscf = casscf_results()
+    if casscf is not None and len(casscf):
+        frames.append(casscf[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE]])
+    if not frames:
+        return pd.DataFrame(columns=[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE]), Missing("; ".join(notes))
+    out = pd.concat(frames, ignore_index=True).dropna(subset=[C.KD_GAP_COLUMNS[0]])
+    return out.drop_duplicates(C.SMILES, keep="last").reset_index(drop=True), None
+
+
+def job_store():
+    """(JobStore on GAUSS_HOME/queue.db, None) or (None, Missing)."""
+    mod = backend("gauss_core.jobs")
+    if isinstance(mod, Missing) or not hasattr(mod, "JobStore"):
+        return None, Missing("The CASSCF queue backend (`gauss_core.jobs`) is not available in this build yet.")
+    try:
+        return _job_store(os.environ.get("GAUSS_HOME", "")), None
+    except GaussError as exc:
+        return None, Missing(str(exc))
+
+
+@st.cache_resource(max_entries=4)
+def _job_store(gauss_home: str):
+    """One store per GAUSS_HOME (the argument only keys the cache; JobStore() reads the environment)."""
+    from gauss_core.jobs import JobStore
+
+    return JobStore()
+
+
+def casscf_results() -> pd.DataFrame | None:
+    """Finished CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id) or None when unavailable."""
+    from gauss_core.export import casscf_table_from_jobs
+
+    store, why = job_store()
+    if store is None:
+        return None
+    try:
+        return casscf_table_from_jobs(store.list(state="done"))
+    except GaussError:
+        return None
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def finite(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)
+
+
+@st.cache_data(show_spinner=False, max_entries=5000)
+def _encode_one(ckpt: str, mtime: float, smiles: str) -> np.ndarray:
+    from gauss_core.sampling import encode_seeds
+
+    return encode_seeds(_load_model(ckpt, mtime), [smiles])[0]
+
+
+def seed_latents(smiles: list[str]) -> tuple[np.ndarray, dict[str, str]]:
+    """Latent means of seeds: looked up on the map when it has them, else encoded (and checked).
+
+    Returns:
+        (z for the seeds that worked, in order; {smiles: reason} for those refused).
+    """
+    loaded, why = model()
+    if loaded is None:
+        return np.zeros((0, 0), dtype=np.float32), {s: why.reason for s in smiles}
+    lmap, _ = latent_map()
+    index = {}
+    if lmap is not None:
+        index = lmap_index(lmap)
+    ck = config.checkpoint_path()
+    rows, errors = [], {}
+    for smi in smiles:
+        if smi in index:
+            rows.append(lmap.z[index[smi]])
+            continue
+        try:
+            rows.append(_encode_one(str(ck), _mtime(ck), smi))
+        except GaussError as exc:
+            errors[smi] = str(exc)
+    d = loaded.config.latent_dim
+    return (np.stack(rows).astype(np.float32) if rows else np.zeros((0, d), dtype=np.float32)), errors
+
+
+_INDEX_CACHE: dict[int, dict[str, int]] = {}
+
+
+def lmap_index(lmap) -> dict[str, int]:
+    """SMILES -> row of the latent map (built once per map object)."""
+    key = id(lmap)
+    if key not in _INDEX_CACHE:
+        _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = {s: i for i, s in enumerate(lmap.smiles)}
+    return _INDEX_CACHE[key]
+
+
+@st.cache_resource(max_entries=2)
+def _sampler(ckpt: str, mtime: float, lig: str, lig_mtime: float):
+    from gauss_core.sampling import LPSampler
+
+    return LPSampler.from_model(_load_model(ckpt, mtime), _reference(ckpt, mtime, lig, lig_mtime))
+
+
+def sampler():
+    """(LPSampler on the cached model with the ligand-set novelty reference, None) or (None, Missing)."""
+    loaded, why = model()
+    if loaded is None:
+        return None, why
+    ligands, why = ligand_set()
+    if ligands is None:
+        return None, why
+    ck, lg = config.checkpoint_path(), config.ligand_set_path()
+    return _sampler(str(ck), _mtime(ck), str(lg), _mtime(lg)), None

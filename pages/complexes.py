@@ -1,0 +1,110 @@
+"""Complexes: assemble candidates into [Dy(H2O)5L2]+, 3D view (bundled 3Dmol.js), descriptors, KD estimate."""
+
+import pandas as pd
+import streamlit as st
+import streamlit.components.v1 as components
+
+from gauss_core import columns as C
+from gauss_core import provenance as P
+from gauss_core.errors import GaussError
+from gauss_core.export import complex_sdf_record
+from gauss_app import resources, state
+from gauss_app.viewer import viewer_html
+
+st.title("Complexes")
+state.init()
+
+cx_mod = resources.backend("gauss_core.complexes")
+if isinstance(cx_mod, resources.Missing):
+    st.warning(cx_mod.reason)
+    st.stop()
+
+novel_only = st.toggle("Only novel sampled candidates (plus basket seeds)", value=True, key="cx_novel_only")
+candidates = state.candidate_smiles(novel_only=novel_only)
+if not candidates:
+    st.info("No candidates yet: sample on the **Sampling** page or add seeds on the **Latent space** page.")
+    st.stop()
+
+picked = st.multiselect("Candidates to assemble", candidates, default=candidates[:1], max_selections=12,
+                        key="cx_pick")
+if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_assemble"):
+    bar = st.progress(0.0)
+    for i, smi in enumerate(picked):
+        entry = {"complex": None, "error": None, "descriptors": None, "estimate": None, "estimate_error": None}
+        try:
+            entry["complex"] = cx_mod.assemble(smi)
+        except GaussError as exc:
+            entry["error"] = str(exc)
+        if entry["complex"] is not None:
+            describe = getattr(cx_mod, "descriptors", None)
+            if callable(describe):
+                try:
+                    entry["descriptors"] = describe(entry["complex"])
+                except GaussError as exc:
+                    entry["descriptors"] = {"error": str(exc)}
+            kd_mod = resources.backend("gauss_core.kd")
+            estimate = getattr(kd_mod, "estimate", None) if not isinstance(kd_mod, resources.Missing) else None
+            if callable(estimate):
+                try:
+                    entry["estimate"] = estimate(entry["complex"])
+                except GaussError as exc:
+                    entry["estimate_error"] = str(exc)
+            else:
+                entry["estimate_error"] = "the KD estimate (`gauss_core.kd.estimate`) is not available in this build yet"
+        state.complexes()[smi] = entry
+        bar.progress((i + 1) / len(picked), text=f"assembled {i + 1}/{len(picked)}")
+
+built = state.complexes()
+if not built:
+    st.caption("Nothing assembled yet.")
+    st.stop()
+
+summary = []
+for smi, e in built.items():
+    cx = e["complex"]
+    summary.append({"ligand": smi, "status": "assembled" if cx is not None else "failed",
+                    "formula": cx.formula if cx is not None else "", "charge": cx.charge if cx is not None else None,
+                    "builder": cx.builder if cx is not None else "", "flags": "; ".join(cx.flags) if cx is not None
+                    else e["error"]})
+st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch")
+
+ok = [s for s, e in built.items() if e["complex"] is not None]
+for smi, e in built.items():
+    if e["complex"] is None:
+        st.error(f"{smi}: {e['error']}")
+if not ok:
+    st.stop()
+show = st.selectbox("Show complex", ok, key="cx_show")
+entry = built[show]
+cx = entry["complex"]
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"**[Dy(H2O)5L2]{cx.charge:+d}**, L = `{cx.ligand_smiles}` · {cx.formula} · geometry: "
+                f"{cx.geometry_provenance}")
+    components.html(viewer_html(complex_sdf_record(cx)), height=470)
+with right:
+    for flag in cx.flags:
+        st.warning(f"Check: {flag}")
+    if not cx.flags:
+        st.success("No clash or geometry warning.")
+    desc = entry.get("descriptors")
+    rows = []
+    if isinstance(desc, dict):
+        rows = [{"descriptor": k, "value": v} for k, v in desc.items()]
+    elif desc is not None and hasattr(desc, "__dataclass_fields__"):
+        rows = [{"descriptor": k, "value": getattr(desc, k)} for k in desc.__dataclass_fields__]
+    rows += [{"descriptor": k, "value": v} for k, v in cx.checks.items()]
+    st.markdown("**Structural descriptors**")
+    st.dataframe(pd.DataFrame(rows).astype({"value": str}) if rows else pd.DataFrame(), hide_index=True,
+                 width="stretch")
+    est = entry.get("estimate")
+    if est is not None:
+        tag = str(getattr(est, "provenance", P.CF_POINTCHARGE))
+        if P.is_casscf(tag):  # never let an estimate pass as CASSCF
+            tag = f"{tag} (mislabelled estimate)"
+        gaps = list(getattr(est, "gaps_cm1", []))
+        st.markdown(f"**KD gaps: ESTIMATE** ({P.describe(tag)}; not CASSCF)")
+        st.dataframe(pd.DataFrame({"gap": list(C.KD_GAP_COLUMNS[:len(gaps)]), "estimate (cm⁻¹)": gaps}),
+                     hide_index=True, width="stretch")
+    else:
+        st.info(f"KD estimate: {entry.get('estimate_error') or 'not computed'}")

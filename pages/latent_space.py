@@ -1,0 +1,114 @@
+"""Latent space: PCA map of the ligand set, colour by property, KD-bin highlight, seed picking."""
+
+import pandas as pd
+import streamlit as st
+
+from gauss_core.errors import GaussError
+from gauss_core.latent.bins import kd_bins
+from gauss_core.latent.mapfig import latent_map_figure, selected_smiles
+from gauss_core.sampling import check_seed
+from gauss_app import config, mapview, resources, state
+
+st.title("Latent space")
+state.init()
+
+lmap, why = resources.latent_map()
+if lmap is None:
+    st.warning(why.reason)
+    st.stop()
+
+proxies, proxy_why = resources.proxy_labels()
+kd_known, kd_why = resources.known_first_gaps()
+choices = mapview.colour_choices(proxies, list(lmap.predictions.columns))
+
+c1, c2, c3 = st.columns([2, 2, 1])
+labels = [c.label for c in choices]
+default = next((i for i, c in enumerate(choices) if c.kind == "prediction"), 0)
+colour_label = c1.selectbox("Colour by", labels, index=default, key="map_colour")
+choice = choices[labels.index(colour_label)]
+
+bins = None
+if len(kd_known) >= 2:
+    try:
+        bins = kd_bins(kd_known[mapview.KD_FIRST])
+    except GaussError:
+        bins = None
+if bins is None:
+    c2.selectbox("Target KD bin", ["(no KD gaps known yet)"], disabled=True, key="kd_bin_disabled")
+    bin_choice = 0
+else:
+    bin_labels = ["(none)"] + bins.labels()
+    picked = c2.selectbox("Target KD bin (6 equal bins of the first KD gap)", bin_labels, key="kd_bin")
+    bin_choice = bin_labels.index(picked)
+show_samples = c3.checkbox("Show sampled", value=True, key="map_show_samples")
+
+layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known, config.map_points())
+if bin_choice and bins is not None:
+    layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known)
+    if layer is None:
+        st.info(f"No ligand with a known first KD gap in {bins.label(bin_choice)}.")
+    else:
+        layers.append(layer)
+if show_samples:
+    layer = mapview.samples_layer(state.samples())
+    if layer is not None:
+        layers.append(layer)
+seeds = state.basket_smiles()
+if seeds:
+    z_seeds, seed_errors = resources.seed_latents(seeds)
+    ok = [s for s in seeds if s not in seed_errors]
+    if len(ok):
+        layers.append(mapview.seed_layer(lmap.project(z_seeds), ok))
+
+fig = latent_map_figure(layers, colour_title)
+st.caption(f"{len(lmap):,} ligands encoded ({sum(len(l.x) for l in layers if l.name != 'seed basket'):,} points "
+           f"drawn); PC1/PC2 explain {lmap.explained_variance_ratio[0]:.0%}/{lmap.explained_variance_ratio[1]:.0%} "
+           "of the latent variance. Box, lasso or click points to add them to the seed basket.")
+if choice.kind == "kd" and kd_why is not None:
+    st.caption(f"KD gaps: {kd_why.reason}")
+event = st.plotly_chart(fig, key="latent_map", on_select="rerun", selection_mode=("points", "box", "lasso"),
+                        width="stretch", config={"displaylogo": False})
+
+picked = selected_smiles(event, fig)
+signature = tuple(sorted(picked))
+if picked and st.session_state.get("_last_map_selection") != signature:
+    st.session_state["_last_map_selection"] = signature
+    n_added = state.add_seeds(picked[:state.MAX_SEEDS_PER_SELECTION], "map")
+    extra = len(picked) - state.MAX_SEEDS_PER_SELECTION
+    st.toast(f"Added {n_added} seed(s) from the map" + (f"; {extra} more selected points ignored "
+             f"(at most {state.MAX_SEEDS_PER_SELECTION} per selection)" if extra > 0 else ""))
+    st.rerun()
+
+st.subheader("Type a seed")
+with st.form("seed_form", clear_on_submit=False):
+    typed = st.text_input("Seed SMILES, donor atom first (e.g. [O-]c1ccccc1 or N1C=CC=C1)", key="seed_text")
+    submitted = st.form_submit_button("Place seed on the map")
+if submitted:
+    loaded, mwhy = resources.model()
+    try:
+        checked = check_seed(typed, loaded.vocab)
+        z, errs = resources.seed_latents([checked.smiles])
+        if errs:
+            raise GaussError(errs[checked.smiles])
+        state.add_seeds([checked.smiles], "typed")
+        st.session_state["_seed_msg"] = f"Seed {checked.smiles} placed on the map (star)."
+        st.rerun()
+    except GaussError as exc:
+        st.error(f"Seed refused: {exc}")
+if st.session_state.get("_seed_msg"):
+    st.success(st.session_state.pop("_seed_msg"))
+
+st.subheader(f"Seed basket ({len(state.basket())})")
+if state.basket():
+    st.dataframe(pd.DataFrame(state.basket()), hide_index=True, width="stretch", key="basket_table")
+    b1, b2 = st.columns([3, 1])
+    drop = b1.multiselect("Remove seeds", state.basket_smiles(), key="basket_remove")
+    if b1.button("Remove selected", disabled=not drop):
+        state.remove_seeds(drop)
+        st.rerun()
+    if b2.button("Clear basket"):
+        state.remove_seeds(state.basket_smiles())
+        st.session_state["_last_map_selection"] = None
+        st.rerun()
+else:
+    st.caption("Empty: select points on the map or type a seed above.")
