@@ -1,0 +1,79 @@
+"""GAUSS loss (paper, section IV): Loss = Loss_recon + alpha * Loss_KL(normalised) + Loss_DNN.
+
+- Loss_recon: token cross-entropy averaged over every position of the fixed-length sequence (pad
+  positions included: the decoder must learn where the SMILES ends).
+- Loss_KL: KL(q(z|x) || N(0, I)) summed over latent dimensions and divided by the latent size
+  ("normalised"), averaged over the batch; alpha = 0.01.
+- Loss_DNN: mean squared error over standardised labels, counted only over observed label entries
+  (mask), so unlabelled rows contribute nothing whatever placeholder values they carry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+KL_WEIGHT = 0.01
+
+
+@dataclass
+class LossTerms:
+    """The total loss and its parts (tensors; call .item() to log)."""
+
+    total: torch.Tensor
+    recon: torch.Tensor
+    kl: torch.Tensor
+    prop: torch.Tensor
+    n_observed: int
+
+
+def reconstruction_loss(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """Mean token cross-entropy. Args: logits (B, L, V), tokens (B, L) int64."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1))
+
+
+def normalised_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL divergence to the standard normal, per latent dimension, batch mean."""
+    kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp())
+    return kl.sum(dim=1).mean() / mu.shape[1]
+
+
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Mean squared error over observed entries only.
+
+    Args:
+        pred, target: (B, K) standardised values; target may hold anything (NaN, -1e6) where unobserved.
+        mask: (B, K) bool, True where the label is observed.
+    Returns:
+        (mse, number of observed entries); mse is 0 (with gradient graph intact) when nothing is observed.
+    """
+    mask = mask.bool()
+    n = int(mask.sum())
+    # torch.where keeps NaN/placeholder targets out of the arithmetic entirely (0 * NaN would be NaN).
+    diff = torch.where(mask, pred - torch.where(mask, target, torch.zeros_like(target)), torch.zeros_like(pred))
+    if n == 0:
+        return (diff * 0.0).sum(), 0
+    return diff.pow(2).sum() / n, n
+
+
+def gauss_loss(
+    logits: torch.Tensor,
+    tokens: torch.Tensor,
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    pred: torch.Tensor | None = None,
+    target: torch.Tensor | None = None,
+    mask: torch.Tensor | None = None,
+    kl_weight: float = KL_WEIGHT,
+) -> LossTerms:
+    """Total GAUSS loss of one batch. Property term is skipped when pred is None (plain VAE)."""
+    recon = reconstruction_loss(logits, tokens)
+    kl = normalised_kl(mu, logvar)
+    if pred is not None and target is not None and mask is not None:
+        prop, n_obs = masked_mse(pred, target, mask)
+    else:
+        prop, n_obs = torch.zeros((), device=logits.device), 0
+    total = recon + kl_weight * kl + prop
+    return LossTerms(total=total, recon=recon, kl=kl, prop=prop, n_observed=n_obs)

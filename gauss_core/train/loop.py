@@ -1,0 +1,299 @@
+"""The training loop (paper, section IV "VAE model training").
+
+Adam (lr 1e-3), batches of 100 reshuffled every epoch, ReduceLROnPlateau (factor 0.5, patience 2,
+absolute threshold 1e-4) on the epoch's training loss, stop when the best loss of the last 10 epochs
+improves on the best before them by less than 1e-3 (or at max_epochs); the weights of the lowest
+training loss are kept. After every epoch the held-out metrics are measured and ONE checkpoint file is
+rewritten atomically with both the best weights and everything needed to resume.
+
+Reproducibility: the shuffling order of epoch e comes from a generator seeded with (seed, e), and the
+global torch RNG (reparameterisation noise, dropout) is saved in the checkpoint, so a resumed run
+continues exactly as an uninterrupted one would (on the same device and thread count).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from gauss_core.model.checkpoint import cpu_state, read_checkpoint, save_checkpoint
+from gauss_core.model.loss import gauss_loss
+from gauss_core.model.vae import GaussVAE, ModelConfig
+from gauss_core.train.data import PreparedData
+from gauss_core.train.metrics import evaluate
+
+
+@dataclass
+class TrainConfig:
+    """Training settings (defaults = the paper's). Stored in the checkpoint as a dict.
+
+    Attributes:
+        head: "gauss2" (donor proxies), "gauss1" (KD gaps + structure) or "none".
+        n_train, n_test: split sizes (n_train None = every non-test ligand).
+        label_fraction: fraction of training rows whose labels are kept (paper: about 0.25).
+        batch_size, lr, kl_weight: 100, 1e-3, 0.01.
+        lr_factor, lr_patience, lr_threshold: ReduceLROnPlateau (0.5, 2 epochs, 1e-4 absolute).
+        stop_window, stop_delta: stop when improvement over stop_window epochs < stop_delta.
+        max_epochs: hard cap on epochs.
+        seed: seeds splits, labelled subset, initialisation, shuffling and noise.
+        device: "auto" (CUDA when present), "cpu", "cuda".
+        threads: torch intra-op threads on CPU (1 is fastest on a shared 2-core machine).
+        progress: show a tqdm bar per epoch (only on a terminal).
+        ligands_path, labels_paths: the input files (recorded for resume and provenance).
+    """
+
+    head: str = "gauss2"
+    n_train: int | None = None
+    n_test: int = 1000
+    label_fraction: float = 0.25
+    batch_size: int = 100
+    lr: float = 1e-3
+    kl_weight: float = 0.01
+    lr_factor: float = 0.5
+    lr_patience: int = 2
+    lr_threshold: float = 1e-4
+    stop_window: int = 10
+    stop_delta: float = 1e-3
+    max_epochs: int = 300
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 1
+    progress: bool = True
+    ligands_path: str = ""
+    labels_paths: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class TrainResult:
+    """Outcome of train_model."""
+
+    path: Path
+    epochs: int
+    best_epoch: int
+    best_loss: float
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]]
+    stop_reason: str
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> cuda when available, else cpu."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        from gauss_core.errors import GaussError
+
+        raise GaussError("--device cuda asked for, but PyTorch sees no CUDA GPU: use --device cpu or auto")
+    return torch.device(name)
+
+
+def should_stop(losses: list[float], window: int, delta: float) -> bool:
+    """True when the best loss of the last `window` epochs beats the best before them by < delta."""
+    if len(losses) <= window:
+        return False
+    return min(losses[:-window]) - min(losses[-window:]) < delta
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=1, default=lambda o: None if isinstance(o, float) and math.isnan(o) else str(o))
+    os.replace(tmp, path)
+
+
+def _fmt(metrics: dict[str, Any], names: list[str]) -> str:
+    parts = [f"recon_exact {metrics.get('recon_exact', float('nan')):.4f}",
+             f"recon_token {metrics.get('recon_token', float('nan')):.4f}",
+             f"kl {metrics.get('kl', float('nan')):.3f}"]
+    parts += [f"R2[{n}] {metrics.get(f'r2_{n}', float('nan')):.3f}" for n in names]
+    return " ".join(parts)
+
+
+def build_model(data: PreparedData, head: str) -> GaussVAE:
+    """The GaussVAE for a prepared data set (vocabulary size, length, head outputs)."""
+    config = ModelConfig(vocab_size=data.vocab.size, max_len=data.vocab.max_len, head=head,
+                         n_labels=len(data.label_names) if head != "none" else 0,
+                         n_struct=len(data.struct_names))
+    return GaussVAE(config)
+
+
+def train_model(
+    data: PreparedData,
+    config: TrainConfig,
+    out: str | Path,
+    resume: bool = False,
+    log: Callable[[str], None] = print,
+) -> TrainResult:
+    """Train (or resume training of) a GAUSS model and keep its checkpoint at `out`.
+
+    Args:
+        data: prepared splits (prepare_data); on resume they must be the checkpoint's splits.
+        config: TrainConfig.
+        out: checkpoint path; rewritten after every epoch. A `.log` (one line per epoch) and a `.json`
+            (configs, metrics, history) are written beside it.
+        resume: continue from the checkpoint at `out` (weights, optimiser, scheduler, RNG, epoch).
+        log: receives one human-readable line per epoch.
+    Returns:
+        TrainResult with the best epoch's held-out metrics.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log_path, json_path = out.with_suffix(".log"), out.with_suffix(".json")
+    device = resolve_device(config.device)
+    if device.type == "cpu":
+        torch.set_num_threads(max(1, int(config.threads)))
+    torch.manual_seed(config.seed)
+    model = build_model(data, config.head).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="min", factor=config.lr_factor, patience=config.lr_patience,
+        threshold=config.lr_threshold, threshold_mode="abs")
+    epoch, best_epoch, best_loss = 0, 0, math.inf
+    best_state: dict[str, torch.Tensor] | None = None
+    best_metrics: dict[str, Any] = {}
+    history: list[dict[str, Any]] = []
+    stop_reason = ""
+    if resume:
+        saved = read_checkpoint(out)
+        if saved.get("train_hash") != data.train_hash:
+            from gauss_core.errors import CheckpointError
+
+            raise CheckpointError(f"checkpoint {out} was trained on another training set: resume with its own data")
+        state = saved["resume"]
+        model.load_state_dict(state["model_state"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        epoch, best_epoch, best_loss = int(state["epoch"]), int(saved.get("best_epoch", 0)), float(state["best_loss"])
+        best_state, best_metrics = saved["model_state"], dict(saved.get("metrics") or {})
+        history = list(saved.get("history") or [])
+        log(f"resuming {out} after epoch {epoch} (best loss {best_loss:.5f} at epoch {best_epoch})")
+
+    train = data.train.to(device)
+    test = data.test
+    use_struct = train.struct.shape[1] > 0
+    n = len(train)
+    n_batches = math.ceil(n / config.batch_size)
+    config_dict = config.to_dict()
+
+    def payload(finished: bool) -> dict[str, Any]:
+        return {
+            "model_config": model.config.to_dict(),
+            "train_config": config_dict,
+            "vocab": data.vocab.to_dict(),
+            "label_names": list(data.label_names),
+            "label_mean": [float(x) for x in data.label_mean],
+            "label_std": [float(x) for x in data.label_std],
+            "struct_names": list(data.struct_names),
+            "struct_mean": [float(x) for x in data.struct_mean],
+            "struct_std": [float(x) for x in data.struct_std],
+            "model_state": best_state if best_state is not None else cpu_state(model),
+            "metrics": best_metrics,
+            "history": history,
+            "train_hash": data.train_hash,
+            "epoch": epoch,
+            "best_epoch": best_epoch,
+            "n_labelled": data.n_labelled,
+            "splits": {
+                "train_smiles": "\n".join(data.train.smiles),
+                "test_smiles": "\n".join(data.test.smiles),
+                "labelled_train": torch.from_numpy(np.asarray(data.labelled_train, dtype=bool)),
+            },
+            "resume": {
+                "model_state": cpu_state(model),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "epoch": epoch,
+                "best_loss": best_loss,
+                "finished": finished,
+                "stop_reason": stop_reason,
+            },
+        }
+
+    def sidecar() -> None:
+        _write_json_atomic(json_path, {
+            "checkpoint": str(out), "epoch": epoch, "best_epoch": best_epoch, "best_loss": best_loss,
+            "metrics": best_metrics, "model_config": model.config.to_dict(), "train_config": config_dict,
+            "label_names": list(data.label_names), "label_mean": list(map(float, data.label_mean)),
+            "label_std": list(map(float, data.label_std)), "n_train": len(data.train), "n_test": len(data.test),
+            "n_labelled": data.n_labelled, "train_hash": data.train_hash, "stop_reason": stop_reason,
+            "history": history,
+        })
+
+    if not resume:
+        log(f"training on {n} ligands ({data.n_labelled} labelled), testing on {len(test)}; vocabulary "
+            f"{data.vocab.size} tokens, length {data.vocab.max_len}; device {device}, {torch.get_num_threads()} thread(s)")
+    while True:
+        losses = [h["loss"] for h in history]
+        if should_stop(losses, config.stop_window, config.stop_delta):
+            stop_reason = f"loss improved by < {config.stop_delta} over {config.stop_window} epochs"
+            break
+        if epoch >= config.max_epochs:
+            stop_reason = f"reached max_epochs {config.max_epochs}"
+            break
+        model.train()
+        t0 = time.perf_counter()
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1_000_003 + epoch))
+        order = order.to(device)
+        sums = torch.zeros(4, dtype=torch.float64)
+        bar = tqdm(total=n_batches, desc=f"epoch {epoch + 1}", unit="batch", leave=False, mininterval=2.0,
+                   disable=None if config.progress else True)
+        for b in range(n_batches):
+            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+            tokens = train.tokens[idx]
+            outp = model(tokens, train.struct[idx] if use_struct else None)
+            terms = gauss_loss(outp.logits, tokens, outp.mu, outp.logvar, outp.properties,
+                               train.labels[idx], train.mask[idx], config.kl_weight)
+            optimizer.zero_grad(set_to_none=True)
+            terms.total.backward()
+            optimizer.step()
+            w = len(idx)
+            sums += torch.tensor([terms.total.item() * w, terms.recon.item() * w, terms.kl.item() * w,
+                                  terms.prop.item() * w], dtype=torch.float64)
+            bar.update(1)
+            if b % 50 == 0:
+                bar.set_postfix(loss=f"{terms.total.item():.4f}")
+        bar.close()
+        train_time = time.perf_counter() - t0
+        epoch += 1
+        mean = (sums / n).tolist()
+        metrics = evaluate(model, test, data.vocab, data.label_names, config.kl_weight)
+        scheduler.step(mean[0])
+        lr = optimizer.param_groups[0]["lr"]
+        if mean[0] < best_loss:
+            best_loss, best_epoch = mean[0], epoch
+            best_state, best_metrics = cpu_state(model), dict(metrics, epoch=epoch)
+        history.append({"epoch": epoch, "loss": mean[0], "recon": mean[1], "kl": mean[2], "prop": mean[3],
+                        "lr": lr, "train_s": train_time, "test": metrics})
+        line = (f"epoch {epoch:3d} loss {mean[0]:.5f} (recon {mean[1]:.5f} kl {mean[2]:.4f} prop {mean[3]:.5f}) "
+                f"lr {lr:.2e} {train_time:.0f}s | test {_fmt(metrics, data.label_names)}")
+        log(line)
+        with open(log_path, "a") as fh:
+            fh.write(line + "\n")
+        save_checkpoint(out, payload(finished=False))
+        sidecar()
+    save_checkpoint(out, payload(finished=True))
+    sidecar()
+    log(f"stopped: {stop_reason}; best epoch {best_epoch} (loss {best_loss:.5f}) | test {_fmt(best_metrics, data.label_names)}")
+    return TrainResult(path=out, epochs=epoch, best_epoch=best_epoch, best_loss=best_loss, metrics=best_metrics,
+                       history=history, stop_reason=stop_reason)
