@@ -219,7 +219,7 @@ def casscf_table(table: pd.DataFrame | str | Path) -> pd.DataFrame:
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise DataFormatError(f"CASSCF table lacks columns {missing}: it needs {need}")
-    df = df[df[columns.KD_PROVENANCE].map(provenance.is_casscf)]
+    df = df.loc[df[columns.KD_PROVENANCE].map(provenance.is_casscf).astype(bool)]
     df = df.dropna(subset=list(columns.KD_GAP_COLUMNS))
     if len(df) == 0:
         raise CalibrationError("no CASSCF results yet (no rows with kd_provenance casscf-openmolcas or "
