@@ -297,3 +297,29 @@ def train_model(
     log(f"stopped: {stop_reason}; best epoch {best_epoch} (loss {best_loss:.5f}) | test {_fmt(best_metrics, data.label_names)}")
     return TrainResult(path=out, epochs=epoch, best_epoch=best_epoch, best_loss=best_loss, metrics=best_metrics,
                        history=history, stop_reason=stop_reason)
+
+
+def train_from_files(
+    ligands_path: str | Path,
+    out: str | Path,
+    labels_paths: list[str | Path] | tuple = (),
+    config: TrainConfig | None = None,
+    log: Callable[[str], None] = print,
+) -> TrainResult:
+    """Read a ligand file (+ label tables), prepare splits and train a new model into `out`.
+
+    Args:
+        ligands_path: ligand set CSV(.gz) (read_ligands).
+        out: checkpoint path to write (overwritten).
+        labels_paths: label tables keyed by smiles (read_label_tables).
+        config: TrainConfig (defaults: the paper's settings); its path fields are filled in here.
+    """
+    from gauss_core.train.data import prepare_data, read_label_tables, read_ligands
+
+    config = config or TrainConfig()
+    config.ligands_path = str(ligands_path)
+    config.labels_paths = [str(p) for p in labels_paths]
+    data = prepare_data(read_ligands(ligands_path), read_label_tables(list(labels_paths)), head=config.head,
+                        n_train=config.n_train, n_test=config.n_test, label_fraction=config.label_fraction,
+                        seed=config.seed)
+    return train_model(data, config, out, resume=False, log=log)

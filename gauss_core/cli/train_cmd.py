@@ -1,0 +1,91 @@
+"""`gauss train`: train (or resume) a GAUSS-II / GAUSS-I model; one checkpoint file rewritten every epoch."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gauss_core import paths
+from gauss_core.errors import GaussError
+
+DEFAULT_OUT = Path(".gauss") / "models" / "gauss2.pt"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train the GAUSS VAE with a property head (semi-supervised), checkpoint every epoch",
+        description="Train the GAUSS-II SMILES VAE (paper, Methods). Writes OUT (checkpoint, rewritten after "
+                    "every epoch), OUT.log (one line per epoch: loss, held-out reconstruction accuracy, R2) and "
+                    "OUT.json (configs, metrics, history). Interrupt at any time and continue with --resume.")
+    p.add_argument("--ligands", type=Path, default=None,
+                   help=f"ligand set CSV(.gz) with a smiles column (default: {paths.LIGAND_SET})")
+    p.add_argument("--labels", type=Path, action="append", default=None, metavar="PATH",
+                   help="label table keyed by smiles (CSV/CSV.GZ, NaN = missing) or the paper's whitespace "
+                        "layout; repeat for several (later files win where they have a value)")
+    p.add_argument("--head", choices=("gauss2", "gauss1", "none"), default="gauss2",
+                   help="gauss2: donor proxies (Z, q, mu, alpha); gauss1: 7 KD gaps from latent + 6-d structure")
+    p.add_argument("--n-train", type=int, default=None, help="training ligands (default: all non-test ligands)")
+    p.add_argument("--n-test", type=int, default=1000, help="fixed held-out ligands, seeded (default 1000)")
+    p.add_argument("--label-fraction", type=float, default=0.25,
+                   help="fraction of training rows whose labels are kept (paper: about 0.25; default 0.25)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"checkpoint file (default {DEFAULT_OUT})")
+    p.add_argument("--resume", action="store_true", help="continue the run stored in --out")
+    p.add_argument("--overwrite", action="store_true", help="start afresh even if --out exists")
+    p.add_argument("--max-epochs", type=int, default=300, help="hard cap on epochs (default 300)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (splits, labelled subset, init, shuffling)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    p.add_argument("--batch-size", type=int, default=100, help="batch size (paper: 100)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from gauss_core.model.checkpoint import read_checkpoint
+    from gauss_core.tokens import Vocabulary
+    from gauss_core.train import TrainConfig, prepare_data, read_label_tables, read_ligands, train_model
+
+    out: Path = args.out
+    if args.resume:
+        saved = read_checkpoint(out)
+        config = TrainConfig.from_dict(saved.get("train_config") or {})
+        config.max_epochs = args.max_epochs
+        config.device, config.threads, config.progress = args.device, args.threads, not args.no_progress
+        ligands_path = args.ligands or Path(config.ligands_path or paths.LIGAND_SET)
+        labels_paths = args.labels if args.labels is not None else [Path(p) for p in config.labels_paths]
+        config.ligands_path, config.labels_paths = str(ligands_path), [str(p) for p in labels_paths]
+        splits = saved["splits"]
+        fixed = {"train_smiles": splits["train_smiles"].split("\n"),
+                 "test_smiles": splits["test_smiles"].split("\n") if splits["test_smiles"] else [],
+                 "labelled_train": splits["labelled_train"].numpy()}
+        ligands = read_ligands(ligands_path)
+        labels = read_label_tables(labels_paths)
+        data = prepare_data(ligands, labels, head=config.head, fixed_splits=fixed,
+                            vocab=Vocabulary.from_dict(saved["vocab"]))
+        if data.train_hash != saved.get("train_hash"):
+            raise GaussError(f"the ligands in {ligands_path} do not reproduce the training set of {out}; "
+                             "resume with the files the run started with")
+        del saved
+    else:
+        if out.exists() and not args.overwrite:
+            raise GaussError(f"{out} already exists: pass --resume to continue it, --overwrite to start afresh, "
+                             "or choose another --out")
+        ligands_path = args.ligands or paths.LIGAND_SET
+        labels_paths = list(args.labels or [])
+        config = TrainConfig(
+            head=args.head, n_train=args.n_train, n_test=args.n_test, label_fraction=args.label_fraction,
+            batch_size=args.batch_size, max_epochs=args.max_epochs, seed=args.seed, device=args.device,
+            threads=args.threads, progress=not args.no_progress, ligands_path=str(ligands_path),
+            labels_paths=[str(p) for p in labels_paths])
+        ligands = read_ligands(ligands_path)
+        labels = read_label_tables(labels_paths)
+        data = prepare_data(ligands, labels, head=config.head, n_train=config.n_train, n_test=config.n_test,
+                            label_fraction=config.label_fraction, seed=config.seed)
+        if out.exists():
+            out.unlink()
+            out.with_suffix(".log").unlink(missing_ok=True)
+    result = train_model(data, config, out, resume=args.resume, log=lambda s: print(s, flush=True))
+    print(f"checkpoint: {result.path} (best epoch {result.best_epoch}); log: {out.with_suffix('.log')}",
+          file=sys.stderr)
+    return 0
