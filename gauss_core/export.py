@@ -130,17 +130,16 @@ def candidates_csv(table: pd.DataFrame) -> str:
 
 
 def complexes_sdf(complexes: Iterable) -> str:
-    """SDF text with one record per assembled complex (gauss_core.complexes.Complex).
+    """SDF text with one record per assembled complex (gauss_core.complexes.Complex), written by
+    `gauss_core.complexes.to_sdf` (V3000 with Dy-donor dative bonds; provenance and flags as data fields)."""
+    from gauss_core.complexes import to_sdf
 
-    Each record's title is the ligand SMILES; properties carry ligand SMILES, charge, builder, geometry
-    provenance and flags. Metal-donor bonds are not written (SDF V2000 has no dative bond), so readers
-    see Dy and seven separate fragments at their 3D positions.
-    """
-    return "".join(complex_sdf_record(c) for c in complexes)
+    return "".join(to_sdf(c) for c in complexes)
 
 
 def complex_sdf_record(cplx) -> str:
-    """One SDF record ($$$$-terminated) of a Complex, written with RDKit from its atoms, bonds and charges."""
+    """One V2000 SDF record ($$$$-terminated) of a Complex without the metal-donor bonds (V2000 has no dative
+    bond type): the plain form the 3D viewer reads; files for other programs use `complexes_sdf`."""
     from rdkit import Chem
     from rdkit.Geometry import Point3D
 

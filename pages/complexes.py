@@ -104,7 +104,15 @@ with right:
             tag = f"{tag} (mislabelled estimate)"
         gaps = list(getattr(est, "gaps_cm1", []))
         st.markdown(f"**KD gaps: ESTIMATE** ({P.describe(tag)}; not CASSCF)")
-        st.dataframe(pd.DataFrame({"gap": list(C.KD_GAP_COLUMNS[:len(gaps)]), "estimate (cm⁻¹)": gaps}),
+        mj = est.dominant_mj() if hasattr(est, "dominant_mj") else [""] * (len(gaps) + 1)
+        st.dataframe(pd.DataFrame({"gap": list(C.KD_GAP_COLUMNS[:len(gaps)]), "estimate (cm⁻¹)": gaps,
+                                   "upper KD |M_J|": mj[1:len(gaps) + 1]}).round(1),
                      hide_index=True, width="stretch")
+        g = getattr(est, "g_tensor", None)
+        if g is not None:
+            st.caption(f"ground KD g = ({', '.join(f'{v:.2f}' for v in g)}), {mj[0]} · geometry "
+                       f"{getattr(est, 'geometry_provenance', '')} · charges {getattr(est, 'charges_provenance', '')}")
+        for flag in getattr(est, "flags", []) or []:
+            st.warning(f"Estimate: {flag}")
     else:
         st.info(f"KD estimate: {entry.get('estimate_error') or 'not computed'}")

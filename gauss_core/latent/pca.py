@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,7 @@ def load_or_build_latent_map(loaded, smiles: Sequence[str], cache_dir: Path | No
     if path.exists():
         try:
             return load_latent_map(path)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # unreadable cache (e.g. truncated by a crash): rebuild below
     lmap = build_latent_map(loaded, smiles, progress=progress)
     save_latent_map(lmap, path)

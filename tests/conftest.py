@@ -1,0 +1,76 @@
+"""Shared fixtures: a tiny ligand set built by the real QM9 donor rules, and a tiny checkpoint trained by
+the real trainer for a few steps on it (session-scoped: built once per test run)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+TINY_QM9_MOLECULES = 400   # first QM9 molecules -> ~600 ligands: enough vocabulary, seconds to build
+
+
+@pytest.fixture(scope="session")
+def tiny_ligand_set(tmp_path_factory) -> Path:
+    """Gzipped ligand set (columns.LIGAND_COLUMNS) from the first QM9 molecules."""
+    from gauss_core.ligands import BuildConfig, build_ligand_set
+
+    path = tmp_path_factory.mktemp("ligands") / "tiny_ligands.csv.gz"
+    build_ligand_set(BuildConfig(limit=TINY_QM9_MOLECULES, workers=1, progress=False), out_path=path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tiny_ligand_set, tmp_path_factory) -> Path:
+    """A GAUSS-II checkpoint trained for a few epochs on the tiny set with the project's trainer."""
+    import torch
+
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    train_tiny_model(tiny_ligand_set, out)
+    return out
+
+
+def train_tiny_model(ligand_set: Path, out: Path) -> Path:
+    """Train the real model briefly (small batch count, few epochs) and write its checkpoint to `out`."""
+    from gauss_core.train import TrainConfig, train_from_files
+
+    config = TrainConfig(max_epochs=2, batch_size=100, n_test=50, seed=0, progress=False)
+    train_from_files(ligand_set, out, config=config, log=lambda line: None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_loaded(tiny_checkpoint):
+    from gauss_core.model.checkpoint import load_checkpoint
+
+    return load_checkpoint(tiny_checkpoint)
+
+
+@pytest.fixture(scope="session")
+def tiny_ligands(tiny_ligand_set):
+    from gauss_core.ligands import load_ligand_set
+
+    return load_ligand_set(tiny_ligand_set)
+
+
+@pytest.fixture()
+def app_env(tiny_checkpoint, tiny_ligand_set, tmp_path, monkeypatch):
+    """Environment of a dashboard run on the tiny model, with its own empty GAUSS_HOME."""
+    home = tmp_path / "gauss_home"
+    monkeypatch.setenv("GAUSS_CHECKPOINT", str(tiny_checkpoint))
+    monkeypatch.setenv("GAUSS_LIGAND_SET", str(tiny_ligand_set))
+    monkeypatch.setenv("GAUSS_HOME", str(home))
+    return {"GAUSS_CHECKPOINT": str(tiny_checkpoint), "GAUSS_LIGAND_SET": str(tiny_ligand_set),
+            "GAUSS_HOME": str(home)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

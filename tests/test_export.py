@@ -1,0 +1,127 @@
+"""Candidate CSV (documented columns, provenance kept apart), SDF of complexes, CASSCF results from the queue,
+2D depictions and the offline 3D viewer HTML."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+
+from gauss_core import columns as C
+from gauss_core import provenance as P
+from gauss_core.depict import mol_svg, svg_data_uri
+from gauss_core.errors import DataFormatError
+from gauss_core.export import (BASE_COLUMNS, CASSCF_GAPS, CASSCF_PROVENANCE, EST_GAPS, EST_PROVENANCE,
+                               PRED_PROVENANCE, build_candidate_table, candidates_csv, casscf_table_from_jobs,
+                               complex_sdf_record, complexes_sdf, parse_candidates_csv)
+
+
+def _candidates() -> pd.DataFrame:
+    return pd.DataFrame({
+        C.SMILES: ["OCC", "[O-]C", "OCC"], C.CANONICAL: ["CCO", "C[O-]", "CCO"], C.SEED_SMILES: ["OC", "OC", "N"],
+        C.SIGMA: [0.3, 0.3, 0.2], C.IS_VALID: [True, True, True], C.IS_NOVEL: [True, False, True],
+        C.IS_UNIQUE: [True, True, True], C.DONOR_FIRST_OK: [True, True, True], C.TIMES_GENERATED: [3, 1, 2],
+        "pred_q_donor_e": [-0.6, -0.9, -0.6]})
+
+
+def test_candidate_table_joins_estimates_and_casscf_with_provenance():
+    gaps_est = list(np.arange(1, 8) * 100.0)
+    casscf = pd.DataFrame([{C.SMILES: "[O-]C", **dict(zip(C.KD_GAP_COLUMNS, np.arange(1, 8) * 150.0)),
+                            C.KD_PROVENANCE: P.CASSCF_OPENMOLCAS, "job_id": 7}])
+    table = build_candidate_table(_candidates(), {"OCC": (gaps_est, P.CF_POINTCHARGE)}, casscf)
+    assert list(table.columns[:len(BASE_COLUMNS)]) == list(BASE_COLUMNS)
+    assert list(table[C.IS_UNIQUE]) == [True, True, False]   # second OCC row is a repeat
+    assert table.loc[0, EST_GAPS[0]] == 100.0 and table.loc[0, EST_PROVENANCE] == P.CF_POINTCHARGE
+    assert np.isnan(table.loc[1, EST_GAPS[0]]) and table.loc[1, EST_PROVENANCE] == ""
+    assert table.loc[1, CASSCF_GAPS[6]] == 1050.0 and table.loc[1, CASSCF_PROVENANCE] == P.CASSCF_OPENMOLCAS
+    assert table.loc[0, CASSCF_PROVENANCE] == ""
+    assert (table[PRED_PROVENANCE] == P.MODEL_PREDICTION).all()
+
+    back = parse_candidates_csv(candidates_csv(table))
+    assert list(back.columns) == list(table.columns)
+    assert back.loc[1, CASSCF_PROVENANCE] == P.CASSCF_OPENMOLCAS
+    assert back[C.SMILES].tolist() == ["OCC", "[O-]C", "OCC"]
+
+
+def test_an_estimate_tagged_casscf_is_refused():
+    with pytest.raises(DataFormatError, match="never CASSCF"):
+        build_candidate_table(_candidates(), {"OCC": ([1.0] * 7, P.CASSCF_ORCA)})
+
+
+def test_seed_rows_without_sampling_columns_are_filled_in():
+    table = build_candidate_table(pd.DataFrame({C.SMILES: ["OC", "C1CC"]}))
+    assert table[C.CANONICAL].tolist()[0] == "CO"
+    assert table[C.IS_VALID].tolist() == [True, False]
+    assert table[C.IS_UNIQUE].tolist() == [True, False]
+    with pytest.raises(DataFormatError, match="smiles"):
+        build_candidate_table(pd.DataFrame({"x": [1]}))
+
+
+@pytest.fixture(scope="module")
+def methoxide_complex():
+    from gauss_core.complexes import assemble
+
+    return assemble("[O-]C")
+
+
+def test_sdf_of_complexes_reads_back_with_rdkit(methoxide_complex):
+    text = complexes_sdf([methoxide_complex, methoxide_complex])
+    assert text.count("$$$$") == 2
+    mols = [m for m in Chem.ForwardSDMolSupplier(io.BytesIO(text.encode()), sanitize=False, removeHs=False)]
+    assert len(mols) == 2 and all(m is not None for m in mols)
+    symbols = [a.GetSymbol() for a in mols[0].GetAtoms()]
+    assert symbols.count("Dy") == 1 and len(symbols) == methoxide_complex.n_atoms
+    assert mols[0].GetProp("ligand_smiles") == "[O-]C"
+    pos = mols[0].GetConformer().GetPositions()
+    np.testing.assert_allclose(pos, methoxide_complex.coords, atol=1e-3)
+
+
+def test_viewer_record_is_v2000_without_metal_bonds(methoxide_complex):
+    block = complex_sdf_record(methoxide_complex)
+    mol = Chem.MolFromMolBlock(block.split("$$$$")[0], sanitize=False, removeHs=False)
+    assert mol is not None and mol.GetNumAtoms() == methoxide_complex.n_atoms
+    dy = [a for a in mol.GetAtoms() if a.GetSymbol() == "Dy"][0]
+    assert dy.GetDegree() == 0
+    assert "V2000" in block
+
+
+def test_viewer_html_inlines_the_bundled_3dmol(methoxide_complex):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from gauss_app.viewer import JS_PATH, viewer_html
+
+    html = viewer_html(complex_sdf_record(methoxide_complex))
+    assert JS_PATH.exists() and JS_PATH.stat().st_size > 100_000
+    assert "$3Dmol.createViewer" in html and len(html) > JS_PATH.stat().st_size
+    assert "<script src=" not in html                      # nothing fetched from a CDN
+    assert (JS_PATH.parent / "3Dmol-LICENSE.txt").exists()
+
+
+def test_casscf_results_from_real_queue_jobs(tmp_path):
+    from gauss_core.jobs import JobStore
+
+    store = JobStore(tmp_path / "queue.db")
+    a = store.enqueue("casscf", "[O-]C", {})
+    b = store.enqueue("casscf", "OC", {})
+    store.enqueue("casscf", "N", {})                       # stays queued
+    claimed = {j.id for j in (store.claim(), store.claim())}
+    assert claimed == {a.id, b.id}
+    gaps = [float(x) for x in range(100, 800, 100)]
+    store.finish(a.id, {"provenance": P.CASSCF_OPENMOLCAS, "gaps_cm1": gaps})
+    store.finish(b.id, {"provenance": P.CF_POINTCHARGE, "gaps_cm1": gaps})   # not CASSCF: must be skipped
+    table = casscf_table_from_jobs(store.list())
+    assert table[C.SMILES].tolist() == ["[O-]C"]
+    assert table.loc[0, C.KD_GAP_COLUMNS[0]] == 100.0
+    assert table.loc[0, C.KD_PROVENANCE] == P.CASSCF_OPENMOLCAS and table.loc[0, "job_id"] == a.id
+
+
+def test_depictions():
+    svg = mol_svg("[O-]c1ccccc1")
+    assert svg.startswith("<?xml") and "</svg>" in svg
+    assert svg_data_uri("OC").startswith("data:image/svg+xml;base64,")
+    assert svg_data_uri("C1CC") is None and mol_svg("") is None
