@@ -1,0 +1,171 @@
+"""Every dashboard page under streamlit.testing AppTest, on the tiny trained model: no tracebacks, the
+model card, the map, bad and good seeds typed into the seed box, sampling, sweep, assembly, queue, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/home.py", "pages/latent_space.py", "pages/sampling.py", "pages/complexes.py",
+         "pages/casscf_queue.py", "pages/export.py"]
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _open(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+    return at
+
+
+def _type_seed(at: AppTest, text: str) -> AppTest:
+    at.text_input(key="seed_text").set_value(text)
+    next(b for b in at.button if b.label == "Place seed on the map").click()
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_every_page_explains_a_missing_checkpoint(tmp_path, monkeypatch, tiny_ligand_set):
+    monkeypatch.setenv("GAUSS_CHECKPOINT", str(tmp_path / "nothing.pt"))
+    monkeypatch.setenv("GAUSS_LIGAND_SET", str(tiny_ligand_set))
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path / "home"))
+    at = _app()
+    assert any("No trained model found" in w.value for w in at.warning)
+    for page in PAGES[1:3]:
+        _open(at, page)
+        assert any("No trained model found" in w.value for w in at.warning), page
+    for page in PAGES[3:]:
+        _open(at, page)  # these work without a model (empty basket messages)
+
+
+def test_corrupt_checkpoint_is_reported_not_raised(tmp_path, monkeypatch, tiny_ligand_set):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    monkeypatch.setenv("GAUSS_CHECKPOINT", str(bad))
+    monkeypatch.setenv("GAUSS_LIGAND_SET", str(tiny_ligand_set))
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path / "home"))
+    at = _open(_app(), "pages/latent_space.py")
+    assert any("cannot be used" in w.value and "corrupt" in w.value for w in at.warning)
+
+
+def test_home_shows_the_model_card(app_env):
+    at = _app()
+    labels = [m.label for m in at.metric]
+    assert "Checkpoint" in labels and "Latent size" in labels
+    assert any("training data hash" in c.value for c in at.caption)
+    assert any("Bundled ligand set" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("CCO", "did you mean 'OCC'"),
+    ("CCC", "no N or O atom"),
+    ("O[Si](C)(C)C", "vocabulary does not have"),
+    ("O" + "C" * 120, "the model accepts at most"),
+    ("OC(", "not valid SMILES"),
+    ("OC.OC", "several molecules"),
+    ("", "empty SMILES"),
+])
+def test_bad_seeds_are_refused_with_the_reason(app_env, text, reason):
+    at = _open(_app(), "pages/latent_space.py")
+    _type_seed(at, text)
+    assert any(reason in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state["seed_basket"] == []
+
+
+def test_latent_map_and_typed_seed(app_env):
+    at = _open(_app(), "pages/latent_space.py")
+    assert len(at.get("plotly_chart")) == 1
+    colour_options = at.selectbox(key="map_colour").options
+    assert any(o.startswith("model prediction") for o in colour_options)
+    assert any(o.startswith("first KD gap") for o in colour_options)
+    for option in colour_options:                        # every colouring draws without error
+        at.selectbox(key="map_colour").set_value(option)
+        at.run()
+        assert not at.exception, option
+    _type_seed(at, "[O-]C")
+    assert at.session_state["seed_basket"] == [{"smiles": "[O-]C", "source": "typed"}]
+    assert any("placed on the map" in s.value for s in at.success)
+    _type_seed(at, "[O-]C")                              # typed twice: still one seed
+    assert len(at.session_state["seed_basket"]) == 1
+
+
+def test_sampling_streams_counters_and_results_then_sweep(app_env):
+    at = _open(_app(), "pages/latent_space.py")
+    _type_seed(at, "OC")
+    _open(at, "pages/sampling.py")
+    at.number_input(key="lp_attempts").set_value(400)
+    at.number_input(key="lp_batch").set_value(100)
+    at.number_input(key="lp_sigma").set_value(0.5)
+    next(b for b in at.button if b.label == "Start sampling").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
+    assert metrics["attempts"] == 400
+    assert 0 <= metrics["unique"] <= metrics["novel"] <= metrics["valid"] <= 400
+    run = at.session_state["last_run"]
+    assert run["status"] == "finished" and run["counters"]["attempts"] == 400
+    samples = at.session_state["samples"]
+    assert len(samples) >= 1 and {"pc1", "pc2", "seed_smiles"} <= set(samples.columns)
+    # sweep
+    at.number_input(key="sw_steps").set_value(3)
+    at.number_input(key="sw_batches").set_value(1)
+    at.number_input(key="sw_bs").set_value(20)
+    next(b for b in at.button if b.label == "Run σ sweep").click()
+    at.run()
+    assert not at.exception
+    sweep = at.session_state["sweep"]
+    assert list(sweep["sigma"]) == [0.0, 0.5, 1.0] and (sweep["attempts"] == 20).all()
+
+
+def test_sampling_page_with_empty_basket_says_what_to_do(app_env):
+    at = _open(_app(), "pages/sampling.py")
+    assert any("seed basket is empty" in i.value for i in at.info)
+
+
+def test_complexes_queue_and_export(app_env):
+    at = _open(_app(), "pages/latent_space.py")
+    _type_seed(at, "[O-]C")
+    _open(at, "pages/complexes.py")
+    at.toggle(key="cx_novel_only").set_value(False)
+    at.run()
+    at.multiselect(key="cx_pick").set_value(["[O-]C"])
+    next(b for b in at.button if b.label == "Assemble selected").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    entry = at.session_state["complexes"]["[O-]C"]
+    assert entry["complex"] is not None and entry["complex"].symbols.count("Dy") == 1
+    assert any("ESTIMATE" in m.value for m in at.markdown)   # KD numbers labelled as an estimate
+
+    _open(at, "pages/casscf_queue.py")
+    at.multiselect(key="q_pick").set_value(["[O-]C"])
+    next(b for b in at.button if b.label == "Queue CASSCF").click()
+    at.run()
+    assert not at.exception
+    assert any("Queued job" in s.value for s in at.success)
+    from gauss_core.jobs import JobStore
+
+    jobs = JobStore().list()
+    assert [(j.kind, j.smiles, j.state) for j in jobs] == [("casscf", "[O-]C", "queued")]
+
+    _open(at, "pages/export.py")
+    assert any("Download candidates CSV" == b.label for b in at.get("download_button"))
+    assert any("SDF" in b.label for b in at.get("download_button"))
+    assert any("1** rows" in m.value or "**1** rows" in m.value for m in at.markdown)
+
+
+def test_pages_open_in_any_order_without_errors(app_env):
+    at = _app()
+    for page in reversed(PAGES):
+        _open(at, page)
+    assert isinstance(at.session_state["samples"], pd.DataFrame)
