@@ -291,11 +291,13 @@ class JobStore:
         params = resolve_params(kind, params)
         key = job_key(kind, smiles, params)
         with self._write() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO jobs (job_key, kind, smiles, params_json, state, created_at, max_attempts)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (key, kind, smiles, canonical_params(params), QUEUED, time.time(), int(max_attempts)))
             row = conn.execute("SELECT * FROM jobs WHERE job_key=?", (key,)).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO jobs (job_key, kind, smiles, params_json, state, created_at, max_attempts)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (key, kind, smiles, canonical_params(params), QUEUED, time.time(), int(max_attempts)))
+                row = conn.execute("SELECT * FROM jobs WHERE job_key=?", (key,)).fetchone()
         job = self._row_to_job(row)
         job.directory.mkdir(parents=True, exist_ok=True)
         return job

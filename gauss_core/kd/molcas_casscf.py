@@ -84,7 +84,7 @@ def structure_from(obj: object) -> XyzStructure:
     if symbols is None or coords is None or charge is None:
         raise MolcasInputError(f"{type(obj).__name__} has no symbols/coords/charge; pass an XyzStructure")
     return XyzStructure([str(s) for s in symbols], [tuple(float(c) for c in row) for row in coords], int(charge),
-                        getattr(obj, "smiles", "") or "")
+                        str(getattr(obj, "ligand_smiles", "") or getattr(obj, "smiles", "") or ""))
 
 
 @dataclass

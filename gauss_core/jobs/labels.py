@@ -1,0 +1,57 @@
+"""Completed CASSCF jobs as KD labels: one row per ligand SMILES with the 7 gaps and their provenance.
+
+The table is written to GAUSS_HOME/labels/kd_casscf.csv (independent of the bundled assets) so that the
+dashboard and the calibrated KD estimate can read it without opening the queue database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from gauss_core import columns, paths
+from gauss_core.jobs.store import DONE, JobStore
+
+KD_JOB_COLUMNS = ("kd_ground_gx", "kd_ground_gy", "kd_ground_gz", "kd_job_id", "kd_geometry_source", "kd_basis")
+LABEL_COLUMNS = (columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE, *KD_JOB_COLUMNS)
+
+
+def default_labels_path() -> Path:
+    return paths.gauss_home() / "labels" / "kd_casscf.csv"
+
+
+def merge_kd_results(store: JobStore) -> pd.DataFrame:
+    """KD labels of every done 'casscf' job, one row per SMILES (the most recently finished job wins).
+
+    Returns:
+        DataFrame with LABEL_COLUMNS: smiles, kd_gap1_cm1..kd_gap7_cm1, kd_provenance, ground-KD g values,
+        the job id, geometry source and basis.
+    """
+    rows = []
+    jobs = sorted(store.list(state=DONE, kind="casscf"), key=lambda j: (j.finished_at or 0, j.id))
+    for job in jobs:
+        res = job.result or {}
+        gaps = res.get("gaps_cm1") or []
+        if len(gaps) != len(columns.KD_GAP_COLUMNS):
+            continue
+        g = res.get("ground_g") or [float("nan")] * 3
+        basis = res.get("basis") or {}
+        row = {columns.SMILES: job.smiles, columns.KD_PROVENANCE: res.get("provenance", "unknown"),
+               "kd_ground_gx": g[0], "kd_ground_gy": g[1], "kd_ground_gz": g[2], "kd_job_id": job.id,
+               "kd_geometry_source": res.get("geometry_source", ""),
+               "kd_basis": f"Dy {basis.get('Dy', '?')}, ligands {basis.get('ligands', '?')}"}
+        row.update(dict(zip(columns.KD_GAP_COLUMNS, (float(x) for x in gaps))))
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=list(LABEL_COLUMNS))
+    return df.drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
+
+
+def write_kd_labels(store: JobStore, path: Path | None = None) -> Path:
+    """Write merge_kd_results(store) to CSV (atomically) and return its path."""
+    path = Path(path) if path else default_labels_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    merge_kd_results(store).to_csv(tmp, index=False)
+    tmp.replace(path)
+    return path
