@@ -1,0 +1,80 @@
+"""GaussVAE architecture as the paper's Methods, heads, configs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gauss_core.model.heads import Gauss1Head, Gauss2Head
+from gauss_core.model.vae import GaussVAE, ModelConfig
+
+
+@pytest.fixture()
+def model():
+    torch.manual_seed(0)
+    return GaussVAE(ModelConfig(vocab_size=25, max_len=20))
+
+
+def test_architecture_matches_paper(model):
+    enc = model.encoder
+    assert [(g.hidden_size, g.bidirectional) for g in enc.grus] == [(128, True), (96, True), (32, True)]
+    assert enc.grus[0].input_size == 25 and enc.grus[1].input_size == 256 and enc.grus[2].input_size == 192
+    assert enc.to_mu.out_features == 32 and enc.to_logvar.out_features == 32
+    dec = model.decoder
+    assert (dec.gru1.input_size, dec.gru1.hidden_size, dec.gru1.bidirectional) == (32, 128, True)
+    assert (dec.gru2.input_size, dec.gru2.hidden_size, dec.gru2.bidirectional) == (256, 25, True)
+    assert (dec.to_logits.in_features, dec.to_logits.out_features) == (50, 25)
+    head = model.head.net
+    assert isinstance(model.head, Gauss2Head)
+    assert [m.out_features for m in head if isinstance(m, torch.nn.Linear)] == [32, 4]
+    assert any(isinstance(m, torch.nn.LeakyReLU) for m in head)
+    assert [m.p for m in head if isinstance(m, torch.nn.Dropout)] == [0.2]
+
+
+def test_one_hot_input_is_exact_and_frozen(model):
+    w = model.encoder.one_hot.weight
+    assert torch.equal(w, torch.eye(25))
+    assert not w.requires_grad
+
+
+def test_forward_shapes_and_eval_uses_latent_mean(model):
+    tokens = torch.randint(1, 25, (7, 20))
+    model.train()
+    out = model(tokens)
+    assert out.logits.shape == (7, 20, 25)
+    assert out.mu.shape == out.logvar.shape == out.z.shape == (7, 32)
+    assert out.properties.shape == (7, 4)
+    assert not torch.equal(out.z, out.mu)
+    model.eval()
+    out = model(tokens)
+    assert torch.equal(out.z, out.mu)
+    again = model(tokens)
+    assert torch.equal(out.logits, again.logits) and torch.equal(out.properties, again.properties)
+    assert model.greedy_decode(out.mu).shape == (7, 20)
+
+
+def test_gauss1_head_takes_structure_vector():
+    torch.manual_seed(0)
+    m = GaussVAE(ModelConfig(vocab_size=10, max_len=8, head="gauss1", n_labels=7, n_struct=6))
+    assert isinstance(m.head, Gauss1Head)
+    lin = [x for x in m.head.net if isinstance(x, torch.nn.Linear)]
+    assert [(x.in_features, x.out_features) for x in lin] == [(38, 32), (32, 8), (8, 7)]
+    assert [x.p for x in m.head.net if isinstance(x, torch.nn.Dropout)] == [0.005, 0.005]
+    assert any(isinstance(x, torch.nn.SiLU) for x in m.head.net)
+    m.eval()
+    tokens = torch.randint(1, 10, (3, 8))
+    out = m(tokens, torch.randn(3, 6))
+    assert out.properties.shape == (3, 7)
+    with pytest.raises(ValueError, match="structural vector"):
+        m(tokens)
+
+
+def test_headless_model_and_config_round_trip():
+    cfg = ModelConfig(vocab_size=12, max_len=9, head="none", n_labels=0)
+    m = GaussVAE(cfg)
+    assert m.head is None and m.predict(torch.zeros(2, 32)) is None
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError):
+        ModelConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+    with pytest.raises(ValueError):
+        GaussVAE(ModelConfig(vocab_size=12, max_len=9, head="gauss3"))

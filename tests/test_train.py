@@ -1,0 +1,169 @@
+"""Training data (splits, semi-supervised label mask, standardisation), the loop (loss goes down,
+resume continues exactly), early stopping and the `gauss train` command, on real QM9-derived ligands."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from rdkit import Chem
+from rdkit.Chem import rdPartialCharges
+
+from gauss_core import columns
+from gauss_core.cli import main as gauss_main
+from gauss_core.model.checkpoint import load_checkpoint, read_checkpoint
+from gauss_core.train import TrainConfig, prepare_data, read_label_tables, read_ligands, train_model
+from gauss_core.train.data import make_splits
+from gauss_core.train.loop import should_stop
+
+
+def gasteiger_labels(smiles: list[str]) -> pd.DataFrame:
+    """A real, cheap donor-atom property as the q label (Gasteiger charge of atom 0), plus its degree as mu."""
+    q, mu = [], []
+    for s in smiles:
+        mol = Chem.MolFromSmiles(s)
+        rdPartialCharges.ComputeGasteigerCharges(mol)
+        q.append(float(mol.GetAtomWithIdx(0).GetDoubleProp("_GasteigerCharge")))
+        mu.append(float(mol.GetAtomWithIdx(0).GetDegree()))
+    return pd.DataFrame({columns.SMILES: smiles, columns.Q_DONOR: q, columns.MU_DONOR: mu})
+
+
+@pytest.fixture(scope="module")
+def ligands(tiny_ligand_set):
+    return read_ligands(tiny_ligand_set)
+
+
+@pytest.fixture(scope="module")
+def labels_csv(ligands, tmp_path_factory):
+    path = tmp_path_factory.mktemp("labels") / "labels.csv.gz"
+    gasteiger_labels(ligands[columns.SMILES].tolist()).to_csv(path, index=False)
+    return path
+
+
+def test_splits_are_seeded_disjoint_and_test_is_fixed():
+    tr, te = make_splits(100, 50, 20, seed=3)
+    tr2, te2 = make_splits(100, 70, 20, seed=3)
+    assert len(tr) == 50 and len(te) == 20 and not set(tr) & set(te)
+    assert np.array_equal(te, te2)           # the test split does not depend on n_train
+    assert not np.array_equal(make_splits(100, 50, 20, seed=4)[1], te)
+    with pytest.raises(Exception, match="exceeds"):
+        make_splits(100, 90, 20, seed=0)
+
+
+def test_semi_supervised_mask_is_honest(ligands, labels_csv):
+    labels = read_label_tables([labels_csv])
+    data = prepare_data(ligands, labels, n_train=400, n_test=60, label_fraction=0.25, seed=0)
+    kept = data.labelled_train
+    assert kept.sum() == 100 == data.n_labelled
+    mask = data.train.mask.numpy()
+    names = data.label_names
+    assert names == list(columns.PROXY_COLUMNS)
+    # Unkept rows have no label at all, donor_Z included (it is known, but not a label there).
+    assert not mask[~kept].any()
+    assert mask[kept][:, names.index(columns.DONOR_Z)].all() and mask[kept][:, names.index(columns.Q_DONOR)].all()
+    assert not mask[:, names.index(columns.ALPHA_DONOR)].any()   # no table has alpha
+    # Test rows keep every label they have.
+    assert data.test.mask.numpy()[:, names.index(columns.Q_DONOR)].all()
+    # Standardisation uses only the kept training rows.
+    q = labels.loc[[data.train.smiles[i] for i in np.flatnonzero(kept)], columns.Q_DONOR].to_numpy()
+    assert data.label_mean[names.index(columns.Q_DONOR)] == pytest.approx(q.mean())
+    assert data.label_std[names.index(columns.Q_DONOR)] == pytest.approx(q.std())
+    std_q = data.train.labels.numpy()[kept, names.index(columns.Q_DONOR)]
+    assert std_q.mean() == pytest.approx(0.0, abs=1e-5)
+    assert not set(data.train.smiles) & set(data.test.smiles)
+
+
+def test_label_tables_merge_and_missing_markers(tmp_path):
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    pd.DataFrame({"smiles": ["O", "N"], columns.Q_DONOR: [1.0, 2.0], columns.MU_DONOR: [5.0, -1000000.0]}).to_csv(a, index=False)
+    pd.DataFrame({"smiles": ["N", "OC"], columns.Q_DONOR: [np.nan, 3.0], columns.MU_DONOR: [7.0, 8.0]}).to_csv(b, index=False)
+    merged = read_label_tables([a, b])
+    assert merged.loc["O", columns.Q_DONOR] == 1.0
+    assert merged.loc["N", columns.Q_DONOR] == 2.0     # NaN in the later file does not erase a value
+    assert merged.loc["N", columns.MU_DONOR] == 7.0     # a later value wins; -1e6 was missing anyway
+    assert merged.loc["OC", columns.Q_DONOR] == 3.0
+    assert read_label_tables([]) is None
+
+
+def test_paper_whitespace_layout_is_accepted(tmp_path):
+    path = tmp_path / "loprop.txt"
+    path.write_text("[O-]C 8 -0.9 0.3 5.1\nOCC 8 -0.6 -1000000.0 4.0\nNCC 7 -0.7 0.2 -1000000.0\n")
+    merged = read_label_tables([path])
+    assert merged.loc["[O-]C", columns.Q_DONOR] == pytest.approx(-0.9)
+    assert math.isnan(merged.loc["OCC", columns.MU_DONOR]) and math.isnan(merged.loc["NCC", columns.ALPHA_DONOR])
+
+
+def test_should_stop_window():
+    assert not should_stop([5, 4, 3], window=10, delta=1e-3)
+    flat = [1.0] + [0.9995] * 10
+    assert should_stop(flat, window=10, delta=1e-3)
+    improving = [1.0] + [1.0 - 0.01 * i for i in range(1, 11)]
+    assert not should_stop(improving, window=10, delta=1e-3)
+
+
+def _cfg(**kw) -> TrainConfig:
+    base = dict(max_epochs=2, n_test=60, seed=0, progress=False, label_fraction=0.5)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_resume_continues_exactly_from_saved_epoch(ligands, labels_csv, tmp_path):
+    torch.set_num_threads(1)
+    labels = read_label_tables([labels_csv])
+    data = prepare_data(ligands, labels, n_train=300, n_test=60, label_fraction=0.5, seed=0)
+    straight = train_model(data, _cfg(max_epochs=2), tmp_path / "a.pt", log=lambda s: None)
+    train_model(data, _cfg(max_epochs=1), tmp_path / "b.pt", log=lambda s: None)
+    assert read_checkpoint(tmp_path / "b.pt")["resume"]["epoch"] == 1
+    lines = []
+    resumed = train_model(data, _cfg(max_epochs=2), tmp_path / "b.pt", resume=True, log=lines.append)
+    assert "resuming" in lines[0] and "after epoch 1" in lines[0]
+    assert [h["epoch"] for h in resumed.history] == [1, 2]
+    assert [h["loss"] for h in resumed.history] == pytest.approx([h["loss"] for h in straight.history], abs=1e-6)
+    a, b = load_checkpoint(tmp_path / "a.pt"), load_checkpoint(tmp_path / "b.pt")
+    for k, v in a.model.state_dict().items():
+        assert torch.allclose(v, b.model.state_dict()[k], atol=1e-6), k
+    assert (tmp_path / "b.log").read_text().count("epoch") >= 2
+
+
+@pytest.mark.slow
+def test_real_training_run_lowers_loss(tmp_path):
+    """A few thousand real ligands (first 2000 QM9 molecules through the donor rules), three epochs."""
+    from gauss_core.ligands import BuildConfig, build_ligand_set
+
+    torch.set_num_threads(1)
+    lig_path = tmp_path / "lig.csv.gz"
+    build_ligand_set(BuildConfig(limit=2000, workers=1, progress=False), out_path=lig_path)
+    ligands = read_ligands(lig_path)
+    assert len(ligands) > 2500
+    labels = gasteiger_labels(ligands[columns.SMILES].tolist()).set_index(columns.SMILES)
+    data = prepare_data(ligands, labels, n_test=300, label_fraction=0.25, seed=0)
+    result = train_model(data, _cfg(max_epochs=3, n_test=300), tmp_path / "m.pt", log=lambda s: None)
+    losses = [h["loss"] for h in result.history]
+    assert losses[-1] < losses[0] * 0.8, losses
+    first, last = result.history[0]["test"], result.history[-1]["test"]
+    assert last["recon_token"] > first["recon_token"]
+    assert last["loss"] < first["loss"]
+    assert result.metrics["r2_donor_Z"] > 0.5       # the head learns the donor element from the latent
+
+
+def test_gauss_train_command_writes_checkpoint_log_and_resumes(tiny_ligand_set, labels_csv, tmp_path, capsys):
+    out = tmp_path / "cli.pt"
+    args = ["train", "--ligands", str(tiny_ligand_set), "--labels", str(labels_csv), "--n-train", "200",
+            "--n-test", "40", "--max-epochs", "1", "--out", str(out), "--no-progress"]
+    assert gauss_main(args) == 0
+    assert out.exists() and out.with_suffix(".json").exists()
+    assert "epoch   1" in capsys.readouterr().out
+    assert gauss_main(args) == 2                       # refuses to overwrite without --resume/--overwrite
+    assert "already exists" in capsys.readouterr().err
+    assert gauss_main(["train", "--out", str(out), "--resume", "--max-epochs", "2", "--no-progress"]) == 0
+    loaded = load_checkpoint(out)
+    assert [h["epoch"] for h in loaded.history] == [1, 2]
+    assert len(out.with_suffix(".log").read_text().strip().splitlines()) == 2
+    assert gauss_main(["reconstruct", "--checkpoint", str(out), "--smiles", loaded.train_smiles[0]]) == 0
+    assert gauss_main(["encode", "--checkpoint", str(out), "--smiles", "BrC", "--out", str(tmp_path / "z.csv")]) == 0
+    z = pd.read_csv(tmp_path / "z.csv")
+    assert "Br" in z.loc[0, "error"]
