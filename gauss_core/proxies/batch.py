@@ -194,7 +194,7 @@ def read_smiles_file(path: Path) -> pd.DataFrame:
     if path.suffix in (".smi", ".txt"):
         smiles = [ln.split()[0] for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
         return pd.DataFrame({columns.SMILES: smiles})
-    frame = pd.read_csv(path)
+    frame = pd.read_csv(path, dtype={columns.SMILES: str}, keep_default_na=False)
     if columns.SMILES not in frame.columns:
         raise DataFormatError(f"{path} has no '{columns.SMILES}' column (found: {', '.join(map(str, frame.columns))}); "
                               "rename the SMILES column to 'smiles'")

@@ -25,8 +25,12 @@ RAW_ALPHA_D4_BOND = "alpha_gfn2_d4_bond_au3"   # donor alpha(0) + half of each b
 RAW_CN = "covcn_gfn2"
 RAW_Q_NEIGHBOURS = "q_neighbours_gfn2_e"      # summed GFN2 charge of the donor's bonded neighbours
 RAW_GAP = "homo_lumo_gap_gfn2_eV"
+RAW_N_NEIGHBOURS = "n_donor_neighbours"       # bonded atoms of the donor (H included)
+RAW_N_H = "n_donor_h"                         # hydrogens on the donor
+RAW_LP = "lone_pair_vector_norm"              # |sum of unit vectors neighbour -> donor|: lone-pair asymmetry
+RAW_MU_GFN2_LP = "mu_gfn2_lp_projection_au"   # GFN2 atomic dipole along that lone-pair direction
 RAW_COLUMNS = (RAW_Q_GFN2, RAW_Q_CM5, RAW_Q_GFN1, RAW_MU_GFN2, RAW_ALPHA_D4, RAW_ALPHA_D4_BOND, RAW_CN,
-               RAW_Q_NEIGHBOURS, RAW_GAP)
+               RAW_Q_NEIGHBOURS, RAW_GAP, RAW_N_NEIGHBOURS, RAW_N_H, RAW_LP, RAW_MU_GFN2_LP)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,13 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
     out[RAW_CN] = float(r2.cov_cn[0])
     out[RAW_Q_NEIGHBOURS] = float(sum(r2.charges_e[i] for i in neighbours))
     out[RAW_GAP] = float(r2.homo_lumo_gap_eV)
+    out[RAW_N_NEIGHBOURS] = len(neighbours)
+    out[RAW_N_H] = sum(1 for i in neighbours if geometry.symbols[i] == "H")
+    units = [(geometry.coords_A[0] - geometry.coords_A[i]) / np.linalg.norm(geometry.coords_A[0] - geometry.coords_A[i])
+             for i in neighbours]
+    lp = np.sum(units, axis=0) if units else np.zeros(3)
+    out[RAW_LP] = float(np.linalg.norm(lp))
+    out[RAW_MU_GFN2_LP] = float(dip @ lp / np.linalg.norm(lp)) if np.linalg.norm(lp) > 1e-6 else 0.0
     if config.gfn1:
         r1 = run_xtb(geometry, XtbConfig(gfn=1, timeout_s=config.timeout_s,
                                          max_scc_iterations=config.max_scc_iterations))
