@@ -126,6 +126,8 @@ def run_casscf(ctx: JobContext) -> dict:
         raise mc.MolcasRunError(f"pymolcas exited with code {run.returncode}: {mc.molcas_error_summary(output)};"
                                 f" see {run.output_path}")
     result = mc.parse_molcas_output(output)
+    freed = mc.prune_outputs(ctx.workdir)
+    ctx.log(f"pruned {freed / 1e6:.0f} MB of per-root orbital files and scratch")
     ctx.log("KD energies (cm-1): " + " ".join(f"{e:.1f}" for e in result.energies_cm1))
     ctx.log(f"ground KD g = {result.doublets[0].g}")
     return {"provenance": CASSCF_OPENMOLCAS, "method": "openmolcas", "geometry_source": source,

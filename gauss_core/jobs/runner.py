@@ -15,14 +15,7 @@ import traceback
 from pathlib import Path
 
 from gauss_core.errors import GaussError
-from gauss_core.jobs.store import ERROR_FILE, JOB_FILE, RESULT_FILE
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON so that readers see either nothing or the whole file."""
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
+from gauss_core.jobs.store import ERROR_FILE, JOB_FILE, RESULT_FILE, write_json_atomic
 
 
 def run_job_dir(job_dir: Path) -> int:

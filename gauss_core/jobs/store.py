@@ -185,6 +185,13 @@ def kill_process_group(pgid: int, directory: Path) -> int:
     return killed
 
 
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON so that readers see either nothing or the whole file (temporary file + rename)."""
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
 def default_db_path() -> Path:
     """The queue database under GAUSS_HOME."""
     return paths.gauss_home() / "queue.db"

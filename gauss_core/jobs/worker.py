@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from gauss_core.errors import GaussError
 from gauss_core.jobs.executors import Finished, LocalExecutor, SlurmExecutor
-from gauss_core.jobs.runner import write_json_atomic
 from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, RESULT_FILE, RUNNING, SLURM, Job, JobStore,
-                                   worker_identity)
+                                   worker_identity, write_json_atomic)
 
 log = logging.getLogger(__name__)
 

@@ -272,6 +272,31 @@ def molcas_error_summary(output: str) -> str:
     return "; ".join(dict.fromkeys(x for x in found if x))[:500] or "no error message in the output"
 
 
+# Per-root orbital files and integral libraries: tens of MB per job, not needed once parsed.
+BULKY_PATTERNS = ("*.SpdOrb.*", "*.RasOrb.*", "*.rasscf.molden.*", "*.RICDLib", "*.LprOrb", "*.LoProp.molden",
+                  "*.old.aniso")
+
+
+def prune_outputs(workdir: Path) -> int:
+    """Delete bulky intermediate files and the scratch folder of a finished run; returns bytes freed.
+
+    Kept: input, output, GssOrb/RasOrb, rasscf.h5, rassi.h5, aniso files (enough to restart RASSI or
+    SINGLE_ANISO).
+    """
+    workdir = Path(workdir)
+    freed = 0
+    for pattern in BULKY_PATTERNS:
+        for f in workdir.glob(pattern):
+            if f.is_file():
+                freed += f.stat().st_size
+                f.unlink()
+    scratch = workdir / "scratch"
+    if scratch.is_dir():
+        freed += sum(f.stat().st_size for f in scratch.rglob("*") if f.is_file())
+        shutil.rmtree(scratch, ignore_errors=True)
+    return freed
+
+
 # ----------------------------------------------------------------------------------------------- parsing
 
 @dataclass

@@ -1,0 +1,146 @@
+"""OpenMolcas CASSCF(9,7)+SO: input writer and parser.
+
+The parser is checked on a real OpenMolcas 22.10 output (tests/data/molcas/, the idealised
+[Dy(H2O)5(OMe)2]+ run with Dy ANO-RCC-VDZP / ligands ANO-RCC-MB made on this machine by
+write_molcas_input + run_molcas); the full live run is in test_jobs_worker.py (slow).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+
+from gauss_core.errors import GaussError
+from gauss_core.jobs.geometry import idealised_dy_water5_methoxide2
+from gauss_core.kd import molcas_casscf as mc
+from gauss_core.provenance import CASSCF_OPENMOLCAS
+
+FIXTURE = Path(__file__).parent / "data" / "molcas" / "dy_water5_ome2_idealised.out.gz"
+
+
+@pytest.fixture(scope="module")
+def output_text() -> str:
+    return gzip.open(FIXTURE, "rt").read()
+
+
+def test_idealised_geometry_is_a_pentagonal_bipyramid():
+    s = idealised_dy_water5_methoxide2()
+    assert s.symbols.count("Dy") == 1 and len(s.symbols) == 26 and s.charge == 1
+    assert s.n_electrons() == 149
+    dy = s.coords[0]
+    dists = sorted(round(((x - dy[0]) ** 2 + (y - dy[1]) ** 2 + (z - dy[2]) ** 2) ** 0.5, 3)
+                   for sym, (x, y, z) in zip(s.symbols, s.coords) if sym == "O")
+    assert dists == [2.15, 2.15, 2.4, 2.4, 2.4, 2.4, 2.4]
+
+
+def test_input_has_the_recipe():
+    text = mc.write_molcas_input(idealised_dy_water5_methoxide2())
+    for needle in ("&GATEWAY", "Group = NoSym", "RICD", "AMFI", "ANGM = 0.00000000 0.00000000 0.00000000",
+                   "&SEWARD", "&GUESSORB", ">> COPY $Project.GssOrb INPORB", "LUMORB", "Spin = 6",
+                   "Nactel = 9 0 0", "Ras2 = 7", "CIRoot = 21 21 1", "Inactive = 70", "Charge = 1",
+                   ">> COPY $Project.JobIph JOB001", "Spin Orbit", "Ejob", "MEES", "'AngMom' 3",
+                   "&SINGLE_ANISO", "2 2 2 2 2 2 2 2", "CRYS", "Basis = Dy.ANO-RCC-VDZP, C.ANO-RCC-MB"):
+        assert needle in text, needle
+    # The coordinate block lists every atom once.
+    assert len(re.findall(r"^  (Dy|O|C|H) ", text, re.M)) == 26
+
+
+def test_angular_momentum_origin_follows_dy():
+    s = idealised_dy_water5_methoxide2()
+    shifted = mc.XyzStructure(s.symbols, [(x + 1.0, y - 2.0, z + 0.5) for x, y, z in s.coords], s.charge)
+    assert "ANGM = 1.00000000 -2.00000000 0.50000000 Angstrom" in mc.write_molcas_input(shifted)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: mc.XyzStructure(["Xe" if x == "C" else x for x in s.symbols], s.coords, s.charge), "atomic number"),
+    (lambda s: mc.XyzStructure([x for x in s.symbols if x != "Dy"], s.coords[1:], s.charge), "exactly one Dy"),
+    (lambda s: mc.XyzStructure(s.symbols, s.coords, 0), "odd total"),
+])
+def test_bad_structures_are_refused_with_a_fix(change, message):
+    with pytest.raises(mc.MolcasInputError, match=message):
+        mc.write_molcas_input(change(idealised_dy_water5_methoxide2()))
+
+
+def test_bad_basis_and_roots_are_refused():
+    s = idealised_dy_water5_methoxide2()
+    with pytest.raises(GaussError, match="ANO-RCC"):
+        mc.write_molcas_input(s, mc.MolcasCasscfConfig(dy_basis="def2-SVP"))
+    with pytest.raises(GaussError, match="1..21"):
+        mc.write_molcas_input(s, mc.MolcasCasscfConfig(n_roots=30))
+
+
+def test_structure_from_complex_like_object():
+    class Cx:
+        symbols = ["Dy", "O"]
+        coords = [[0, 0, 0], [0, 0, 2.2]]
+        charge = 3
+        ligand_smiles = "O"
+    s = mc.structure_from(Cx())
+    assert s.coords[1] == (0.0, 0.0, 2.2) and s.charge == 3 and s.title == "O"
+    with pytest.raises(mc.MolcasInputError):
+        mc.structure_from(object())
+
+
+def test_parse_real_output_eight_kds_and_g(output_text):
+    r = mc.parse_molcas_output(output_text)
+    assert r.provenance == CASSCF_OPENMOLCAS
+    assert len(r.doublets) == 8
+    e = r.energies_cm1
+    assert e[0] == 0.0 and all(b > a for a, b in zip(e, e[1:]))
+    assert r.gaps_cm1[0] == pytest.approx(555.005, abs=0.01)
+    assert r.gaps_cm1[-1] == pytest.approx(1131.150, abs=0.01)
+    gx, gy, gz = r.doublets[0].g
+    assert gz == pytest.approx(19.993, abs=0.001) and gx < 1e-6 and gy < 1e-6   # Ising |+-15/2>
+    assert r.doublets[1].g[2] == pytest.approx(17.008, abs=0.001)                # |+-13/2>
+    assert len(r.so_energies_cm1) == 16 and len(r.rasscf_energies_hartree) == 21
+
+
+def test_parse_crystal_field(output_text):
+    cf = mc.parse_molcas_output(output_text).crystal_field
+    # Axial field along z: B(2,0) dominates, B(2,+-2) vanish by symmetry.
+    assert cf["B(2,0)"] == pytest.approx(-6.1477222834437, rel=1e-9)
+    assert cf["B(4,0)"] == pytest.approx(-0.014360256259522, rel=1e-9)
+    assert cf["B(6,0)"] == pytest.approx(3.5778861424506e-06, rel=1e-9)
+    assert abs(cf["B(2,2)"]) < 1e-5
+    assert {f"B(2,{q})" for q in range(-2, 3)} <= set(cf)
+
+
+def test_active_space_is_the_4f_shell(output_text):
+    occ, weight = mc.parse_active_orbitals(output_text)
+    assert occ == pytest.approx([9 / 7] * 7, abs=1e-4)
+    assert all(w > 0.95 for w in weight)
+
+
+def test_wrong_active_space_is_detected(output_text):
+    # Pretend 69 inactive orbitals: the active window then starts at a doubly occupied ligand orbital.
+    shifted = output_text.replace("Number of inactive orbitals               70",
+                                  "Number of inactive orbitals               69")
+    with pytest.raises(mc.MolcasRunError, match="4f weight"):
+        mc.parse_molcas_output(shifted)
+
+
+def test_truncated_output_is_an_error(output_text):
+    cut = output_text[: output_text.index("CALCULATION OF PSEUDOSPIN HAMILTONIAN TENSORS FOR THE MULTIPLET 5")]
+    with pytest.raises(mc.MolcasRunError, match="SINGLE_ANISO did not finish"):
+        mc.parse_molcas_output(cut)
+
+
+def test_result_round_trips_through_json(output_text):
+    import json
+    r = mc.parse_molcas_output(output_text)
+    back = mc.MolcasKDResult.from_dict(json.loads(json.dumps(r.to_dict())))
+    assert back.energies_cm1 == r.energies_cm1 and back.crystal_field == r.crystal_field
+    assert back.doublets[0].g == r.doublets[0].g
+
+
+def test_error_summary_names_the_failure():
+    text = " ###    ERROR: COORD keyword is not found   ###\n--- Stop Module: gateway /rc=_RC_INPUT_ERROR_ ---"
+    assert "COORD keyword is not found" in mc.molcas_error_summary(text)
+
+
+def test_run_refuses_a_project_name_with_shell_characters(tmp_path):
+    with pytest.raises(mc.MolcasInputError, match="project name"):
+        mc.run_molcas("&GATEWAY\n", tmp_path, project="x; rm -rf ~")
