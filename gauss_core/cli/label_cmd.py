@@ -34,6 +34,12 @@ def run(args: argparse.Namespace) -> int:
     from gauss_core.proxies.batch import BatchConfig, label_batch, read_smiles_file, sample_ligands
     from gauss_core.proxies.fast import FastConfig
 
+    import signal
+
+    def _stop(signum, frame):  # SIGTERM (kill, cluster pre-emption) ends like Ctrl-C: output rewritten
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     frame = read_smiles_file(args.input)
     if args.sample:
         frame = sample_ligands(frame, args.sample, args.seed)

@@ -70,11 +70,14 @@ class BatchSummary:
         return self.n_new / self.wall_s if self.wall_s > 0 else float("nan")
 
 
-def method_key(method: str, basis: str = "ANO-R1") -> str:
-    """Cache key prefix of a method: "xtb" or "loprop-ANO-R1"."""
+def method_key(method: str, basis: str = "ANO-R1", fast: FastConfig | None = None) -> str:
+    """Cache key prefix of a method: "xtb" (GFN2-optimised geometry), "xtb-mmff" (MMFF geometry) or
+    "loprop-ANO-R1"; results of different settings never mix in one cache."""
     if method not in METHODS:
         raise GaussError(f"unknown labelling method {method!r}: use one of {', '.join(METHODS)}")
-    return "xtb" if method == "xtb" else f"loprop-{basis.upper()}"
+    if method == "xtb":
+        return "xtb" if (fast is None or fast.optimise) else "xtb-mmff"
+    return f"loprop-{basis.upper()}"
 
 
 class LabelCache:
@@ -122,12 +125,11 @@ def label_one(smiles: str, method: str, fast: FastConfig = FastConfig(), basis: 
         record dict: key, smiles, method, ok, error (reason or None), wall_s, and the labels/descriptors.
     """
     t0 = time.time()
-    record = {"key": f"{method_key(method, basis)}:{smiles}", "smiles": smiles, "method": method_key(method, basis)}
+    key = method_key(method, basis, fast)
+    record = {"key": f"{key}:{smiles}", "smiles": smiles, "method": key}
     try:
         if method == "xtb":
-            raw = xtb_descriptors(smiles, fast)
-            record.update(raw)
-            record.update(apply_recipe(raw))
+            record.update(xtb_descriptors(smiles, fast))  # raw only: the recipe is applied on output
         else:
             from gauss_core.chem import mol_from_smiles
             from rdkit import Chem
@@ -161,11 +163,13 @@ def records_to_frame(records: Iterable[dict]) -> pd.DataFrame:
     rows = []
     for rec in records:
         row = {columns.SMILES: rec["smiles"], METHOD: rec.get("method"), ERROR: rec.get(ERROR)}
+        is_xtb = str(rec.get("method", "")).startswith("xtb")
+        labels = apply_recipe(rec) if is_xtb and rec.get("ok") else rec
         for col in (columns.DONOR_Z, columns.Q_DONOR, columns.MU_DONOR, columns.ALPHA_DONOR):
-            row[col] = rec.get(col, math.nan)
-        row[columns.PROVENANCE] = rec.get("provenance") or (
-            provenance.OPENMOLCAS_LOPROP if str(rec.get("method", "")).startswith("loprop") else provenance.XTB_GFN2)
-        extra = RAW_COLUMNS + ("ligand_charge", "geometry_method") if rec.get("method") == "xtb" else (
+            row[col] = labels.get(col, rec.get(col, math.nan))
+        row[columns.PROVENANCE] = labels.get("provenance") or (
+            provenance.XTB_GFN2 if is_xtb else provenance.OPENMOLCAS_LOPROP)
+        extra = RAW_COLUMNS + ("ligand_charge", "geometry_method") if is_xtb else (
             LOPROP_EXTRA + ("basis", "geometry_method", "wall_s"))
         for col in extra:
             row[col] = rec.get(col, math.nan)
@@ -214,7 +218,7 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig = BatchCo
     out_path = Path(out_path)
     cache_path = Path(config.cache_path or out_path.with_name(out_path.name + ".cache.jsonl"))
     jobs_dir = Path(config.jobs_dir or out_path.with_name(out_path.name + ".jobs"))
-    prefix = method_key(config.method, config.basis)
+    prefix = method_key(config.method, config.basis, config.fast)
     cache = LabelCache(cache_path)
     unique = list(dict.fromkeys(s for s in smiles if isinstance(s, str)))
 
