@@ -103,3 +103,17 @@ def test_cli_label_xtb(tmp_path, capsys):
 def test_cli_missing_input_is_a_clear_error(tmp_path, capsys):
     rc = gauss_main(["label", "--input", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.csv")])
     assert rc == 2 and "does not exist" in capsys.readouterr().err
+
+
+def test_cli_enqueue_loprop_jobs(tmp_path, capsys):
+    from gauss_core.jobs import JobStore
+
+    inp = tmp_path / "in.smi"
+    inp.write_text("[O-]C\nOC\n[O-]C\n")
+    db = tmp_path / "queue.db"
+    rc = gauss_main(["label", "--method", "loprop", "--enqueue", "--input", str(inp), "--out", str(tmp_path / "o.csv"),
+                     "--queue-db", str(db), "--basis", "ano-r2"])
+    assert rc == 0 and "queued 2 loprop jobs" in capsys.readouterr().err
+    jobs = JobStore(db).list(kind="loprop")
+    assert sorted(j.smiles for j in jobs) == ["OC", "[O-]C"]
+    assert all(j.params["basis"] == "ANO-R2" for j in jobs)

@@ -27,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--write-every", type=int, default=500, help="rewrite --out after this many new results")
     p.add_argument("--retry-errors", action="store_true", help="re-run ligands whose cached result is an error")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--enqueue", action="store_true",
+                   help="loprop: add one 'loprop' job per ligand to the job queue (run by `gauss worker`, locally "
+                        "or on SLURM) instead of running here; --out is not written")
+    p.add_argument("--queue-db", type=Path, default=None, help="job queue database (default GAUSS_HOME/queue.db)")
     p.set_defaults(func=run)
 
 
@@ -43,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     frame = read_smiles_file(args.input)
     if args.sample:
         frame = sample_ligands(frame, args.sample, args.seed)
+    if args.enqueue:
+        return _enqueue(frame["smiles"].tolist(), args)
     config = BatchConfig(method=args.method, workers=max(1, args.workers), cache_path=args.cache,
                          jobs_dir=args.jobs_dir, basis=args.basis, fast=FastConfig(optimise=not args.no_opt),
                          write_every=args.write_every, retry_errors=args.retry_errors, progress=not args.quiet)
@@ -50,4 +56,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"labelled {summary.n_ok}/{summary.n_input} ligands ({summary.n_failed} failed, "
           f"{summary.n_cached} from cache, {summary.n_new} new in {summary.wall_s:.1f} s, "
           f"{summary.rate_per_s:.2f}/s) -> {summary.out_path} (cache {summary.cache_path})", file=sys.stderr)
+    return 0
+
+
+def _enqueue(smiles: list[str], args: argparse.Namespace) -> int:
+    """Queue LoProp labels as 'loprop' jobs (the same queue as CASSCF, so a cluster can run them)."""
+    from gauss_core.errors import GaussError
+    from gauss_core.jobs import JobStore
+
+    if args.method != "loprop":
+        raise GaussError("--enqueue is for --method loprop (xtb labels take seconds: run them directly)")
+    store = JobStore(args.queue_db)
+    ids = [store.enqueue("loprop", s, {"basis": args.basis.upper()}).id for s in dict.fromkeys(smiles)]
+    print(f"queued {len(ids)} loprop jobs (ids {min(ids)}-{max(ids)}) in {store.db_path}; run them with "
+          "`gauss worker`", file=sys.stderr)
     return 0
