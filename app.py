@@ -13,16 +13,16 @@ import streamlit as st  # noqa: E402
 
 from gauss_app import state  # noqa: E402
 
-st.set_page_config(page_title="GAUSS Studio", page_icon="🧲", layout="wide")
+st.set_page_config(page_title="GAUSS Studio", page_icon=":material/hub:", layout="wide")
 state.init()
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", url_path="latent"),
-    st.Page("pages/sampling.py", title="Sampling", icon="🎲", url_path="sampling"),
-    st.Page("pages/complexes.py", title="Complexes", icon="🧊", url_path="complexes"),
-    st.Page("pages/casscf_queue.py", title="CASSCF queue", icon="⏳", url_path="queue"),
-    st.Page("pages/export.py", title="Export", icon="📤", url_path="export"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/latent_space.py", title="Latent space", icon=":material/scatter_plot:", url_path="latent"),
+    st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:", url_path="sampling"),
+    st.Page("pages/complexes.py", title="Complexes", icon=":material/view_in_ar:", url_path="complexes"),
+    st.Page("pages/casscf_queue.py", title="CASSCF queue", icon=":material/pending_actions:", url_path="queue"),
+    st.Page("pages/export.py", title="Export", icon=":material/download:", url_path="export"),
 ]
 
 page = st.navigation(PAGES)

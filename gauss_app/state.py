@@ -73,6 +73,17 @@ def append_samples(rows: pd.DataFrame, latents: np.ndarray, coords: np.ndarray |
     st.session_state[SAMPLE_Z] = latents if old_z.size == 0 else np.concatenate([old_z, latents])
 
 
+def set_times_generated(first_row: int, counts: dict[str, int]) -> None:
+    """Fill `times_generated` of the rows a run added (from its tracker's per-molecule counts)."""
+    df = samples()
+    if df.empty or first_row >= len(df):
+        return
+    if C.TIMES_GENERATED not in df.columns:
+        df[C.TIMES_GENERATED] = pd.NA
+    rows = df.index[first_row:]
+    df.loc[rows, C.TIMES_GENERATED] = [counts.get(c, 0) for c in df.loc[rows, C.CANONICAL]]
+
+
 def clear_samples() -> None:
     st.session_state[SAMPLES] = pd.DataFrame()
     st.session_state[SAMPLE_Z] = np.zeros((0, 0), dtype=np.float32)

@@ -9,7 +9,7 @@ from gauss_core import columns as C
 from gauss_core.depict import svg_data_uri
 from gauss_core.errors import GaussError
 from gauss_core.latent.mapfig import MapLayer, display_subset, latent_map_figure
-from gauss_core.sampling import LPConfig, SweepConfig, sigma_sweep, sweep_figure, sweep_sigmas
+from gauss_core.sampling import LPConfig, NoveltyTracker, SweepConfig, sigma_sweep, sweep_figure, sweep_sigmas
 from gauss_app import mapview, resources, state
 
 TABLE_ROWS = 150
@@ -31,7 +31,7 @@ if not seeds_all:
 def depict_table(df: pd.DataFrame) -> pd.DataFrame:
     """Newest rows first, with a 2D depiction column."""
     view = df.tail(TABLE_ROWS).iloc[::-1].copy()
-    view.insert(0, "structure", [svg_data_uri(s) for s in view[C.SMILES]])
+    view.insert(0, "structure", [svg_data_uri(s, 120, 80) for s in view[C.SMILES]])
     return view.drop(columns=[c for c in ("pc1", "pc2") if c in view.columns])
 
 
@@ -40,7 +40,7 @@ def show_table(slot, df: pd.DataFrame) -> None:
         slot.caption("No valid molecule yet.")
         return
     slot.dataframe(depict_table(df), hide_index=True, width="stretch", row_height=70,
-                   column_config={"structure": st.column_config.ImageColumn("structure", width="small"),
+                   column_config={"structure": st.column_config.ImageColumn("structure", width="medium"),
                                   C.SIGMA: st.column_config.NumberColumn("σ", format="%.3f")})
 
 
@@ -92,10 +92,13 @@ if start:
                       random_seed=int(rng_seed))
     run = {"status": "running", "counters": {}, "sigma": float(sigma), "progress": 0.0}
     st.session_state[state.LAST_RUN] = run
+    tracker = NoveltyTracker(sampler.reference)
+    first_row = len(state.samples())
     try:
-        for batch in sampler.iter_batches(good, z, config):
+        for batch in sampler.iter_batches(good, z, config, tracker):
             coords = lmap.project(batch.new_latents) if lmap is not None and len(batch.new_latents) else None
             state.append_samples(batch.new_rows, batch.new_latents, coords)
+            state.set_times_generated(first_row, tracker.valid_counts)
             run["counters"] = batch.counters.as_dict()
             run["progress"] = batch.progress
             show_counters(run["counters"], batch.progress,

@@ -117,6 +117,7 @@ def test_sampling_streams_counters_and_results_then_sweep(app_env):
     assert run["status"] == "finished" and run["counters"]["attempts"] == 400
     samples = at.session_state["samples"]
     assert len(samples) >= 1 and {"pc1", "pc2", "seed_smiles"} <= set(samples.columns)
+    assert int(samples["times_generated"].sum()) == metrics["valid"]
     # sweep
     at.number_input(key="sw_steps").set_value(3)
     at.number_input(key="sw_batches").set_value(1)

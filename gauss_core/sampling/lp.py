@@ -186,30 +186,17 @@ class LPSampler:
         per_seed: dict[str, SamplingCounters] = {}
         before = SamplingCounters()
         tracker = NoveltyTracker(self.reference)
-        counts: dict[str, int] = {}
-        # Count how often each canonical SMILES was decoded (wrapping the cache keeps one RDKit call per string).
-        base_canonical = self.canonical
-
-        def counting(smi: str) -> str | None:
-            canon = base_canonical(smi)
-            if canon is not None:
-                counts[canon] = counts.get(canon, 0) + 1
-            return canon
-
-        self.canonical = counting  # type: ignore[assignment]
-        try:
-            for batch in self.iter_batches(seed_smiles, seed_latents, config, tracker):
-                frames.append(batch.new_rows)
-                lats.append(batch.new_latents)
-                counters = batch.counters
-                ps = per_seed.setdefault(batch.seed_smiles, SamplingCounters())
-                for key in ("attempts", "valid", "novel", "unique"):
-                    setattr(ps, key, getattr(ps, key) + getattr(counters, key) - getattr(before, key))
-                before = replace(counters)
-                if on_batch is not None and on_batch(batch):
-                    break
-        finally:
-            self.canonical = base_canonical
+        for batch in self.iter_batches(seed_smiles, seed_latents, config, tracker):
+            frames.append(batch.new_rows)
+            lats.append(batch.new_latents)
+            counters = batch.counters
+            ps = per_seed.setdefault(batch.seed_smiles, SamplingCounters())
+            for key in ("attempts", "valid", "novel", "unique"):
+                setattr(ps, key, getattr(ps, key) + getattr(counters, key) - getattr(before, key))
+            before = replace(counters)
+            if on_batch is not None and on_batch(batch):
+                break
+        counts = tracker.valid_counts
         candidates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
         candidates[C.TIMES_GENERATED] = [counts.get(c, 0) for c in candidates[C.CANONICAL]]
         d = np.asarray(seed_latents).shape[-1]

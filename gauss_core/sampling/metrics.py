@@ -93,6 +93,7 @@ class NoveltyTracker:
     counters: SamplingCounters = field(default_factory=SamplingCounters)
     seen_novel: set[str] = field(default_factory=set)
     seen_valid: set[str] = field(default_factory=set)
+    valid_counts: dict[str, int] = field(default_factory=dict)   # canonical -> valid attempts decoding to it
 
     def add(self, canonical: str | None) -> tuple[bool, bool, bool]:
         """Count one attempt. Returns (valid, novel, first_time_novel)."""
@@ -102,6 +103,7 @@ class NoveltyTracker:
             return False, False, False
         c.valid += 1
         self.seen_valid.add(canonical)
+        self.valid_counts[canonical] = self.valid_counts.get(canonical, 0) + 1
         if canonical in self.reference:
             return True, False, False
         c.novel += 1

@@ -1,0 +1,206 @@
+"""End to end in a real browser: Playwright drives Debian's headless Chromium against `streamlit run app.py`
+on 127.0.0.1 (tiny trained model). Box-select seeds on the map, run sampling and watch the counters move,
+assemble a complex and find its 3D canvas drawn, queue a CASSCF job, download the CSV and parse it.
+Screenshots go to tests/artifacts/ (gitignored)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "tests" / "artifacts"
+# --use-angle/--enable-unsafe-swiftshader: software WebGL for the plotly map and 3Dmol with the GPU disabled.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+
+
+@pytest.fixture()
+def server(app_env, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: `make setup-test` installs it (DEB_TEST_PACKAGES)")
+    port = free_port()
+    env = {**os.environ, **app_env, "OMP_NUM_THREADS": "1"}
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _nav(page, title: str) -> None:
+    """Switch page through the sidebar (keeps the session, unlike a reload)."""
+    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+    page.wait_for_selector(f"h1:has-text('{title}')", timeout=60_000)
+
+
+def _wait_idle(page, timeout_s: float = 120) -> None:
+    """Wait until the app has finished its script run (the status widget disappears)."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=timeout_s * 1000)
+
+
+def _metric(page, label: str) -> int:
+    box = page.locator("[data-testid=stMetric]", has_text=label).first
+    return int(box.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
+
+
+def _sidebar_count(page, what: str) -> int:
+    text = page.locator("[data-testid=stSidebar]").inner_text()
+    after = text.split(what)[1]
+    return int(after.split(":")[1].split("·")[0].strip())
+
+
+def test_design_path_in_chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        try:
+            # 1. Latent map, box selection -> seed basket
+            page.goto(server)  # a deep link on a fresh server shows "Page not found" until st.navigation ran once
+            page.wait_for_selector("h1:has-text('GAUSS Studio')", timeout=120_000)
+            _nav(page, "Latent space")
+            page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=120_000)
+            _wait_idle(page)
+            _shot(page, "01_latent_map")
+            drag = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+            x0, y0 = drag["x"] + drag["width"] * 0.05, drag["y"] + drag["height"] * 0.05
+            page.mouse.move(x0, y0)
+            page.mouse.down()
+            for i in range(1, 21):  # a box over most of the plot, drawn in small steps like a hand would
+                page.mouse.move(x0 + drag["width"] * 0.9 * i / 20, y0 + drag["height"] * 0.9 * i / 20)
+                page.wait_for_timeout(20)
+            page.mouse.up()
+            page.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').innerText"
+                                   ".match(/Seed basket: [1-9]/)", timeout=60_000)
+            _wait_idle(page)
+            n_seeds = _sidebar_count(page, "Seed basket")
+            assert 1 <= n_seeds <= 25
+            _shot(page, "02_seeds_selected")
+
+            # 2. Sampling with live counters
+            _nav(page, "Sampling")
+            page.get_by_label("Attempts per seed", exact=True).fill("1500")
+            page.get_by_label("Batch size", exact=True).fill("100")
+            page.get_by_role("button", name="Start sampling").click()
+            seen = []
+            deadline = time.time() + 180
+            while time.time() < deadline:
+                try:
+                    seen.append(_metric(page, "attempts"))
+                except (ValueError, Exception):
+                    pass
+                if seen and seen[-1] == 1500 * n_seeds:
+                    break
+                page.wait_for_timeout(150)
+            _wait_idle(page, 240)
+            final = _metric(page, "attempts")
+            assert final == 1500 * n_seeds, (final, n_seeds)
+            moving = sorted(set(v for v in seen if 0 < v < final))
+            assert moving, f"counters never showed an intermediate value: {seen[:20]}"
+            assert 0 <= _metric(page, "unique") <= _metric(page, "novel") <= _metric(page, "valid") <= final
+            _shot(page, "03_sampling_done")
+
+            # 3. Complexes: assemble one (the methoxide seed typed on the map page is always assemblable)
+            _nav(page, "Latent space")
+            page.get_by_label("Seed SMILES, donor atom first").fill("[O-]C")
+            page.get_by_role("button", name="Place seed on the map").click()
+            page.wait_for_selector("text=placed on the map", timeout=60_000)
+            _nav(page, "Complexes")
+            page.get_by_text("Only novel sampled candidates").click()  # toggle off: list seeds too
+            _wait_idle(page)
+            picker = page.locator("[data-testid=stMultiSelect]").first
+            picker.locator("input").fill("[O-]C")
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")
+            _wait_idle(page)
+            page.get_by_role("button", name="Assemble selected").click()
+            _wait_idle(page, 240)
+            page.wait_for_selector("iframe", timeout=60_000)
+            show = page.locator("[data-testid=stSelectbox]", has_text="Show complex")
+            show.click()
+            page.get_by_role("option", name="[O-]C", exact=True).click()
+            _wait_idle(page)
+            frame = page.frame_locator("iframe").first
+            frame.locator("[data-rendered='1'] canvas").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            canvas = frame.locator("[data-rendered='1'] canvas").first
+            png = canvas.screenshot()
+            assert _non_white_fraction(png) > 0.01, "the 3D canvas is blank"
+            assert page.get_by_text("ESTIMATE").count() >= 1
+            _shot(page, "04_complex_3d")
+
+            # 4. Queue one CASSCF job
+            _nav(page, "CASSCF queue")
+            page.get_by_label("or a donor-first SMILES").fill("[O-]C")
+            page.get_by_role("button", name="Queue CASSCF").click()
+            page.wait_for_selector("text=Queued job", timeout=60_000)
+            _wait_idle(page)
+            _shot(page, "05_queue")
+
+            # 5. Export: download the CSV and parse it
+            _nav(page, "Export")
+            _wait_idle(page)
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name="Download candidates CSV").click()
+            data = Path(info.value.path()).read_bytes()
+            table = pd.read_csv(io.BytesIO(data))
+            for col in ("smiles", "canonical_smiles", "seed_smiles", "sigma", "valid", "novel", "unique",
+                        "pred_provenance", "est_kd_gap1_cm1", "est_kd_provenance", "casscf_kd_gap1_cm1",
+                        "casscf_kd_provenance"):
+                assert col in table.columns, col
+            assert len(table) >= 1 and table["valid"].all()
+            _shot(page, "06_export")
+        finally:
+            browser.close()
+
+    from gauss_core.jobs import JobStore
+
+    jobs = JobStore().list()
+    assert [(j.kind, j.smiles) for j in jobs] == [("casscf", "[O-]C")]
+
+
+def _non_white_fraction(png: bytes) -> float:
+    """Share of pixels that are not (near) white in a PNG screenshot."""
+    import numpy as np
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    return float((img.sum(axis=2) < 720).mean())
