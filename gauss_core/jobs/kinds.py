@@ -79,6 +79,23 @@ def resolve_params(name: str, params: dict | None) -> dict:
     return {**kind.default_params, **params}
 
 
+def check_smiles(smiles: str) -> str:
+    """Validate a job's SMILES before any work: no whitespace (RDKit would silently read the text after
+    a space as a molecule name and compute something else), and parseable by RDKit.
+
+    Returns:
+        The SMILES, unchanged.
+    """
+    from gauss_core.chem import mol_from_smiles
+    from gauss_core.errors import InvalidSmilesError
+
+    if any(ch.isspace() for ch in smiles) or not smiles.isprintable():
+        raise InvalidSmilesError(f"SMILES {smiles!r} contains whitespace or control characters; a SMILES is a "
+                                 "single token: remove them")
+    mol_from_smiles(smiles)
+    return smiles
+
+
 # ------------------------------------------------------------------------------------------- casscf
 
 CASSCF_DEFAULTS = {
@@ -100,6 +117,7 @@ def run_casscf(ctx: JobContext) -> dict:
 
     p = ctx.params
     t0 = time.time()
+    check_smiles(ctx.smiles)
     if p["geometry"] == "idealised":
         if ctx.smiles.strip() not in METHOXIDE_SMILES:
             raise GaussError("geometry='idealised' exists only for methoxide ([O-]C); use geometry='assemble'")
@@ -150,6 +168,7 @@ def run_loprop(ctx: JobContext) -> dict:
     from gauss_core.chem import mol_from_smiles
     from gauss_core.proxies.loprop import run_loprop_job
 
+    check_smiles(ctx.smiles)
     charge = sum(a.GetFormalCharge() for a in mol_from_smiles(ctx.smiles).GetAtoms())
     ctx.log(f"LoProp ({ctx.params['basis']}) of the free ligand, charge {charge}")
     result = run_loprop_job(ctx.smiles, charge, ctx.workdir, basis=ctx.params["basis"])
