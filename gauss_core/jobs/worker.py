@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gauss_core.errors import GaussError
 from gauss_core.jobs.executors import Finished, LocalExecutor, SlurmExecutor
 from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, RESULT_FILE, RUNNING, SLURM, Job, JobStore,
-                                   worker_identity, write_json_atomic)
+                                   process_alive, worker_identity, write_json_atomic)
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +106,22 @@ class Worker:
         self.store.set_runner(job.id, pgid=info.get("pgid"), slurm_id=info.get("slurm_id"))
 
     def _adopt_slurm_jobs(self) -> None:
+        """Take over SLURM jobs whose submitting worker is gone (they keep running in SLURM)."""
         if not isinstance(self.executor, SlurmExecutor):
             return
+        now = time.time()
         for job in self.store.list(state=RUNNING):
-            if job.executor == SLURM and job.slurm_id and job.id not in self.executor.active():
-                self.executor.adopt(job)
-                self.store.append_log(job.id, f"SLURM job {job.slurm_id} adopted by worker {self.identity[1]}")
+            if job.executor != SLURM or not job.slurm_id or job.id in self.executor.active():
+                continue
+            alive = process_alive(job.worker_host, job.worker_pid, job.worker_start)
+            if alive is None:
+                alive = job.heartbeat_at is not None and now - job.heartbeat_at < self.config.stale_after_s
+            if alive and (job.worker_host, job.worker_pid) != self.identity[:2]:
+                continue
+            self.executor.adopt(job)
+            self.store.heartbeat([job.id], self.identity)
+            self.store.append_log(job.id, f"SLURM job {job.slurm_id} adopted by worker "
+                                          f"{self.identity[0]}:{self.identity[1]}")
 
     def step(self) -> bool:
         """One round: cancels, collection, heartbeat, claims.
@@ -124,6 +134,7 @@ class Worker:
             if job.state == CANCELLED:
                 self.executor.cancel(job)
                 self.store.append_log(job_id, "cancelled: runner killed")
+        self._adopt_slurm_jobs()
         for finished in self.executor.poll():
             state = collect(self.store, finished.job_id, finished)
             log.info("job %s %s", finished.job_id, state)
