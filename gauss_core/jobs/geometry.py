@@ -64,21 +64,26 @@ def casscf_geometry(smiles: str, relax: bool = True) -> tuple[XyzStructure, str]
 
     Args:
         smiles: ligand L (donor-first SMILES).
-        relax: relax with xtb when gauss_core.complexes offers it.
+        relax: relax with GFN2-xTB (gauss_core.complexes.relax, constrained core) after assembly.
     Returns:
-        (structure, source) where source says how it was made ("assembled", "assembled+relaxed",
-        "idealised-methoxide").
+        (structure, source): source names how the coordinates were made: the complex's
+        geometry_provenance ("molsimplify", "rdkit", "xtb-gfn2-constrained", ...) plus its flags, or
+        "idealised-methoxide" when assembly failed for methoxide.
     """
     try:
-        from gauss_core import complexes  # imported lazily: the complexes module may be absent or slow
-        cplx = complexes.assemble(smiles)
-        source = "assembled"
-        if relax and hasattr(complexes, "relax"):
+        from gauss_core.complexes import assemble  # lazily: heavy imports (molSimplify, RDKit)
+        cplx = assemble(smiles)
+        if relax:
             try:
-                cplx = complexes.relax(cplx)
-                source = "assembled+relaxed"
+                from gauss_core.complexes.relax import relax as relax_complex
+                cplx = relax_complex(cplx)
             except Exception as exc:  # relaxation failure is not fatal: the assembled geometry is usable
                 log.warning("relaxation of %s failed (%s); using the assembled geometry", smiles, exc)
+                cplx.flags.append(f"relaxation failed: {exc}")
+        source = str(getattr(cplx, "geometry_provenance", "assembled"))
+        flags = list(getattr(cplx, "flags", []) or [])
+        if flags:
+            source += " [flags: " + "; ".join(flags) + "]"
         return structure_from(cplx), source
     except Exception as exc:
         if smiles.strip() in METHOXIDE_SMILES:

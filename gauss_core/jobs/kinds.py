@@ -105,7 +105,7 @@ CASSCF_DEFAULTS = {
     "n_roots": 21,
     "memory_mb": 2000,
     "geometry": "assemble",        # "assemble" (+ xtb relax if relax) or "idealised" (methoxide only)
-    "relax": False,
+    "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
     "timeout_s": 6 * 3600,
 }
 
