@@ -206,3 +206,33 @@ def test_default_location_is_gauss_home(tmp_path, monkeypatch):
     s = JobStore()
     assert s.db_path == tmp_path / "home" / "queue.db" and s.jobs_root == tmp_path / "home" / "jobs"
     assert Path(s.db_path).exists()
+
+
+def test_done_casscf_jobs_merge_into_kd_labels(store, tmp_path):
+    """Real parsed OpenMolcas results (the tests/data output) become one label row per SMILES."""
+    import gzip
+
+    from gauss_core import columns
+    from gauss_core.jobs.labels import merge_kd_results, write_kd_labels
+    from gauss_core.kd.molcas_casscf import parse_molcas_output
+
+    text = gzip.open(Path(__file__).parent / "data" / "molcas" / "dy_water5_ome2_idealised.out.gz", "rt").read()
+    parsed = parse_molcas_output(text).to_dict()
+    result = {**parsed, "geometry_source": "idealised-methoxide",
+              "basis": {"Dy": "ANO-RCC-VDZP", "ligands": "ANO-RCC-MB"}}
+    for smi, params in (("[O-]C", {"n_roots": 21}), ("[O-]C", {"n_roots": 11}), ("C[O-]", {})):
+        store.enqueue("casscf", smi, params)
+        job = store.claim()
+        store.finish(job.id, result)
+    failed = store.enqueue("casscf", "[O-]CC", {})
+    store.claim()
+    store.fail(failed.id, "x")
+    labels = merge_kd_results(store)
+    assert sorted(labels[columns.SMILES]) == ["C[O-]", "[O-]C"]          # latest job per SMILES, done only
+    row = labels.set_index(columns.SMILES).loc["[O-]C"]
+    assert row["kd_job_id"] == 2 and row[columns.KD_PROVENANCE] == "casscf-openmolcas"
+    assert row[columns.KD_GAP_COLUMNS[0]] == pytest.approx(555.005, abs=0.01)
+    assert row["kd_ground_gz"] == pytest.approx(19.993, abs=0.001)
+    path = write_kd_labels(store, tmp_path / "kd.csv")
+    import pandas as pd
+    assert len(pd.read_csv(path)) == 2

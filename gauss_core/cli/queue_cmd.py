@@ -222,6 +222,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Claim queued jobs and run them until stopped (Ctrl-C puts running local "
                                           "jobs back in the queue).")
     w.add_argument("--db", type=Path, default=None, help=db_help)
+    _worker_args(w)
+    # `gauss queue worker` is the same command, for users who look for it under `queue`.
+    qw = qs.add_parser("worker", help="same as `gauss worker`")
+    qw.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=db_help)
+    _worker_args(qw)
+
+
+def _worker_args(w: argparse.ArgumentParser) -> None:
     w.add_argument("--executor", choices=("local", "slurm"), default="local")
     w.add_argument("--concurrency", type=int, default=1, help="jobs at once (local) / in SLURM at once (slurm)")
     w.add_argument("--nice", type=int, default=10, help="niceness of local runners (default 10)")

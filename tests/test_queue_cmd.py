@@ -1,0 +1,54 @@
+"""`gauss queue ...` commands in-process (the subprocess form runs in test_jobs_worker.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gauss_core.cli import main
+from gauss_core.jobs.store import JobStore
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_add_list_show_cancel_retry(home, capsys):
+    assert main(["queue", "add", "[O-]C", "C[O-]", "--param", "dy_basis=ANO-RCC-VTZP", "--param", "relax=false"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [ln.split("\t")[:2] for ln in out] == [["1", "queued"], ["2", "queued"]]
+    assert main(["queue", "add", "[O-]C", "--params-json", '{"relax": false, "dy_basis": "ANO-RCC-VTZP"}']) == 0
+    assert capsys.readouterr().out.split("\t")[:2] == ["1", "existing"]
+    job = JobStore(home / "queue.db").get(1)
+    assert job.params["relax"] is False and job.params["dy_basis"] == "ANO-RCC-VTZP"
+    assert main(["queue", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [j["state"] for j in listed] == ["queued", "queued"]
+    assert main(["queue", "cancel", "2"]) == 0 and "cancelled" in capsys.readouterr().out
+    assert main(["queue", "retry", "2"]) == 0 and "queued" in capsys.readouterr().out
+    assert main(["queue", "show", "2", "--log"]) == 0
+    shown = capsys.readouterr().out
+    assert '"state": "queued"' in shown and "cancelled by user" in shown and "retry requested" in shown
+
+
+def test_errors_are_messages_not_tracebacks(home, capsys):
+    assert main(["queue", "show", "7"]) == 2
+    assert "no job 7" in capsys.readouterr().err
+    assert main(["queue", "add", "[O-]C", "--param", "bogus"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    assert main(["queue", "add", "[O-]C", "--param", "colour=blue"]) == 2
+    assert "unknown parameter" in capsys.readouterr().err
+    assert main(["queue", "retry", "1"]) == 2                     # nothing to retry
+    assert main(["queue", "add", "[O-]C"]) == 0
+    capsys.readouterr()
+    assert main(["queue", "retry", "1"]) == 2
+    assert "only failed or cancelled" in capsys.readouterr().err
+
+
+def test_labels_command_writes_an_empty_table_without_results(home, capsys):
+    assert main(["queue", "labels"]) == 0
+    assert "0 ligands" in capsys.readouterr().out
+    assert (home / "labels" / "kd_casscf.csv").read_text().startswith("smiles,kd_gap1_cm1")
