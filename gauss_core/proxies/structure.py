@@ -44,6 +44,26 @@ class Geometry:
                         method)
 
 
+def _embed_attempts(seed: int):
+    """ETKDGv3, then looser settings and other seeds that rescue strained QM9 cages."""
+    params = AllChem.ETKDGv3()
+    params.randomSeed = int(seed)
+    yield params
+    for k in range(3):
+        params = AllChem.ETKDGv3()
+        params.randomSeed = int(seed) + k
+        params.useRandomCoords = True
+        params.enforceChirality = False
+        params.maxIterations = 2000
+        yield params
+        params = AllChem.ETDG()
+        params.randomSeed = int(seed) + k
+        params.useRandomCoords = True
+        params.ignoreSmoothingFailures = True
+        params.enforceChirality = False
+        yield params
+
+
 def embed_ligand(smiles: str, seed: int = 0x5EED, mmff_iterations: int = 500) -> Geometry:
     """ETKDGv3 conformer relaxed with MMFF94 (UFF when MMFF lacks parameters).
 
@@ -57,13 +77,9 @@ def embed_ligand(smiles: str, seed: int = 0x5EED, mmff_iterations: int = 500) ->
         InvalidSmilesError: unparsable SMILES.  StructureError: no 3D embedding found.
     """
     mol = Chem.AddHs(mol_from_smiles(smiles))
-    params = AllChem.ETKDGv3()
-    params.randomSeed = int(seed)
-    if AllChem.EmbedMolecule(mol, params) != 0:
-        params.useRandomCoords = True  # rescues strained small rings
-        if AllChem.EmbedMolecule(mol, params) != 0:
-            raise StructureError(f"{smiles!r}: RDKit ETKDGv3 found no 3D embedding; check the SMILES "
-                                 "(strained or impossible ring system)")
+    if not any(AllChem.EmbedMolecule(mol, params) == 0 for params in _embed_attempts(seed)):
+        raise StructureError(f"{smiles!r}: RDKit ETKDGv3 found no 3D embedding; check the SMILES "
+                             "(strained or impossible ring system)")
     method = "etkdg3-mmff94"
     try:
         if AllChem.MMFFHasAllMoleculeParams(mol):
