@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs-dir", type=Path, default=None, help="LoProp job directories (default: <out>.jobs)")
     p.add_argument("--basis", default="ANO-R1", help="LoProp basis: ANO-R1 (default) or ANO-R2 (paper)")
     p.add_argument("--no-opt", action="store_true", help="xtb: skip the GFN2 optimisation (MMFF geometry)")
+    p.add_argument("--no-gfn1", action="store_true",
+                   help="xtb: skip the GFN1 single point (no CM5 charge column; halves the cost)")
     p.add_argument("--sample", type=int, default=None,
                    help="label a seeded random subset of this size, stratified by ligand_class when present")
     p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.enqueue:
         return _enqueue(frame["smiles"].tolist(), args)
     config = BatchConfig(method=args.method, workers=max(1, args.workers), cache_path=args.cache,
-                         jobs_dir=args.jobs_dir, basis=args.basis, fast=FastConfig(optimise=not args.no_opt),
+                         jobs_dir=args.jobs_dir, basis=args.basis, fast=FastConfig(optimise=not args.no_opt, gfn1=not args.no_gfn1),
                          write_every=args.write_every, retry_errors=args.retry_errors, progress=not args.quiet)
     summary = label_batch(frame["smiles"].tolist(), args.out, config)
     print(f"labelled {summary.n_ok}/{summary.n_input} ligands ({summary.n_failed} failed, "

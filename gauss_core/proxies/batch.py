@@ -156,6 +156,7 @@ def _init_worker() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and keeps the cache
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # pool.terminate() must end workers quietly
 
 
 def records_to_frame(records: Iterable[dict]) -> pd.DataFrame:
