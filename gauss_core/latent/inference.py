@@ -16,8 +16,10 @@ from gauss_core.chem import mol_from_smiles
 from gauss_core.errors import InvalidSmilesError
 from gauss_core.model.checkpoint import LoadedModel
 
-ENCODE_BATCH = 2048
-DECODE_BATCH = 4096
+# Small batches keep each GRU step's tensors in the CPU's L2 cache: measured fastest on CPU
+# (decoding 55k samples: 8.4 s CPU at 256 vs 13 s at 4096, bench/bench_train.py).
+ENCODE_BATCH = 256
+DECODE_BATCH = 256
 
 
 def _smiles_error(vocab, smiles: str, check_chemistry: bool) -> str | None:

@@ -16,11 +16,28 @@ from typing import Any
 import torch
 from torch import nn
 
+from gauss_core.model.fastgru import bigru_infer_time_major, bigru_time_major
 from gauss_core.model.heads import build_head
 
 HEAD_GAUSS2 = "gauss2"
 HEAD_GAUSS1 = "gauss1"
 HEAD_NONE = "none"
+
+
+# Switch for the hand-written GRU backward (gauss_core.model.fastgru); the bench compares both paths.
+FAST_CPU_GRU = True
+
+
+def use_fast_gru(x: torch.Tensor) -> bool:
+    """The gauss_core.model.fastgru kernels on CPU; cuDNN (native nn.GRU) on GPU."""
+    return FAST_CPU_GRU and x.device.type == "cpu"
+
+
+def run_bigru(gru: nn.GRU, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
+    """Time-major bidirectional GRU: hand-written backward when training, lean forward otherwise."""
+    if torch.is_grad_enabled():
+        return bigru_time_major(gru, x, steps)
+    return bigru_infer_time_major(gru, x, steps)
 
 
 @dataclass
@@ -86,10 +103,16 @@ class Encoder(nn.Module):
         self.to_logvar = nn.Linear(flat, config.latent_dim)
 
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.one_hot(tokens)
-        for gru in self.grus:
-            x, _ = gru(x)
-        flat = x.reshape(x.shape[0], -1)
+        if use_fast_gru(tokens):
+            x = self.one_hot(tokens.t())  # time-major (L, B, V)
+            for gru in self.grus:
+                x = run_bigru(gru, x)
+            flat = x.transpose(0, 1).reshape(tokens.shape[0], -1)
+        else:
+            x = self.one_hot(tokens)
+            for gru in self.grus:
+                x, _ = gru(x)
+            flat = x.reshape(x.shape[0], -1)
         return self.to_mu(flat), self.to_logvar(flat)
 
 
@@ -105,6 +128,10 @@ class Decoder(nn.Module):
         self.to_logits = nn.Linear(2 * v, v)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if use_fast_gru(z):
+            x = run_bigru(self.gru1, z, steps=self.max_len)  # the latent is projected once
+            x = run_bigru(self.gru2, x)
+            return self.to_logits(x).transpose(0, 1)
         x = z.unsqueeze(1).expand(-1, self.max_len, -1)
         x, _ = self.gru1(x)
         x, _ = self.gru2(x)
