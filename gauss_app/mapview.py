@@ -116,3 +116,19 @@ def samples_layer(samples: pd.DataFrame) -> MapLayer | None:
     return MapLayer("sampled ligands", samples["pc1"].to_numpy(), samples["pc2"].to_numpy(),
                     samples[C.SMILES].to_numpy(dtype=object), None, symbol="x", size=7,
                     fixed_colour="#1f77b4", hover_extra=hover)
+
+
+def with_session_estimates(kd_known: pd.DataFrame, complexes: dict) -> pd.DataFrame:
+    """Add first-gap KD estimates of complexes assembled in this session (provenance from the estimate,
+    e.g. cf-pointcharge); a known value from a file or CASSCF job is kept over an estimate."""
+    rows = []
+    for smi, entry in complexes.items():
+        est = entry.get("estimate")
+        gaps = list(getattr(est, "gaps_cm1", []) if est is not None else [])
+        if gaps and not P.is_casscf(str(getattr(est, "provenance", ""))):
+            rows.append({C.SMILES: smi, KD_FIRST: float(gaps[0]), C.KD_PROVENANCE: str(est.provenance)})
+    if not rows:
+        return kd_known
+    extra = pd.DataFrame(rows)
+    extra = extra[~extra[C.SMILES].isin(set(kd_known[C.SMILES]))]
+    return pd.concat([kd_known, extra], ignore_index=True) if len(extra) else kd_known

@@ -8,7 +8,7 @@ import streamlit as st
 from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.export import casscf_table_from_jobs
-from gauss_app import resources, state
+from gauss_app import resources, state, worker
 
 st.title("CASSCF queue")
 state.init()
@@ -60,6 +60,20 @@ def live_jobs() -> None:
 
 
 st.subheader("Jobs")
+with st.expander("Run the queue from here"):
+    executors = ["local (OpenMolcas on this machine)"] + (["slurm"] if worker.slurm_available() else [])
+    w1, w2, w3 = st.columns([2, 1, 1])
+    ex = w1.selectbox("Executor", executors, key="q_executor",
+                      help="SLURM appears when sbatch/squeue are on PATH.")
+    conc = w2.number_input("Jobs at once", min_value=1, max_value=64, value=1, key="q_conc")
+    pid = st.session_state.get("worker_pid")
+    running = worker.alive(pid)
+    if w3.button("Start worker", disabled=running, key="q_worker"):
+        pid, log = worker.start_worker("slurm" if ex == "slurm" else "local", int(conc))
+        st.session_state["worker_pid"] = pid
+        st.success(f"Worker started (pid {pid}); it exits when the queue is empty. Log: `{log}`")
+    elif running:
+        st.caption(f"Worker pid {pid} is running.")
 live_jobs()
 
 jobs = store.list()

@@ -19,6 +19,7 @@ if lmap is None:
 
 proxies, proxy_why = resources.proxy_labels()
 kd_known, kd_why = resources.known_first_gaps()
+kd_known = mapview.with_session_estimates(kd_known, state.complexes())
 choices = mapview.colour_choices(proxies, list(lmap.predictions.columns))
 
 c1, c2, c3 = st.columns([2, 2, 1])

@@ -138,6 +138,20 @@ def test_design_path_in_chromium(server):
             assert 0 <= _metric(page, "unique") <= _metric(page, "novel") <= _metric(page, "valid") <= final
             _shot(page, "03_sampling_done")
 
+            # 2b. A long run stopped by the Stop button keeps what it sampled
+            page.get_by_label("Attempts per seed", exact=True).fill("200000")
+            page.get_by_role("button", name="Start sampling").click()
+            page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => "
+                                   "m.innerText.startsWith('attempts') && parseInt(m.innerText.split('\\n').pop()"
+                                   ".replace(/,/g, '')) > 0)", timeout=120_000)
+            page.wait_for_timeout(1500)
+            page.get_by_role("button", name="Stop", exact=True).click()
+            page.wait_for_selector("text=Sampling stopped", timeout=60_000)
+            _wait_idle(page)
+            stopped_at = _metric(page, "attempts")
+            assert 0 < stopped_at < 200000 * n_seeds
+            _shot(page, "03b_sampling_stopped")
+
             # 3. Complexes: assemble one (the methoxide seed typed on the map page is always assemblable)
             _nav(page, "Latent space")
             page.get_by_label("Seed SMILES, donor atom first").fill("[O-]C")

@@ -115,3 +115,14 @@ def test_figure_traces_carry_smiles_and_selection_maps_back():
                                       {"curve_number": 1, "point_index": 2, "customdata": "OCC"}]}}
     assert selected_smiles(event, fig) == ["OCC", "N"]
     assert selected_smiles(None) == []
+
+
+def test_cli_map_prebuilds_the_dashboard_cache(tiny_checkpoint, tiny_ligand_set, tiny_ligands, tmp_path, monkeypatch,
+                                               capsys):
+    from gauss_core.cli import main
+
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path))
+    assert main(["map", "--checkpoint", str(tiny_checkpoint), "--ligand-set", str(tiny_ligand_set)]) == 0
+    assert "latent map of" in capsys.readouterr().out
+    path = cache_path(file_hash(tiny_checkpoint), smiles_hash(tiny_ligands[C.SMILES].tolist()), tmp_path / "cache")
+    assert path.exists() and len(load_latent_map(path)) == len(tiny_ligands) - load_latent_map(path).skipped

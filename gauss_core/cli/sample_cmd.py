@@ -39,6 +39,13 @@ def register(subparsers) -> None:
     s.add_argument("--plot", type=Path, default=None, help="optional HTML chart (plotly, self-contained)")
     s.set_defaults(func=run_sweep)
 
+    m = subparsers.add_parser("map", help="encode the ligand set and cache its latent PCA map (the dashboard's map)",
+                              description="Build GAUSS_HOME/cache/latent_map_<checkpoint>_<set>.npz once, so that "
+                                          "the Latent space page opens without encoding the set.")
+    m.add_argument("--checkpoint", type=Path, default=paths.DEFAULT_CHECKPOINT)
+    m.add_argument("--ligand-set", type=Path, default=None)
+    m.set_defaults(func=run_map)
+
 
 def _load(args):
     from gauss_core.model.checkpoint import load_checkpoint
@@ -97,4 +104,24 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.plot:
         sweep_figure(table, f"LP sweep from {args.seed}").write_html(args.plot, include_plotlyjs=True)
     print(f"sweep of {len(table)} sigma values written to {args.out}")
+    return 0
+
+
+def run_map(args: argparse.Namespace) -> int:
+    from gauss_core.latent.pca import load_or_build_latent_map
+    from gauss_core.ligands import load_ligand_set
+    from gauss_core.model.checkpoint import load_checkpoint
+
+    loaded = load_checkpoint(args.checkpoint)
+    ligands = load_ligand_set(args.ligand_set) if args.ligand_set else load_ligand_set()
+    t0 = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rencoded {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    lmap = load_or_build_latent_map(loaded, ligands["smiles"].tolist(), progress=progress)
+    print(file=sys.stderr)
+    evr = lmap.explained_variance_ratio
+    print(f"latent map of {len(lmap):,} ligands ({lmap.skipped} not encodable) ready in "
+          f"{time.perf_counter() - t0:.1f} s; PC1/PC2 explain {evr[0]:.0%}/{evr[1]:.0%}")
     return 0

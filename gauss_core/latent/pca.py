@@ -98,7 +98,8 @@ def build_latent_map(loaded, smiles: Sequence[str], chunk: int = 4096,
     zs: list[np.ndarray] = []
     for start in range(0, len(smiles), chunk):
         part = smiles[start:start + chunk]
-        z, errors = encode_smiles_checked(loaded, part)
+        # Ligand sets are RDKit-checked when built; here only the vocabulary and length are checked.
+        z, errors = encode_smiles_checked(loaded, part, check_chemistry=False)
         z = np.asarray(z, dtype=np.float32)
         ok = [i for i, err in enumerate(errors) if not err]
         kept.extend(part[i] for i in ok)
