@@ -152,11 +152,15 @@ def _work(args: tuple) -> dict:
     return label_one(smiles, method, fast, basis, jobs_dir)
 
 
+def _exit_worker(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _init_worker() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and keeps the cache
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # pool.terminate() must end workers quietly
+    signal.signal(signal.SIGTERM, _exit_worker)  # pool.terminate(): end quietly, killing child programs
 
 
 def records_to_frame(records: Iterable[dict]) -> pd.DataFrame:

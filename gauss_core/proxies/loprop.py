@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ def run_openmolcas(jobdir: Path, config: LopropConfig = LopropConfig()) -> Path:
     """Run pymolcas on jobdir/loprop.inp; returns the log path. Raises LopropError on failure."""
     exe = pymolcas_path(config)
     scratch = jobdir / "scratch"
+    shutil.rmtree(scratch, ignore_errors=True)  # a run cut short leaves files OpenMolcas would pick up
     scratch.mkdir(parents=True, exist_ok=True)
     env = {  # clean environment: no venv PYTHONPATH, one thread (the machine is shared)
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -112,12 +114,18 @@ def run_openmolcas(jobdir: Path, config: LopropConfig = LopropConfig()) -> Path:
     }
     log = jobdir / LOG_NAME
     with open(log, "w") as out, open(jobdir / "loprop.err", "w") as err:
+        # own process group, so that a timeout, Ctrl-C or a terminated worker also ends the Fortran modules
+        proc = subprocess.Popen([config.python, exe, INPUT_NAME], cwd=jobdir, env=env, stdout=out, stderr=err,
+                                start_new_session=True)
         try:
-            proc = subprocess.run([config.python, exe, INPUT_NAME], cwd=jobdir, env=env, stdout=out,
-                                  stderr=err, timeout=config.timeout_s)
+            proc.wait(timeout=config.timeout_s)
         except subprocess.TimeoutExpired:
+            _kill_group(proc)
             raise LopropError(f"OpenMolcas ran past {config.timeout_s:.0f} s in {jobdir}; raise "
                               "LopropConfig.timeout_s or use a smaller ligand/basis") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
     text = log.read_text(errors="replace")
     if proc.returncode != 0 or "Stop Module: loprop" not in text or "_RC_ALL_IS_WELL_" not in text.split(
             "Stop Module: loprop")[-1][:200]:
@@ -128,6 +136,17 @@ def run_openmolcas(jobdir: Path, config: LopropConfig = LopropConfig()) -> Path:
             for path in jobdir.glob(pattern):
                 path.unlink(missing_ok=True)
     return log
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _failure_reason(text: str) -> str:
