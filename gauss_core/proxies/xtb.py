@@ -78,7 +78,6 @@ def _xtb_env() -> dict[str, str]:
     # xtb spins OpenMP threads per process: 10x slower for small molecules on a shared 2-core box.
     env["OMP_NUM_THREADS"] = "1"
     env["OMP_STACKSIZE"] = env.get("OMP_STACKSIZE", "200M")
-    env.pop("XTBPATH", None) if env.get("XTBPATH") == "" else None
     return env
 
 
