@@ -107,6 +107,15 @@ def test_header_line_is_skipped_and_bad_numbers_are_row_errors(tmp_path):
     assert "Z = 7 but the first atom" in reasons[4]
 
 
+def test_kd_class_must_match_the_smiles(tmp_path):
+    path = tmp_path / "kd.txt"
+    gaps = " ".join(["100.0"] * 7)
+    path.write_text(f"[O-]C 3 0.4 0.4 178.0 2.1 2.1 {gaps}\nOCC 3 0.5 0.5 171.0 2.3 2.3 {gaps}\n")
+    data = import_labelled_dataset(path)
+    assert data.frame[columns.SMILES].tolist() == ["[O-]C"]
+    assert "class 3 but the SMILES is class 1" in data.errors["reason"].iloc[0]
+
+
 # --- CLI ----------------------------------------------------------------------------------------
 
 def test_cli_import_prints_count_and_errors(tmp_path, capsys):

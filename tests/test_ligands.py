@@ -160,3 +160,43 @@ def test_load_ligand_set_errors(tmp_path):
 
 def test_bundled_set_is_in_the_paths_module():
     assert paths.LIGAND_SET.exists(), "assets/ligands/ligands.csv.gz must ship with the repository"
+
+
+def test_every_rule_kind_is_documented():
+    text = (paths.REPO_ROOT / "docs" / "ligand_rules.md").read_text()
+    kinds = [*donors.NEUTRAL_BASICITY, *donors.ANION_PKA]
+    undocumented = [k for k in kinds if f"`{k}`" not in text and k != "charged"]
+    assert not undocumented, f"docs/ligand_rules.md lacks {undocumented}"
+    assert set(donors.EXCLUDED_REASONS) == {k for k, v in donors.NEUTRAL_BASICITY.items() if v is None}
+
+
+def test_window_sensitivity_grows_with_the_window():
+    from gauss_core.ligands.build import window_sensitivity
+
+    counts = window_sensitivity(BuildConfig(limit=300, workers=1, progress=False),
+                                neutral_windows=(0.0, 0.5, float("inf")), anion_windows=(0.0, float("inf")))
+    assert counts["neutral_0"] <= counts["neutral_0.5"] <= counts["neutral_inf"] <= counts["neutral_all_NO"]
+    assert counts["anion_0"] <= counts["anion_inf"]
+    assert counts["neutral_inf"] < counts["neutral_all_NO"]     # exclusions remove some N/O atoms
+
+
+def test_cli_build_and_stats(tmp_path, capsys):
+    from gauss_core.cli import main as gauss_main
+
+    out = tmp_path / "small.csv.gz"
+    assert gauss_main(["ligands", "build", "--limit", "200", "--workers", "1", "--no-progress", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "~136,000" in printed and "~72,000" in printed and "neutral O" in printed
+    assert gauss_main(["ligands", "stats", "--path", str(out)]) == 0
+    assert "class 3 anionic O" in capsys.readouterr().out
+    assert len(load_ligand_set(out)) > 150
+
+
+def test_written_set_is_byte_reproducible(tmp_path):
+    from gauss_core.ligands import write_ligand_set
+
+    frame = build_ligand_set(BuildConfig(limit=150, workers=1, progress=False)).frame
+    write_ligand_set(frame, tmp_path / "a.csv.gz")
+    write_ligand_set(frame, tmp_path / "sub" / "b.csv.gz")
+    assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "sub" / "b.csv.gz").read_bytes()
+    assert load_ligand_set(tmp_path / "a.csv.gz").equals(load_ligand_set(tmp_path / "sub" / "b.csv.gz"))

@@ -35,6 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--out", type=Path, default=None, help="write the imported table here (CSV; .gz compresses)")
     imp.set_defaults(func=_import)
 
+    windows = sub.add_parser("windows", help="how many ligands other basicity/pKa windows would give",
+                             description="Count (molecule, ligand) pairs over QM9 under wider donor-basicity (pKBHX) "
+                                         "and anion-pKa windows than the defaults, to show how the rules shape the set.")
+    windows.add_argument("--qm9", type=Path, default=paths.QM9_SMILES, help="QM9 SMILES CSV (default: bundled)")
+    windows.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    windows.add_argument("--limit", type=int, default=None, help="only the first N QM9 molecules")
+    windows.add_argument("--no-progress", action="store_true", help="no progress bar")
+    windows.set_defaults(func=_windows)
+
     stats = sub.add_parser("stats", help="counts per class of a ligand set",
                            description="Counts per class, donor element and SMILES length of a ligand set.")
     stats.add_argument("--path", type=Path, default=paths.LIGAND_SET, help="ligand set (default: bundled)")
@@ -51,7 +60,30 @@ def _build(args: argparse.Namespace) -> int:
     print(f"\n{result.n_molecules:,} QM9 molecules in {result.seconds:.0f} s; skipped:")
     for reason, n in result.skipped.most_common():
         print(f"  {n:>7,}  {reason}")
+    print("ligands per donor-site kind (before duplicates are collapsed):")
+    for kind, n in result.kinds.most_common():
+        print(f"  {n:>7,}  {kind}")
     print(f"wrote {args.out}")
+    return 0
+
+
+def _windows(args: argparse.Namespace) -> int:
+    from gauss_core.ligands import BuildConfig
+    from gauss_core.ligands.build import PAPER_COUNTS, window_sensitivity
+
+    config = BuildConfig(qm9_path=args.qm9, workers=max(1, args.workers), limit=args.limit,
+                         progress=not args.no_progress)
+    counts = window_sensitivity(config)
+    print(f"{counts['molecules']:,} QM9 molecules; {counts.get('molecules_neutral', 0):,} have a neutral donor, "
+          f"{counts.get('molecules_anion', 0):,} an N-H/O-H")
+    print(f"neutral pairs: every N/O atom {counts.get('neutral_all_NO', 0):,}; paper ~{PAPER_COUNTS['neutral']:,}")
+    for key in sorted(k for k in counts if k.startswith("neutral_") and k != "neutral_all_NO"):
+        label = "every accepted donor" if key.endswith("inf") else f"within {key.split('_')[1]} pKBHX of the best"
+        print(f"  {label:<32}{counts[key]:>10,}")
+    print(f"anion pairs: paper ~{PAPER_COUNTS['anionic']:,}")
+    for key in sorted(k for k in counts if k.startswith("anion_")):
+        label = "every N-H/O-H" if key.endswith("inf") else f"within {key.split('_')[1]} pKa of the most acidic"
+        print(f"  {label:<32}{counts[key]:>10,}")
     return 0
 
 

@@ -132,6 +132,35 @@ def read_qm9(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _map_batches(func, tasks: list, workers: int, total: int, progress: bool, desc: str) -> Iterable[list]:
+    """Run `func` over task batches (worker processes when workers > 1) with a progress bar over molecules."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=desc, unit="mol", disable=not progress) as bar:
+        if workers > 1:
+            # fork: workers need no re-import of the caller's __main__ (spawn would require a main guard)
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            with multiprocessing.get_context(method).Pool(workers) as pool:
+                for results in pool.imap(func, tasks):
+                    bar.update(len(results))
+                    yield results
+        else:
+            for task in tasks:
+                results = func(task)
+                bar.update(len(results))
+                yield results
+
+
+def _eligible_items(config: "BuildConfig", skipped: collections.Counter) -> list[tuple[int, str]]:
+    qm9 = read_qm9(config.qm9_path)
+    if config.limit:
+        qm9 = qm9.head(config.limit)
+    if not config.include_uncharacterized:
+        skipped["QM9 uncharacterized (geometry does not match SMILES)"] = int((qm9["uncharacterized"] == 1).sum())
+        qm9 = qm9[qm9["uncharacterized"] != 1]
+    return list(zip(qm9["gdb_index"].astype(int), qm9["smiles"].astype(str)))
+
+
 def build_ligand_set(config: BuildConfig | None = None, out_path: Path | None = None) -> BuildResult:
     """Run the donor rules over QM9 and return (and optionally write) the ligand set.
 
@@ -141,44 +170,21 @@ def build_ligand_set(config: BuildConfig | None = None, out_path: Path | None = 
     Returns:
         BuildResult with the frame (one row per distinct donor-first SMILES), skip reasons and timing.
     """
-    from tqdm import tqdm
-
     config = config or BuildConfig()
     start = time.perf_counter()
-    qm9 = read_qm9(config.qm9_path)
-    if config.limit:
-        qm9 = qm9.head(config.limit)
     skipped: collections.Counter = collections.Counter()
-    if not config.include_uncharacterized:
-        skipped["QM9 uncharacterized (geometry does not match SMILES)"] = int((qm9["uncharacterized"] == 1).sum())
-        qm9 = qm9[qm9["uncharacterized"] != 1]
-    items = list(zip(qm9["gdb_index"].astype(int), qm9["smiles"].astype(str)))
+    items = _eligible_items(config, skipped)
     tasks = [(batch, config.neutral_window, config.anion_window) for batch in _chunks(items, config.chunk_size)]
 
     rows: list[tuple] = []
     kinds: collections.Counter = collections.Counter()
-    bar = tqdm(total=len(items), desc="ligand rules", unit="mol", disable=not config.progress)
-
-    def consume(results: list) -> None:
+    for results in _map_batches(_work, tasks, config.workers, len(items), config.progress, "ligand rules"):
         for idx, sites, reason in results:
             if reason:
                 skipped[reason] += 1
             for site in sites:
                 kinds[site.kind] += 1
                 rows.append((site.smiles, site.donor_element, site.charge, idx))
-        bar.update(len(results))
-
-    if config.workers > 1:
-        # fork: workers need no re-import of the caller's __main__ (spawn would require a main guard)
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        ctx = multiprocessing.get_context(method)
-        with ctx.Pool(config.workers) as pool:
-            for results in pool.imap(_work, tasks):
-                consume(results)
-    else:
-        for task in tasks:
-            consume(_work(task))
-    bar.close()
 
     frame = pd.DataFrame(rows, columns=[columns.SMILES, columns.DONOR_ELEMENT, columns.CHARGE, columns.QM9_INDEX])
     n_pairs = len(frame)
@@ -198,13 +204,44 @@ def build_ligand_set(config: BuildConfig | None = None, out_path: Path | None = 
     return result
 
 
+def _count_windows(args: tuple[list[tuple[int, str]], tuple, tuple]) -> list[collections.Counter]:
+    batch, nws, aws = args
+    out = []
+    for _, smi in batch:
+        mol = Chem.MolFromSmiles(smi)
+        counts = collections.Counter()
+        if mol is not None and donors.molecule_is_eligible(mol) is None:
+            counts.update(donors.window_counts(mol, nws, aws))
+        out.append(counts)
+    return out
+
+
+def window_sensitivity(config: BuildConfig | None = None,
+                       neutral_windows: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, float("inf")),
+                       anion_windows: tuple[float, ...] = (0.0, 1.0, 2.0, 4.0, float("inf"))) -> dict[str, int]:
+    """(molecule, ligand) pair counts under other basicity/pKa windows, to show how the rules shape the set.
+
+    Returns:
+        Counts keyed as donors.window_counts (summed over the eligible QM9 molecules), plus 'molecules'.
+    """
+    config = config or BuildConfig()
+    items = _eligible_items(config, collections.Counter())
+    tasks = [(batch, neutral_windows, anion_windows) for batch in _chunks(items, config.chunk_size)]
+    total: collections.Counter = collections.Counter()
+    for results in _map_batches(_count_windows, tasks, config.workers, len(items), config.progress, "window counts"):
+        for counts in results:
+            total.update(counts)
+    total["molecules"] = len(items)
+    return dict(total)
+
+
 def write_ligand_set(frame: pd.DataFrame, path: Path) -> None:
-    """Write a ligand table as gzipped CSV (deterministic bytes: no timestamp in the gzip header)."""
+    """Write a ligand table as gzipped CSV (deterministic bytes: no timestamp or file name in the gzip header)."""
     import gzip
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
         gz.write(frame.to_csv(index=False).encode())
     tmp.replace(path)  # never leave a half-written set behind

@@ -7,13 +7,13 @@ The rules are written down, with the chemistry behind each, in docs/ligand_rules
   available to a metal (amide N, pyrrole-type N, nitro N, ester alkoxy O, furan O, ...) are excluded.
 * Neutral ligands: a molecule binds a hard Lewis acid such as Dy(III) through its most basic donor.
   Each accepted kind carries a group estimate of its Lewis basicity (pKBHX, the hydrogen-bond basicity
-  scale of Laurence et al., which tracks hard-cation affinity); a molecule contributes the
-  symmetry-distinct donor atoms whose basicity is within ``NEUTRAL_BASICITY_WINDOW`` of its best one.
-* Mono-anions: remove one H from an N-H or O-H. The anion of a molecule is its conjugate base at the
-  most acidic site; an anion made at a much less acidic site would take the proton back (intramolecular
+  scale of Laurence et al., which tracks hard-cation affinity); a molecule contributes its
+  symmetry-distinct donor atoms whose basicity is within ``NEUTRAL_BASICITY_WINDOW`` (default 0: the
+  most basic kind only; ties are kept because group values cannot rank them) of its best one.
+* Mono-anions: remove one H from an N-H or O-H. The mono-anion of a molecule is its conjugate base at
+  the most acidic site; an anion made at a much less acidic site takes the proton back (intramolecular
   proton transfer). Each N-H/O-H kind carries a group pKa; a molecule contributes the sites within
-  ``ANION_PKA_WINDOW`` pKa units of its most acidic one (each such site holds >= 1 % of the mono-anion
-  population at equilibrium).
+  ``ANION_PKA_WINDOW`` pKa units (default 0: the most acidic kind only) of its most acidic one.
 
 Everything here works on one RDKit molecule at a time, so that the builder can run it in worker
 processes.
@@ -329,6 +329,26 @@ def make_anion(mol: Chem.Mol, atom_idx: int) -> Chem.Mol:
     return anion
 
 
+def scored_donors(mol: Chem.Mol) -> list[tuple[int, str, float]]:
+    """(atom index, kind, pKBHX) of every accepted neutral N/O donor atom of `mol`."""
+    scored = []
+    for atom in mol.GetAtoms():
+        if atom.GetSymbol() not in ("N", "O"):
+            continue
+        kind = site_kind(mol, atom)
+        basicity = NEUTRAL_BASICITY[kind]
+        if basicity is not None:
+            scored.append((atom.GetIdx(), kind, basicity))
+    return scored
+
+
+def scored_acid_sites(mol: Chem.Mol) -> list[tuple[int, str, float]]:
+    """(atom index, anion kind, pKa) of every uncharged N/O atom of `mol` that carries H."""
+    return [(a.GetIdx(), kind, ANION_PKA[kind]) for a in mol.GetAtoms()
+            if a.GetSymbol() in ("N", "O") and a.GetTotalNumHs() > 0 and a.GetFormalCharge() == 0
+            for kind in (anion_kind(mol, a),)]
+
+
 def neutral_sites(mol: Chem.Mol, window: float = NEUTRAL_BASICITY_WINDOW) -> list[DonorSite]:
     """Neutral ligands of a molecule: its symmetry-distinct N/O donors within `window` of its most basic.
 
@@ -338,14 +358,7 @@ def neutral_sites(mol: Chem.Mol, window: float = NEUTRAL_BASICITY_WINDOW) -> lis
     Returns:
         DonorSites with charge 0 (possibly empty).
     """
-    scored = []
-    for atom in mol.GetAtoms():
-        if atom.GetSymbol() not in ("N", "O"):
-            continue
-        kind = site_kind(mol, atom)
-        basicity = NEUTRAL_BASICITY[kind]
-        if basicity is not None:
-            scored.append((atom.GetIdx(), kind, basicity))
+    scored = scored_donors(mol)
     if not scored:
         return []
     best = max(s[2] for s in scored)
@@ -364,11 +377,7 @@ def anion_sites(mol: Chem.Mol, window: float = ANION_PKA_WINDOW) -> list[DonorSi
     Returns:
         DonorSites with charge -1 (possibly empty).
     """
-    scored = []
-    for atom in mol.GetAtoms():
-        if atom.GetSymbol() in ("N", "O") and atom.GetTotalNumHs() > 0 and atom.GetFormalCharge() == 0:
-            kind = anion_kind(mol, atom)
-            scored.append((atom.GetIdx(), kind, ANION_PKA[kind]))
+    scored = scored_acid_sites(mol)
     if not scored:
         return []
     best = min(s[2] for s in scored)
@@ -377,6 +386,26 @@ def anion_sites(mol: Chem.Mol, window: float = ANION_PKA_WINDOW) -> list[DonorSi
     for i in _symmetry_representatives(mol, sorted(keep)):
         anion = make_anion(mol, i)
         out.append(DonorSite(chem.donor_first_smiles(anion, i), mol.GetAtomWithIdx(i).GetSymbol(), -1, keep[i]))
+    return out
+
+
+def window_counts(mol: Chem.Mol, neutral_windows: tuple[float, ...], anion_windows: tuple[float, ...]) -> dict[str, int]:
+    """Number of symmetry-distinct neutral donors / anion sites of `mol` under each window (no SMILES made).
+
+    Keys: 'neutral_all_NO' (every N/O atom), 'neutral_<w>', 'anion_<w>', 'molecules_neutral', 'molecules_anion'.
+    """
+    ranks = list(Chem.CanonicalRankAtoms(mol, breakTies=False))
+    out = {"neutral_all_NO": len({ranks[a.GetIdx()] for a in mol.GetAtoms() if a.GetSymbol() in ("N", "O")})}
+    donors_ = scored_donors(mol)
+    acids = scored_acid_sites(mol)
+    out["molecules_neutral"] = int(bool(donors_))
+    out["molecules_anion"] = int(bool(acids))
+    best_b = max((b for _, _, b in donors_), default=0.0)
+    best_p = min((p for _, _, p in acids), default=0.0)
+    for w in neutral_windows:
+        out[f"neutral_{w:g}"] = len({ranks[i] for i, _, b in donors_ if b >= best_b - w})
+    for w in anion_windows:
+        out[f"anion_{w:g}"] = len({ranks[i] for i, _, p in acids if p <= best_p + w})
     return out
 
 

@@ -265,6 +265,11 @@ def import_labelled_dataset(path: Path | str, layout: str | None = None) -> Labe
             if first.GetFormalCharge() not in (0, -1) or _net_charge(mol) != first.GetFormalCharge():
                 raise RowError(f"donor charge {first.GetFormalCharge():+d} with net charge {_net_charge(mol):+d}: "
                                "ligands must be neutral or mono-anions charged on the donor")
+            given_class = labels.get(columns.STRUCT_COLUMNS[0])
+            own_class = ligand_class(first.GetSymbol(), first.GetFormalCharge())
+            if given_class is not None and not math.isnan(given_class) and int(round(given_class)) != own_class:
+                raise RowError(f"class {given_class:g} but the SMILES is class {own_class} "
+                               "(1 neutral O, 2 neutral N, 3 anionic O, 4 anionic N)")
             z = labels.get(columns.DONOR_Z)
             if z is not None and not math.isnan(z) and int(round(z)) != first.GetAtomicNum():
                 raise RowError(f"Z = {z:g} but the first atom of the SMILES is {first.GetSymbol()} (Z {first.GetAtomicNum()})")
