@@ -134,6 +134,11 @@ class Worker:
             if job.state == CANCELLED:
                 self.executor.cancel(job)
                 self.store.append_log(job_id, "cancelled: runner killed")
+            elif job.state != RUNNING or (job.worker_host, job.worker_pid) != self.identity[:2]:
+                # Cancelled and retried before we noticed, or taken over: this runner is no longer the job's.
+                self.executor.cancel(job)
+                self.store.append_log(job_id, f"worker {self.identity[1]} lost the job (now {job.state}); "
+                                              "its runner was killed")
         self._adopt_slurm_jobs()
         for finished in self.executor.poll():
             state = collect(self.store, finished.job_id, finished)
