@@ -236,3 +236,28 @@ def test_done_casscf_jobs_merge_into_kd_labels(store, tmp_path):
     path = write_kd_labels(store, tmp_path / "kd.csv")
     import pandas as pd
     assert len(pd.read_csv(path)) == 2
+
+
+def test_kill_9_of_a_writer_loses_nothing_committed(tmp_path):
+    """A process enqueuing in a loop (like a dashboard) is SIGKILLed mid-write: the database stays
+    consistent and every job it reported as stored is there."""
+    db = tmp_path / "queue.db"
+    JobStore(db)
+    code = ("import sys\n"
+            "from gauss_core.jobs.store import JobStore\n"
+            f"s = JobStore({str(db)!r})\n"
+            "for i in range(100000):\n"
+            "    j = s.enqueue('loprop', 'O' + 'C' * (i % 50) + 'N' * (i // 50), {})\n"
+            "    print(j.id, flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    reported = []
+    deadline = time.time() + 60
+    while len(reported) < 150 and time.time() < deadline:
+        reported.append(int(proc.stdout.readline()))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    ids = {j.id for j in JobStore(db).list()}
+    assert len(reported) == 150 and set(reported) <= ids

@@ -214,3 +214,28 @@ def test_runner_crash_and_missing_result_end_as_failed_with_log(tmp_path):
     final = store.get(job.id)
     assert final.state == js.FAILED and "method='nwchem'" in final.error
     assert "claimed by local worker" in final.log_text() and "job failed" in final.log_text()
+
+
+def test_local_pool_respects_the_concurrency_limit(tmp_path):
+    import threading
+
+    store = JobStore(tmp_path / "queue.db")
+    for i in range(5):
+        store.enqueue("loprop", f"X{i}(", {})            # invalid SMILES: each runner fails in seconds
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            seen.append(store.counts()["running"])
+            time.sleep(0.05)
+
+    t = threading.Thread(target=sample)
+    t.start()
+    try:
+        Worker(store, LocalExecutor(concurrency=2, nice=0), WorkerConfig(poll_s=0.2, exit_when_idle=True)).run()
+    finally:
+        stop.set()
+        t.join()
+    assert max(seen) == 2
+    assert store.counts()["failed"] == 5
