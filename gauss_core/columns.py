@@ -43,3 +43,8 @@ IS_UNIQUE = "unique"                  # first occurrence of this canonical SMILE
 DONOR_FIRST_OK = "donor_first_ok"     # decoded string starts with an N or O atom (usable as ligand L)
 TIMES_GENERATED = "times_generated"   # how many attempts decoded to this molecule in its run
 PREDICTED_PREFIX = "pred_"
+
+# KD mapping set (assets/kd/kd_mapping.csv.gz, gauss_core.evaluate.kd_mapping): how each KD estimate was made.
+KD_MODE = "kd_mode"                       # "template-sp" (unrelaxed template + xtb charges) or "relaxed"
+GEOMETRY_PROVENANCE = "geometry_provenance"  # builder or relaxation that made the complex geometry
+CHARGES_PROVENANCE = "charges_provenance"    # source of the point charges (xtb-gfn2)
