@@ -97,18 +97,15 @@ def run_checks(cx: Complex, config: CheckConfig = DEFAULT_CHECKS) -> Complex:
     inter = (frag[:, None] != frag[None, :]) & (frag[:, None] != 0) & (frag[None, :] != 0)
     iu = np.triu(inter, 1)
     pairs = np.argwhere(iu)
-    worst_ratio, shortest, shortest_pair, clashes = np.inf, np.inf, (-1, -1), []
+    shortest, clashes = np.inf, []
     for i, j in pairs:
         d = dist[i, j]
-        if d < shortest:
-            shortest, shortest_pair = d, (int(i), int(j))
+        shortest = min(shortest, d)
         hbond = (polar_h[i] and acceptor[j]) or (polar_h[j] and acceptor[i])
         limit = config.hbond_limit_A if hbond else config.clash_scale * (vdw[i] + vdw[j])
-        worst_ratio = min(worst_ratio, d / limit)
         if d < limit:
             clashes.append((int(i), int(j), float(d)))
     checks["shortest_contact_A"] = float(shortest)
-    checks["shortest_contact_pair"] = shortest_pair  # type: ignore[assignment]
     checks["n_clashes"] = float(len(clashes))
     if clashes:
         i, j, d = min(clashes, key=lambda c: c[2])

@@ -59,6 +59,7 @@ class RelaxConfig:
     force_constant: float = 1.0
     timeout_s: float = 300.0
     xtb: str = "xtb"
+    retry_etemps_K: tuple[float, ...] = (1000.0, 3000.0)
 
 
 def xtb_binary(config: RelaxConfig = RelaxConfig()) -> str:
@@ -84,14 +85,25 @@ def _y_symbols(cx: Complex) -> list[str]:
     return ["Y" if s == "Dy" else s for s in cx.symbols]
 
 
-def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig
-            ) -> tuple[np.ndarray, np.ndarray, float]:
-    """One xtb call on the Y analogue. Returns (coords, charges, total energy in Eh)."""
+@dataclass
+class XtbResult:
+    """Output of one xtb call: coordinates (Angstrom), GFN2 charges (e), energy (Eh), convergence."""
+
+    coords: np.ndarray
+    charges: np.ndarray
+    energy_Eh: float
+    converged: bool
+    cycles: int
+    etemp_K: float = 300.0
+
+
+def _run_xtb_once(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig,
+                  etemp: float = 300.0) -> XtbResult:
     exe = xtb_binary(config)
     with tempfile.TemporaryDirectory(prefix="gauss-xtb-") as tmp:
         work = Path(tmp)
         _write_xyz(work / "in.xyz", _y_symbols(cx), cx.coords)
-        cmd = [exe, "in.xyz", "--gfn", "2", "--chrg", str(cx.charge), "--uhf", "0", "-P", "1"]
+        cmd = [exe, "in.xyz", "--gfn", "2", "--chrg", str(cx.charge), "--uhf", "0", "-P", "1", "--etemp", f"{etemp:g}"]
         if opt:
             cmd += ["--opt", config.opt_level, "--cycles", str(cycles)]
         if xcontrol:
@@ -105,17 +117,37 @@ def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: R
                                   "raise RelaxConfig.timeout_s or use the unrelaxed template") from None
         out = proc.stdout
         geom = work / ("xtbopt.xyz" if opt else "in.xyz")
-        if not geom.exists() or not (work / "charges").exists():
-            tail = "\n".join((out + proc.stderr).strip().splitlines()[-8:])
+        if proc.returncode != 0 or not geom.exists() or not (work / "charges").exists():
+            tail = "\n".join((out + proc.stderr).strip().splitlines()[-12:])
             raise RelaxationError(f"xtb failed on [Y(H2O)5L2] with L={cx.ligand_smiles!r} (exit {proc.returncode}):"
                                   f"\n{tail}")
         coords = _read_xyz(geom)
         charges = np.loadtxt(work / "charges")
-        energy = float("nan")
-        for line in out.splitlines():
-            if "TOTAL ENERGY" in line:
-                energy = float(line.split()[3])
-    return coords, charges, energy
+    energy = float("nan")
+    for line in out.splitlines():
+        if "TOTAL ENERGY" in line:
+            energy = float(line.split()[3])
+    converged = (not opt) or "GEOMETRY OPTIMIZATION CONVERGED" in out
+    return XtbResult(coords, charges, energy, converged, out.count(" CYCLE "), etemp)
+
+
+def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig) -> XtbResult:
+    """One xtb call on the Y analogue.
+
+    The +3 complexes of neutral ligands sometimes have a tiny GFN2 HOMO-LUMO gap and the SCC does not
+    converge at the default electronic temperature (300 K); the call is then repeated with Fermi
+    smearing at `config.retry_etemps_K` (recorded in the result and as a flag by relax()).
+    """
+    last: RelaxationError | None = None
+    for etemp in (300.0, *config.retry_etemps_K):
+        try:
+            return _run_xtb_once(cx, xcontrol, opt, cycles, config, etemp)
+        except RelaxationError as exc:
+            if "longer than" in str(exc):
+                raise
+            last = exc
+    assert last is not None
+    raise last
 
 
 def _stage1_control(cx: Complex) -> str:
@@ -153,35 +185,42 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
         raise GaussError(f"unknown relaxation mode {mode!r}: choose one of {', '.join(MODES)}")
     t0 = time.perf_counter()
     if mode == "free":
-        coords, charges, energy = run_xtb(cx, None, True, 4 * config.max_cycles, config)
-        out = cx.copy(coords=coords, geometry_provenance=FREE, atomic_charges=charges,
-                      atomic_charges_provenance=provenance.XTB_GFN2)
-        run_checks(out)
-        out.checks["xtb_energy_Eh"] = energy
+        res = run_xtb(cx, None, True, 4 * config.max_cycles, config)
+        out = _relaxed(cx, res, FREE)
         out.checks["relax_seconds"] = time.perf_counter() - t0
         return out
-    coords, charges, energy = run_xtb(cx, _stage1_control(cx), True, config.max_cycles, config)
-    out = cx.copy(coords=coords, geometry_provenance=CONSTRAINED, atomic_charges=charges,
-                  atomic_charges_provenance=provenance.XTB_GFN2)
-    out.flags = [f for f in out.flags if not f.startswith("bounded-relaxation")]
-    run_checks(out)
-    out.checks["xtb_energy_Eh"] = energy
+    res = run_xtb(cx, _stage1_control(cx), True, config.max_cycles, config)
+    out = _relaxed(cx, res, CONSTRAINED)
     if mode == "bounded":
-        coords2, charges2, energy2 = run_xtb(out, _stage2_control(out, cx, config), True,
-                                             config.bounded_cycles, config)
-        bounded = out.copy(coords=coords2, geometry_provenance=BOUNDED, atomic_charges=charges2)
-        run_checks(bounded)
+        res2 = run_xtb(out, _stage2_control(out, cx, config), True, config.bounded_cycles, config)
+        bounded = _relaxed(out, res2, BOUNDED)
+        bounded.flags = [f for f in bounded.flags if not f.startswith("xtb-not-converged")]  # capped on purpose
         new_flags = [f for f in bounded.flags if f.startswith(FLAG_NAMES) and f not in out.flags]
         if new_flags:
             out.flags.append("bounded-relaxation-rejected: " + "; ".join(new_flags) + " (constrained geometry kept)")
         else:
             out = bounded
-            out.checks["xtb_energy_Eh"] = energy2
     out.checks["relax_seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _relaxed(cx: Complex, res: XtbResult, tag: str) -> Complex:
+    """Copy of `cx` at the xtb geometry (Dy back in place of Y) with charges, checks and flags renewed."""
+    out = cx.copy(coords=res.coords, geometry_provenance=tag, atomic_charges=res.charges,
+                  atomic_charges_provenance=provenance.XTB_GFN2)
+    out.flags = [f for f in out.flags if not f.startswith(("bounded-relaxation", "xtb-not-converged", "xtb-smeared"))]
+    run_checks(out)
+    out.checks["xtb_energy_Eh"] = res.energy_Eh
+    out.checks["xtb_cycles"] = float(res.cycles)
+    out.checks["xtb_converged"] = float(res.converged)
+    out.checks["xtb_etemp_K"] = res.etemp_K
+    if res.etemp_K > 300.0:
+        out.flags.append(f"xtb-smeared: SCC converged only with electronic temperature {res.etemp_K:.0f} K")
+    if not res.converged:
+        out.flags.append(f"xtb-not-converged: stopped after {res.cycles} cycles (raise RelaxConfig.max_cycles)")
     return out
 
 
 def xtb_charges(cx: Complex, config: RelaxConfig = RelaxConfig()) -> np.ndarray:
     """GFN2-xTB (CM5-free Mulliken-type) charges of the Y analogue at the current geometry, no optimisation."""
-    _, charges, _ = run_xtb(cx, None, False, 0, config)
-    return charges
+    return run_xtb(cx, None, False, 0, config).charges
