@@ -71,12 +71,15 @@ class BatchSummary:
 
 
 def method_key(method: str, basis: str = "ANO-R1", fast: FastConfig | None = None) -> str:
-    """Cache key prefix of a method: "xtb" (GFN2-optimised geometry), "xtb-mmff" (MMFF geometry) or
-    "loprop-ANO-R1"; results of different settings never mix in one cache."""
+    """Cache key prefix of a method: "xtb" (GFN2-optimised geometry), "xtb-mmff" (MMFF geometry, xtb
+    program), "xtb-mmff-tblite" (MMFF geometry, tblite + dftd4) or "loprop-ANO-R1"; results of different
+    settings never mix in one cache."""
     if method not in METHODS:
         raise GaussError(f"unknown labelling method {method!r}: use one of {', '.join(METHODS)}")
     if method == "xtb":
-        return "xtb" if (fast is None or fast.optimise) else "xtb-mmff"
+        if fast is None or fast.optimise:
+            return "xtb"
+        return "xtb-mmff-tblite" if fast.use_tblite() else "xtb-mmff"
     return f"loprop-{basis.upper()}"
 
 
@@ -174,7 +177,7 @@ def records_to_frame(records: Iterable[dict]) -> pd.DataFrame:
             row[col] = labels.get(col, rec.get(col, math.nan))
         row[columns.PROVENANCE] = labels.get("provenance") or (
             provenance.XTB_GFN2 if is_xtb else provenance.OPENMOLCAS_LOPROP)
-        extra = RAW_COLUMNS + ("ligand_charge", "geometry_method") if is_xtb else (
+        extra = RAW_COLUMNS + ("ligand_charge", "geometry_method", "gfn2_backend") if is_xtb else (
             LOPROP_EXTRA + ("basis", "geometry_method", "wall_s"))
         for col in extra:
             row[col] = rec.get(col, math.nan)

@@ -35,17 +35,32 @@ RAW_COLUMNS = (RAW_Q_GFN2, RAW_Q_CM5, RAW_Q_GFN1, RAW_MU_GFN2, RAW_ALPHA_D4, RAW
 
 @dataclass(frozen=True)
 class FastConfig:
-    """Fast-path settings. optimise: GFN2 optimisation of the MMFF geometry (costs ~2x; see
+    """Fast-path settings.
+
+    optimise: GFN2 optimisation of the MMFF geometry with the xtb program (costs ~3x; see
     bench/bench_label.py). opt_level: xtb --opt level; "crude" gives donor charges within 0.002 e of
-    "normal" at half the cost (measured on 60 ligands). gfn1: also run GFN1 for CM5 charges.
-    seed: conformer seed."""
+    "normal" at half the cost (measured on 60 ligands). gfn1: also run GFN1 (xtb program) for CM5 charges.
+    backend: "auto" (tblite in-process when installed and no optimisation, else the xtb program),
+    "tblite" or "xtb". seed: conformer seed.
+    """
 
     optimise: bool = True
     opt_level: str = "crude"
     gfn1: bool = True
+    backend: str = "auto"
     seed: int = 0x5EED
     timeout_s: float = 120.0
     max_scc_iterations: int = 250
+
+    def use_tblite(self) -> bool:
+        if self.backend == "xtb" or self.optimise:
+            return False
+        from gauss_core.proxies.tb import tblite_available
+        if self.backend == "tblite" and not tblite_available():
+            from gauss_core.errors import MissingProgramError
+            raise MissingProgramError("tblite/dftd4 Python packages not installed: pip install -r requirements.txt "
+                                      "or use backend='xtb'")
+        return tblite_available()
 
 
 # Which raw descriptor fills each label column, and the provenance of each (see docs/proxy_calibration.md).
@@ -78,7 +93,11 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
     geometry = embed_ligand(smiles, seed=config.seed)
     gfn2 = XtbConfig(gfn=2, timeout_s=config.timeout_s, max_scc_iterations=config.max_scc_iterations,
                      opt_level=config.opt_level)
-    r2 = run_xtb(geometry, gfn2, optimise=config.optimise)  # properties at the final geometry
+    if config.use_tblite():
+        from gauss_core.proxies.tb import gfn2_singlepoint
+        r2 = gfn2_singlepoint(geometry, config.max_scc_iterations)
+    else:
+        r2 = run_xtb(geometry, gfn2, optimise=config.optimise)  # properties at the final geometry
     if config.optimise:
         geometry = geometry.with_coords(r2.coords_A, f"{geometry.method}+gfn2-opt-{config.opt_level}")
     out = {
@@ -90,7 +109,8 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
     neighbours = _bonded_neighbours(geometry.coords_A, geometry.symbols)
     dip = r2.atomic_dipoles_au[0] if r2.atomic_dipoles_au is not None else np.full(3, np.nan)
     out[RAW_Q_GFN2] = float(r2.charges_e[0])
-    out[RAW_MU_GFN2] = float(np.linalg.norm(dip))
+    out[RAW_MU_GFN2] = (float(np.linalg.norm(dip)) if r2.atomic_dipole_norms_au is None
+                        else float(r2.atomic_dipole_norms_au[0]))
     out[RAW_ALPHA_D4] = float(r2.alpha0_au3[0])
     out[RAW_ALPHA_D4_BOND] = float(r2.alpha0_au3[0] + 0.5 * sum(r2.alpha0_au3[i] for i in neighbours))
     out[RAW_CN] = float(r2.cov_cn[0])
@@ -102,7 +122,9 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
              for i in neighbours]
     lp = np.sum(units, axis=0) if units else np.zeros(3)
     out[RAW_LP] = float(np.linalg.norm(lp))
+    # NaN with tblite (it gives only |dipole|)
     out[RAW_MU_GFN2_LP] = float(dip @ lp / np.linalg.norm(lp)) if np.linalg.norm(lp) > 1e-6 else 0.0
+    out["gfn2_backend"] = "tblite" if config.use_tblite() else "xtb"
     if config.gfn1:
         r1 = run_xtb(geometry, XtbConfig(gfn=1, timeout_s=config.timeout_s,
                                          max_scc_iterations=config.max_scc_iterations))

@@ -56,6 +56,7 @@ class XtbResult:
     charges_e: np.ndarray                       # GFN2: Mulliken; GFN1: Mulliken
     cm5_charges_e: np.ndarray | None = None     # GFN1 only
     atomic_dipoles_au: np.ndarray | None = None  # GFN2 only, (n, 3) e*a0
+    atomic_dipole_norms_au: np.ndarray | None = None  # |atomic dipole| (tblite gives only the magnitude)
     cov_cn: np.ndarray | None = None            # GFN2 table
     c6_au: np.ndarray | None = None             # GFN2 table (D4)
     alpha0_au3: np.ndarray | None = None        # GFN2 table (D4 static polarisability)
