@@ -239,3 +239,21 @@ def test_local_pool_respects_the_concurrency_limit(tmp_path):
         t.join()
     assert max(seen) == 2
     assert store.counts()["failed"] == 5
+
+
+@pytest.mark.slow
+@needs_molcas
+def test_loprop_job_through_the_queue(tmp_path):
+    """Kind 'loprop' runs gauss_core.proxies.loprop on the free ligand; labels merge with provenance."""
+    from gauss_core.jobs.labels import merge_loprop_results
+
+    store = JobStore(tmp_path / "queue.db")
+    job = store.enqueue("loprop", "O", {})                    # water: the smallest O-donor ligand
+    Worker(store, LocalExecutor(concurrency=1), WorkerConfig(poll_s=0.5, exit_when_idle=True)).run()
+    done = store.get(job.id)
+    assert done.state == js.DONE, f"{done.error}\n{done.log_text()[-2000:]}"
+    assert done.result["provenance"] == "openmolcas-loprop" and done.result["donor_Z"] == 8
+    assert done.result[columns.Q_DONOR] < -0.3                # water O carries a negative LoProp charge
+    labels = merge_loprop_results(store)
+    assert list(labels[columns.SMILES]) == ["O"] and labels.loc[0, columns.PROVENANCE] == "openmolcas-loprop"
+    assert labels.loc[0, columns.ALPHA_DONOR] > 0

@@ -146,10 +146,12 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_labels(args: argparse.Namespace) -> int:
-    from gauss_core.jobs.labels import merge_kd_results, write_kd_labels
+    from gauss_core.jobs.labels import merge_kd_results, merge_loprop_results, write_kd_labels, write_loprop_labels
     store = _store(args)
     path = write_kd_labels(store, args.out)
     print(f"{len(merge_kd_results(store))} ligands with CASSCF KD labels -> {path}")
+    path = write_loprop_labels(store, args.loprop_out)
+    print(f"{len(merge_loprop_results(store))} ligands with LoProp proxy labels -> {path}")
     return 0
 
 
@@ -211,8 +213,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     retry.add_argument("job_ids", type=int, nargs="+")
     retry.set_defaults(func=cmd_retry)
 
-    labels = qs.add_parser("labels", help="write KD labels of done CASSCF jobs (GAUSS_HOME/labels/kd_casscf.csv)")
-    labels.add_argument("--out", type=Path, default=None)
+    labels = qs.add_parser("labels", help="write labels of done jobs (GAUSS_HOME/labels/kd_casscf.csv, "
+                                          "proxy_loprop.csv)")
+    labels.add_argument("--out", type=Path, default=None, help="KD label CSV (default GAUSS_HOME/labels/kd_casscf.csv)")
+    labels.add_argument("--loprop-out", type=Path, default=None,
+                        help="LoProp label CSV (default GAUSS_HOME/labels/proxy_loprop.csv)")
     labels.set_defaults(func=cmd_labels)
 
     for sp in (add, ls, show, cancel, retry, labels):

@@ -1,7 +1,9 @@
-"""Completed CASSCF jobs as KD labels: one row per ligand SMILES with the 7 gaps and their provenance.
+"""Completed jobs as labels: CASSCF jobs give KD labels (the 7 gaps and their provenance), LoProp jobs
+give donor-atom proxy labels; one row per ligand SMILES.
 
-The table is written to GAUSS_HOME/labels/kd_casscf.csv (independent of the bundled assets) so that the
-dashboard and the calibrated KD estimate can read it without opening the queue database.
+The tables are written to GAUSS_HOME/labels/kd_casscf.csv and GAUSS_HOME/labels/proxy_loprop.csv
+(independent of the bundled assets) so that the dashboard, training and the calibrated KD estimate can
+read them without opening the queue database.
 """
 
 from __future__ import annotations
@@ -53,5 +55,39 @@ def write_kd_labels(store: JobStore, path: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
     merge_kd_results(store).to_csv(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def default_loprop_labels_path() -> Path:
+    return paths.gauss_home() / "labels" / "proxy_loprop.csv"
+
+
+def merge_loprop_results(store: JobStore) -> pd.DataFrame:
+    """Donor-atom labels of every done 'loprop' job, one row per SMILES (latest finished wins).
+
+    Returns:
+        DataFrame: smiles, columns.PROXY_COLUMNS (donor_Z, q_donor_e, mu_donor_au, alpha_donor_au3),
+        provenance ("openmolcas-loprop"), loprop_basis, loprop_job_id.
+    """
+    cols = [columns.SMILES, *columns.PROXY_COLUMNS, columns.PROVENANCE, "loprop_basis", "loprop_job_id"]
+    rows = []
+    for job in sorted(store.list(state=DONE, kind="loprop"), key=lambda j: (j.finished_at or 0, j.id)):
+        res = job.result or {}
+        if not all(c in res for c in columns.PROXY_COLUMNS):
+            continue
+        rows.append({columns.SMILES: job.smiles, **{c: res[c] for c in columns.PROXY_COLUMNS},
+                     columns.PROVENANCE: res.get("provenance", "unknown"), "loprop_basis": res.get("basis", ""),
+                     "loprop_job_id": job.id})
+    df = pd.DataFrame(rows, columns=cols)
+    return df.drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
+
+
+def write_loprop_labels(store: JobStore, path: Path | None = None) -> Path:
+    """Write merge_loprop_results(store) to CSV (atomically) and return its path."""
+    path = Path(path) if path else default_loprop_labels_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    merge_loprop_results(store).to_csv(tmp, index=False)
     tmp.replace(path)
     return path
