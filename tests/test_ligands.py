@@ -84,6 +84,16 @@ def test_neutral_donor_is_the_most_basic_site():
     assert ligands("CCOCC") == {("O(CC)CC", 1)}
 
 
+def test_ring_heteroatoms_set_the_aromatic_n_basicity():
+    assert kinds_of("Cn1ccnc1") == {"N1": "pyrrole_N", "N4": "imidazole_N"}
+    assert kinds_of("c1cnoc1")["N2"] == "isoxazole_N"
+    assert kinds_of("c1cncnc1")["N2"] == "diazine_N"
+    assert set(kinds_of("c1nn[nH]n1").values()) == {"polyazole_N", "pyrrole_N"}
+    # 1-methylimidazole binds through N3; an isoxazole N loses to an ether O in the same molecule.
+    assert ligands("Cn1ccnc1") == {("n1ccn(C)c1", 2)}
+    assert ligands("COCc1ccon1") == {("O(C)Cc1ccon1", 1)}
+
+
 def test_symmetry_equivalent_donors_collapse():
     assert ligands("OCCO") == {("OCCO", 1), ("[O-]CCO", 3)}
     assert len(ligands("C1COCCO1")) == 1   # 1,4-dioxane: one ether ligand

@@ -22,6 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--out", type=Path, default=paths.LIGAND_SET, help="gzipped CSV to write (default: bundled set)")
     build.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     build.add_argument("--limit", type=int, default=None, help="only the first N QM9 molecules (quick look)")
+    build.add_argument("--neutral-window", type=float, default=None,
+                       help="also keep donors within this many pKBHX units of a molecule's best (default 0)")
+    build.add_argument("--anion-window", type=float, default=None,
+                       help="also keep N-H/O-H sites within this many pKa units of the most acidic (default 0)")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
     build.set_defaults(func=_build)
 
@@ -55,6 +59,10 @@ def _build(args: argparse.Namespace) -> int:
 
     config = BuildConfig(qm9_path=args.qm9, workers=max(1, args.workers), limit=args.limit,
                          progress=not args.no_progress)
+    if args.neutral_window is not None:
+        config.neutral_window = args.neutral_window
+    if args.anion_window is not None:
+        config.anion_window = args.anion_window
     result = build_ligand_set(config, out_path=args.out)
     print(result.counts_table())
     print(f"\n{result.n_molecules:,} QM9 molecules in {result.seconds:.0f} s; skipped:")

@@ -27,7 +27,7 @@ from rdkit import Chem
 
 from gauss_core import chem
 
-RULES_VERSION = "1.0"
+RULES_VERSION = "1.1"
 
 # Rows of the rule tables: kind -> group estimate (None = excluded, with the reason in EXCLUDED_REASONS).
 # Neutral donors: pKBHX (log10 of the 1:1 H-bond complexation constant with 4-fluorophenol in CCl4),
@@ -39,8 +39,15 @@ NEUTRAL_BASICITY: dict[str, float | None] = {
     "hydrazine_N": 1.5,         # N next to N/O (hydrazines, hydroxylamines): alpha lone pairs lower basicity
     "aniline_N": 0.45,          # aniline 0.46, N,N-dimethylaniline 0.39 (lone pair in the ring)
     "enamine_N": 0.5,           # N-C=C: lone pair conjugated with the C=C, like anilines
-    "azine_N": 1.86,            # pyridine 1.86 (pyrimidine 1.07, pyrazine 0.92)
-    "azole_N": 2.0,             # imidazole N3 2.42, 1-methylpyrazole 1.84, oxazole 1.30
+    "azine_N": 1.86,            # pyridine 1.86
+    "pyridazine_N": 1.65,       # pyridazine 1.65 (second ring N adjacent)
+    "diazine_N": 1.0,           # pyrimidine 1.07, pyrazine 0.92; triazines and oxazines lower
+    "imidazole_N": 2.4,         # imidazole N3 2.42, 1-methylimidazole 2.72
+    "pyrazole_N": 1.85,         # 1-methylpyrazole 1.84
+    "oxazole_N": 1.3,           # oxazole 1.30
+    "isoxazole_N": 0.8,         # isoxazole 0.81 (ring O next to the N)
+    "polyazole_N": 0.9,         # triazoles, tetrazoles, oxadiazoles: each extra aza N lowers the basicity
+    "azole_N": 1.8,             # other 5-ring pyridine-type N (fused bridgeheads), pyrazole-like
     "imine_N": 1.8,             # N-alkyl aldimines/ketimines ~1.8
     "amidine_N": 2.8,           # imino N of amidines/guanidines (DBU 3.3, N,N-dimethylacetamidine ~2.8)
     "imidate_N": 1.3,           # N=C-O (imidates, oxazolines): O lowers the imino basicity
@@ -163,6 +170,43 @@ def _next_to_exocyclic_carbonyl(atom: Chem.Atom) -> bool:
     return False
 
 
+def _is_pyridine_type(atom: Chem.Atom) -> bool:
+    return (atom.GetSymbol() == "N" and atom.GetIsAromatic() and atom.GetTotalNumHs() == 0
+            and atom.GetDegree() == 2 and atom.GetFormalCharge() == 0)
+
+
+def _aromatic_n_kind(mol: Chem.Mol, atom: Chem.Atom) -> str:
+    """Kind of a pyridine-type aromatic N: the other heteroatoms of its ring set its basicity."""
+    idx = atom.GetIdx()
+    rings = [r for r in mol.GetRingInfo().AtomRings() if idx in r]
+    if not rings:
+        return "azine_N"
+    ring = min(rings, key=len)
+    neighbours = {nb.GetIdx() for nb in atom.GetNeighbors()}
+    others = [mol.GetAtomWithIdx(i) for i in ring if i != idx]
+    other_pyridine = [a for a in others if _is_pyridine_type(a)]
+    ring_o = [a for a in others if a.GetSymbol() == "O"]
+    pyrrole_type = [a for a in others if a.GetSymbol() == "N" and not _is_pyridine_type(a)]
+    if len(ring) == 6:
+        if not other_pyridine and not ring_o and not pyrrole_type:
+            return "azine_N"
+        if len(other_pyridine) == 1 and other_pyridine[0].GetIdx() in neighbours and not ring_o and not pyrrole_type:
+            return "pyridazine_N"
+        return "diazine_N"
+    if len(ring) == 5:
+        if other_pyridine:
+            return "polyazole_N"
+        if any(a.GetIdx() in neighbours for a in ring_o):
+            return "isoxazole_N"
+        if ring_o:
+            return "oxazole_N"
+        if any(a.GetIdx() in neighbours for a in pyrrole_type):
+            return "pyrazole_N"
+        if pyrrole_type:
+            return "imidazole_N"
+    return "azole_N"
+
+
 def site_kind(mol: Chem.Mol, atom: Chem.Atom) -> str:
     """Kind of an N or O atom as a neutral donor (a key of NEUTRAL_BASICITY).
 
@@ -182,8 +226,7 @@ def site_kind(mol: Chem.Mol, atom: Chem.Atom) -> str:
         if atom.GetIsAromatic():
             if atom.GetTotalNumHs() > 0 or atom.GetDegree() == 3:
                 return "pyrrole_N"
-            ring = [r for r in mol.GetRingInfo().AtomRings() if idx in r]
-            return "azole_N" if ring and min(len(r) for r in ring) == 5 else "azine_N"
+            return _aromatic_n_kind(mol, atom)
         if Chem.BondType.TRIPLE in btypes:
             return "nitrile_N"
         if Chem.BondType.DOUBLE in btypes:
