@@ -44,7 +44,7 @@ def test_csv_bad_rows_get_a_reason_each(user_import):
     assert "is C, not N or O" in errors[8]        # CCO, index 0
     assert "net charge +1" in errors[11]          # methylammonium
     assert "net charge -2" in errors[12]
-    assert "several donors" not in errors[13] and "no N/O donor" in errors[13]  # pyrrole NH is no donor
+    assert "no N/O donor: pyrrole-type aromatic N" in errors[13]  # pyrrole NH is no neutral donor
     assert len(user_import.errors) + len(user_import.frame) == 13
 
 

@@ -106,7 +106,10 @@ def resolve_donor(mol: Chem.Mol, donor_index: int | None) -> int:
         return 0
     candidates = [a.GetIdx() for a in mol.GetAtoms() if _accepted_neutral(mol, a)]
     if not candidates:
-        raise RowError("no N/O donor: the molecule has no N or O able to bind a metal (see docs/ligand_rules.md)")
+        excluded = sorted({donors.site_kind(mol, a) for a in mol.GetAtoms() if a.GetSymbol() in ("N", "O")})
+        why = "; ".join(donors.EXCLUDED_REASONS[k] for k in excluded if k in donors.EXCLUDED_REASONS)
+        raise RowError("no N/O donor: " + (why if why else "the molecule has no N or O atom")
+                       + " (rules: docs/ligand_rules.md)")
     ranks = list(Chem.CanonicalRankAtoms(mol, breakTies=False))
     if len({ranks[i] for i in candidates}) == 1:
         return candidates[0]
