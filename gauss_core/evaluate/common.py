@@ -1,0 +1,93 @@
+"""Inputs shared by the evaluation experiments, the R^2 definitions, and matplotlib helpers (PNG, Agg)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gauss_core import columns as C
+from gauss_core import provenance
+
+
+@dataclass
+class EvalInputs:
+    """What every experiment reads.
+
+    Attributes:
+        loaded: the LoadedModel under evaluation.
+        ligands: the ligand set (columns.LIGAND_COLUMNS).
+        labels: proxy labels indexed by smiles (numeric columns incl. PROXY_COLUMNS), or None.
+        labels_provenance: tag of those labels (e.g. xtb-gfn2).
+        kd: KD-labelled ligands (smiles, ligand_class, 7 gaps, kd_provenance, ...; CASSCF rows in place of
+            estimates where the queue has them), or None.
+        reference: canonical SMILES of the model's training set (novelty reference).
+    """
+
+    loaded: object
+    ligands: pd.DataFrame
+    labels: pd.DataFrame | None
+    labels_provenance: str
+    kd: pd.DataFrame | None
+    reference: frozenset[str]
+
+    @property
+    def train_set(self) -> set[str]:
+        return set(self.loaded.train_smiles)
+
+
+def r2(y_true, y_pred) -> float:
+    """1 - SS_res / SS_tot (SS_tot around the mean of y_true); NaN with < 2 values or no variance."""
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    ok = np.isfinite(y_true) & np.isfinite(y_pred)
+    y_true, y_pred = y_true[ok], y_pred[ok]
+    if len(y_true) < 2:
+        return float("nan")
+    ss_tot = float(((y_true - y_true.mean()) ** 2).sum())
+    if ss_tot <= 0:
+        return float("nan")
+    return 1.0 - float(((y_true - y_pred) ** 2).sum()) / ss_tot
+
+
+def provenance_text(tags) -> str:
+    """'crystal-field point-charge estimate (cf-pointcharge): 2400; CASSCF(9,7)+SO, OpenMolcas (...): 3'."""
+    counts = pd.Series(list(tags)).dropna().value_counts()
+    if counts.empty:
+        return "none"
+    return "; ".join(f"{provenance.describe(t)} ({t}): {n}" for t, n in counts.items())
+
+
+def is_estimate(tags) -> bool:
+    """True when any tag is not CASSCF (the report must then say the numbers are estimates)."""
+    return any(not provenance.is_casscf(str(t)) for t in pd.Series(list(tags)).dropna())
+
+
+def plt():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    return pyplot
+
+
+def save_figure(fig, path: Path, footnote: str = "") -> Path:
+    """Save a PNG (with an optional provenance footnote at the bottom) and close the figure."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if footnote:
+        fig.text(0.01, 0.005, footnote, fontsize=7, ha="left", va="bottom", color="#444444", wrap=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt().close(fig)
+    return path
+
+
+def kd_labelled(kd: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows with a known first gap (estimate or CASSCF)."""
+    if kd is None or len(kd) == 0:
+        return pd.DataFrame(columns=[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE])
+    return kd.dropna(subset=[C.KD_GAP_COLUMNS[0]]).reset_index(drop=True)

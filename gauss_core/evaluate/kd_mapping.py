@@ -1,0 +1,337 @@
+"""The KD mapping set: ligands of the bundled set assembled into [Dy(H2O)5L2]+ with KD estimates.
+
+The paper maps the latent space to the first KD gap with ~1k-23k CASSCF-labelled complexes. Here the
+bulk of the map comes from the crystal-field estimate (gauss_core.kd.estimate, provenance
+"cf-pointcharge") and CASSCF results from the job queue are added on top when they exist
+(`with_casscf`), each row tagged with where its numbers come from.
+
+Two documented modes (column `kd_mode`):
+* "relaxed": the complexes pipeline as the dashboard runs it: assemble (molSimplify, RDKit fallback),
+  GFN2-xTB constrained relaxation of the Y analogue, point-charge estimate (~5-10 s per complex here).
+* "template-sp": RDKit template (same donor distances, same atom order), NO relaxation, one GFN2-xTB
+  single point for the charges, point-charge estimate (~1 s per complex). Cheaper by ~10x, so that
+  thousands of complexes fit on a 2-core machine; its rows say so (kd_mode, geometry_provenance "rdkit").
+
+Ligands are drawn stratified over the 4 donor classes (equal numbers, seeded) and processed in an
+interleaved class order, so a build stopped early is still stratified. Every finished ligand (result or
+error) is appended to a JSONL cache (flushed per line) and the output table is rewritten atomically
+every `write_every` ligands: a crash or a kill loses at most the ligand in progress.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gauss_core import columns as C
+from gauss_core import paths, provenance
+from gauss_core.errors import GaussError
+
+MODES = ("template-sp", "relaxed")
+N_CLASSES = 4
+CACHE_VERSION = 1
+
+MAPPING_COLUMNS = (C.LIGAND_ID, C.SMILES, C.CANONICAL, C.DONOR_ELEMENT, C.CHARGE, C.LIGAND_CLASS,
+                   *C.STRUCT_COLUMNS, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, C.KD_MODE, C.GEOMETRY_PROVENANCE,
+                   C.CHARGES_PROVENANCE, "g_x", "g_y", "g_z", "flags", "seconds")
+ERROR_COLUMNS = (C.LIGAND_ID, C.SMILES, C.LIGAND_CLASS, C.KD_MODE, "error")
+
+
+@dataclass
+class KDMapConfig:
+    """Settings of a KD mapping build.
+
+    Attributes:
+        n_ligands: ligands to process (split equally over the 4 classes; paper: >= 1k labelled).
+        mode: "template-sp" or "relaxed" (see module docstring).
+        seed: seeds the stratified draw.
+        out: output table (CSV.GZ) of successful rows; errors go to `<out stem>_errors.csv`.
+        cache_dir: JSONL caches (default GAUSS_HOME/kdmap).
+        write_every: rewrite the output after this many new ligands.
+        shard, n_shards: process only ligands with index % n_shards == shard (several processes).
+    """
+
+    n_ligands: int = 2400
+    mode: str = "template-sp"
+    seed: int = 0
+    out: Path = field(default_factory=lambda: paths.KD_MAPPING_SET)
+    cache_dir: Path | None = None
+    write_every: int = 25
+    shard: int = 0
+    n_shards: int = 1
+
+    def validate(self) -> None:
+        if self.mode not in MODES:
+            raise GaussError(f"unknown KD mapping mode {self.mode!r}: choose one of {', '.join(MODES)}")
+        if self.n_ligands < N_CLASSES:
+            raise GaussError(f"--n {self.n_ligands} is too small: the set is stratified over {N_CLASSES} classes")
+        if not 0 <= self.shard < self.n_shards:
+            raise GaussError(f"shard {self.shard} must lie in 0..{self.n_shards - 1}")
+
+    def cache_path(self) -> Path:
+        base = Path(self.cache_dir) if self.cache_dir else paths.gauss_home() / "kdmap"
+        return base / f"kd_mapping_v{CACHE_VERSION}_{self.mode}_seed{self.seed}_shard{self.shard}of{self.n_shards}.jsonl"
+
+    def cache_glob(self) -> list[Path]:
+        """Every shard cache of this mode and seed (the output merges them all)."""
+        base = Path(self.cache_dir) if self.cache_dir else paths.gauss_home() / "kdmap"
+        return sorted(base.glob(f"kd_mapping_v{CACHE_VERSION}_{self.mode}_seed{self.seed}_shard*.jsonl"))
+
+    @property
+    def errors_path(self) -> Path:
+        name = Path(self.out).name.replace(".csv.gz", "").replace(".csv", "")
+        return Path(self.out).with_name(f"{name}_errors.csv")
+
+
+def select_ligands(ligands: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
+    """Stratified draw: n // 4 ligands of each class (all of a class if it has fewer), seeded, returned in
+    interleaved class order (class 1, 2, 3, 4, 1, 2, ...) so that any prefix is stratified too.
+
+    Args:
+        ligands: a ligand set (columns.LIGAND_COLUMNS).
+    """
+    per_class = max(1, n // N_CLASSES)
+    groups = []
+    for cls in sorted(ligands[C.LIGAND_CLASS].unique()):
+        g = ligands[ligands[C.LIGAND_CLASS] == cls]
+        g = g.sample(n=min(per_class, len(g)), random_state=seed).reset_index(drop=True)
+        g["_rank"] = np.arange(len(g))
+        groups.append(g)
+    out = pd.concat(groups, ignore_index=True).sort_values(["_rank", C.LIGAND_CLASS], kind="stable")
+    return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def estimate_ligand(smiles: str, mode: str = "template-sp", calibrated=None) -> dict:
+    """Assemble one complex and estimate its KDs.
+
+    Returns:
+        dict with the 6 structural descriptors, 7 gaps, kd_provenance, kd_mode, geometry and charge
+        provenance, ground-KD g values, flags and seconds.
+    Raises:
+        GaussError (AssemblyError, RelaxationError, InvalidSmilesError, MissingProgramError).
+    """
+    from gauss_core.complexes import assemble, descriptors, relax
+    from gauss_core.kd import estimate
+
+    t0 = time.perf_counter()
+    if mode == "relaxed":
+        cx = relax(assemble(smiles), "constrained")
+    elif mode == "template-sp":
+        cx = assemble(smiles, builder="rdkit")
+    else:
+        raise GaussError(f"unknown KD mapping mode {mode!r}: choose one of {', '.join(MODES)}")
+    est = estimate(cx, calibrated=calibrated)
+    row = est.to_row()
+    row.update(descriptors(cx))
+    row[C.KD_MODE] = mode
+    row["seconds"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
+def read_cache(path: Path) -> list[dict]:
+    """Records of a JSONL cache; a cut last line (crash mid-write) is ignored."""
+    if not Path(path).exists():
+        return []
+    out = []
+    with open(path) as fh:
+        for line in fh:
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return out
+
+
+def _append(path: Path, record: dict) -> None:
+    with open(path, "a") as fh:
+        fh.write(json.dumps(record, default=float) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.to_csv(tmp, index=False, compression="gzip" if path.name.endswith(".gz") else None)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def tables_from_records(records: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(successful rows with MAPPING_COLUMNS, error rows with ERROR_COLUMNS); the last record per SMILES wins."""
+    ok = [r for r in records if not r.get("error")]
+    bad = [r for r in records if r.get("error")]
+    done = pd.DataFrame(ok).reindex(columns=list(MAPPING_COLUMNS))
+    done = done.drop_duplicates(C.SMILES, keep="last").reset_index(drop=True)
+    errors = pd.DataFrame(bad).reindex(columns=list(ERROR_COLUMNS))
+    errors = errors[~errors[C.SMILES].isin(set(done[C.SMILES]))].drop_duplicates(C.SMILES, keep="last")
+    return done, errors.reset_index(drop=True)
+
+
+def write_outputs(config: KDMapConfig) -> tuple[int, int]:
+    """Merge every shard cache into the output table (+ errors CSV). Returns (rows, errors)."""
+    records = [r for p in config.cache_glob() for r in read_cache(p)]
+    done, errors = tables_from_records(records)
+    _write_csv_atomic(done, Path(config.out))
+    _write_csv_atomic(errors, config.errors_path)
+    return len(done), len(errors)
+
+
+@dataclass
+class KDMapStatus:
+    """Progress of a build: planned ligands, done (estimated), failed, and per-class done counts."""
+
+    planned: int
+    done: int
+    failed: int
+    per_class: dict[int, int]
+    seconds_per_ligand: float
+    out: Path
+
+    def line(self) -> str:
+        classes = ", ".join(f"class {k}: {v}" for k, v in sorted(self.per_class.items()))
+        return (f"{self.done} of {self.planned} ligands estimated, {self.failed} failed ({classes}); "
+                f"{self.seconds_per_ligand:.2f} s per ligand; output {self.out}")
+
+
+def build_kd_mapping(config: KDMapConfig, ligands: pd.DataFrame | None = None,
+                     log: Callable[[str], None] = print, max_seconds: float | None = None) -> KDMapStatus:
+    """Build (or resume) the KD mapping set.
+
+    Args:
+        config: KDMapConfig.
+        ligands: the ligand set (default: the bundled one).
+        log: progress lines.
+        max_seconds: stop (resumably) after this long.
+    Returns:
+        KDMapStatus after the final write.
+    """
+    from gauss_core.ligands import load_ligand_set
+
+    config.validate()
+    ligands = load_ligand_set() if ligands is None else ligands
+    plan = select_ligands(ligands, config.n_ligands, config.seed)
+    cache = config.cache_path()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    seen = {r[C.SMILES] for p in config.cache_glob() for r in read_cache(p)}
+    todo = [row for i, row in enumerate(plan.itertuples(index=False))
+            if i % config.n_shards == config.shard and getattr(row, C.SMILES) not in seen]
+    log(f"KD mapping ({config.mode}): {len(plan)} planned, {len(seen)} already in the cache, "
+        f"{len(todo)} to do in shard {config.shard}/{config.n_shards}")
+    t_start = time.perf_counter()
+    new = 0
+    for row in todo:
+        smi = getattr(row, C.SMILES)
+        base = {C.LIGAND_ID: int(getattr(row, C.LIGAND_ID)), C.SMILES: smi,
+                C.CANONICAL: getattr(row, C.CANONICAL), C.DONOR_ELEMENT: getattr(row, C.DONOR_ELEMENT),
+                C.CHARGE: int(getattr(row, C.CHARGE)), C.LIGAND_CLASS: int(getattr(row, C.LIGAND_CLASS)),
+                C.KD_MODE: config.mode}
+        try:
+            record = {**base, **estimate_ligand(smi, config.mode)}
+        except GaussError as exc:
+            record = {**base, "error": str(exc)[:500]}
+        except Exception as exc:  # an unexpected failure of one ligand must not stop the batch
+            record = {**base, "error": f"{type(exc).__name__}: {str(exc)[:400]}"}
+        _append(cache, record)
+        new += 1
+        if new % config.write_every == 0:
+            n_ok, n_bad = write_outputs(config)
+            rate = (time.perf_counter() - t_start) / new
+            log(f"{n_ok} estimated, {n_bad} failed ({rate:.2f} s per ligand)")
+        if max_seconds is not None and time.perf_counter() - t_start > max_seconds:
+            log(f"stopping after {max_seconds:.0f} s (resume with the same command)")
+            break
+    write_outputs(config)
+    return kd_mapping_status(config, ligands, spent=(time.perf_counter() - t_start) / max(new, 1))
+
+
+def kd_mapping_status(config: KDMapConfig, ligands: pd.DataFrame | None = None,
+                      spent: float | None = None) -> KDMapStatus:
+    """Progress of the build described by `config`, from its caches."""
+    records = [r for p in config.cache_glob() for r in read_cache(p)]
+    done, errors = tables_from_records(records)
+    per_class = {int(k): int(v) for k, v in done[C.LIGAND_CLASS].value_counts().items()} if len(done) else {}
+    secs = float(pd.to_numeric(done["seconds"], errors="coerce").mean()) if len(done) else float("nan")
+    return KDMapStatus(planned=config.n_ligands, done=len(done), failed=len(errors), per_class=per_class,
+                       seconds_per_ligand=spent if spent is not None else secs, out=Path(config.out))
+
+
+def load_kd_mapping(path: Path | str = paths.KD_MAPPING_SET) -> pd.DataFrame:
+    """The KD mapping table (smiles, class, structure, 7 gaps, kd_provenance, kd_mode, ...).
+
+    Raises:
+        GaussError: the file does not exist (build it with `gauss kdmap build`).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise GaussError(f"no KD mapping set at {path}: build it with `gauss kdmap build` (runs for hours; "
+                         "resumable) or pass --kd-mapping")
+    df = pd.read_csv(path)
+    missing = [c for c in (C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE) if c not in df.columns]
+    if missing:
+        raise GaussError(f"{path} lacks columns {missing}: rebuild it with `gauss kdmap build`")
+    return df
+
+
+def with_casscf(mapping: pd.DataFrame, casscf: pd.DataFrame | None) -> pd.DataFrame:
+    """The mapping table with CASSCF gaps (from the queue: jobs.merge_kd_results) put in place of the
+    estimate where a ligand has both; the estimate is kept in `est_kd_gap*_cm1` columns for comparison.
+    CASSCF-only ligands are appended. `kd_provenance` always names the source of the kd_gap columns."""
+    out = mapping.copy()
+    for col in C.KD_GAP_COLUMNS:
+        out[f"est_{col}"] = out[col]
+    out["est_kd_provenance"] = out[C.KD_PROVENANCE]
+    if casscf is None or len(casscf) == 0:
+        return out
+    cas = casscf.drop_duplicates(C.SMILES, keep="last").set_index(C.SMILES)
+    hit = out[C.SMILES].isin(cas.index)
+    for col in (*C.KD_GAP_COLUMNS, C.KD_PROVENANCE):
+        out.loc[hit, col] = cas.loc[out.loc[hit, C.SMILES], col].to_numpy()
+    extra = cas.loc[~cas.index.isin(out[C.SMILES])].reset_index()
+    extra = extra[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE]]
+    return pd.concat([out, extra], ignore_index=True)
+
+
+def pick_casscf_ligands(mapping: pd.DataFrame, n: int = 100, seed: int = 0) -> pd.DataFrame:
+    """A stratified pick for CASSCF: n // 4 per class, spread evenly over each class's range of the
+    estimated first gap (evenly spaced ranks after sorting), so the CASSCF set spans classes and range.
+
+    Args:
+        mapping: the KD mapping table (estimates).
+    """
+    est = mapping.dropna(subset=[C.KD_GAP_COLUMNS[0]])
+    est = est[~est[C.KD_PROVENANCE].map(provenance.is_casscf).astype(bool)]
+    per = max(1, n // N_CLASSES)
+    picks = []
+    for _, g in est.groupby(C.LIGAND_CLASS):
+        g = g.sample(frac=1.0, random_state=seed).sort_values(C.KD_GAP_COLUMNS[0], kind="stable")
+        idx = np.unique(np.round(np.linspace(0, len(g) - 1, min(per, len(g)))).astype(int))
+        picks.append(g.iloc[idx])
+    if not picks:
+        raise GaussError("the KD mapping set has no estimated rows to pick CASSCF ligands from: build it first")
+    return pd.concat(picks, ignore_index=True)
+
+
+def enqueue_casscf(store, picks: pd.DataFrame, params: dict | None = None) -> list:
+    """Queue one 'casscf' job per picked ligand (the same ligand+params again returns the existing job).
+
+    Args:
+        store: gauss_core.jobs.JobStore.
+        picks: rows with a smiles column (pick_casscf_ligands).
+    Returns:
+        The Job objects.
+    """
+    return [store.enqueue("casscf", str(s), dict(params or {})) for s in picks[C.SMILES]]

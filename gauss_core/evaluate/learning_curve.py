@@ -1,0 +1,263 @@
+"""Experiment 1 (Fig. 2b) and the R^2 part of experiment 3 (Fig. 6b): learning curves with the real trainer.
+
+* Reconstruction learning curve: small GAUSS-II models are trained (gauss_core.train.train_model, the
+  same loop as `gauss train`, fewer epochs) on nested random subsets of growing size, all with the
+  evaluated model's vocabulary, and measured on ONE fixed test set: a seeded subset of the evaluated
+  checkpoint's own held-out split (the paper: a fixed 7k test split). Exact reconstruction = canonical
+  kekulised SMILES of the greedy decode equals the input's (gauss_core.train.metrics).
+* Label learning curve: the training size is fixed and the number of labelled ligands grows; R^2 of
+  each proxy head output is measured on held-out labelled ligands (labelled, never in any training set).
+
+Epoch counts are far below the paper's (it trains to convergence); the curve shows the trend per size
+under an equal budget and says so in the table (`epochs`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gauss_core import columns as C
+from gauss_core.evaluate.common import EvalInputs
+
+
+@dataclass
+class LearningCurveConfig:
+    """Sizes and budgets (defaults finish in tens of minutes on a shared 2-core CPU; --quick for tests).
+
+    Attributes:
+        train_sizes: training-set sizes of the reconstruction curve.
+        label_counts: labelled-ligand counts of the R^2 curve (training size fixed at label_train_size).
+        max_epochs: epochs per small model.
+        n_test: size of the fixed test subset (of the checkpoint's held-out split).
+        n_heldout_labelled: held-out labelled ligands for R^2.
+        seed: seeds the subsets.
+    """
+
+    train_sizes: tuple[int, ...] = (1000, 2000, 4000, 8000)
+    label_counts: tuple[int, ...] = (100, 300, 1000)
+    label_train_size: int = 3000
+    max_epochs: int = 4
+    n_test: int = 1000
+    n_heldout_labelled: int = 500
+    batch_size: int = 100
+    seed: int = 0
+
+    @classmethod
+    def quick(cls) -> "LearningCurveConfig":
+        return cls(train_sizes=(100, 300), label_counts=(30, 100), label_train_size=200, max_epochs=1, n_test=50,
+                   n_heldout_labelled=50)
+
+
+def _pool(inputs: EvalInputs) -> tuple[list[str], list[str]]:
+    """(test smiles, training pool) from the checkpoint's splits, restricted to the ligand set."""
+    known = set(inputs.ligands[C.SMILES])
+    test = [s for s in inputs.loaded.test_smiles if s in known]
+    train = [s for s in inputs.loaded.train_smiles if s in known]
+    if not test or not train:  # a checkpoint without stored splits: split the ligand set here
+        rng = np.random.default_rng(0)
+        perm = rng.permutation(len(inputs.ligands))
+        smiles = inputs.ligands[C.SMILES].to_numpy()[perm].tolist()
+        test, train = smiles[:max(1, len(smiles) // 20)], smiles[max(1, len(smiles) // 20):]
+    return test, train
+
+
+def _encodable(inputs: EvalInputs, smiles: list[str]) -> list[str]:
+    vocab = inputs.loaded.vocab
+    return [s for s in smiles if vocab.check(s) is None]
+
+
+def fixed_test_set(inputs: EvalInputs, n: int, seed: int = 0) -> list[str]:
+    """A seeded subset of n SMILES of the checkpoint's held-out split (encodable by its vocabulary)."""
+    test, _ = _pool(inputs)
+    test = _encodable(inputs, test)
+    rng = np.random.default_rng(seed)
+    return [test[i] for i in sorted(rng.permutation(len(test))[:n])]
+
+
+def heldout_labelled(inputs: EvalInputs, n: int, seed: int = 0) -> list[str]:
+    """Up to n labelled ligands that the evaluated model never trained on (not in its training split)."""
+    if inputs.labels is None:
+        cand = fixed_test_set(inputs, n, seed)
+        return cand
+    train = inputs.train_set
+    known = set(inputs.ligands[C.SMILES])
+    proxy_cols = [c for c in C.PROXY_COLUMNS if c != C.DONOR_Z and c in inputs.labels.columns]
+    has = inputs.labels[proxy_cols].notna().any(axis=1) if proxy_cols else inputs.labels.index.notna()
+    cand = [s for s in inputs.labels.index[has] if s in known and s not in train]
+    cand = _encodable(inputs, cand)
+    rng = np.random.default_rng(seed)
+    return [cand[i] for i in sorted(rng.permutation(len(cand))[:n])]
+
+
+def _train_small(inputs: EvalInputs, train_smiles: list[str], test_smiles: list[str], labelled: np.ndarray | None,
+                 config: LearningCurveConfig, workdir: Path, tag: str, log: Callable[[str], None]) -> dict:
+    from gauss_core.train import TrainConfig, prepare_data, train_model
+
+    sub = inputs.ligands[inputs.ligands[C.SMILES].isin(set(train_smiles) | set(test_smiles))]
+    fixed = {"train_smiles": train_smiles, "test_smiles": test_smiles}
+    if labelled is not None:
+        fixed["labelled_train"] = labelled
+    data = prepare_data(sub, inputs.labels, head="gauss2", fixed_splits=fixed, vocab=inputs.loaded.vocab)
+    tc = TrainConfig(max_epochs=config.max_epochs, batch_size=config.batch_size, seed=config.seed, device="cpu",
+                     threads=1, progress=False, n_test=len(test_smiles))
+    t0 = time.perf_counter()
+    result = train_model(data, tc, workdir / f"{tag}.pt", log=lambda s: None)
+    m = dict(result.metrics)
+    m.update({"n_train": len(train_smiles), "n_labelled": data.n_labelled, "n_test": len(test_smiles),
+              "epochs": result.epochs, "seconds": round(time.perf_counter() - t0, 1)})
+    log(f"  {tag}: n_train {len(train_smiles)}, labelled {data.n_labelled}, {result.epochs} epochs: recon_exact "
+        f"{m.get('recon_exact', float('nan')):.3f} ({m['seconds']:.0f} s)")
+    return m
+
+
+def _row(m: dict, label_names: list[str]) -> dict:
+    row = {k: m.get(k) for k in ("n_train", "n_labelled", "n_test", "epochs", "recon_exact", "recon_token",
+                                 "seconds")}
+    for name in label_names:
+        row[f"r2_{name}"] = m.get(f"r2_{name}", float("nan"))
+        row[f"n_{name}"] = m.get(f"n_{name}", 0)
+    return row
+
+
+def reconstruction_curve(inputs: EvalInputs, config: LearningCurveConfig, workdir: Path | None = None,
+                         log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Reconstruction accuracy on the fixed test set against training-set size.
+
+    Returns:
+        One row per size: n_train, n_labelled, n_test, epochs, recon_exact, recon_token, r2_<label>, seconds.
+        A last row `n_train = <checkpoint size>` holds the evaluated checkpoint itself on the same test set.
+    """
+    test = fixed_test_set(inputs, config.n_test, config.seed)
+    _, pool = _pool(inputs)
+    pool = [s for s in _encodable(inputs, pool) if s not in set(test)]
+    order = np.random.default_rng(config.seed).permutation(len(pool))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="gauss-lc-") as tmp:
+        work = Path(workdir) if workdir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for size in config.train_sizes:
+            if size > len(pool):
+                log(f"  size {size} skipped: only {len(pool)} training ligands available")
+                continue
+            subset = [pool[i] for i in sorted(order[:size])]  # nested: each size contains the smaller ones
+            rows.append(_row(_train_small(inputs, subset, test, None, config, work, f"lc_{size}", log),
+                             list(C.PROXY_COLUMNS)))
+    full = evaluate_checkpoint(inputs, test)
+    full.update({"n_train": len(inputs.loaded.train_smiles), "epochs": inputs.loaded.epoch, "seconds": 0.0,
+                 "n_labelled": int(inputs.loaded.metrics.get("n_labelled", 0) or 0)})
+    rows.append(_row(full, list(C.PROXY_COLUMNS)) | {"model": "evaluated checkpoint"})
+    out = pd.DataFrame(rows)
+    out["model"] = out.get("model", pd.Series(index=out.index, dtype=object)).fillna("small model (real trainer)")
+    return out
+
+
+def evaluate_checkpoint(inputs: EvalInputs, test_smiles: list[str]) -> dict:
+    """The evaluated checkpoint's held-out metrics (gauss_core.train.metrics.evaluate) on `test_smiles`."""
+    from gauss_core.train import prepare_data
+    from gauss_core.train.metrics import evaluate
+
+    loaded = inputs.loaded
+    sub = inputs.ligands[inputs.ligands[C.SMILES].isin(set(test_smiles))]
+    any_train = [s for s in loaded.train_smiles[:1]] or [s for s in inputs.ligands[C.SMILES][:1] if s not in set(test_smiles)]
+    sub = pd.concat([sub, inputs.ligands[inputs.ligands[C.SMILES].isin(any_train)]])
+    data = prepare_data(sub, inputs.labels, head="gauss2",
+                        fixed_splits={"train_smiles": any_train, "test_smiles": test_smiles}, vocab=loaded.vocab)
+    # Metrics compare standardised labels: re-standardise the test labels with the checkpoint's own statistics.
+    test = data.test
+    raw = test.labels.numpy() * data.label_std + data.label_mean
+    restd = (raw - np.asarray(loaded.label_mean)) / np.asarray(loaded.label_std)
+    import torch
+
+    test.labels = torch.from_numpy(np.where(test.mask.numpy(), restd, 0.0).astype(np.float32))
+    m = evaluate(loaded.model, test, loaded.vocab, list(loaded.label_names))
+    m["n_test"] = len(test_smiles)
+    return m
+
+
+def label_curve(inputs: EvalInputs, config: LearningCurveConfig, workdir: Path | None = None,
+                log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Head R^2 on held-out labelled ligands against the number of labelled training ligands.
+
+    The training size is fixed (label_train_size); of it, n ligands carry their proxy labels.
+    Returns:
+        One row per labelled count: n_labelled, n_train, epochs, r2_<label> (+ n_<label>: test rows used).
+    """
+    heldout = heldout_labelled(inputs, config.n_heldout_labelled, config.seed)
+    test_set = set(heldout) | set(fixed_test_set(inputs, config.n_test, config.seed))
+    _, pool = _pool(inputs)
+    pool = [s for s in _encodable(inputs, pool) if s not in test_set]
+    if inputs.labels is not None:
+        proxy_cols = [c for c in C.PROXY_COLUMNS if c != C.DONOR_Z and c in inputs.labels.columns]
+        lab_index = set(inputs.labels.index[inputs.labels[proxy_cols].notna().any(axis=1)])
+    else:
+        lab_index = set(pool)  # no label table: donor_Z (from the ligand set) is the only label
+    labelled_pool = [s for s in pool if s in lab_index]
+    rng = np.random.default_rng(config.seed + 7)
+    labelled_pool = [labelled_pool[i] for i in rng.permutation(len(labelled_pool))]
+    unlabelled_pool = [pool[i] for i in rng.permutation(len(pool)) if pool[i] not in lab_index]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="gauss-lab-") as tmp:
+        work = Path(workdir) if workdir else Path(tmp)
+        for n_lab in config.label_counts:
+            if n_lab > len(labelled_pool):
+                log(f"  {n_lab} labelled skipped: only {len(labelled_pool)} labelled training ligands available")
+                continue
+            lab = labelled_pool[:n_lab]
+            rest = config.label_train_size - n_lab
+            train = lab + (unlabelled_pool[:max(0, rest)] if inputs.labels is not None else [])
+            if inputs.labels is None:
+                train = lab[:config.label_train_size]
+            flags = np.array([i < len(lab) for i in range(len(train))], dtype=bool)
+            m = _train_small(inputs, train, heldout, flags, config, work, f"lab_{n_lab}", log)
+            rows.append(_row(m, list(C.PROXY_COLUMNS)))
+    return pd.DataFrame(rows)
+
+
+def reconstruction_figure(curve: pd.DataFrame, path: Path, target: float = 0.90) -> Path:
+    """Fig. 2b-style plot: exact and per-token reconstruction accuracy against training-set size."""
+    from gauss_core.evaluate.common import plt, save_figure
+
+    pyplot = plt()
+    fig, ax = pyplot.subplots(figsize=(5.5, 4))
+    small = curve[curve["model"] != "evaluated checkpoint"]
+    ax.plot(small["n_train"], 100 * small["recon_exact"], "o-", label="exact (small models)")
+    ax.plot(small["n_train"], 100 * small["recon_token"], "s--", label="per token (small models)")
+    full = curve[curve["model"] == "evaluated checkpoint"]
+    if len(full):
+        ax.plot(full["n_train"], 100 * full["recon_exact"], "*", ms=14, color="C3", label="evaluated checkpoint (exact)")
+    ax.axhline(100 * target, color="grey", ls=":", label=f"target {100 * target:.0f}%")
+    ax.set_xscale("log")
+    ax.set_xlabel("training ligands")
+    ax.set_ylabel("reconstruction accuracy on the fixed test set (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=8)
+    ax.set_title("Learning curve (Fig. 2b)")
+    epochs = ", ".join(str(int(e)) for e in small["epochs"].unique()) if len(small) else "-"
+    return save_figure(fig, path, f"small models: {epochs} epoch(s) each, real trainer; test n = "
+                                  f"{int(curve['n_test'].iloc[0]) if len(curve) else 0}")
+
+
+def label_curve_figure(curve: pd.DataFrame, path: Path) -> Path:
+    """Fig. 6b-style plot: R^2 per proxy on held-out labelled ligands against labelled training ligands."""
+    from gauss_core.evaluate.common import plt, save_figure
+
+    pyplot = plt()
+    fig, ax = pyplot.subplots(figsize=(5.5, 4))
+    for name in C.PROXY_COLUMNS:
+        col = f"r2_{name}"
+        if col in curve and curve[col].notna().any():
+            ax.plot(curve["n_labelled"], curve[col], "o-", label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel("labelled training ligands")
+    ax.set_ylabel("R² on held-out labelled ligands")
+    ax.set_ylim(min(0.0, float(np.nanmin(curve.filter(like="r2_").to_numpy(dtype=float))) if len(curve) else 0), 1.02)
+    ax.legend(fontsize=8)
+    ax.set_title("Proxy-head learning curve (Fig. 6b)")
+    return save_figure(fig, path, "labels: fast proxy labels (xtb-gfn2) where present; donor_Z from the ligand set")
