@@ -96,3 +96,37 @@ def test_radical_is_rejected():
 def test_unsupported_element_is_an_xtb_error():
     with pytest.raises(XtbError, match="not supported"):
         xtb_descriptors("O[Si](C)(C)C".replace("Si", "Ge"))
+
+
+def test_tblite_backend_matches_the_xtb_program():
+    from gauss_core.proxies.tb import gfn2_singlepoint, tblite_available
+
+    if not tblite_available():
+        pytest.skip("tblite/dftd4 not installed")
+    for smiles in ("[O-]C", "N1=CC=CC=C1"):
+        geometry = embed_ligand(smiles)
+        program = run_xtb(geometry, XtbConfig(gfn=2))
+        library = gfn2_singlepoint(geometry)
+        # same Hamiltonian and parameters: Mulliken charges, atomic dipoles and the gap agree
+        assert library.charges_e == pytest.approx(program.charges_e, abs=2e-3)
+        assert library.atomic_dipole_norms_au[0] == pytest.approx(
+            np.linalg.norm(program.atomic_dipoles_au[0]), abs=2e-3)
+        assert library.homo_lumo_gap_eV == pytest.approx(program.homo_lumo_gap_eV, abs=0.01)
+        # D4 alpha(0): D4's EEQ charges instead of GFN2's, so close but not identical
+        assert library.alpha0_au3[0] == pytest.approx(program.alpha0_au3[0], rel=0.1)
+
+
+def test_fast_path_backends_give_the_same_charge():
+    a = xtb_descriptors("OC", FastConfig(optimise=False, gfn1=False, backend="xtb"))
+    b = xtb_descriptors("OC", FastConfig(optimise=False, gfn1=False, backend="auto"))
+    assert a["gfn2_backend"] == "xtb"
+    assert a[RAW_Q_GFN2] == pytest.approx(b[RAW_Q_GFN2], abs=2e-3)
+
+
+def test_tblite_unconverged_scc_is_an_xtb_error():
+    from gauss_core.proxies.tb import gfn2_singlepoint, tblite_available
+
+    if not tblite_available():
+        pytest.skip("tblite/dftd4 not installed")
+    with pytest.raises(XtbError):
+        gfn2_singlepoint(embed_ligand("[O-]c1ccccc1"), max_scc_iterations=2)
