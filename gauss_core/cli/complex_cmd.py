@@ -52,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          description="Fit the ridge-regression KD estimate to CASSCF results (CSV: smiles, kd_gap1..7_cm1, "
                                      "kd_provenance casscf-*) and print its cross-validated accuracy. Refuses "
                                      "without enough CASSCF rows.")
-    cal.add_argument("--casscf", type=Path, required=True, help="CASSCF results CSV")
+    cal.add_argument("--casscf", type=Path, default=None,
+                     help="CASSCF results CSV (default: the queue's labels, $GAUSS_HOME/labels/kd_casscf.csv)")
     cal.add_argument("--out", type=Path, default=None, help="model JSON (default $GAUSS_HOME/kd_calibrated.json)")
     cal.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto")
     cal.set_defaults(func=_calibrate)
@@ -154,7 +155,16 @@ def _calibrate(args: argparse.Namespace) -> int:
     from gauss_core.errors import GaussError
     from gauss_core.kd.estimate import casscf_table, complex_features, fit_calibration
 
-    table = casscf_table(args.casscf)  # refuses before any expensive work when there are no CASSCF rows
+    from gauss_core.kd.estimate import CalibrationError
+
+    source = args.casscf
+    if source is None:
+        source = paths.gauss_home() / "labels" / "kd_casscf.csv"  # written by gauss_core.jobs.labels
+    if not Path(source).exists():
+        raise CalibrationError(f"no CASSCF results yet ({source} does not exist): run CASSCF jobs with "
+                               "`gauss queue` first, or pass --casscf RESULTS.csv; until then use the "
+                               "cf-pointcharge estimate")
+    table = casscf_table(source)  # refuses before any expensive work when there are no CASSCF rows
     feats, failed = [], 0
     for smi in table[columns.SMILES].unique():
         try:

@@ -1,0 +1,53 @@
+"""`gauss complex build|estimate|calibrate` end to end (real RDKit, xtb)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rdkit import Chem
+
+from gauss_core import columns
+from gauss_core.cli import main
+
+
+def test_build_writes_three_formats(tmp_path, capsys):
+    stem = tmp_path / "ome"
+    assert main(["complex", "build", "[O-]C", "--builder", "rdkit", "--relax", "none", "--out", str(stem)]) == 0
+    out = capsys.readouterr().out
+    assert "donors bound 7/7" in out and "L-Dy-L 180.0 deg" in out and "flags: none" in out
+    assert "mpp_A = 0.000" in out
+    xyz = (tmp_path / "ome.xyz").read_text().splitlines()
+    assert int(xyz[0]) == 26
+    mol = Chem.MolFromMolBlock((tmp_path / "ome.sdf").read_text().split("$$$$")[0], removeHs=False, sanitize=False)
+    assert mol.GetNumAtoms() == 26
+    assert "@<TRIPOS>ATOM" in (tmp_path / "ome.mol2").read_text()
+
+
+def test_build_reports_a_clash(capsys):
+    assert main(["complex", "build", "[O-]c1c(C(C)(C)C)cccc1C(C)(C)C", "--builder", "rdkit", "--relax", "none"]) == 0
+    assert "clash:" in capsys.readouterr().out
+
+
+def test_estimate_rows_carry_provenance_and_bad_ligands_are_skipped(tmp_path, capsys):
+    out_csv = tmp_path / "est.csv"
+    rc = main(["complex", "estimate", "[O-]C", "CC", "--builder", "rdkit", "--csv", str(out_csv)])
+    assert rc == 0
+    captured = capsys.readouterr()
+    assert "1 estimated, 1 failed" in captured.out and "not CASSCF" in captured.out
+    assert "CC: error" in captured.err and "donor-first" in captured.err
+    df = pd.read_csv(out_csv)
+    assert list(df[columns.KD_PROVENANCE]) == ["cf-pointcharge"]
+    assert df.loc[0, "geometry_provenance"] == "xtb-gfn2-constrained"
+    assert 800 < df.loc[0, "kd_gap7_cm1"] < 1300  # CASSCF 1025 cm^-1 for methoxide
+
+
+def test_calibrate_refuses_without_casscf_results(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path))
+    assert main(["complex", "calibrate"]) == 2
+    assert "no CASSCF results yet" in capsys.readouterr().err
+    only_estimates = tmp_path / "est.csv"
+    pd.DataFrame([{columns.SMILES: "[O-]C", **{c: 500.0 for c in columns.KD_GAP_COLUMNS},
+                   columns.KD_PROVENANCE: "cf-pointcharge"}]).to_csv(only_estimates, index=False)
+    assert main(["complex", "calibrate", "--casscf", str(only_estimates)]) == 2
+    assert "no CASSCF results yet" in capsys.readouterr().err
+    assert main(["complex", "estimate", "[O-]C", "--calibrated", "--relax", "none", "--builder", "rdkit"]) == 2
+    assert "gauss complex calibrate" in capsys.readouterr().err
