@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from rdkit import Chem
 
-from gauss_core import columns, paths
+from gauss_core import chem, columns, paths
 from gauss_core.errors import DataFormatError
 from gauss_core.ligands import BuildConfig, build_ligand_set, ligand_class, load_ligand_set
 from gauss_core.ligands import donors
@@ -141,13 +141,15 @@ def test_bundled_set_columns_and_consistency(bundled):
     assert bundled[columns.CANONICAL].str.len().gt(0).all()
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # ~10 s idle, 24 s on the shared machine under load
 def test_donor_first_invariant_for_every_row(bundled):
     """Atom 0 of every SMILES is the donor: right element, charge -1 for anions and 0 for neutrals,
-    and the ligand's net charge equals the donor's."""
+    and the ligand's net charge equals the donor's. Element and formal charges are parse-level facts, so
+    the SMILES are parsed without sanitisation (4-5x faster); validity is checked on a sample below and
+    for every row by the non-empty canonical_smiles, which the build made from a sanitised molecule."""
     bad = []
     for smi, element, charge in zip(bundled[columns.SMILES], bundled[columns.DONOR_ELEMENT], bundled[columns.CHARGE]):
-        mol = Chem.MolFromSmiles(smi)
+        mol = Chem.MolFromSmiles(smi, sanitize=False)
         if mol is None:
             bad.append((smi, "does not parse"))
             continue
@@ -156,6 +158,13 @@ def test_donor_first_invariant_for_every_row(bundled):
         if first.GetSymbol() != element or first.GetFormalCharge() != charge or net != charge:
             bad.append((smi, element, charge))
     assert not bad, f"{len(bad)} rows break the donor-first invariant, e.g. {bad[:5]}"
+
+
+def test_sampled_rows_are_valid_molecules_with_the_stored_canonical_form(bundled):
+    sample = bundled.sample(3000, random_state=0)
+    for smi, canonical in zip(sample[columns.SMILES], sample[columns.CANONICAL]):
+        assert Chem.MolFromSmiles(smi) is not None, smi
+        assert chem.canonical_kekule(smi) == canonical, smi
 
 
 def test_load_ligand_set_errors(tmp_path):
