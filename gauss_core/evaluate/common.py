@@ -79,8 +79,9 @@ def save_figure(fig, path: Path, footnote: str = "") -> Path:
     """Save a PNG (with an optional provenance footnote at the bottom) and close the figure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout(rect=(0, 0.05 if footnote else 0, 1, 0.95))
     if footnote:
-        fig.text(0.01, 0.005, footnote, fontsize=7, ha="left", va="bottom", color="#444444", wrap=True)
+        fig.text(0.01, 0.0, footnote, fontsize=7, ha="left", va="bottom", color="#444444")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt().close(fig)
     return path

@@ -48,7 +48,7 @@ class FidelityConfig:
     @classmethod
     def quick(cls) -> "FidelityConfig":
         return cls(n_bins=2, seeds_per_bin=1, samples_per_seed=2, attempts_per_round=200, batch_size=100,
-                   sigma_max=1.0)
+                   sigma_start=0.5, sigma_step=0.5, sigma_max=3.0)
 
 
 def seed_gap_columns(kd: pd.DataFrame) -> tuple[list[str], str]:

@@ -82,7 +82,8 @@ def fixed_test_set(inputs: EvalInputs, n: int, seed: int = 0) -> list[str]:
 
 
 def heldout_labelled(inputs: EvalInputs, n: int, seed: int = 0) -> list[str]:
-    """Up to n labelled ligands that the evaluated model never trained on (not in its training split)."""
+    """Up to n held-out ligands, labelled ones first: labelled ligands the evaluated model never trained on
+    (not in its training split), filled up with the checkpoint's held-out split when there are fewer."""
     if inputs.labels is None:
         cand = fixed_test_set(inputs, n, seed)
         return cand
@@ -93,7 +94,11 @@ def heldout_labelled(inputs: EvalInputs, n: int, seed: int = 0) -> list[str]:
     cand = [s for s in inputs.labels.index[has] if s in known and s not in train]
     cand = _encodable(inputs, cand)
     rng = np.random.default_rng(seed)
-    return [cand[i] for i in sorted(rng.permutation(len(cand))[:n])]
+    picked = [cand[i] for i in sorted(rng.permutation(len(cand))[:n])]
+    if len(picked) < n:  # few labelled ligands: fill up with the held-out split (donor_Z is known for all)
+        have = set(picked)
+        picked += [s for s in fixed_test_set(inputs, n, seed) if s not in have][:n - len(picked)]
+    return picked
 
 
 def _train_small(inputs: EvalInputs, train_smiles: list[str], test_smiles: list[str], labelled: np.ndarray | None,

@@ -1,0 +1,124 @@
+"""KD mapping set: stratified draw, real build (RDKit template + GFN2-xTB single point + crystal field),
+resume, per-ligand errors, CASSCF overlay, stratified CASSCF pick, queueing into the real SQLite store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gauss_core import columns as C
+from gauss_core import provenance
+from gauss_core.evaluate import kd_mapping as km
+
+needs_xtb = pytest.mark.skipif(shutil.which("xtb") is None, reason="xtb not installed")
+
+
+def test_select_ligands_is_stratified_and_interleaved(tiny_ligands):
+    picked = km.select_ligands(tiny_ligands, 40, seed=3)
+    counts = picked[C.LIGAND_CLASS].value_counts()
+    available = tiny_ligands[C.LIGAND_CLASS].value_counts()
+    for cls, n in counts.items():
+        assert n == min(10, available[cls])
+    # any prefix is stratified: the first 4 rows are 4 different classes (every class has >= 1 ligand)
+    assert picked[C.LIGAND_CLASS].iloc[:4].nunique() == min(4, tiny_ligands[C.LIGAND_CLASS].nunique())
+    assert picked[C.SMILES].is_unique
+    again = km.select_ligands(tiny_ligands, 40, seed=3)
+    assert again[C.SMILES].tolist() == picked[C.SMILES].tolist()  # seeded
+
+
+@needs_xtb
+@pytest.mark.slow
+def test_build_resume_and_errors(tiny_ligands, tmp_path):
+    bad = pd.DataFrame([{C.LIGAND_ID: 999999, C.SMILES: "[O-]C(", C.CANONICAL: "x", C.DONOR_ELEMENT: "O",
+                         C.DONOR_Z: 8, C.CHARGE: -1, C.LIGAND_CLASS: 3, C.QM9_INDEX: 0}])
+    ligands = pd.concat([tiny_ligands[tiny_ligands[C.LIGAND_CLASS] != 3].groupby(C.LIGAND_CLASS).head(1), bad],
+                        ignore_index=True)
+    cfg = km.KDMapConfig(n_ligands=8, out=tmp_path / "kd.csv.gz", cache_dir=tmp_path / "cache", write_every=1)
+    status = km.build_kd_mapping(cfg, ligands, log=lambda s: None)
+    out = pd.read_csv(cfg.out)
+    errors = pd.read_csv(cfg.errors_path)
+    assert list(out.columns) == list(km.MAPPING_COLUMNS)
+    assert len(out) == 3 and status.done == 3 and status.failed == 1
+    assert (out[C.KD_PROVENANCE] == provenance.CF_POINTCHARGE).all()
+    assert not out[C.KD_PROVENANCE].map(provenance.is_casscf).any()
+    assert (out[C.KD_MODE] == "template-sp").all() and (out[C.GEOMETRY_PROVENANCE] == "rdkit").all()
+    gaps = out[list(C.KD_GAP_COLUMNS)].to_numpy()
+    assert np.isfinite(gaps).all() and (np.diff(gaps, axis=1) >= -1e-6).all() and (gaps[:, 0] > 0).all()
+    assert errors[C.SMILES].tolist() == ["[O-]C("]
+    assert len(str(errors["error"].iloc[0])) > 10  # the reason is kept
+    # resume: nothing recomputed, same table; a cut last line (crash mid-write) is ignored
+    with open(cfg.cache_path(), "a") as fh:
+        fh.write('{"smiles": "broken')
+    before = cfg.cache_path().read_text().count("\n")
+    status2 = km.build_kd_mapping(cfg, ligands, log=lambda s: None)
+    assert status2.done == 3
+    assert cfg.cache_path().read_text().count("\n") == before
+    assert pd.read_csv(cfg.out)[C.SMILES].tolist() == out[C.SMILES].tolist()
+
+
+def _mapping(n_per_class: int = 10) -> pd.DataFrame:
+    rows = []
+    for cls in (1, 2, 3, 4):
+        for i in range(n_per_class):
+            row = {C.SMILES: f"O{'C' * (i + 1)}{'N' * cls}", C.LIGAND_CLASS: cls, C.KD_PROVENANCE: provenance.CF_POINTCHARGE}
+            row.update({c: 10.0 * cls + i + k for k, c in enumerate(C.KD_GAP_COLUMNS)})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_with_casscf_overrides_estimate_and_keeps_it():
+    mapping = _mapping(3)
+    cas = pd.DataFrame([{C.SMILES: mapping[C.SMILES].iloc[0], C.KD_PROVENANCE: provenance.CASSCF_OPENMOLCAS,
+                         **{c: 500.0 for c in C.KD_GAP_COLUMNS}},
+                        {C.SMILES: "OCCCCCCCC", C.KD_PROVENANCE: provenance.CASSCF_OPENMOLCAS,
+                         **{c: 600.0 for c in C.KD_GAP_COLUMNS}}])
+    out = km.with_casscf(mapping, cas)
+    first = out.iloc[0]
+    assert first[C.KD_GAP_COLUMNS[0]] == 500.0 and first[C.KD_PROVENANCE] == provenance.CASSCF_OPENMOLCAS
+    assert first[f"est_{C.KD_GAP_COLUMNS[0]}"] == mapping[C.KD_GAP_COLUMNS[0]].iloc[0]
+    assert first["est_kd_provenance"] == provenance.CF_POINTCHARGE
+    assert (out.iloc[1:len(mapping)][C.KD_PROVENANCE] == provenance.CF_POINTCHARGE).all()
+    assert len(out) == len(mapping) + 1 and out[C.SMILES].iloc[-1] == "OCCCCCCCC"
+
+
+def test_pick_casscf_spreads_over_classes_and_range():
+    mapping = _mapping(10)
+    picks = km.pick_casscf_ligands(mapping, n=12, seed=0)
+    assert picks[C.LIGAND_CLASS].value_counts().to_dict() == {1: 3, 2: 3, 3: 3, 4: 3}
+    for cls, g in picks.groupby(C.LIGAND_CLASS):
+        full = mapping[mapping[C.LIGAND_CLASS] == cls][C.KD_GAP_COLUMNS[0]]
+        assert g[C.KD_GAP_COLUMNS[0]].min() == full.min() and g[C.KD_GAP_COLUMNS[0]].max() == full.max()
+
+
+def test_enqueue_casscf_into_real_queue_is_idempotent(tmp_path):
+    from gauss_core.jobs import JobStore
+
+    store = JobStore(tmp_path / "queue.db")
+    picks = pd.DataFrame({C.SMILES: ["[O-]C", "n1ccccc1"]})
+    jobs = km.enqueue_casscf(store, picks)
+    again = km.enqueue_casscf(store, picks)
+    assert [j.id for j in jobs] == [j.id for j in again]
+    assert {j.kind for j in store.list()} == {"casscf"} and len(store.list()) == 2
+
+
+def test_cli_casscf_dry_run_and_status(tmp_path, capsys):
+    from gauss_core.cli import main
+
+    path = tmp_path / "kd.csv.gz"
+    _mapping(4).to_csv(path, index=False)
+    assert main(["kdmap", "casscf", "--n", "8", "--kd-mapping", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "8 ligands picked" in out
+    assert main(["kdmap", "casscf", "--kd-mapping", str(tmp_path / "missing.csv.gz")]) == 2  # GaussError -> 2
+    assert main(["kdmap", "status", "--cache-dir", str(tmp_path / "c"), "--out", str(path)]) == 0
+    assert "0 of 2400" in capsys.readouterr().out
+
+
+def test_read_cache_ignores_cut_line(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_text(json.dumps({C.SMILES: "a"}) + "\n" + '{"smiles": "b"')
+    assert [r[C.SMILES] for r in km.read_cache(p)] == ["a"]
