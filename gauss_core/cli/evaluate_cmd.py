@@ -39,6 +39,8 @@ def _register_kdmap(subparsers) -> None:
     b = sub.add_parser("build", help="build or resume the set (run it in the background with nice)")
     common(b)
     b.add_argument("--shard", default="0/1", help="I/N: process every N-th planned ligand starting at I")
+    b.add_argument("--reverse", action="store_true",
+                   help="walk the shard from its end (a second process on the same shard; they meet in the middle)")
     b.add_argument("--max-seconds", type=float, default=None, help="stop (resumably) after this long")
     b.add_argument("--write-every", type=int, default=25)
     b.add_argument("--ligands", type=Path, default=paths.LIGAND_SET, help="ligand set to draw from")
@@ -71,7 +73,8 @@ def _config(args):
             from gauss_core.errors import GaussError
             raise GaussError(f"--shard {args.shard!r}: write it as I/N, e.g. 0/2") from None
     return KDMapConfig(n_ligands=args.n, mode=args.mode, seed=args.seed, out=args.out, cache_dir=args.cache_dir,
-                       write_every=getattr(args, "write_every", 25), shard=shard, n_shards=n_shards)
+                       write_every=getattr(args, "write_every", 25), shard=shard, n_shards=n_shards,
+                       reverse=bool(getattr(args, "reverse", False)))
 
 
 def _kdmap_build(args) -> int:

@@ -57,6 +57,8 @@ class KDMapConfig:
         cache_dir: JSONL caches (default GAUSS_HOME/kdmap).
         write_every: rewrite the output after this many new ligands.
         shard, n_shards: process only ligands with index % n_shards == shard (several processes).
+        reverse: walk the shard's ligands from the end (a second process on the same shard meets the first
+            in the middle; both skip ligands the other finished, re-read every `write_every` ligands).
     """
 
     n_ligands: int = 2400
@@ -67,6 +69,7 @@ class KDMapConfig:
     write_every: int = 25
     shard: int = 0
     n_shards: int = 1
+    reverse: bool = False
 
     def validate(self) -> None:
         if self.mode not in MODES:
@@ -78,7 +81,8 @@ class KDMapConfig:
 
     def cache_path(self) -> Path:
         base = Path(self.cache_dir) if self.cache_dir else paths.gauss_home() / "kdmap"
-        return base / f"kd_mapping_v{CACHE_VERSION}_{self.mode}_seed{self.seed}_shard{self.shard}of{self.n_shards}.jsonl"
+        rev = "rev" if self.reverse else ""
+        return base / f"kd_mapping_v{CACHE_VERSION}_{self.mode}_seed{self.seed}_shard{self.shard}of{self.n_shards}{rev}.jsonl"
 
     def cache_glob(self) -> list[Path]:
         """Every shard cache of this mode and seed (the output merges them all)."""
@@ -229,12 +233,16 @@ def build_kd_mapping(config: KDMapConfig, ligands: pd.DataFrame | None = None,
     seen = {r[C.SMILES] for p in config.cache_glob() for r in read_cache(p)}
     todo = [row for i, row in enumerate(plan.itertuples(index=False))
             if i % config.n_shards == config.shard and getattr(row, C.SMILES) not in seen]
+    if config.reverse:
+        todo.reverse()
     log(f"KD mapping ({config.mode}): {len(plan)} planned, {len(seen)} already in the cache, "
-        f"{len(todo)} to do in shard {config.shard}/{config.n_shards}")
+        f"{len(todo)} to do in shard {config.shard}/{config.n_shards}{' (reverse)' if config.reverse else ''}")
     t_start = time.perf_counter()
     new = 0
     for row in todo:
         smi = getattr(row, C.SMILES)
+        if smi in seen:
+            continue
         base = {C.LIGAND_ID: int(getattr(row, C.LIGAND_ID)), C.SMILES: smi,
                 C.CANONICAL: getattr(row, C.CANONICAL), C.DONOR_ELEMENT: getattr(row, C.DONOR_ELEMENT),
                 C.CHARGE: int(getattr(row, C.CHARGE)), C.LIGAND_CLASS: int(getattr(row, C.LIGAND_CLASS)),
@@ -247,7 +255,9 @@ def build_kd_mapping(config: KDMapConfig, ligands: pd.DataFrame | None = None,
             record = {**base, "error": f"{type(exc).__name__}: {str(exc)[:400]}"}
         _append(cache, record)
         new += 1
+        seen.add(smi)
         if new % config.write_every == 0:
+            seen |= {r[C.SMILES] for p in config.cache_glob() for r in read_cache(p)}  # other processes' work
             n_ok, n_bad = write_outputs(config)
             rate = (time.perf_counter() - t_start) / new
             log(f"{n_ok} estimated, {n_bad} failed ({rate:.2f} s per ligand)")
