@@ -138,7 +138,8 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--quick", action="store_true", help="tiny settings (tests, smoke runs)")
     p.add_argument("--train-sizes", default=None, help="learning curve sizes, e.g. 1000,2000,4000,8000")
     p.add_argument("--label-counts", default=None, help="R2 curve labelled counts, e.g. 100,300,1000")
-    p.add_argument("--epochs", type=int, default=None, help="epochs per small learning-curve model")
+    p.add_argument("--steps", type=int, default=None, help="batches per small learning-curve model (default 1000)")
+    p.add_argument("--epochs", type=int, default=None, help="cap on epochs per small learning-curve model (default 40)")
     p.add_argument("--sweep-batches", type=int, default=None, help="batches of 100 per sigma (paper 50)")
     p.add_argument("--fidelity-seeds-per-bin", type=int, default=None)
     p.add_argument("--repop-attempts", type=int, default=None, help="LP attempts per repopulation seed")
@@ -180,6 +181,8 @@ def _evaluate(args) -> int:
         lc = replace(lc, label_counts=_ints(args.label_counts))
     if args.epochs:
         lc = replace(lc, max_epochs=args.epochs)
+    if args.steps:
+        lc = replace(lc, steps_per_model=args.steps)
     config.learning = replace(lc, seed=args.seed)
     if args.sweep_batches:
         config.sweep = replace(config.sweep, batches=args.sweep_batches)

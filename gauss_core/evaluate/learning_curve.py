@@ -34,7 +34,9 @@ class LearningCurveConfig:
     Attributes:
         train_sizes: training-set sizes of the reconstruction curve.
         label_counts: labelled-ligand counts of the R^2 curve (training size fixed at label_train_size).
-        max_epochs: epochs per small model.
+        steps_per_model: optimiser steps (batches) each small model gets: epochs = steps * batch / n_train,
+            between 1 and max_epochs, so small sets are not starved (equal compute per model).
+        max_epochs: cap on epochs per small model.
         n_test: size of the fixed test subset (of the checkpoint's held-out split).
         n_heldout_labelled: held-out labelled ligands for R^2.
         seed: seeds the subsets.
@@ -43,7 +45,8 @@ class LearningCurveConfig:
     train_sizes: tuple[int, ...] = (1000, 2000, 4000, 8000)
     label_counts: tuple[int, ...] = (100, 300, 1000)
     label_train_size: int = 3000
-    max_epochs: int = 4
+    steps_per_model: int = 1000
+    max_epochs: int = 40
     n_test: int = 1000
     n_heldout_labelled: int = 500
     batch_size: int = 100
@@ -51,8 +54,12 @@ class LearningCurveConfig:
 
     @classmethod
     def quick(cls) -> "LearningCurveConfig":
-        return cls(train_sizes=(100, 300), label_counts=(30, 100), label_train_size=200, max_epochs=1, n_test=50,
-                   n_heldout_labelled=50)
+        return cls(train_sizes=(100, 300), label_counts=(30, 100), label_train_size=200, steps_per_model=2,
+                   max_epochs=1, n_test=50, n_heldout_labelled=50)
+
+    def epochs_for(self, n_train: int) -> int:
+        """Epochs giving about steps_per_model batches on n_train ligands (1..max_epochs)."""
+        return int(min(self.max_epochs, max(1, round(self.steps_per_model * self.batch_size / max(n_train, 1)))))
 
 
 def _pool(inputs: EvalInputs) -> tuple[list[str], list[str]]:
@@ -110,7 +117,8 @@ def _train_small(inputs: EvalInputs, train_smiles: list[str], test_smiles: list[
     if labelled is not None:
         fixed["labelled_train"] = labelled
     data = prepare_data(sub, inputs.labels, head="gauss2", fixed_splits=fixed, vocab=inputs.loaded.vocab)
-    tc = TrainConfig(max_epochs=config.max_epochs, batch_size=config.batch_size, seed=config.seed, device="cpu",
+    tc = TrainConfig(max_epochs=config.epochs_for(len(train_smiles)), batch_size=config.batch_size, seed=config.seed,
+                     device="cpu",
                      threads=1, progress=False, n_test=len(test_smiles))
     t0 = time.perf_counter()
     result = train_model(data, tc, workdir / f"{tag}.pt", log=lambda s: None)

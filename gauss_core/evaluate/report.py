@@ -216,8 +216,9 @@ def _exp_learning(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, lo
                     float(r["recon_exact"]), "", None, "small model, real trainer")
     cols = ["model", "n_train", "n_labelled", "epochs", "n_test", "recon_exact", "recon_token", "seconds"]
     return (f"Fixed test set: {int(full['n_test'])} ligands of the checkpoint's held-out split. Small models: the "
-            f"project's trainer, {config.learning.max_epochs} epoch(s) each (the paper trains to convergence), same "
-            f"vocabulary.\n\n{_md_table(curve, cols)}\n\n![learning curve]({_rel(config, fig)})\n")
+            f"project's trainer with an equal budget of about {config.learning.steps_per_model} batches of "
+            f"{config.learning.batch_size} each (epochs column; at most {config.learning.max_epochs}; the paper trains "
+            f"to convergence, so these points are lower bounds), same vocabulary.\n\n{_md_table(curve, cols)}\n\n![learning curve]({_rel(config, fig)})\n")
 
 
 def _exp_sweep(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log) -> str:
@@ -269,7 +270,7 @@ def _exp_parity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log)
                         float(r.get(f"r2_{C.Q_DONOR}", float("nan"))), "", None, f"labels {inputs.labels_provenance}")
         cols = ["n_train", "n_labelled", "epochs", "n_test"] + [c for c in curve.columns if c.startswith("r2_")]
         text += (f"\nR² against the number of labelled training ligands (training size fixed at "
-                 f"{config.learning.label_train_size}, {config.learning.max_epochs} epoch(s), tested on the held-out "
+                 f"{config.learning.label_train_size}, about {config.learning.steps_per_model} batches, tested on the held-out "
                  f"labelled ligands):\n\n{_md_table(curve, cols)}\n\n![R2 learning curve]({_rel(config, fig2)})\n")
     else:
         text += "\nR² learning curve: not enough labelled ligands outside the held-out set.\n"
