@@ -13,6 +13,8 @@ from gauss_core.kd.crystal_field import (BOHR_PER_ANGSTROM, HARTREE_TO_CM1, R_K_
                                          bkq_from_point_charges, crystal_field_from_point_charges, diagonalise,
                                          stevens_operator)
 
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # CFcal uses np.matrix
+
 CFCAL_NAMES = {(2, 0): "B20", (4, 0): "B40", (6, 0): "B60", (2, 2): "B22", (4, 2): "B42", (6, 2): "B62",
                (4, 3): "B43", (6, 3): "B63", (4, 4): "B44", (6, 4): "B64", (6, 6): "B66"}
 
@@ -108,3 +110,18 @@ def test_centre_shift_is_equivalent():
 def test_charge_on_the_ion_is_refused():
     with pytest.raises(GaussError, match="sits on the Dy ion"):
         bkq_from_point_charges(np.zeros((1, 3)), np.array([3.0]))
+
+
+def test_mj_composition_is_taken_along_the_easy_axis():
+    """A tilted axial complex has the same +-15/2 ground doublet as an upright one."""
+    pos = np.array([[0, 0, 2.2], [0, 0, -2.2]] + [[2.4 * np.cos(a), 2.4 * np.sin(a), 0]
+                                                  for a in np.radians(np.arange(0, 360, 72))])
+    charges = np.array([-0.8, -0.8] + [-0.3] * 5)
+    upright = crystal_field_from_point_charges(pos, charges)
+    rot = Rotation.from_euler("xy", [50, 20], degrees=True).as_matrix()
+    tilted = crystal_field_from_point_charges(pos @ rot.T, charges)
+    lab = crystal_field_from_point_charges(pos @ rot.T, charges, easy_axis_frame=False)
+    assert np.allclose(tilted.mj_composition, upright.mj_composition, atol=1e-6)
+    assert tilted.mj_composition[0, 7] > 0.99
+    assert lab.mj_composition[0, 7] < 0.9  # in the lab frame the tilted doublet looks mixed
+    assert np.allclose(lab.energies_cm1, tilted.energies_cm1)

@@ -210,6 +210,16 @@ class CFResult:
 
 def kd_g_values(vectors: np.ndarray, j: float = J_DY, g_j: float = G_J_DY) -> np.ndarray:
     """Principal g values of the doublet spanned by two eigenvectors (columns), Chibotaru's G = g g^T."""
+    return np.sqrt(np.clip(np.linalg.eigvalsh(_g_matrix(vectors, j, g_j)), 0, None))
+
+
+def main_axis(vectors: np.ndarray, j: float = J_DY, g_j: float = G_J_DY) -> np.ndarray:
+    """Unit vector of the largest principal g value of a doublet (its main magnetic axis)."""
+    w, v = np.linalg.eigh(_g_matrix(vectors, j, g_j))
+    return v[:, -1]
+
+
+def _g_matrix(vectors: np.ndarray, j: float, g_j: float) -> np.ndarray:
     jz, jp, jm = angular_momentum(j)
     ops = (0.5 * (jp + jm), -0.5j * (jp - jm), jz)
     mats = [vectors.conj().T @ op @ vectors for op in ops]
@@ -217,7 +227,7 @@ def kd_g_values(vectors: np.ndarray, j: float = J_DY, g_j: float = G_J_DY) -> np
     for a in range(3):
         for b in range(3):
             big_g[a, b] = 2 * g_j ** 2 * np.trace(mats[a] @ mats[b]).real
-    return np.sqrt(np.clip(np.linalg.eigvalsh(big_g), 0, None))
+    return big_g
 
 
 def diagonalise(bkq: dict[tuple[int, int], float], j: float = J_DY) -> CFResult:
@@ -245,7 +255,37 @@ def diagonalise(bkq: dict[tuple[int, int], float], j: float = J_DY) -> CFResult:
                     jz_expectation=jz_exp, bkq_cm1=dict(bkq), eigenvalues_cm1=vals - vals[0])
 
 
-def crystal_field_from_point_charges(positions_A, charges, centre_A=None, config: CFConfig = CFConfig()
-                                     ) -> CFResult:
-    """Point charges -> B_k^q -> 8 KDs (energies, gaps, g values, M_J composition)."""
-    return diagonalise(bkq_from_point_charges(positions_A, charges, centre_A, config))
+def crystal_field_from_point_charges(positions_A, charges, centre_A=None, config: CFConfig = CFConfig(),
+                                     easy_axis_frame: bool = True) -> CFResult:
+    """Point charges -> B_k^q -> 8 KDs (energies, gaps, g values, M_J composition).
+
+    easy_axis_frame: express M_J (and the B_k^q) with z along the ground doublet's main magnetic axis,
+    so that the composition means the same thing for a bent or tilted complex; energies and g values
+    do not depend on the frame.
+    """
+    pos = np.asarray(positions_A, dtype=float)
+    if centre_A is not None:
+        pos = pos - np.asarray(centre_A, dtype=float)
+    res = diagonalise(bkq_from_point_charges(pos, charges, None, config))
+    if not easy_axis_frame:
+        return res
+    h = cf_hamiltonian(res.bkq_cm1)
+    _, vecs = np.linalg.eigh(h)
+    axis = main_axis(vecs[:, :2])
+    if abs(axis[2]) > 1 - 1e-10:
+        return res
+    rot = _rotation_onto_z(axis)
+    return diagonalise(bkq_from_point_charges(pos @ rot.T, charges, None, config))
+
+
+def _rotation_onto_z(axis: np.ndarray) -> np.ndarray:
+    """Rotation matrix R with R @ axis = +z."""
+    a = axis / np.linalg.norm(axis)
+    if a[2] < 0:
+        a = -a
+    v = np.cross(a, [0.0, 0.0, 1.0])
+    s, c = np.linalg.norm(v), a[2]
+    if s < 1e-12:
+        return np.eye(3)
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx * ((1 - c) / s ** 2)
