@@ -1,5 +1,7 @@
 """Home: the model card and the path through the pages."""
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -42,8 +44,16 @@ else:
     st.caption(f"File `{loaded.path}` · training data hash `{loaded.train_hash}`")
     size_keys = [k for k in metrics if any(w in k.lower() for w in ("n_train", "train_size", "n_labelled",
                                                                       "n_test", "n_val", "dataset"))]
+    tcfg = dict(getattr(loaded, "train_config", {}) or {})
+    n_train = len(getattr(loaded, "train_smiles", []) or [])
+    n_test = len(getattr(loaded, "test_smiles", []) or [])
+    st.markdown(
+        f"**Training set**: `{Path(tcfg.get('ligands_path', '?')).name}` · {n_train:,} training ligands, "
+        f"{n_test:,} held out · labelled fraction {tcfg.get('label_fraction', '?')} · label files: "
+        + (", ".join(f"`{Path(p).name}`" for p in tcfg.get("labels_paths", [])) or "none") +
+        f" · head `{getattr(cfg, 'head', '?')}` · epochs {getattr(loaded, 'epoch', '?')}")
     if size_keys:
-        st.write("**Training set**: " + ", ".join(f"{k} = {metrics[k]}" for k in size_keys))
+        st.caption("sizes in the metrics: " + ", ".join(f"{k} = {metrics[k]}" for k in size_keys))
     flat = {k: v for k, v in metrics.items() if isinstance(v, (int, float, str)) and k not in size_keys}
     nested = {k: v for k, v in metrics.items() if isinstance(v, dict)}
     if flat:

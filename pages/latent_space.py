@@ -108,8 +108,7 @@ if state.basket():
         state.remove_seeds(drop)
         st.rerun()
     if b2.button("Clear basket"):
-        state.remove_seeds(state.basket_smiles())
-        st.session_state["_last_map_selection"] = None
+        state.remove_seeds(state.basket_smiles())  # the map's current selection is not re-added: only a new one is
         st.rerun()
 else:
     st.caption("Empty: select points on the map or type a seed above.")

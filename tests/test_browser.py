@@ -145,7 +145,7 @@ def test_design_path_in_chromium(server):
                                    "m.innerText.startsWith('attempts') && parseInt(m.innerText.split('\\n').pop()"
                                    ".replace(/,/g, '')) > 0)", timeout=120_000)
             page.wait_for_timeout(1500)
-            page.get_by_role("button", name="Stop", exact=True).click()
+            page.locator(".st-key-lp_stop button").first.click()  # our Stop, not the status widget's
             page.wait_for_selector("text=Sampling stopped", timeout=60_000)
             _wait_idle(page)
             stopped_at = _metric(page, "attempts")

@@ -54,12 +54,13 @@ def latent_map_figure(layers: Sequence[MapLayer], colour_title: str = "", height
     fig = go.Figure()
     shown_bar = False
     for layer in layers:
-        text = layer.smiles if layer.hover_extra is None else [f"{s}<br>{e}" for s, e in
-                                                               zip(layer.smiles, layer.hover_extra)]
-        text = np.asarray(text, dtype=object)
+        # Hover comes from customdata (the SMILES) so that the SMILES are sent once, not twice.
+        extra = None if layer.hover_extra is None else np.asarray(layer.hover_extra, dtype=object)
         if layer.colour is None:
             fig.add_trace(go.Scattergl(x=layer.x, y=layer.y, mode="markers", name=layer.name,
-                                       customdata=layer.smiles, text=text, hovertemplate="%{text}<extra></extra>",
+                                       customdata=layer.smiles, text=extra,
+                                       hovertemplate="%{customdata}" + ("<br>%{text}" if extra is not None else "")
+                                       + "<extra></extra>",
                                        marker={"size": layer.size, "color": layer.fixed_colour,
                                                "symbol": layer.symbol, "line": {"width": 0}}))
             continue
@@ -68,15 +69,13 @@ def latent_map_figure(layers: Sequence[MapLayer], colour_title: str = "", height
         if (~known).any():
             fig.add_trace(go.Scattergl(x=layer.x[~known], y=layer.y[~known], mode="markers",
                                        name=f"{layer.name}: no value", customdata=layer.smiles[~known],
-                                       text=text[~known], hovertemplate="%{text}<extra></extra>",
+                                       hovertemplate="%{customdata}<br>no value<extra></extra>",
                                        marker={"size": max(2, layer.size - 1), "color": BACKGROUND,
                                                "symbol": layer.symbol}))
         if known.any():
             fig.add_trace(go.Scattergl(
                 x=layer.x[known], y=layer.y[known], mode="markers", name=layer.name,
-                customdata=layer.smiles[known],
-                text=[f"{t}<br>{v:.4g}" for t, v in zip(text[known], values[known])],
-                hovertemplate="%{text}<extra></extra>",
+                customdata=layer.smiles[known], hovertemplate="%{customdata}<br>%{marker.color:.4g}<extra></extra>",
                 marker={"size": layer.size, "color": values[known], "coloraxis": "coloraxis",
                         "symbol": layer.symbol}))
             shown_bar = True
