@@ -152,6 +152,7 @@ def _match_fragment(info: LigandInfo, symbols: list[str], coords: np.ndarray) ->
         rw = Chem.RWMol(mol)
         for a in rw.GetAtoms():
             a.SetFormalCharge(0)
+            a.SetNumRadicalElectrons(0)  # compared by the matcher; e.g. RDKit gives [N-]C(=O)C's N a radical
             a.SetIsAromatic(False)
             a.SetNoImplicit(True)
             a.SetNumExplicitHs(0)
@@ -203,7 +204,7 @@ def build_molsimplify(info: LigandInfo) -> Complex:
         "-ligocc": ",".join(["1"] * 7),
         "-smicat": "[1],[1]",
         "-MLbonds": ",".join([f"{DISTANCES.water_o:.3f}"] * N_WATERS + [f"{r_ax:.3f}"] * 2),
-        "-skipANN": "True", "-ffoption": "N", "-keepHs": "yes",
+        "-skipANN": "True", "-ffoption": "N", "-keepHs": ",".join(["yes"] * 7),
     }
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="gauss-ms-") as tmp:
