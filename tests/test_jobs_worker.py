@@ -34,7 +34,7 @@ def gauss(home: Path, *args: str, check: bool = True, **kw) -> subprocess.Comple
     """Run the gauss CLI in a subprocess with GAUSS_HOME=home (argument list: no shell)."""
     env = dict(os.environ, GAUSS_HOME=str(home), OMP_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-m", "gauss_core", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=kw.pop("timeout", 900), **kw)
+                          text=True, timeout=kw.pop("timeout", 1800), **kw)
     if check:
         assert proc.returncode == 0, proc.stderr + proc.stdout
     return proc

@@ -27,6 +27,7 @@ from gauss_core.jobs.store import JobStore
 from gauss_core.jobs.worker import Worker, WorkerConfig
 from gauss_core.provenance import CASSCF_OPENMOLCAS
 
+JOB_MEM_MB = 1500   # below any CI machine's memory; OpenMolcas uses MOLCAS_MEM (not enforced: task/none)
 SLURM_PROGRAMS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo")
 
 
@@ -44,6 +45,14 @@ def _why_no_slurm() -> str | None:
     if os.geteuid() != 0:
         return "a local Slurm needs root: slurmd must run as root to launch jobs (run the tests as root or in CI)"
     return None
+
+
+def _node_memory_mb() -> int:
+    """What slurmd will find on this machine (a node declaring more than it has would be drained)."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(int(line.split()[1]) / 1024 * 0.9)
+    return 2000
 
 
 def _prog(name: str) -> str:
@@ -89,7 +98,7 @@ ReturnToService=2
 MpiDefault=none
 SlurmctldLogFile={d}/slurmctld.log
 SlurmdLogFile={d}/slurmd.log
-NodeName={host} CPUs={os.cpu_count() or 1} RealMemory=8000 State=UNKNOWN
+NodeName={host} CPUs={os.cpu_count() or 1} RealMemory={_node_memory_mb()} State=UNKNOWN
 PartitionName=gauss Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """)
     old_conf = os.environ.get("SLURM_CONF")
@@ -162,7 +171,7 @@ def test_slurm_runs_casscf_and_a_new_worker_collects_it(local_slurm, tmp_path):
     store = JobStore(tmp_path / "home" / "queue.db")
     job = store.enqueue("casscf", "[O-]C", {"geometry": "idealised"})
     bad = store.enqueue("casscf", "not a smiles", {})
-    first = Worker(store, SlurmExecutor(SlurmResources(cpus=1, mem_mb=3000, time_limit="00:30:00")),
+    first = Worker(store, SlurmExecutor(SlurmResources(cpus=1, mem_mb=JOB_MEM_MB, time_limit="00:30:00")),
                    WorkerConfig(poll_s=1.0))
     first.identity = _dead_identity()     # this worker "dies" right after submitting
     first.step()
@@ -171,7 +180,7 @@ def test_slurm_runs_casscf_and_a_new_worker_collects_it(local_slurm, tmp_path):
     assert (submitted.directory / "slurm_job.sh").exists()
     # The worker is gone; a fresh one picks the SLURM jobs up and waits for them.
     assert store.recover_stale() == []    # SLURM jobs are not requeued: they still run in SLURM
-    second = Worker(store, SlurmExecutor(), WorkerConfig(poll_s=2.0, exit_when_idle=True))
+    second = Worker(store, SlurmExecutor(), WorkerConfig(poll_s=2.0, exit_when_idle=True, max_wall_s=1800))
     t0 = time.time()
     second.run()
     done = store.get(job.id)
@@ -189,7 +198,7 @@ def test_slurm_runs_casscf_and_a_new_worker_collects_it(local_slurm, tmp_path):
 def test_slurm_cancel_uses_scancel(local_slurm, tmp_path):
     store = JobStore(tmp_path / "home" / "queue.db")
     job = store.enqueue("casscf", "[O-]C", {"geometry": "idealised"})
-    executor = SlurmExecutor()
+    executor = SlurmExecutor(SlurmResources(mem_mb=JOB_MEM_MB))
     worker = Worker(store, executor, WorkerConfig(poll_s=1.0))
     worker.step()
     slurm_id = store.get(job.id).slurm_id

@@ -164,7 +164,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     store = _store(args)
     config = WorkerConfig(poll_s=args.poll, exit_when_idle=args.exit_when_idle, max_jobs=args.max_jobs,
-                          kinds=tuple(args.kinds.split(",")) if args.kinds else None)
+                          kinds=tuple(args.kinds.split(",")) if args.kinds else None, max_wall_s=args.max_wall)
     if args.executor == "local":
         executor = LocalExecutor(concurrency=args.concurrency, nice=args.nice)
     else:
@@ -242,6 +242,8 @@ def _worker_args(w: argparse.ArgumentParser) -> None:
     w.add_argument("--exit-when-idle", action="store_true", help="stop when nothing is queued or running")
     w.add_argument("--max-jobs", type=int, default=None, help="stop after claiming this many jobs")
     w.add_argument("--kinds", default=None, help="comma-separated kinds to run (default all)")
+    w.add_argument("--max-wall", type=float, default=None, help="stop after this many seconds (e.g. inside an "
+                   "allocation); running local jobs go back to the queue")
     w.add_argument("--partition", default=None, help="SLURM partition")
     w.add_argument("--account", default=None, help="SLURM account")
     w.add_argument("--cpus", type=int, default=1, help="SLURM cpus per job")

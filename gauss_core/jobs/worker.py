@@ -30,6 +30,7 @@ class WorkerConfig:
     max_jobs: stop after claiming this many jobs (None: no limit).
     kinds: only claim these kinds (None: all).
     stale_after_s: heartbeat age after which a worker on another host counts as dead.
+    max_wall_s: stop (as on SIGTERM: running local jobs go back to the queue) after this many seconds.
     """
 
     poll_s: float = 2.0
@@ -37,6 +38,7 @@ class WorkerConfig:
     max_jobs: int | None = None
     kinds: tuple[str, ...] | None = None
     stale_after_s: float = 120.0
+    max_wall_s: float | None = None
 
 
 def prepare_job_dir(job: Job) -> None:
@@ -166,8 +168,12 @@ class Worker:
             signal.signal(signal.SIGINT, self.request_stop)
         except ValueError:  # not in the main thread (e.g. inside a test thread): rely on request_stop()
             old_handlers = {}
+        started = time.time()
         try:
             while not self._stop:
+                if self.config.max_wall_s is not None and time.time() - started > self.config.max_wall_s:
+                    log.warning("worker wall limit of %.0f s reached; stopping", self.config.max_wall_s)
+                    break
                 busy = self.step()
                 limit_hit = self.config.max_jobs is not None and self.claimed >= self.config.max_jobs
                 if not busy and (self.config.exit_when_idle or limit_hit):
