@@ -207,7 +207,8 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
         res2 = run_xtb(out, _stage2_control(out, cx, config), True, config.bounded_cycles, config)
         bounded = _relaxed(out, res2, BOUNDED)
         bounded.flags = [f for f in bounded.flags if not f.startswith("xtb-not-converged")]  # capped on purpose
-        new_flags = [f for f in bounded.flags if f.startswith(FLAG_NAMES) and f not in out.flags]
+        had = {f.split(":")[0] for f in out.flags}
+        new_flags = [f for f in bounded.flags if f.startswith(FLAG_NAMES) and f.split(":")[0] not in had]
         if new_flags:
             out.flags.append("bounded-relaxation-rejected: " + "; ".join(new_flags) + " (constrained geometry kept)")
         else:

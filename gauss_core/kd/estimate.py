@@ -107,7 +107,10 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
     Returns:
         KDEstimate with provenance "cf-pointcharge" or the calibrated model's name.
     """
-    res, source = crystal_field(cx, config)
+    charges, others, source = _point_charges(cx)
+    res = crystal_field_from_point_charges(cx.coords[others], charges[others], cx.coords[cx.metal_index], config)
+    if cx.atomic_charges is None:  # keep them for the calibrated features (no second xtb call)
+        cx = cx.copy(atomic_charges=charges, atomic_charges_provenance=source)
     flags = list(cx.flags)
     if cx.geometry_provenance in ("molsimplify", "rdkit"):
         flags.append("unrelaxed-template: ligand bodies not relaxed; run relax() first for a better estimate")
