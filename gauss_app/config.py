@@ -20,5 +20,6 @@ def ligand_set_path() -> Path:
 
 
 def map_points() -> int:
-    """Most points drawn on the latent map (GAUSS_MAP_POINTS, default 40000); labelled ligands always drawn."""
-    return int(os.environ.get("GAUSS_MAP_POINTS", "40000"))
+    """Most points drawn on the latent map (GAUSS_MAP_POINTS, default 25000: the issue asks for >= 20k, and
+    each extra point costs browser time); ligands with a known value are drawn first."""
+    return int(os.environ.get("GAUSS_MAP_POINTS", "25000"))

@@ -37,43 +37,70 @@ def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[s
     return out
 
 
+def _table_rows(table: pd.DataFrame | None, column: str, index: dict[str, int]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(map rows, values, provenance tags) of the table's ligands that are on the map and have a value.
+
+    Works in the size of the table (labels are few next to the 229k-ligand map)."""
+    if table is None or table.empty or column not in table.columns:
+        return np.zeros(0, int), np.zeros(0), np.zeros(0, dtype=object)
+    prov_col = C.KD_PROVENANCE if C.KD_PROVENANCE in table.columns else C.PROVENANCE
+    t = table.drop_duplicates(C.SMILES, keep="last")
+    vals = pd.to_numeric(t[column], errors="coerce").to_numpy(dtype=float)
+    provs = t[prov_col].astype(str).to_numpy(dtype=object) if prov_col in t.columns else np.full(len(t), "", object)
+    rows = np.array([index.get(s, -1) for s in t[C.SMILES]], dtype=int)
+    ok = (rows >= 0) & np.isfinite(vals)
+    return rows[ok], vals[ok], provs[ok]
+
+
 def _lookup(smiles: np.ndarray, table: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """Values and provenance tags of `column` for each SMILES (NaN / '' where unknown)."""
-    if table is None or table.empty:
-        return np.full(len(smiles), np.nan), np.full(len(smiles), "", dtype=object)
-    prov_col = C.KD_PROVENANCE if C.KD_PROVENANCE in table.columns else C.PROVENANCE
-    t = table.drop_duplicates(C.SMILES, keep="last").set_index(C.SMILES)
-    idx = t.index.get_indexer(pd.Index(smiles))
-    ok = idx >= 0
+    index = {s: i for i, s in enumerate(smiles)}
+    rows, v, p = _table_rows(table, column, index)
     vals = np.full(len(smiles), np.nan)
     provs = np.full(len(smiles), "", dtype=object)
-    vals[ok] = pd.to_numeric(t[column].to_numpy()[idx[ok]], errors="coerce")
-    if prov_col in t.columns:
-        provs[ok] = t[prov_col].astype(str).to_numpy()[idx[ok]]
+    vals[rows], provs[rows] = v, p
     return vals, provs
 
 
 def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None, kd_known: pd.DataFrame,
-                  max_points: int) -> tuple[list[MapLayer], str]:
+                  max_points: int, index: dict[str, int] | None = None) -> tuple[list[MapLayer], str]:
     """Layers of the ligand set coloured by `choice`, one coloured layer per provenance tag.
 
+    Args:
+        index: SMILES -> map row (built once per map by the caller; built here when None).
     Returns:
         (layers, colour-bar title naming units).
     """
-    smiles = np.asarray(lmap.smiles, dtype=object)
-    if choice.kind == "prediction":
-        vals = lmap.predictions[choice.column].to_numpy(dtype=float)
-        provs = np.full(len(smiles), P.MODEL_PREDICTION, dtype=object)
-    elif choice.kind == "proxy":
-        vals, provs = _lookup(smiles, proxy_labels, choice.column)
+    n = len(lmap)
+    smiles_all = lmap.smiles
+    index = index if index is not None else {s: i for i, s in enumerate(smiles_all)}
+    known_rows = np.zeros(0, int)
+    known_vals, known_provs = np.zeros(0), np.zeros(0, dtype=object)
+    if choice.kind == "proxy":
+        known_rows, known_vals, known_provs = _table_rows(proxy_labels, choice.column, index)
     elif choice.kind == "kd":
-        vals, provs = _lookup(smiles, kd_known, KD_FIRST)
-    else:
-        vals, provs = np.full(len(smiles), np.nan), np.full(len(smiles), "", dtype=object)
-    keep = np.isfinite(vals) if choice.kind in ("kd", "proxy") else None
-    sub = display_subset(len(smiles), max_points, keep)
+        known_rows, known_vals, known_provs = _table_rows(kd_known, KD_FIRST, index)
+    keep = None
+    if len(known_rows):
+        keep = np.zeros(n, bool)
+        keep[known_rows] = True
+        if len(known_rows) > max_points:  # more labelled ligands than points to draw: a random share of them
+            keep[:] = False
+            keep[np.random.default_rng(0).choice(known_rows, max_points, replace=False)] = True
+    sub = display_subset(n, max_points, keep)
     x, y = lmap.coords[sub, 0], lmap.coords[sub, 1]
-    s, v, pv = smiles[sub], vals[sub], provs[sub]
+    s = np.asarray(smiles_all[sub], dtype=object)
+    if choice.kind == "prediction":
+        v = lmap.predictions[choice.column].to_numpy(dtype=float)[sub]
+        pv = np.full(len(sub), P.MODEL_PREDICTION, dtype=object)
+    else:
+        v = np.full(len(sub), np.nan)
+        pv = np.full(len(sub), "", dtype=object)
+        if len(known_rows):
+            pos = np.searchsorted(sub, known_rows)
+            hit = (pos < len(sub)) & (sub[np.minimum(pos, len(sub) - 1)] == known_rows)
+            v[pos[hit]], pv[pos[hit]] = known_vals[hit], known_provs[hit]
     layers: list[MapLayer] = []
     unknown = ~np.isfinite(v)
     if choice.kind == "none" or unknown.all():
@@ -91,14 +118,16 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
     return layers, f"{choice.column}" + (f" ({unit})" if unit else "")
 
 
-def bin_layer(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame) -> MapLayer | None:
+def bin_layer(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame,
+              index: dict[str, int] | None = None) -> MapLayer | None:
     """Ligands whose known first KD gap falls in the target bin (1-based), as an outlined highlight."""
-    vals, _ = _lookup(np.asarray(lmap.smiles, dtype=object), kd_known, KD_FIRST)
-    m = bins.assign(vals) == target
-    if not m.any():
+    index = index if index is not None else {s: i for i, s in enumerate(lmap.smiles)}
+    rows, vals, _ = _table_rows(kd_known, KD_FIRST, index)
+    rows = rows[bins.assign(vals) == target]
+    if not len(rows):
         return None
-    return MapLayer(f"target {bins.label(target)}", lmap.coords[m, 0], lmap.coords[m, 1],
-                    np.asarray(lmap.smiles, dtype=object)[m], None, symbol="circle-open", size=12,
+    return MapLayer(f"target {bins.label(target)}", lmap.coords[rows, 0], lmap.coords[rows, 1],
+                    np.asarray(lmap.smiles[rows], dtype=object), None, symbol="circle-open", size=12,
                     fixed_colour="#d62728")
 
 

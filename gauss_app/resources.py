@@ -59,7 +59,9 @@ def model():
         return None, Missing(f"The checkpoint `{path}` cannot be used: {exc}")
 
 
-@st.cache_data(show_spinner="Reading the ligand set ...", max_entries=2)
+# cache_resource, not cache_data: the set is read-only here and has ~229k rows; cache_data would unpickle a
+# copy (~0.1 s) on every rerun of every page.
+@st.cache_resource(show_spinner="Reading the ligand set ...", max_entries=2)
 def _ligand_set(path: str, mtime: float) -> pd.DataFrame:
     from gauss_core.ligands import load_ligand_set
 

@@ -43,9 +43,10 @@ else:
     bin_choice = bin_labels.index(picked)
 show_samples = c3.checkbox("Show sampled", value=True, key="map_show_samples")
 
-layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known, config.map_points())
+index = resources.lmap_index(lmap)
+layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known, config.map_points(), index)
 if bin_choice and bins is not None:
-    layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known)
+    layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known, index)
     if layer is None:
         st.info(f"No ligand with a known first KD gap in {bins.label(bin_choice)}.")
     else:

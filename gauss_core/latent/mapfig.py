@@ -40,11 +40,12 @@ def display_subset(n: int, max_points: int, keep: np.ndarray | None = None, seed
     """Indices of at most max_points rows (random, reproducible), always including rows where keep is True."""
     if n <= max_points:
         return np.arange(n)
-    keep_idx = np.flatnonzero(keep) if keep is not None else np.zeros(0, dtype=int)
-    rest = np.setdiff1d(np.arange(n), keep_idx)
+    keep_mask = np.zeros(n, bool) if keep is None else np.asarray(keep, bool)
+    keep_idx = np.flatnonzero(keep_mask)
+    rest = np.flatnonzero(~keep_mask)  # a mask, not np.setdiff1d: this runs on every page render
     rng = np.random.default_rng(seed)
     n_more = max(0, max_points - len(keep_idx))
-    picked = rng.choice(rest, size=min(n_more, len(rest)), replace=False)
+    picked = rest[rng.permutation(len(rest))[:n_more]] if n_more else rest[:0]
     return np.sort(np.concatenate([keep_idx, picked]))
 
 
