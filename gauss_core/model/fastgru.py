@@ -20,7 +20,12 @@ from torch import nn
 
 
 class _BiGRUFunction(torch.autograd.Function):
-    """Inputs are time-major; weights stacked over direction (index 1 = reverse direction)."""
+    """Inputs are time-major; weights stacked over direction (index 1 = reverse direction).
+
+    Every per-step tensor is (2, B, .) and small enough to stay in the L2 cache, so the backward
+    factors are formed inside the forward loop while their inputs are hot, and the backward loop reads
+    them directly (no whole-sequence elementwise passes, which are memory-bound on CPU).
+    """
 
     @staticmethod
     def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, steps: int):
@@ -36,71 +41,93 @@ class _BiGRUFunction(torch.autograd.Function):
             xs = torch.stack([x, x.flip(0)]).reshape(2, L * B, x.shape[2])
             gi = torch.baddbmm(b_ih.unsqueeze(1), xs, w_ih.transpose(1, 2)).view(2, L, B, 3 * H)
         hs = x.new_zeros(2, L + 1, B, H)
-        rz_all = x.new_empty(2, L, B, 2 * H)
-        n_all = x.new_empty(2, L, B, H)
-        hmn_all = x.new_empty(2, L, B, H)
-        gh_all = x.new_empty(2, L, B, 3 * H)
+        rz_all = x.new_empty(2, L, B, 2 * H)   # gates r, z
+        a_all = x.new_empty(2, L, B, H)        # (W_hn h + b_hn) * r(1-r): d r_pre = dn_pre * a
+        bz_all = x.new_empty(2, L, B, H)       # (h - n) * z(1-z):         d z_pre = dh * bz
+        t_all = x.new_empty(2, L, B, H)        # 1 - n^2:                  dn_pre = dn * t
         w_hh_t = w_hh.transpose(1, 2)
         b_hh_u = b_hh.unsqueeze(1)
+        # Per-step views made once (C++ unbind) instead of Python slicing inside the loop.
+        h_steps = hs.unbind(1)
+        rz_steps, r_steps, z_steps = rz_all.unbind(1), rz_all[..., :H].unbind(1), rz_all[..., H:].unbind(1)
+        a_steps, bz_steps, t_steps = a_all.unbind(1), bz_all.unbind(1), t_all.unbind(1)
+        if const:
+            gi_rz, gi_n = [gi[..., :2 * H]] * L, [gi[..., 2 * H:]] * L
+        else:
+            gi_rz, gi_n = gi[..., :2 * H].unbind(1), gi[..., 2 * H:].unbind(1)
         for s in range(L):
-            h = hs[:, s]
-            gh = torch.baddbmm(b_hh_u, h, w_hh_t, out=gh_all[:, s])
-            g = gi if const else gi[:, s]
-            rz = torch.sigmoid(g[..., :2 * H] + gh[..., :2 * H], out=rz_all[:, s])
+            h = h_steps[s]
+            gh = torch.baddbmm(b_hh_u, h, w_hh_t)
+            ghrz, ghn = gh.split((2 * H, H), dim=2)
+            rz = torch.sigmoid(gi_rz[s] + ghrz, out=rz_steps[s])
+            r, z = r_steps[s], z_steps[s]
             # tanh(a) = 2 sigmoid(2a) - 1: PyTorch's CPU sigmoid is vectorised, its tanh several times slower.
-            a = torch.addcmul(g[..., 2 * H:], rz[..., :H], gh[..., 2 * H:]).mul_(2.0)
-            n = torch.sigmoid(a, out=n_all[:, s]).mul_(2.0).sub_(1.0)
-            hmn = torch.sub(h, n, out=hmn_all[:, s])
-            torch.addcmul(n, rz[..., H:], hmn, out=hs[:, s + 1])
-        ghn_all = gh_all[..., 2 * H:]
-        ctx.save_for_backward(x, xs, w_ih, w_hh, hs, rz_all, n_all, hmn_all, ghn_all)
+            n = torch.sigmoid(torch.addcmul(gi_n[s], r, ghn).mul_(2.0)).mul_(2.0).sub_(1.0)
+            hmn = h - n
+            torch.addcmul(n, z, hmn, out=h_steps[s + 1])
+            sg = rz - rz * rz
+            sgr, sgz = sg.split(H, dim=2)
+            torch.mul(ghn, sgr, out=a_steps[s])
+            torch.mul(hmn, sgz, out=bz_steps[s])
+            torch.mul(n, n, out=t_steps[s]).neg_().add_(1.0)
+        ctx.save_for_backward(x, xs, w_ih, w_hh, hs, rz_all, a_all, bz_all, t_all)
         ctx.const = const
-        out = torch.cat([hs[0, 1:], hs[1, 1:].flip(0)], dim=-1)  # (L, B, 2H)
-        return out
+        return torch.cat([hs[0, 1:], hs[1, 1:].flip(0)], dim=-1)  # (L, B, 2H)
 
     @staticmethod
     def backward(ctx, d_out):
-        x, xs, w_ih, w_hh, hs, rz_all, n_all, hmn_all, ghn_all = ctx.saved_tensors
+        x, xs, w_ih, w_hh, hs, rz_all, a_all, bz_all, t_all = ctx.saved_tensors
         const = ctx.const
         L, B, H2 = d_out.shape
         H = H2 // 2
-        d_out = d_out.contiguous()
-        dH = torch.stack([d_out[..., :H], d_out[..., H:].flip(0)])  # (2, L, B, H) in step order
-        d_gh = d_out.new_empty(2, L, B, 3 * H)
-        dn_pre_all = d_out.new_empty(2, L, B, H)
-        # Step-independent derivative factors, computed for all steps at once outside the loop.
-        sig_grad = rz_all * (1.0 - rz_all)
-        tanh_grad = 1.0 - n_all * n_all
-        ghn_sig = ghn_all * sig_grad[..., :H]      # d r_pre / d n_pre factor
-        hmn_sig = hmn_all * sig_grad[..., H:]      # d z_pre / d h' factor
-        r_all = rz_all[..., :H]
-        z_all = rz_all[..., H:]
-        dh = torch.zeros_like(dH[:, 0])
+        d_gh = d_out.new_empty(2, L, B, 3 * H)      # gradient of W_hh h + b_hh, per step
+        dn_pre_all = d_out.new_empty(2, L, B, H)   # gradient of the n pre-activation (input part)
+        dh = d_out.new_zeros(2, B, H)
+        d_fwd, d_bwd = d_out[..., :H].unbind(0), d_out[..., H:].unbind(0)
+        r_steps, z_steps = rz_all[..., :H].unbind(1), rz_all[..., H:].unbind(1)
+        a_steps, bz_steps, t_steps = a_all.unbind(1), bz_all.unbind(1), t_all.unbind(1)
+        dgh_steps = d_gh.unbind(1)
+        dr_steps, dz_steps, dghn_steps = (d_gh[..., :H].unbind(1), d_gh[..., H:2 * H].unbind(1),
+                                          d_gh[..., 2 * H:].unbind(1))
+        dn_steps = dn_pre_all.unbind(1)
+        dh0, dh1 = dh.unbind(0)
         for s in range(L - 1, -1, -1):
-            dh = dh + dH[:, s]
-            dhz = dh * z_all[:, s]
-            dn_pre = torch.mul(dh - dhz, tanh_grad[:, s], out=dn_pre_all[:, s])
-            torch.mul(dn_pre, ghn_sig[:, s], out=d_gh[:, s, :, :H])
-            torch.mul(dh, hmn_sig[:, s], out=d_gh[:, s, :, H:2 * H])
-            torch.mul(dn_pre, r_all[:, s], out=d_gh[:, s, :, 2 * H:])
-            dh = torch.baddbmm(dhz, d_gh[:, s], w_hh)
+            dh0.add_(d_fwd[s])
+            dh1.add_(d_bwd[L - 1 - s])
+            dhz = dh * z_steps[s]
+            dn_pre = torch.mul(dh - dhz, t_steps[s], out=dn_steps[s])
+            torch.mul(dn_pre, a_steps[s], out=dr_steps[s])
+            torch.mul(dh, bz_steps[s], out=dz_steps[s])
+            torch.mul(dn_pre, r_steps[s], out=dghn_steps[s])
+            dh = torch.baddbmm(dhz, dgh_steps[s], w_hh)
+            dh0, dh1 = dh.unbind(0)
         d_gh_flat = d_gh.view(2, L * B, 3 * H)
+        dn_flat = dn_pre_all.view(2, L * B, H)
         d_w_hh = torch.bmm(d_gh_flat.transpose(1, 2), hs[:, :L].reshape(2, L * B, H))
         d_b_hh = d_gh_flat.sum(1)
-        d_gi = torch.cat([d_gh[..., :2 * H], dn_pre_all], dim=-1)  # (2, L, B, 3H)
+        # The input-side gradient equals d_gh on the r and z gates and dn_pre on the n gate. Small
+        # layers join the two into one tensor (one matmul with a useful inner size); large layers
+        # multiply the two parts separately rather than copy megabytes.
         d_x = None
         if const:
-            d_gi = d_gi.sum(1)  # (2, B, 3H)
-            d_w_ih = torch.bmm(d_gi.transpose(1, 2), xs)
-            d_b_ih = d_gi.sum(1)
+            d_rz, dn = d_gh[..., :2 * H].sum(1), dn_pre_all.sum(1)   # (2, B, .)
+            d_w_ih = torch.cat([torch.bmm(d_rz.transpose(1, 2), xs), torch.bmm(dn.transpose(1, 2), xs)], 1)
+            d_b_ih = torch.cat([d_rz.sum(1), dn.sum(1)], -1)
             if ctx.needs_input_grad[0]:
-                d_x = torch.bmm(d_gi, w_ih).sum(0)
-        else:
-            flat = d_gi.view(2, L * B, 3 * H)
+                d_x = torch.baddbmm(torch.bmm(d_rz, w_ih[:, :2 * H]), dn, w_ih[:, 2 * H:]).sum(0)
+        elif H < 64:
+            flat = torch.cat([d_gh[..., :2 * H], dn_pre_all], dim=-1).view(2, L * B, 3 * H)
             d_w_ih = torch.bmm(flat.transpose(1, 2), xs)
             d_b_ih = flat.sum(1)
             if ctx.needs_input_grad[0]:
                 dxs = torch.bmm(flat, w_ih).view(2, L, B, -1)
+                d_x = dxs[0] + dxs[1].flip(0)
+        else:
+            d_rz = d_gh_flat[..., :2 * H]
+            d_w_ih = torch.cat([torch.bmm(d_rz.transpose(1, 2), xs), torch.bmm(dn_flat.transpose(1, 2), xs)], 1)
+            d_b_ih = torch.cat([d_rz.sum(1), dn_flat.sum(1)], -1)
+            if ctx.needs_input_grad[0]:
+                dxs = torch.baddbmm(torch.bmm(d_rz, w_ih[:, :2 * H]), dn_flat, w_ih[:, 2 * H:]).view(2, L, B, -1)
                 d_x = dxs[0] + dxs[1].flip(0)
         return d_x, d_w_ih, d_w_hh, d_b_ih, d_b_hh, None
 
