@@ -170,3 +170,40 @@ def test_pages_open_in_any_order_without_errors(app_env):
     for page in reversed(PAGES):
         _open(at, page)
     assert isinstance(at.session_state["samples"], pd.DataFrame)
+
+
+def test_map_layers_draw_labelled_ligands_first_and_name_provenance():
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(Path(APP).parent))
+    from gauss_app import mapview
+    from gauss_core.latent.bins import kd_bins
+    from gauss_core.latent.pca import LatentMap
+
+    n = 1000
+    rng = np.random.default_rng(0)
+    smiles = np.array([f"O{'C' * (i % 7)}N{i}" for i in range(n)], dtype=object)  # labels only, not parsed
+    lmap = LatentMap(smiles=smiles, z=rng.normal(size=(n, 4)).astype(np.float32),
+                     coords=rng.normal(size=(n, 2)).astype(np.float32), mean=np.zeros(4, np.float32),
+                     components=np.eye(2, 4, dtype=np.float32), explained_variance_ratio=np.array([0.5, 0.2]),
+                     predictions=pd.DataFrame({"q_donor_e": rng.normal(size=n)}), checkpoint_hash="x", set_hash="y")
+    kd = pd.DataFrame({"smiles": [smiles[3], smiles[500], smiles[999], "not-on-map"],
+                       "kd_gap1_cm1": [100.0, 400.0, 700.0, 50.0],
+                       "kd_provenance": ["cf-pointcharge", "casscf-openmolcas", "cf-pointcharge", "cf-pointcharge"]})
+    choice = next(c for c in mapview.colour_choices(None, ["q_donor_e"]) if c.kind == "kd")
+    layers, title = mapview.ligand_layers(lmap, choice, None, kd, max_points=100)
+    assert sum(len(layer.x) for layer in layers) == 100
+    names = {layer.name: layer for layer in layers}
+    est = names["kd_gap1_cm1 · crystal-field point-charge estimate"]
+    cas = names["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas"]
+    assert set(est.smiles) == {smiles[3], smiles[999]} and list(cas.smiles) == [smiles[500]]
+    assert cas.symbol == "diamond" and list(cas.colour) == [400.0]
+    assert title == "kd_gap1_cm1 (cm⁻¹)"
+    bins = kd_bins(kd["kd_gap1_cm1"][:3])
+    top = mapview.bin_layer(lmap, bins, 6, kd)
+    assert list(top.smiles) == [smiles[999]]
+    pred = next(c for c in mapview.colour_choices(None, ["q_donor_e"]) if c.kind == "prediction")
+    layers, _ = mapview.ligand_layers(lmap, pred, None, kd, max_points=100)
+    assert len(layers) == 1 and len(layers[0].x) == 100 and "GAUSS-II model prediction" in layers[0].name
