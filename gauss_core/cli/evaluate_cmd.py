@@ -138,7 +138,7 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--quick", action="store_true", help="tiny settings (tests, smoke runs)")
     p.add_argument("--train-sizes", default=None, help="learning curve sizes, e.g. 1000,2000,4000,8000")
     p.add_argument("--label-counts", default=None, help="R2 curve labelled counts, e.g. 100,300,1000")
-    p.add_argument("--steps", type=int, default=None, help="batches per small learning-curve model (default 1000)")
+    p.add_argument("--steps", type=int, default=None, help="batches per small learning-curve model (default 600)")
     p.add_argument("--epochs", type=int, default=None, help="cap on epochs per small learning-curve model (default 40)")
     p.add_argument("--sweep-batches", type=int, default=None, help="batches of 100 per sigma (paper 50)")
     p.add_argument("--fidelity-seeds-per-bin", type=int, default=None)

@@ -45,7 +45,7 @@ class LearningCurveConfig:
     train_sizes: tuple[int, ...] = (1000, 2000, 4000, 8000)
     label_counts: tuple[int, ...] = (100, 300, 1000)
     label_train_size: int = 3000
-    steps_per_model: int = 1000
+    steps_per_model: int = 600
     max_epochs: int = 40
     n_test: int = 1000
     n_heldout_labelled: int = 500
