@@ -49,9 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     est.set_defaults(func=_estimate)
 
     cal = sub.add_parser("calibrate", help="fit the calibrated KD estimate to CASSCF results",
-                         description="Fit the ridge-regression KD estimate to CASSCF results (CSV: smiles, kd_gap1..7_cm1, "
-                                     "kd_provenance casscf-*) and print its cross-validated accuracy. Refuses "
-                                     "without enough CASSCF rows.")
+                         description="Fit the ridge-regression KD estimate to CASSCF results (CSV: smiles, "
+                                     "kd_gap1..7_cm1, kd_provenance casscf-*) and print its cross-validated "
+                                     "accuracy. Refuses without enough CASSCF rows.")
     cal.add_argument("--casscf", type=Path, default=None,
                      help="CASSCF results CSV (default: the queue's labels, $GAUSS_HOME/labels/kd_casscf.csv)")
     cal.add_argument("--out", type=Path, default=None, help="model JSON (default $GAUSS_HOME/kd_calibrated.json)")
