@@ -167,3 +167,34 @@ def test_gauss_train_command_writes_checkpoint_log_and_resumes(tiny_ligand_set, 
     assert gauss_main(["encode", "--checkpoint", str(out), "--smiles", "BrC", "--out", str(tmp_path / "z.csv")]) == 0
     z = pd.read_csv(tmp_path / "z.csv")
     assert "Br" in z.loc[0, "error"]
+
+
+def test_gauss1_head_trains_on_paper_kd_layout(ligands, tmp_path):
+    """GAUSS-I: the paper's 14-column layout (class, MPP, SDP, angle, r1, r2, E1..E7) trains the KD head."""
+    from gauss_core.latent import encode_smiles, predict_proxies
+
+    rows = []
+    for i, s in enumerate(ligands[columns.SMILES].tolist()[:120]):
+        mol = Chem.MolFromSmiles(s)
+        heavy = mol.GetNumHeavyAtoms()
+        gaps = [100.0 * k + 10.0 * heavy for k in range(1, 8)]
+        if i % 5 == 0:
+            gaps[6] = columns.MISSING_LABEL        # a missing gap stays out of the loss
+        rows.append(" ".join([s, "1", f"{0.1 * heavy:.3f}", "0.5", "175.0", "2.2", "2.3", *map(str, gaps)]))
+    path = tmp_path / "kd.txt"
+    path.write_text("\n".join(rows) + "\n")
+    labels = read_label_tables([path])
+    data = prepare_data(ligands, labels, head="gauss1", n_train=300, n_test=40, label_fraction=1.0, seed=0)
+    assert data.label_names == list(columns.KD_GAP_COLUMNS) and data.struct_names == list(columns.STRUCT_COLUMNS)
+    assert data.train.struct.shape[1] == 6
+    assert 0 < data.n_labelled < 300
+    result = train_model(data, _cfg(max_epochs=1, head="gauss1"), tmp_path / "g1.pt", log=lambda s: None)
+    assert "r2_kd_gap1_cm1" in result.metrics
+    loaded = load_checkpoint(tmp_path / "g1.pt")
+    smiles = [s for s in data.train.smiles if s in labels.index][:5]
+    z = encode_smiles(loaded, smiles)
+    struct = labels.loc[smiles, list(columns.STRUCT_COLUMNS)].to_numpy()
+    pred = predict_proxies(loaded, z, struct=struct)
+    assert list(pred.columns) == list(columns.KD_GAP_COLUMNS) and np.isfinite(pred.to_numpy()).all()
+    with pytest.raises(ValueError, match="structural vector"):
+        predict_proxies(loaded, z)
