@@ -45,3 +45,24 @@ def test_loo_fit_is_exact_for_a_linear_target_and_honest_for_noise():
     noise = calibration.loo_fit(both, "mu_donor_au", ("donor_Z", fast.RAW_MU_GFN2, fast.RAW_LP))
     assert noise.loo_r2 < 0.2  # leave-one-out does not reward fitting noise
     assert "| q_donor_e |" in calibration.markdown(both)
+
+
+def test_fitted_recipe_reproduces_a_linear_target_through_apply_recipe(tmp_path):
+    import json
+
+    x, lp = _frames()
+    lp["mu_donor_au"] = 0.3 * x[fast.RAW_LP] - 0.1 * x["donor_Z"] + 1.0
+    both = calibration.merge(x, lp)
+    feats = {"mu_donor_au": ("donor_Z", fast.RAW_LP), "alpha_donor_au3": ("donor_Z", fast.RAW_ALPHA_D4)}
+    recipe = calibration.fit_recipe(both, feats)
+    assert recipe["mu_donor_au"]["fit"]["loo_pearson_r"] == pytest.approx(1.0)
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(recipe))
+    loaded = fast.load_recipe(path)
+    row = x.iloc[0].to_dict()
+    labels = fast.apply_recipe(row, loaded)
+    assert labels["mu_donor_au"] == pytest.approx(0.3 * row[fast.RAW_LP] - 0.1 * row["donor_Z"] + 1.0)
+    assert labels["q_donor_e"] == pytest.approx(row[fast.RAW_Q_GFN2])
+    assert labels["provenance"] == "xtb-gfn2"
+    row[fast.RAW_LP] = float("nan")  # a missing descriptor gives a missing label, not a wrong one
+    assert np.isnan(fast.apply_recipe(row, loaded)["mu_donor_au"])

@@ -35,6 +35,15 @@ MODEL_FEATURES = {
 }
 
 
+# Features of the bundled fast path (MMFF geometry, GFN2 via tblite, no GFN1): the recipe's linear estimates.
+RECIPE_FEATURES = {
+    "mu_donor_au": ("donor_Z", "ligand_charge", fast.RAW_N_H, fast.RAW_N_NEIGHBOURS, fast.RAW_LP,
+                    fast.RAW_MU_GFN2),
+    "alpha_donor_au3": ("donor_Z", "ligand_charge", fast.RAW_ALPHA_D4, fast.RAW_N_H, fast.RAW_N_NEIGHBOURS,
+                        fast.RAW_Q_GFN2),
+}
+
+
 @dataclass
 class Fit:
     """Least-squares linear model target ~ intercept + sum(coef * feature)."""
@@ -95,6 +104,20 @@ def loo_fit(both: pd.DataFrame, target: str, features: tuple[str, ...]) -> Fit:
                float(np.corrcoef(pred, y)[0, 1]), _r2(y, pred), len(y))
 
 
+def fit_recipe(both: pd.DataFrame, features: dict[str, tuple[str, ...]] | None = None) -> dict:
+    """Recipe dict (see fast.load_recipe): q = raw GFN2 Mulliken charge; mu and alpha = linear estimates of
+    LoProp's atomic-domain values fitted on `both`, with their leave-one-out r and R^2 recorded."""
+    recipe = {"q_donor_e": {"raw": fast.RAW_Q_GFN2}, "provenance": "xtb-gfn2"}
+    for target, feats in (features or RECIPE_FEATURES).items():
+        fit = loo_fit(both, target, feats)
+        recipe[target] = {
+            "linear": {"intercept": fit.intercept, "coefs": dict(zip(fit.features, fit.coefs))},
+            "fit": {"target": f"LoProp PBE/ANO-R1 {target} (atomic domain)", "n": fit.n,
+                    "loo_pearson_r": round(fit.loo_r, 4), "loo_r2": round(fit.loo_r2, 4)},
+        }
+    return recipe
+
+
 def markdown(both: pd.DataFrame) -> str:
     """Markdown tables: correlations per descriptor and LOO linear estimates."""
     table = correlation_table(both)
@@ -104,18 +127,27 @@ def markdown(both: pd.DataFrame) -> str:
         lines.append(f"| {row.loprop_target} | {row.xtb_descriptor} | {row.n} | {row.pearson_r:+.3f} | "
                      f"{row.r2_linear:.3f} | {row.spearman_rho:+.3f} |")
     lines += ["", "| LoProp target | features (linear, leave-one-out) | n | LOO r | LOO R² |", "|---|---|---|---|---|"]
-    for target, feats in MODEL_FEATURES.items():
+    for target, feats in [*MODEL_FEATURES.items(), *RECIPE_FEATURES.items()]:
+        if not all(f in both and both[f].notna().any() for f in feats):
+            continue
         fit = loo_fit(both, target, feats)
         lines.append(f"| {target} | {', '.join(feats)} | {fit.n} | {fit.loo_r:+.3f} | {fit.loo_r2:.3f} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Usage: python -m gauss_core.proxies.calibration XTB.csv LOPROP.csv [--write-recipe recipe.json]"""
+    import json
     argv = sys.argv[1:] if argv is None else argv
     xtb, loprop = pd.read_csv(argv[0]), pd.read_csv(argv[1])
     both = merge(xtb, loprop)
     print(f"{len(both)} ligands labelled by both paths\n")
     print(markdown(both))
+    if "--write-recipe" in argv:
+        out = argv[argv.index("--write-recipe") + 1]
+        with open(out, "w") as fh:
+            json.dump(fit_recipe(both), fh, indent=2)
+        print(f"\nrecipe written to {out}")
     return 0
 
 

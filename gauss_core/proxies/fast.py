@@ -1,17 +1,20 @@
 """The fast path: cheap xTB descriptors of the donor atom, one ligand in ~0.1 s.
 
 `xtb_descriptors` computes every raw descriptor (both GFN1 and GFN2); the choice of which descriptor
-fills each label column is the recipe `FAST_RECIPE`, applied when a label table is written, so the
+fills each label column is the recipe (`load_recipe`), applied when a label table is written, so the
 choice can change (docs/proxy_calibration.md) without recomputing anything.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from gauss_core import provenance
+from gauss_core import paths, provenance
 from gauss_core.proxies.structure import embed_ligand
 from gauss_core.proxies.xtb import XtbConfig, run_xtb
 
@@ -63,12 +66,44 @@ class FastConfig:
         return tblite_available()
 
 
-# Which raw descriptor fills each label column, and the provenance of each (see docs/proxy_calibration.md).
-FAST_RECIPE: dict[str, tuple[str, str]] = {
-    "q_donor_e": (RAW_Q_GFN2, provenance.XTB_GFN2),
-    "mu_donor_au": (RAW_MU_GFN2, provenance.XTB_GFN2),
-    "alpha_donor_au3": (RAW_ALPHA_D4, provenance.XTB_GFN2),
+# Default recipe (raw descriptors). The bundled recipe, assets/labels/fast_recipe.json, replaces entries
+# with LoProp-calibrated linear estimates (fitted by gauss_core.proxies.calibration; see
+# docs/proxy_calibration.md). Entry forms: {"raw": NAME} or {"linear": {"intercept": b, "coefs": {NAME: w}}}.
+DEFAULT_RECIPE: dict = {
+    "q_donor_e": {"raw": RAW_Q_GFN2},
+    "mu_donor_au": {"raw": RAW_MU_GFN2},
+    "alpha_donor_au3": {"raw": RAW_ALPHA_D4},
+    "provenance": provenance.XTB_GFN2,
 }
+RECIPE_PATH = paths.ASSETS / "labels" / "fast_recipe.json"
+_recipe_cache: dict[str, tuple[float, dict]] = {}
+
+
+def load_recipe(path: Path = RECIPE_PATH) -> dict:
+    """The label recipe: the bundled JSON when present, else DEFAULT_RECIPE (re-read when the file changes)."""
+    path = Path(path)
+    if not path.exists():
+        return DEFAULT_RECIPE
+    mtime = path.stat().st_mtime
+    cached = _recipe_cache.get(str(path))
+    if cached is None or cached[0] != mtime:
+        cached = (mtime, {**DEFAULT_RECIPE, **json.loads(path.read_text())})
+        _recipe_cache[str(path)] = cached
+    return cached[1]
+
+
+def _entry_value(raw: dict, entry: dict) -> float:
+    if "raw" in entry:
+        value = raw.get(entry["raw"], math.nan)
+        return float(value) if value is not None else math.nan
+    lin = entry["linear"]
+    total = float(lin["intercept"])
+    for name, weight in lin["coefs"].items():
+        value = raw.get(name)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return math.nan
+        total += float(weight) * float(value)
+    return total
 
 
 def _bonded_neighbours(coords: np.ndarray, symbols: tuple[str, ...]) -> list[int]:
@@ -135,9 +170,9 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
     return out
 
 
-def apply_recipe(raw: dict, recipe: dict[str, tuple[str, str]] = FAST_RECIPE) -> dict:
-    """Label columns (q_donor_e, mu_donor_au, alpha_donor_au3) from raw descriptors; provenance is the
-    tag of the charge's method (the row's main label)."""
-    labels = {col: raw.get(src, float("nan")) for col, (src, _) in recipe.items()}
-    labels["provenance"] = recipe["q_donor_e"][1]
+def apply_recipe(raw: dict, recipe: dict | None = None) -> dict:
+    """Label columns (q_donor_e, mu_donor_au, alpha_donor_au3) and provenance from raw descriptors."""
+    recipe = load_recipe() if recipe is None else recipe
+    labels = {col: _entry_value(raw, recipe[col]) for col in ("q_donor_e", "mu_donor_au", "alpha_donor_au3")}
+    labels["provenance"] = recipe.get("provenance", provenance.XTB_GFN2)
     return labels
