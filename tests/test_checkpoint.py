@@ -140,3 +140,19 @@ def test_trainer_checkpoint_has_everything(tiny_loaded):
     assert len(tiny_loaded.test_smiles) == 50
     assert not set(tiny_loaded.test_smiles) & set(tiny_loaded.train_smiles)
     assert tiny_loaded.train_config["batch_size"] == 100
+
+
+def test_export_for_inference_drops_resume_state(tiny_checkpoint, tmp_path):
+    from gauss_core.cli import main as gauss_main
+
+    out = tmp_path / "slim.pt"
+    assert gauss_main(["export-model", "--checkpoint", str(tiny_checkpoint), "--out", str(out)]) == 0
+    assert "resume" not in torch.load(out, weights_only=True)
+    assert out.stat().st_size < tiny_checkpoint.stat().st_size
+    a, b = load_checkpoint(tiny_checkpoint), load_checkpoint(out)
+    z = encode_smiles(a, a.test_smiles[:10])
+    assert np.array_equal(z, encode_smiles(b, b.test_smiles[:10]))
+    assert b.metrics.keys() == a.metrics.keys() and b.train_smiles == a.train_smiles
+    assert all(b.metrics[k] == a.metrics[k] or (b.metrics[k] != b.metrics[k] and a.metrics[k] != a.metrics[k])
+               for k in a.metrics)  # NaN-aware equality
+    assert out.with_suffix(".json").exists()

@@ -30,6 +30,12 @@ def register(subparsers) -> None:
                                           "greedily; a row matches when the canonical kekulised SMILES agree.")
     _add_common(r)
     r.set_defaults(func=run_reconstruct)
+    x = subparsers.add_parser("export-model", help="slim copy of a training checkpoint for inference/bundling",
+                              description="Write a copy of a `gauss train` checkpoint without its resume state "
+                                          "(optimiser, last-epoch weights), plus OUT.json with configs and metrics.")
+    x.add_argument("--checkpoint", type=Path, required=True, help="checkpoint written by `gauss train`")
+    x.add_argument("--out", type=Path, required=True, help="file to write (e.g. checkpoints/gauss2_default.pt)")
+    x.set_defaults(func=run_export)
 
 
 def read_smiles_inputs(smiles: list[str] | None, path: Path | None) -> list[str]:
@@ -110,4 +116,25 @@ def run_reconstruct(args: argparse.Namespace) -> int:
     if ok:
         acc = sum(match[i] for i in ok) / len(ok)
         print(f"exact reconstruction: {sum(match)}/{len(ok)} encodable SMILES ({100 * acc:.1f}%)", file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import json
+    import math
+
+    from gauss_core.model.checkpoint import export_for_inference, load_checkpoint
+
+    out = export_for_inference(args.checkpoint, args.out)
+    loaded = load_checkpoint(out)
+    summary = {
+        "checkpoint": out.name, "epoch": loaded.epoch, "model_config": loaded.config.to_dict(),
+        "train_config": loaded.train_config, "label_names": loaded.label_names,
+        "label_mean": loaded.label_mean.tolist(), "label_std": loaded.label_std.tolist(),
+        "metrics": {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in loaded.metrics.items()},
+        "train_hash": loaded.train_hash, "n_train": len(loaded.train_smiles), "n_test": len(loaded.test_smiles),
+        "vocab": loaded.vocab.to_dict(),
+    }
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and {out.with_suffix('.json')}", file=sys.stderr)
     return 0

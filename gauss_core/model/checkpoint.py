@@ -241,3 +241,19 @@ def load_checkpoint(path: str | Path, device: str | torch.device | None = None) 
         device=dev,
         _splits=dict(data.get("splits") or {}),
     )
+
+
+def export_for_inference(src: str | Path, dst: str | Path) -> Path:
+    """Copy a training checkpoint without its resume state (optimiser, last-epoch weights, RNG).
+
+    The result is about a third of the size and holds everything load_checkpoint and the dashboard
+    use (best weights, vocabulary, configs, label standardisation, metrics, history, splits). It can
+    no longer be resumed.
+
+    Raises:
+        CheckpointError: src is missing, corrupt or incompatible.
+    """
+    data = read_checkpoint(src)
+    data.pop("resume", None)
+    model_from_checkpoint_data(data, Path(src), torch.device("cpu"))  # refuse to export a broken file
+    return save_checkpoint(dst, data)
