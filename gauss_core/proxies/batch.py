@@ -175,6 +175,8 @@ def records_to_frame(records: Iterable[dict]) -> pd.DataFrame:
         labels = apply_recipe(rec) if is_xtb and rec.get("ok") else rec
         for col in (columns.DONOR_Z, columns.Q_DONOR, columns.MU_DONOR, columns.ALPHA_DONOR):
             row[col] = labels.get(col, rec.get(col, math.nan))
+        if is_xtb:
+            row.update({k: v for k, v in labels.items() if k not in row and k != "provenance"})
         row[columns.PROVENANCE] = labels.get("provenance") or (
             provenance.XTB_GFN2 if is_xtb else provenance.OPENMOLCAS_LOPROP)
         extra = RAW_COLUMNS + ("ligand_charge", "geometry_method", "gfn2_backend") if is_xtb else (

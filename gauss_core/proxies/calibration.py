@@ -44,6 +44,11 @@ RECIPE_FEATURES = {
 }
 
 
+# A LoProp-calibrated charge is written as an extra column (q_donor_loprop_est_e); q_donor_e stays the raw
+# GFN2 Mulliken charge, which orders CASSCF KD gaps better than LoProp's own charge (issue 3 numbers).
+Q_ESTIMATE_FEATURES = ("donor_Z", "ligand_charge", fast.RAW_Q_GFN2, fast.RAW_N_H, fast.RAW_N_NEIGHBOURS)
+
+
 @dataclass
 class Fit:
     """Least-squares linear model target ~ intercept + sum(coef * feature)."""
@@ -107,7 +112,15 @@ def loo_fit(both: pd.DataFrame, target: str, features: tuple[str, ...]) -> Fit:
 def fit_recipe(both: pd.DataFrame, features: dict[str, tuple[str, ...]] | None = None) -> dict:
     """Recipe dict (see fast.load_recipe): q = raw GFN2 Mulliken charge; mu and alpha = linear estimates of
     LoProp's atomic-domain values fitted on `both`, with their leave-one-out r and R^2 recorded."""
-    recipe = {"q_donor_e": {"raw": fast.RAW_Q_GFN2}, "provenance": "xtb-gfn2"}
+    recipe = {"q_donor_e": {"raw": fast.RAW_Q_GFN2}, "provenance": "xtb-gfn2", "extra": {}}
+    extra = {} if features is not None else {"q_donor_loprop_est_e": ("q_donor_e", Q_ESTIMATE_FEATURES)}
+    for column, (target, feats) in extra.items():
+        fit = loo_fit(both, target, feats)
+        recipe["extra"][column] = {
+            "linear": {"intercept": fit.intercept, "coefs": dict(zip(fit.features, fit.coefs))},
+            "fit": {"target": f"LoProp PBE/ANO-R1 {target} (atomic domain)", "n": fit.n,
+                    "loo_pearson_r": round(fit.loo_r, 4), "loo_r2": round(fit.loo_r2, 4)},
+        }
     for target, feats in (features or RECIPE_FEATURES).items():
         fit = loo_fit(both, target, feats)
         recipe[target] = {
@@ -127,7 +140,8 @@ def markdown(both: pd.DataFrame) -> str:
         lines.append(f"| {row.loprop_target} | {row.xtb_descriptor} | {row.n} | {row.pearson_r:+.3f} | "
                      f"{row.r2_linear:.3f} | {row.spearman_rho:+.3f} |")
     lines += ["", "| LoProp target | features (linear, leave-one-out) | n | LOO r | LOO R² |", "|---|---|---|---|---|"]
-    for target, feats in [*MODEL_FEATURES.items(), *RECIPE_FEATURES.items()]:
+    q_bundle = {"q_donor_e": Q_ESTIMATE_FEATURES}
+    for target, feats in [*MODEL_FEATURES.items(), *q_bundle.items(), *RECIPE_FEATURES.items()]:
         if not all(f in both and both[f].notna().any() for f in feats):
             continue
         fit = loo_fit(both, target, feats)

@@ -174,5 +174,7 @@ def apply_recipe(raw: dict, recipe: dict | None = None) -> dict:
     """Label columns (q_donor_e, mu_donor_au, alpha_donor_au3) and provenance from raw descriptors."""
     recipe = load_recipe() if recipe is None else recipe
     labels = {col: _entry_value(raw, recipe[col]) for col in ("q_donor_e", "mu_donor_au", "alpha_donor_au3")}
+    for col, entry in recipe.get("extra", {}).items():  # extra columns, e.g. a LoProp-calibrated charge
+        labels[col] = _entry_value(raw, entry)
     labels["provenance"] = recipe.get("provenance", provenance.XTB_GFN2)
     return labels
