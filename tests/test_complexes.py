@@ -56,6 +56,14 @@ def test_tert_butyl_phenoxide_clash_is_flagged(builder):
     assert cx.checks["n_clashes"] >= 1
 
 
+def test_molsimplify_handles_strained_rings_and_anionic_nh():
+    # strained polycycle: perceived 1,3 contacts must not reject molSimplify's ligand
+    assert assemble("O1CC2(C#N)CC(O)C12", builder="molsimplify").checks["n_donors"] == 7
+    # the N-H of an amidate is kept (molSimplify would strip it without -keepHs)
+    cx = assemble("[NH-]C(=O)C", builder="molsimplify")
+    assert cx.n_atoms == 1 + 15 + 2 * 8 and cx.charge == 1
+
+
 def test_plain_phenoxide_does_not_clash():
     cx = assemble("[O-]c1ccccc1", builder="rdkit")
     assert not any(f.startswith("clash") for f in cx.flags)
