@@ -1,16 +1,18 @@
-"""A bidirectional single-layer GRU with a hand-written backward pass, for fast CPU training.
+"""A bidirectional single-layer GRU with a hand-written backward pass, for faster CPU training.
 
 Why: PyTorch's CPU GRU backpropagates through ~20 autograd nodes per time step and direction, with a
-small weight-gradient matmul and gate concatenations at every step; at our sizes (batch 100, 20-40
-steps, hidden 32-128) that bookkeeping costs as much as the arithmetic. Here
+small weight-gradient matmul and gate concatenations at every step. Here
 - both directions advance together (one batched matmul per step for the pair),
-- the backward loop only carries the hidden-state gradient; all weight and input gradients are
-  formed after the loop with ONE large matmul each,
-- a time-constant input (the decoder's repeated latent vector) is projected once, not per step.
+- the backward loop only carries the hidden-state gradient; weight and input gradients are formed
+  after the loop with whole-sequence matmuls,
+- a time-constant input (the decoder's repeated latent vector) is projected once, not per step,
+- tanh is evaluated as 2*sigmoid(2x)-1 (PyTorch's CPU tanh kernel is several times slower).
+Measured on the 2-core target machine (bench/bench_train.py, 1 thread): ~13% less CPU time per
+training batch than nn.GRU (e.g. 157 vs 182 ms), and 55k greedy decodes in ~8.5 s instead of ~12 s.
 
 The maths is exactly nn.GRU's (gate order r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn));
-h' = (1 - z) * n + z * h) and the parameters are the nn.GRU module's own, so checkpoints and
-inference use the plain module; tests compare outputs and gradients with nn.GRU.
+h' = (1 - z) * n + z * h) and the parameters are the nn.GRU module's own, so checkpoints are plain
+nn.GRU state dicts and CUDA runs use cuDNN; tests compare outputs and gradients with nn.GRU.
 """
 
 from __future__ import annotations
