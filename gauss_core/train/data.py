@@ -93,6 +93,8 @@ def _read_one_label_table(path: Path) -> pd.DataFrame:
         from gauss_core.ligands.io import import_labelled_dataset
 
         frame = import_labelled_dataset(path).frame
+    if "error" in frame.columns:  # rows whose labelling failed (gauss label writes the reason) carry no labels
+        frame = frame[frame["error"].isna() | (frame["error"].astype(str).str.strip() == "")]
     frame = frame.replace(columns.MISSING_LABEL, np.nan)
     return frame.drop_duplicates(columns.SMILES, keep="last")
 
