@@ -86,15 +86,17 @@ def bench_sampling(checkpoint: Path, ligand_set: Path, attempts: int, batch_size
         return out
 
     sampler.decode = timed_decode
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = sampler.run([seed_smiles], z, LPConfig(sigma=0.3, attempts_per_seed=attempts, batch_size=batch_size,
                                                     random_seed=0))
-    total = time.perf_counter() - t0
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
     c = result.counters
     print(f"LP sampling: {c.attempts:,} attempts from {seed_smiles} at sigma 0.3, batch {batch_size}: "
           f"{total:.2f} s end to end ({c.attempts / total:,.0f} attempts/s; decode {decode_s:.2f} s, "
           f"RDKit + counting {total - decode_s:.2f} s) -> valid {c.valid:,}, novel {c.novel:,}, unique {c.unique:,}"
           f"  [target <= 10 s]")
+    print(f"  CPU time of the run {cpu:.2f} s on 1 thread (= wall time on an idle core); machine load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  (novelty reference of {len(reference):,} training molecules built once in {t_ref:.2f} s; "
           f"checkpoint {checkpoint.name}, max_len {loaded.vocab.max_len}, vocab {loaded.vocab.size})")
 

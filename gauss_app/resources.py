@@ -79,8 +79,7 @@ def ligand_set():
         return None, Missing(f"The ligand set `{path}` cannot be read: {exc}")
 
 
-@st.cache_resource(show_spinner="Encoding the ligand set and fitting the PCA (once per checkpoint) ...",
-                   max_entries=2)
+@st.cache_resource(show_spinner="Reading the latent map ...", max_entries=2)
 def _latent_map(ckpt: str, ckpt_mtime: float, lig: str, lig_mtime: float):
     from gauss_core.latent.pca import load_or_build_latent_map
 
@@ -89,8 +88,23 @@ def _latent_map(ckpt: str, ckpt_mtime: float, lig: str, lig_mtime: float):
     return load_or_build_latent_map(loaded, ligands[C.SMILES].tolist())
 
 
-def latent_map():
-    """(LatentMap, None) or (None, Missing)."""
+@st.cache_resource(max_entries=4)
+def _map_cache_file(ckpt: str, ckpt_mtime: float, lig: str, lig_mtime: float, home: str) -> Path:
+    from gauss_core.latent.pca import cache_path, file_hash, smiles_hash
+
+    return cache_path(file_hash(ckpt), smiles_hash(_ligand_set(lig, lig_mtime)[C.SMILES].tolist()),
+                      Path(home) / "cache")
+
+
+def latent_map(show_progress: bool = False, build: bool = True):
+    """(LatentMap, None) or (None, Missing).
+
+    Args:
+        show_progress: when the map is not cached on disk yet, show a progress bar while the set is encoded
+            (once per checkpoint and ligand set; `gauss map` does it ahead of time).
+        build: False returns (None, Missing) instead of encoding the whole set (pages that only project
+            onto the map must not start a minutes-long build).
+    """
     loaded, why = model()
     if loaded is None:
         return None, why
@@ -98,10 +112,31 @@ def latent_map():
     if ligands is None:
         return None, why
     ck, lg = config.checkpoint_path(), config.ligand_set_path()
+    from gauss_core.latent.pca import load_or_build_latent_map
+    from gauss_core.paths import gauss_home
+
+    on_disk = _map_cache_file(str(ck), _mtime(ck), str(lg), _mtime(lg), str(gauss_home())).exists()
+    if not build and not on_disk:
+        return None, Missing("The latent map is not built yet: open the Latent space page once (or run `gauss map`).")
+    bar = None
     try:
-        return _latent_map(str(ck), _mtime(ck), str(lg), _mtime(lg)), None
+        if not on_disk and show_progress:
+            # Build outside the cached function: Streamlit forbids drawing into outside blocks from inside one.
+            bar = st.empty()
+
+            def progress(done: int, total: int) -> None:
+                bar.progress(done / max(total, 1), text=f"First use of this model: encoding the ligand set "
+                                                        f"({done:,}/{total:,}); cached afterwards (`gauss map` "
+                                                        "does this ahead of time).")
+
+            load_or_build_latent_map(_load_model(str(ck), _mtime(ck)),
+                                     _ligand_set(str(lg), _mtime(lg))[C.SMILES].tolist(), progress=progress)
+        lmap = _latent_map(str(ck), _mtime(ck), str(lg), _mtime(lg))
     except GaussError as exc:
         return None, Missing(str(exc))
+    if bar is not None:
+        bar.empty()
+    return lmap, None
 
 
 @st.cache_resource(show_spinner="Indexing the training set for novelty ...", max_entries=2)
@@ -221,7 +256,7 @@ def seed_latents(smiles: list[str]) -> tuple[np.ndarray, dict[str, str]]:
     loaded, why = model()
     if loaded is None:
         return np.zeros((0, 0), dtype=np.float32), {s: why.reason for s in smiles}
-    lmap, _ = latent_map()
+    lmap, _ = latent_map(build=False)
     index = {}
     if lmap is not None:
         index = lmap_index(lmap)

@@ -12,7 +12,7 @@ from gauss_app import config, mapview, resources, state
 st.title("Latent space")
 state.init()
 
-lmap, why = resources.latent_map()
+lmap, why = resources.latent_map(show_progress=True)
 if lmap is None:
     st.warning(why.reason)
     st.stop()

@@ -87,7 +87,7 @@ if start:
     good = [s for s in seeds if s not in errors]
     for smi, err in errors.items():
         st.error(f"Seed {smi} skipped: {err}")
-    lmap, _ = resources.latent_map()
+    lmap, _ = resources.latent_map(build=False)
     config = LPConfig(sigma=float(sigma), attempts_per_seed=int(attempts), batch_size=int(batch_size),
                       random_seed=int(rng_seed))
     run = {"status": "running", "counters": {}, "sigma": float(sigma), "progress": 0.0}
@@ -123,7 +123,7 @@ st.caption("Counters: attempts decoded; valid = RDKit-sanitisable; novel = valid
            "Table: one row per distinct valid molecule; pred_* are model predictions (gauss2-prediction).")
 
 samples = state.samples()
-lmap, _ = resources.latent_map()
+lmap, _ = resources.latent_map(build=False)
 if lmap is not None and not samples.empty and "pc1" in samples:
     with st.expander("Sampled ligands next to their seeds on the latent map", expanded=True):
         sub = display_subset(len(lmap), 8000)
