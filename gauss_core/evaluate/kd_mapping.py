@@ -168,6 +168,7 @@ def _write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
     os.close(fd)
     try:
         frame.to_csv(tmp, index=False, compression="gzip" if path.name.endswith(".gz") else None)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the bundled table is meant to be readable by everyone
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
