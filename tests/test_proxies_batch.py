@@ -117,3 +117,14 @@ def test_cli_enqueue_loprop_jobs(tmp_path, capsys):
     jobs = JobStore(db).list(kind="loprop")
     assert sorted(j.smiles for j in jobs) == ["OC", "[O-]C"]
     assert all(j.params["basis"] == "ANO-R2" for j in jobs)
+
+
+def test_loprop_batch_records_bad_input_without_running_openmolcas(tmp_path):
+    out = tmp_path / "lp.csv"
+    summary = label_batch(["C1CC", "[O-]C(C)"], out, BatchConfig(method="loprop", workers=1, progress=False,
+                                                               basis="ANO-R0"))
+    assert summary.n_failed == 2 and summary.n_ok == 0
+    errors = pd.read_csv(out).set_index("smiles")["error"]
+    assert errors["C1CC"].startswith("InvalidSmilesError")
+    assert "ANO-R0 is too small" in errors["[O-]C(C)"]  # refused before any OpenMolcas run
+    assert json.loads(summary.cache_path.read_text().splitlines()[0])["method"] == "loprop-ANO-R0"
