@@ -186,6 +186,7 @@ HOSTILE = ("C$(touch {d}/pwned_dollar)", "O;touch {d}/pwned_semicolon", "N`touch
            "O|touch {d}/pwned_pipe", "O && touch {d}/pwned_and", "O > {d}/pwned_redirect", "'; touch {d}/pwned_q #")
 
 
+@pytest.mark.slow   # 7 real runner processes: ~10 s idle, ~25 s on the shared machine
 def test_user_text_never_reaches_a_shell(tmp_path):
     """SMILES with shell metacharacters are stored and passed verbatim (argument lists, job.json), so
     they only ever meet RDKit, which rejects them; no command inside them runs."""
@@ -216,6 +217,7 @@ def test_runner_crash_and_missing_result_end_as_failed_with_log(tmp_path):
     assert "claimed by local worker" in final.log_text() and "job failed" in final.log_text()
 
 
+@pytest.mark.slow   # 5 real runner processes: ~8 s idle, ~20 s on the shared machine
 def test_local_pool_respects_the_concurrency_limit(tmp_path):
     import threading
 
