@@ -55,6 +55,11 @@ def test_write_is_atomic_and_leaves_no_temp_files(saved):
     path, model, vocab = saved
     save_checkpoint(path, _payload(model, vocab))
     assert sorted(p.name for p in path.parent.iterdir()) == ["m.pt"]
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask   # not mkstemp's private 0600
 
 
 def test_missing_file(tmp_path):

@@ -104,6 +104,13 @@ def cpu_state(module_or_state: torch.nn.Module | dict[str, torch.Tensor]) -> dic
     return {k: v.detach().to("cpu").clone() for k, v in state.items()}
 
 
+def _umask_mode() -> int:
+    """File mode a normally created file would get (mkstemp's temporary files are 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
     """Write a checkpoint dict atomically (see module docstring for the keys).
 
@@ -122,6 +129,7 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
             torch.save(data, fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())  # readable like any other file (e.g. by a dashboard run by others)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

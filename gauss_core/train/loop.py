@@ -116,8 +116,22 @@ def should_stop(losses: list[float], window: int, delta: float) -> bool:
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=1, default=lambda o: None if isinstance(o, float) and math.isnan(o) else str(o))
+        json.dump(_json_safe(data), fh, indent=1, default=str)
+    from gauss_core.model.checkpoint import _umask_mode
+
+    os.chmod(tmp, _umask_mode())
     os.replace(tmp, path)
+
+
+def _json_safe(obj: Any) -> Any:
+    """NaN/inf -> None so the sidecar is strict JSON."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
 
 
 def _fmt(metrics: dict[str, Any], names: list[str]) -> str:
