@@ -54,8 +54,8 @@ def main() -> int:
           f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}")
     configs = [("bundled: MMFF + GFN2 (tblite) + D4", FastConfig(optimise=False, gfn1=False))]
     if not args.quick:
-        configs += [("+GFN1: MMFF + GFN2 + GFN1 CM5 (xtb)", FastConfig(optimise=False, backend="xtb")),
-                    ("opt: GFN2 crude opt + GFN1 CM5 (xtb)", FastConfig(optimise=True))]
+        configs += [("+GFN1: MMFF + GFN2 + GFN1 CM5 (xtb)", FastConfig(optimise=False, gfn1=True, backend="xtb")),
+                    ("opt: GFN2 crude opt + GFN1 CM5 (xtb)", FastConfig(optimise=True, gfn1=True))]
     for name, fast in configs:
         with tempfile.TemporaryDirectory() as tmp:
             cpu0 = _cpu_s()

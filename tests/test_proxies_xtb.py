@@ -69,8 +69,8 @@ def test_optimise_moves_atoms_and_lowers_energy():
 
 
 def test_descriptors_order_anion_below_neutral():
-    anion = xtb_descriptors("[O-]C")
-    neutral = xtb_descriptors("OC")
+    anion = xtb_descriptors("[O-]C", FastConfig(optimise=True, gfn1=True))
+    neutral = xtb_descriptors("OC", FastConfig(optimise=True, gfn1=True))
     assert anion["donor_Z"] == 8 and anion["ligand_charge"] == -1
     assert anion[RAW_Q_GFN2] < neutral[RAW_Q_GFN2]
     assert anion[RAW_Q_CM5] < neutral[RAW_Q_CM5]

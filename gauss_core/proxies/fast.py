@@ -38,7 +38,7 @@ RAW_COLUMNS = (RAW_Q_GFN2, RAW_Q_CM5, RAW_Q_GFN1, RAW_MU_GFN2, RAW_ALPHA_D4, RAW
 
 @dataclass(frozen=True)
 class FastConfig:
-    """Fast-path settings.
+    """Fast-path settings; the defaults are the bundled configuration (MMFF geometry, GFN2 via tblite).
 
     optimise: GFN2 optimisation of the MMFF geometry with the xtb program (costs ~3x; see
     bench/bench_label.py). opt_level: xtb --opt level; "crude" gives donor charges within 0.002 e of
@@ -47,9 +47,9 @@ class FastConfig:
     "tblite" or "xtb". seed: conformer seed.
     """
 
-    optimise: bool = True
+    optimise: bool = False
     opt_level: str = "crude"
-    gfn1: bool = True
+    gfn1: bool = False
     backend: str = "auto"
     seed: int = 0x5EED
     timeout_s: float = 120.0
