@@ -207,3 +207,40 @@ def test_map_layers_draw_labelled_ligands_first_and_name_provenance():
     pred = next(c for c in mapview.colour_choices(None, ["q_donor_e"]) if c.kind == "prediction")
     layers, _ = mapview.ligand_layers(lmap, pred, None, kd, max_points=100)
     assert len(layers) == 1 and len(layers[0].x) == 100 and "GAUSS-II model prediction" in layers[0].name
+
+
+def test_queue_page_cancel_retry_log_and_finished_results(app_env):
+    from gauss_core.jobs import JobStore
+
+    store = JobStore()
+    done = store.enqueue("casscf", "OC", {})
+    waiting = store.enqueue("casscf", "[O-]C", {})
+    assert store.claim().id == done.id
+    store.append_log(done.id, "KD energies (cm-1): 0 250 400")
+    store.finish(done.id, {"provenance": "casscf-openmolcas", "gaps_cm1": [250.0, 400, 500, 600, 650, 700, 720]})
+
+    at = _open(_app(), "pages/casscf_queue.py")
+    at.selectbox(key="q_job").set_value(waiting.id)
+    at.run()
+    next(b for b in at.button if b.label == "Cancel").click()
+    at.run()
+    assert not at.exception and store.get(waiting.id).state == "cancelled"
+    next(b for b in at.button if b.label == "Retry").click()
+    at.run()
+    assert store.get(waiting.id).state == "queued"
+    at.selectbox(key="q_job").set_value(done.id)
+    at.run()
+    assert any("KD energies (cm-1): 0 250 400" in c.value for c in at.code)
+    results = at.dataframe[-1].value
+    assert results["smiles"].tolist() == ["OC"] and results["kd_gap1_cm1"].tolist() == [250.0]
+    assert results["provenance"].tolist() == ["CASSCF(9,7)+SO, OpenMolcas"]
+    # the finished CASSCF gap is on the map (colour by first KD gap) with its provenance in the legend
+    _open(at, "pages/latent_space.py")
+    at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options
+                                                   if o.startswith("first KD gap")))
+    at.run()
+    assert not at.exception
+    spec = at.get("plotly_chart")[0].proto.spec
+    import json
+    names = [t.get("name") for t in json.loads(spec)["data"]]
+    assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in names, names   # "OC" is in the tiny ligand set
