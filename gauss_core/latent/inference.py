@@ -17,9 +17,9 @@ from gauss_core.errors import InvalidSmilesError
 from gauss_core.model.checkpoint import LoadedModel
 
 # Small batches keep each GRU step's tensors in the CPU's L2 cache: measured fastest on CPU
-# (decoding 55k samples: 8.4 s CPU at 256 vs 13 s at 4096, bench/bench_train.py).
-ENCODE_BATCH = 256
-DECODE_BATCH = 256
+# (decoding 55k samples, 1 thread: 8.9 s CPU at 128, 9.5 s at 256, 10 s at 512, 13 s at 4096).
+ENCODE_BATCH = 128
+DECODE_BATCH = 128
 
 
 def _smiles_error(vocab, smiles: str, check_chemistry: bool) -> str | None:
