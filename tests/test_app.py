@@ -244,3 +244,21 @@ def test_queue_page_cancel_retry_log_and_finished_results(app_env):
     import json
     names = [t.get("name") for t in json.loads(spec)["data"]]
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in names, names   # "OC" is in the tiny ligand set
+
+
+@pytest.mark.slow
+def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
+    at = _open(_app(), "pages/latent_space.py")
+    _type_seed(at, "[O-]C")
+    _open(at, "pages/complexes.py")
+    at.toggle(key="cx_novel_only").set_value(False)
+    at.radio(key="cx_relax").set_value("constrained GFN2-xTB relaxation (slower)")
+    at.multiselect(key="cx_pick").set_value(["[O-]C"])
+    at.run()
+    next(b for b in at.button if b.label == "Assemble selected").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    entry = at.session_state["complexes"]["[O-]C"]
+    assert entry["error"] is None, entry["error"]
+    assert entry["complex"].geometry_provenance.startswith("xtb-gfn2")
+    assert entry["estimate"] is not None and entry["estimate"].geometry_provenance.startswith("xtb-gfn2")
