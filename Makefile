@@ -9,7 +9,7 @@ PORT ?= 8501
 DEB_PACKAGES := openmolcas xtb
 DEB_TEST_PACKAGES := chromium chromium-driver slurm-wlm munge
 
-.PHONY: run test setup setup-test system-deps system-test-deps bench clean-venv
+.PHONY: run test setup setup-test system-deps system-test-deps bench model clean-venv
 
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
@@ -39,6 +39,15 @@ system-deps:
 
 system-test-deps:
 	@bash scripts/system_deps.sh $(DEB_TEST_PACKAGES)
+
+# Reproduce the bundled model from scratch (hours on 2 CPU cores; CUDA is used when present).
+# Resumable: run it again after an interruption and it continues from the last epoch.
+MODEL_OUT ?= checkpoints/gauss2_default.pt
+model: setup
+	$(PY) scripts/make_training_set.py --total 121000 --seed 0 --out .gauss/train/ligands_train.csv.gz
+	if [ -f $(MODEL_OUT) ]; then resume=--resume; fi; \
+	$(PY) -m gauss_core train --ligands .gauss/train/ligands_train.csv.gz --labels assets/labels/proxy_xtb.csv.gz \
+	  --n-train 114000 --n-test 7000 --label-fraction 1.0 --seed 0 --out $(MODEL_OUT) $$resume
 
 bench: setup
 	for b in bench/*.py; do OMP_NUM_THREADS=1 $(PY) $$b || exit 1; done
