@@ -18,7 +18,10 @@ def mol_from_smiles(smiles: str) -> Chem.Mol:
     """
     if not isinstance(smiles, str) or not smiles.strip():
         raise InvalidSmilesError("empty SMILES: type a SMILES string such as [O-]C")
-    mol = Chem.MolFromSmiles(smiles, sanitize=False)
+    if any(ch.isspace() for ch in smiles.strip()):
+        # RDKit reads text after a space as the molecule's name, so "O && x" would parse as water.
+        raise InvalidSmilesError(f"{smiles!r} contains whitespace; a SMILES is one word such as [O-]C")
+    mol = Chem.MolFromSmiles(smiles.strip(), sanitize=False)
     if mol is None:
         raise InvalidSmilesError(f"{smiles!r} is not valid SMILES syntax (check brackets, ring closures)")
     try:

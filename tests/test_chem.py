@@ -49,3 +49,15 @@ def test_donor_first_smiles_starts_with_the_donor():
 def test_donor_first_smiles_is_the_same_for_symmetry_equivalent_atoms():
     mol = Chem.MolFromSmiles("OCCO")
     assert chem.donor_first_smiles(mol, 0) == chem.donor_first_smiles(mol, 3)
+
+
+def test_mol_from_smiles_rejects_text_after_whitespace() -> None:
+    # RDKit would silently read "O && touch x" as water named "&& touch x".
+    import pytest
+
+    from gauss_core.chem import mol_from_smiles
+    from gauss_core.errors import InvalidSmilesError
+
+    with pytest.raises(InvalidSmilesError, match="whitespace"):
+        mol_from_smiles("O && touch x")
+    assert mol_from_smiles(" [O-]C ").GetNumAtoms() == 2
