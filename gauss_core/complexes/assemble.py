@@ -19,7 +19,7 @@ from rdkit import Chem
 from rdkit.Chem import AllChem
 
 from gauss_core.chem import mol_from_smiles
-from gauss_core.complexes.checks import run_checks
+from gauss_core.complexes.checks import FLAG_NAMES, is_clean, run_checks
 from gauss_core.complexes.structure import N_WATERS, Complex, perceive_bonds
 from gauss_core.errors import GaussError, InvalidSmilesError
 
@@ -342,7 +342,8 @@ def assemble(smiles: str, builder: str = "auto") -> Complex:
 
     Args:
         smiles: the axial ligand, donor (O or N) first, e.g. "[O-]C" or "n1ccccc1".
-        builder: "auto" (molSimplify, RDKit if molSimplify fails), "molsimplify" or "rdkit".
+        builder: "auto" (molSimplify; RDKit if molSimplify fails, or if molSimplify's build is flagged
+            and the RDKit build has fewer flags), "molsimplify" or "rdkit".
     Returns:
         Complex with checks and flags filled (a clash is flagged, not hidden).
     Raises:
@@ -354,10 +355,23 @@ def assemble(smiles: str, builder: str = "auto") -> Complex:
     if builder == "rdkit":
         return build_rdkit(info)
     try:
-        return build_molsimplify(info)
+        cx = build_molsimplify(info)
     except (AssemblyError, InvalidSmilesError) as exc:
         if builder == "molsimplify":
             raise
         cx = build_rdkit(info)
         cx.flags.append(f"molsimplify-failed: {exc}; built with RDKit instead")
         return cx
+    if builder == "auto" and not is_clean(cx):
+        # molSimplify's Open Babel conformers of strained polycycles can be distorted (atoms on the
+        # metal, H-H 0.8 A); take the RDKit build when it has fewer structural flags.
+        alt = build_rdkit(info)
+        if len(_structural(alt)) < len(_structural(cx)):
+            alt.flags.append("molsimplify-flagged: " + "; ".join(f.split(":")[0] for f in _structural(cx))
+                             + "; built with RDKit instead")
+            return alt
+    return cx
+
+
+def _structural(cx: Complex) -> list[str]:
+    return [f for f in cx.flags if f.startswith(FLAG_NAMES)]
