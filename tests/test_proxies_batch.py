@@ -128,3 +128,13 @@ def test_loprop_batch_records_bad_input_without_running_openmolcas(tmp_path):
     assert errors["C1CC"].startswith("InvalidSmilesError")
     assert "ANO-R0 is too small" in errors["[O-]C(C)"]  # refused before any OpenMolcas run
     assert json.loads(summary.cache_path.read_text().splitlines()[0])["method"] == "loprop-ANO-R0"
+
+
+def test_merge_caches_of_two_shards(tmp_path):
+    from gauss_core.proxies.batch import merge_caches
+
+    a = label_batch(["[O-]C", "OC"], tmp_path / "a.csv", BatchConfig(workers=1, progress=False))
+    b = label_batch(["NC", "OC"], tmp_path / "b.csv", BatchConfig(workers=1, progress=False))
+    merged = merge_caches([a.cache_path, b.cache_path], tmp_path / "all.csv")
+    assert sorted(merged["smiles"]) == ["NC", "OC", "[O-]C"]
+    assert len(pd.read_csv(tmp_path / "all.csv")) == 3

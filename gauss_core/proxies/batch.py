@@ -293,3 +293,18 @@ def sample_ligands(frame: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
     parts = [frame[frame[columns.LIGAND_CLASS] == cls].sample(n=int(min(k, shares[cls])), random_state=seed)
              for cls, k in quota.items()]
     return pd.concat(parts).sample(frac=1.0, random_state=seed)
+
+
+def merge_caches(cache_paths: list[Path], out_path: Path, method_prefix: str | None = None) -> pd.DataFrame:
+    """Label table from several caches (e.g. shards run on different machines); later files win on a
+    duplicate key. Args: cache_paths; out_path (written atomically); method_prefix, e.g. "loprop-ANO-R1"
+    to keep one method. Returns the written frame."""
+    records: dict[str, dict] = {}
+    for path in cache_paths:
+        cache = LabelCache(Path(path))
+        cache.close()
+        records.update(cache.records)
+    chosen = [r for k, r in records.items() if method_prefix is None or k.startswith(method_prefix + ":")]
+    frame = records_to_frame(chosen)
+    write_table(frame, out_path)
+    return frame
