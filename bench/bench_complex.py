@@ -4,6 +4,7 @@ Target (issue 4): <= 10 s per complex on the 2-core machine. Ligands: a seeded r
 bundled ligand set (all four donor classes), so the figure reflects real ligand sizes.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py [--n 12] [--builder auto]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py --compare-free --n 20   (free vs constrained)
 """
 
 from __future__ import annotations
@@ -46,12 +47,48 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def compare_free(n: int, builder: str) -> None:
+    """Structural flags after free and after constrained relaxation of the same templates."""
+    import collections
+
+    from gauss_core.complexes import descriptors
+
+    counts = {m: collections.Counter() for m in ("free", "constrained")}
+    angles: dict[str, list[float]] = {m: [] for m in counts}
+    structural = {"chelation", "lost-donor", "proton-transfer", "bent-axis", "bond-broken"}
+    done = 0
+    for smi in sample_ligands(n, 7):
+        try:
+            cx = assemble(smi, builder=builder)
+            out = {m: relax(cx, m) for m in counts}
+        except GaussError as exc:
+            print(f"  {smi:28s} failed: {exc}")
+            continue
+        done += 1
+        for m, r in out.items():
+            kinds = {f.split(":")[0] for f in r.flags}
+            counts[m].update(kinds)
+            counts[m]["clean"] += not (kinds & structural)
+            angles[m].append(descriptors(r)["angle_L_Dy_L_deg"])
+        print(f"  {smi:28s} " + "  ".join(f"{m}: {sorted({f.split(':')[0] for f in r.flags}) or 'clean'}"
+                                          for m, r in out.items()))
+    for m in counts:
+        print(f"{m:12s} clean {counts[m]['clean']}/{done}, " + ", ".join(
+            f"{k} {v}" for k, v in sorted(counts[m].items()) if k != "clean")
+              + f"; median L-Dy-L {np.median(angles[m]):.0f} deg")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--builder", default="auto")
+    parser.add_argument("--compare-free", action="store_true",
+                        help="instead: flags of free vs constrained GFN2 relaxation (5 ligands per class, seed 7)")
     args = parser.parse_args()
+    if args.compare_free:
+        compare_free(args.n, args.builder)
+        return
     ligands = sample_ligands(args.n, args.seed)
     assemble("[O-]C", builder=args.builder)  # import and warm-up (molSimplify import ~2 s), not timed
     times = {"build": [], "relax": [], "estimate": []}
