@@ -151,3 +151,19 @@ def test_missing_kd_mapping_skips_kd_experiments_with_reason(tiny_checkpoint, ti
     assert set(result["skipped"]) == {"fidelity", "repopulation"}
     assert "gauss kdmap build" in result["skipped"]["repopulation"]
     assert "Skipped:" in (tmp_path / "e.md").read_text()
+
+
+def test_label_drift_flags_a_recomputed_label_table(inputs):
+    from dataclasses import replace
+
+    from gauss_core.evaluate.report import label_drift
+
+    assert label_drift(inputs) == [] or all("table mean" in d for d in label_drift(inputs))
+    k = list(inputs.loaded.label_names).index(C.Q_DONOR)
+    shifted = inputs.labels.copy()
+    shifted[C.Q_DONOR] = inputs.loaded.label_mean[k] + 5 * inputs.loaded.label_std[k]
+    drift = label_drift(replace(inputs, labels=shifted))
+    assert len(drift) == 1 and drift[0].startswith(C.Q_DONOR)
+    same = shifted.copy()
+    same[C.Q_DONOR] = inputs.loaded.label_mean[k]
+    assert not any(d.startswith(C.Q_DONOR) for d in label_drift(replace(inputs, labels=same)))

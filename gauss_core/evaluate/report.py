@@ -264,7 +264,13 @@ def _exp_parity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log)
             False if s["label"] == C.Q_DONOR else None)
         numbers.add("3 proxy parity", f"R2 {s['label']} (held-out, n {int(s['n'])})", float(s["r2"]), target, passed,
                     f"labels {inputs.labels_provenance if s['label'] != C.DONOR_Z else 'ligand set'}")
-    text = (f"Held-out labelled ligands: labelled, not in the model's training split ({len(table)} encoded). Labels: "
+    drift = label_drift(inputs)
+    if drift:
+        numbers.add("3 proxy parity", "label table differs from the checkpoint's training labels", "; ".join(drift),
+                    "", None, "label means vs checkpoint label_mean/label_std")
+    text = ("" if not drift else "**Warning: the label table differs from the labels this checkpoint was trained on "
+            f"({'; '.join(drift)}): retrain or evaluate with the training labels.**\n\n")
+    text += (f"Held-out labelled ligands: labelled, not in the model's training split ({len(table)} encoded). Labels: "
             f"{inputs.labels_provenance}; predictions: {provenance.describe(provenance.MODEL_PREDICTION)}.\n\n"
             f"{_md_table(scores)}\n\n![parity]({_rel(config, fig)})\n")
     curve = label_curve(inputs, config.learning, log=log)
@@ -281,6 +287,22 @@ def _exp_parity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log)
     else:
         text += "\nR² learning curve: not enough labelled ligands outside the held-out set.\n"
     return text
+
+
+def label_drift(inputs: EvalInputs) -> list[str]:
+    """Labels whose mean in the label table is more than one training std away from the checkpoint's training
+    mean: the table was recomputed with another recipe since the model was trained (parity would then
+    measure the change of recipe, not the model)."""
+    if inputs.labels is None:
+        return []
+    out = []
+    for name, mean, std in zip(inputs.loaded.label_names, inputs.loaded.label_mean, inputs.loaded.label_std):
+        if name == C.DONOR_Z or name not in inputs.labels.columns:
+            continue
+        m = float(inputs.labels[name].mean())
+        if np.isfinite(m) and std > 0 and abs(m - mean) > std:
+            out.append(f"{name}: table mean {m:.3g}, training mean {mean:.3g} (std {std:.3g})")
+    return out
 
 
 def _exp_latent(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log) -> str:
