@@ -297,8 +297,8 @@ def label_drift(inputs: EvalInputs) -> list[str]:
         return []
     out = []
     for name, mean, std in zip(inputs.loaded.label_names, inputs.loaded.label_mean, inputs.loaded.label_std):
-        if name == C.DONOR_Z or name not in inputs.labels.columns:
-            continue
+        if name == C.DONOR_Z or name not in inputs.labels.columns or (mean == 0.0 and std == 1.0):
+            continue  # (0, 1) = the trainer's placeholder for a label that had no labelled rows
         m = float(inputs.labels[name].mean())
         if np.isfinite(m) and std > 0 and abs(m - mean) > std:
             out.append(f"{name}: table mean {m:.3g}, training mean {mean:.3g} (std {std:.3g})")
