@@ -220,3 +220,14 @@ def test_cli_sample_bad_seed_exits_2_with_message(tiny_checkpoint, tiny_ligand_s
                "--out", str(tmp_path / "x.csv")])
     assert rc == 2
     assert "did you mean 'OCC'" in capsys.readouterr().err
+
+
+def test_canonical_cache_memoises_and_stays_bounded():
+    from gauss_core.sampling import CanonicalCache
+
+    cache = CanonicalCache(max_entries=3)
+    assert cache("OC") == cache("OC") == canonical_kekule("OC")
+    for smi in ["N", "O", "OCC", "C1CC"]:
+        cache(smi)
+    assert len(cache) <= 3
+    assert cache("C1CC") is None

@@ -46,16 +46,24 @@ def canonical_or_none(smiles: str) -> str | None:
 
 
 class CanonicalCache:
-    """Memoised `canonical_or_none`: at small sigma most decodes repeat, so RDKit runs once per string."""
+    """Memoised `canonical_or_none`: at small sigma most decodes repeat, so RDKit runs once per string.
 
-    def __init__(self) -> None:
+    Args:
+        max_entries: the memo is emptied when it grows past this (a long-lived dashboard sampler would
+            otherwise grow without bound; ~100 bytes per entry).
+    """
+
+    def __init__(self, max_entries: int = 500_000) -> None:
         self._memo: dict[str, str | None] = {}
+        self.max_entries = max_entries
 
     def __call__(self, smiles: str) -> str | None:
         try:
             return self._memo[smiles]
         except KeyError:
             canon = canonical_or_none(smiles)
+            if len(self._memo) >= self.max_entries:
+                self._memo.clear()
             self._memo[smiles] = canon
             return canon
 
