@@ -95,7 +95,8 @@ def sweep_figure(sweep: pd.DataFrame, title: str = "") -> go.Figure:
                                  line={"color": colour, "dash": "dot"}))
     fig.update_layout(title=title or "LP sampling against sigma (one seed)", xaxis_title="sigma (std of eps)",
                       yaxis={"title": "% of attempts", "range": [0, 105]},
-                      yaxis2={"title": "accumulated samples", "overlaying": "y", "side": "right"},
+                      yaxis2={"title": "accumulated samples", "overlaying": "y", "side": "right",
+                              "rangemode": "tozero", "showgrid": False},
                       legend={"orientation": "h", "y": -0.25}, margin={"t": 50, "b": 40})
     return fig
 
