@@ -184,15 +184,23 @@ def run_report(config: ReportConfig, log: Callable[[str], None] = print) -> dict
             skipped[name] = f"{type(exc).__name__}: {exc}"
             log(f"  failed: {traceback.format_exc(limit=3)}")
         log(f"  ({time.perf_counter() - t0:.0f} s)")
+        _write(config, inputs, numbers, sections, skipped, t_all)  # after each experiment: a kill loses little
     sections["casscf"] = _casscf_section(inputs, numbers)
+    frame = _write(config, inputs, numbers, sections, skipped, t_all)
+    log(f"wrote {config.out_md}, {config.numbers_csv} and figures in {config.fig_dir}")
+    return {"numbers": frame, "sections": sections, "skipped": skipped, "md": Path(config.out_md)}
+
+
+def _write(config: ReportConfig, inputs: EvalInputs, numbers: Numbers, sections: dict, skipped: dict,
+           t_all: float) -> pd.DataFrame:
+    """Write the numbers (CSV + JSON) and the Markdown report as they stand."""
     frame = numbers.frame()
     frame.to_csv(config.numbers_csv, index=False)
     config.numbers_csv.with_suffix(".json").write_text(json.dumps(
         json.loads(frame.to_json(orient="records")), indent=1))
     md = _markdown(config, inputs, frame, sections, skipped, time.perf_counter() - t_all)
     Path(config.out_md).write_text(md)
-    log(f"wrote {config.out_md}, {config.numbers_csv} and figures in {config.fig_dir}")
-    return {"numbers": frame, "sections": sections, "skipped": skipped, "md": Path(config.out_md)}
+    return frame
 
 
 def _rel(config: ReportConfig, path: Path) -> str:
