@@ -60,7 +60,7 @@ def test_sweep_validity_falls_with_sigma(inputs):
     from gauss_core.evaluate.sweep_exp import SweepExpConfig, run_sweep
 
     seed, table = run_sweep(inputs, SweepExpConfig(sigmas=(0.0, 3.0), batches=2, batch_size=100))
-    assert seed in set(inputs.loaded.test_smiles)
+    assert seed in set(inputs.loaded.train_smiles)
     assert list(table["attempts"]) == [200, 200]
     v0, v1 = table["validity_pct"]
     assert v0 >= v1

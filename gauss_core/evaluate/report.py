@@ -251,7 +251,7 @@ def _exp_sweep(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log) 
     log(f"  seed {seed}: shape ok = {shape['ok']}")
     cols = ["sigma", "attempts", "validity_pct", "novelty_pct", "uniqueness_pct", "cumulative_novel",
             "cumulative_unique", "seconds"]
-    return (f"One random seed from the held-out split: `{seed}`; {config.sweep.batches} batches of "
+    return (f"One random seed from the training set: `{seed}`; {config.sweep.batches} batches of "
             f"{config.sweep.batch_size} per sigma. Novel = canonical kekulised SMILES not in the model's training "
             f"set; unique = distinct novel molecules within the sigma step.\n\n{_md_table(table, cols)}\n\n"
             f"Shape check: {json.dumps(shape)}\n\n![sigma sweep]({_rel(config, fig)})\n")

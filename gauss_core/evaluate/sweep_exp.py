@@ -32,10 +32,11 @@ class SweepExpConfig:
 
 
 def pick_random_seed(inputs: EvalInputs, seed: int = 0) -> str:
-    """One random ligand of the checkpoint's held-out split (or of the set) that the model can encode."""
-    from gauss_core.evaluate.learning_curve import fixed_test_set
-
-    cand = fixed_test_set(inputs, 200, seed)
+    """One random training ligand (as in the paper: at sigma 0 the decode is the seed itself, so nothing is
+    novel) that the model can encode; any ligand of the set when the checkpoint stores no training split."""
+    rng = np.random.default_rng(seed)
+    train = list(inputs.loaded.train_smiles)
+    cand = [train[i] for i in rng.permutation(len(train))[:200] if inputs.loaded.vocab.check(train[i]) is None]
     if not cand:
         cand = [s for s in inputs.ligands["smiles"] if inputs.loaded.vocab.check(s) is None][:200]
     return cand[int(np.random.default_rng(seed).integers(len(cand)))]
