@@ -78,6 +78,10 @@ def test_fidelity_score_is_the_papers_r2_like_metric():
     s = fidelity_scores(noisy)["score_gap1"]
     expected = 1 - 6 * 50 ** 2 / ((noisy[C.KD_GAP_COLUMNS[0]] - noisy[C.KD_GAP_COLUMNS[0]].mean()) ** 2).sum()
     assert s == pytest.approx(expected) and s < 1
+    blown = exact.copy()
+    blown.loc[0, C.KD_GAP_COLUMNS[0]] = 9000.0  # one estimator failure
+    sc = fidelity_scores(blown)
+    assert sc["score_gap1"] < 0.5 and sc["n_unphysical"] == 1 and sc["score_gap1_physical"] == pytest.approx(1.0)
     unrelated = exact.assign(seed_gap1_cm1=seeds[::-1])
     assert fidelity_scores(unrelated)["score_gap1"] < 0
 
