@@ -10,6 +10,7 @@ import pandas as pd
 
 from gauss_core import columns as C
 from gauss_core import provenance
+from gauss_core.train.metrics import r2_score
 
 
 @dataclass
@@ -43,13 +44,8 @@ def r2(y_true, y_pred) -> float:
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
     ok = np.isfinite(y_true) & np.isfinite(y_pred)
-    y_true, y_pred = y_true[ok], y_pred[ok]
-    if len(y_true) < 2:
-        return float("nan")
-    ss_tot = float(((y_true - y_true.mean()) ** 2).sum())
-    if ss_tot <= 0:
-        return float("nan")
-    return 1.0 - float(((y_true - y_pred) ** 2).sum()) / ss_tot
+    # Same definition as the trainer's metric, on the finite pairs only.
+    return r2_score(y_true[ok], y_pred[ok])
 
 
 def provenance_text(tags) -> str:
