@@ -96,6 +96,17 @@ def _map_cache_file(ckpt: str, ckpt_mtime: float, lig: str, lig_mtime: float, ho
                       Path(home) / "cache")
 
 
+def _model_and_set_paths():
+    """((checkpoint path, ligand-set path), None) once both load, else (None, Missing) naming the problem."""
+    loaded, why = model()
+    if loaded is None:
+        return None, why
+    ligands, why = ligand_set()
+    if ligands is None:
+        return None, why
+    return (config.checkpoint_path(), config.ligand_set_path()), None
+
+
 def latent_map(show_progress: bool = False, build: bool = True):
     """(LatentMap, None) or (None, Missing).
 
@@ -105,13 +116,10 @@ def latent_map(show_progress: bool = False, build: bool = True):
         build: False returns (None, Missing) instead of encoding the whole set (pages that only project
             onto the map must not start a minutes-long build).
     """
-    loaded, why = model()
-    if loaded is None:
+    paths_or_none, why = _model_and_set_paths()
+    if paths_or_none is None:
         return None, why
-    ligands, why = ligand_set()
-    if ligands is None:
-        return None, why
-    ck, lg = config.checkpoint_path(), config.ligand_set_path()
+    ck, lg = paths_or_none
     from gauss_core.latent.pca import load_or_build_latent_map
     from gauss_core.paths import gauss_home
 
@@ -295,11 +303,8 @@ def _sampler(ckpt: str, mtime: float, lig: str, lig_mtime: float):
 
 def sampler():
     """(LPSampler on the cached model with the ligand-set novelty reference, None) or (None, Missing)."""
-    loaded, why = model()
-    if loaded is None:
+    paths_or_none, why = _model_and_set_paths()
+    if paths_or_none is None:
         return None, why
-    ligands, why = ligand_set()
-    if ligands is None:
-        return None, why
-    ck, lg = config.checkpoint_path(), config.ligand_set_path()
+    ck, lg = paths_or_none
     return _sampler(str(ck), _mtime(ck), str(lg), _mtime(lg)), None

@@ -49,14 +49,18 @@ def merge_kd_results(store: JobStore) -> pd.DataFrame:
     return df.drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
 
 
-def write_kd_labels(store: JobStore, path: Path | None = None) -> Path:
-    """Write merge_kd_results(store) to CSV (atomically) and return its path."""
-    path = Path(path) if path else default_labels_path()
+def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> Path:
+    """Temp file + rename, so a crash never leaves a half-written label table."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
-    merge_kd_results(store).to_csv(tmp, index=False)
+    frame.to_csv(tmp, index=False)
     tmp.replace(path)
     return path
+
+
+def write_kd_labels(store: JobStore, path: Path | None = None) -> Path:
+    """Write merge_kd_results(store) to CSV (atomically) and return its path."""
+    return _write_csv_atomically(merge_kd_results(store), Path(path) if path else default_labels_path())
 
 
 def default_loprop_labels_path() -> Path:
@@ -85,9 +89,4 @@ def merge_loprop_results(store: JobStore) -> pd.DataFrame:
 
 def write_loprop_labels(store: JobStore, path: Path | None = None) -> Path:
     """Write merge_loprop_results(store) to CSV (atomically) and return its path."""
-    path = Path(path) if path else default_loprop_labels_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
-    merge_loprop_results(store).to_csv(tmp, index=False)
-    tmp.replace(path)
-    return path
+    return _write_csv_atomically(merge_loprop_results(store), Path(path) if path else default_loprop_labels_path())
