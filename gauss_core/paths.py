@@ -18,6 +18,10 @@ QM9_SMILES = ASSETS / "qm9" / "qm9_gdb17_smiles.csv.gz"
 LIGAND_SET = ASSETS / "ligands" / "ligands.csv.gz"
 PROXY_LABELS = ASSETS / "labels" / "proxy_xtb.csv.gz"
 KD_MAPPING_SET = ASSETS / "kd" / "kd_mapping.csv.gz"
+# CASSCF results computed by the project's own queue, exported with provenance (gauss kdmap export)
+KD_CASSCF_SET = ASSETS / "kd" / "casscf_results.csv.gz"
+# the calibrated KD estimate fitted to KD_CASSCF_SET, with its cross-validated accuracy (gauss complex calibrate)
+KD_CALIBRATION = ASSETS / "kd" / "kd_calibration.json"
 DEFAULT_CHECKPOINT = CHECKPOINTS / "gauss2_default.pt"
 
 
