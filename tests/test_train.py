@@ -198,3 +198,31 @@ def test_gauss1_head_trains_on_paper_kd_layout(ligands, tmp_path):
     assert list(pred.columns) == list(columns.KD_GAP_COLUMNS) and np.isfinite(pred.to_numpy()).all()
     with pytest.raises(ValueError, match="structural vector"):
         predict_proxies(loaded, z)
+
+
+def test_resume_on_new_labels_relabels_and_restarts_best_record(tiny_ligand_set, ligands, tmp_path, capsys):
+    """Resuming with more labels (the bundled model's fine-tune path): the labelled subset is drawn again from
+    the new file and the best-loss record restarts, since losses on other labels are not comparable."""
+    smiles = ligands[columns.SMILES].tolist()
+    few, many = tmp_path / "few.csv", tmp_path / "many.csv"
+    table = gasteiger_labels(smiles)
+    table.iloc[:40].to_csv(few, index=False)
+    table.to_csv(many, index=False)
+    out = tmp_path / "ft.pt"
+    base = ["train", "--ligands", str(tiny_ligand_set), "--n-train", "200", "--n-test", "40",
+            "--label-fraction", "1.0", "--out", str(out), "--no-progress"]
+    assert gauss_main([*base, "--labels", str(few), "--max-epochs", "1"]) == 0
+    n_few = read_checkpoint(out)["n_labelled"]
+    capsys.readouterr()
+    assert gauss_main(["train", "--out", str(out), "--resume", "--labels", str(many), "--max-epochs", "2",
+                       "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "labels differ" in text and "restart after epoch 1" in text
+    saved = read_checkpoint(out)
+    assert n_few < 40 and saved["n_labelled"] > 150          # ~200 train rows, all labelled now
+    assert saved["best_epoch"] == 2                            # epoch 1's loss (other labels) is not compared
+    assert saved["resume"]["window_start"] == 1
+    capsys.readouterr()
+    assert gauss_main(["train", "--out", str(out), "--resume", "--labels", str(many), "--max-epochs", "3",
+                       "--no-progress"]) == 0
+    assert "labels differ" not in capsys.readouterr().out     # same labels: an ordinary resume

@@ -30,7 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--label-fraction", type=float, default=0.25,
                    help="fraction of training rows whose labels are kept (paper: about 0.25; default 0.25)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"checkpoint file (default {DEFAULT_OUT})")
-    p.add_argument("--resume", action="store_true", help="continue the run stored in --out")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run stored in --out (with --labels: continue on these label files, "
+                        "redrawing the labelled subset)")
     p.add_argument("--overwrite", action="store_true", help="start afresh even if --out exists")
     p.add_argument("--max-epochs", type=int, default=300, help="hard cap on epochs (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed (splits, labelled subset, init, shuffling)")
@@ -59,9 +61,14 @@ def run_train(args: argparse.Namespace) -> int:
         fixed = {"train_smiles": splits["train_smiles"].split("\n"),
                  "test_smiles": splits["test_smiles"].split("\n") if splits["test_smiles"] else [],
                  "labelled_train": splits["labelled_train"].numpy()}
+        if args.labels is not None:
+            # Explicit label files on resume = continue on these labels: the labelled subset is drawn again
+            # (the run's label fraction and seed) from the rows these files label.
+            del fixed["labelled_train"]
         ligands = read_ligands(ligands_path)
         labels = read_label_tables(labels_paths)
         data = prepare_data(ligands, labels, head=config.head, fixed_splits=fixed,
+                            label_fraction=config.label_fraction, seed=config.seed,
                             vocab=Vocabulary.from_dict(saved["vocab"]))
         if data.train_hash != saved.get("train_hash"):
             raise GaussError(f"the ligands in {ligands_path} do not reproduce the training set of {out}; "

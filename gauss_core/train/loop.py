@@ -13,6 +13,7 @@ continues exactly as an uninterrupted one would (on the same device and thread c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -113,6 +114,15 @@ def should_stop(losses: list[float], window: int, delta: float) -> bool:
     return min(losses[:-window]) - min(losses[-window:]) < delta
 
 
+def labels_hash(data: PreparedData) -> str:
+    """Digest of the training labels the loss sees (names, mask, standardised values)."""
+    h = hashlib.sha256("\n".join(data.label_names).encode())
+    mask = data.train.mask.cpu().numpy()
+    h.update(mask.tobytes())
+    h.update(data.train.labels.cpu().numpy()[mask].tobytes())
+    return h.hexdigest()[:16]
+
+
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w") as fh:
@@ -187,6 +197,8 @@ def train_model(
     best_metrics: dict[str, Any] = {}
     history: list[dict[str, Any]] = []
     stop_reason = ""
+    window_start = 0  # first epoch whose loss the stopping rule and the best-epoch record compare
+    current_labels_hash = labels_hash(data)
     if resume:
         saved = read_checkpoint(out)
         if saved.get("train_hash") != data.train_hash:
@@ -201,7 +213,14 @@ def train_model(
         epoch, best_epoch, best_loss = int(state["epoch"]), int(saved.get("best_epoch", 0)), float(state["best_loss"])
         best_state, best_metrics = saved["model_state"], dict(saved.get("metrics") or {})
         history = list(saved.get("history") or [])
+        window_start = int(state.get("window_start", 0))
         log(f"resuming {out} after epoch {epoch} (best loss {best_loss:.5f} at epoch {best_epoch})")
+        if saved.get("labels_hash") != current_labels_hash:
+            # New labels change what the loss measures: losses before and after are not comparable, so the
+            # best-epoch record and the stopping window restart here (weights and optimiser carry on).
+            best_loss, window_start = math.inf, epoch
+            log(f"the labels differ from the checkpoint's ({data.n_labelled} labelled training ligands now): "
+                f"the best-loss record and the stopping window restart after epoch {epoch}")
 
     train = data.train.to(device)
     test = data.test
@@ -225,6 +244,7 @@ def train_model(
             "metrics": best_metrics,
             "history": history,
             "train_hash": data.train_hash,
+            "labels_hash": current_labels_hash,
             "epoch": epoch,
             "best_epoch": best_epoch,
             "n_labelled": data.n_labelled,
@@ -240,6 +260,7 @@ def train_model(
                 "torch_rng": torch.get_rng_state(),
                 "epoch": epoch,
                 "best_loss": best_loss,
+                "window_start": window_start,
                 "finished": finished,
                 "stop_reason": stop_reason,
             },
@@ -259,7 +280,7 @@ def train_model(
         log(f"training on {n} ligands ({data.n_labelled} labelled), testing on {len(test)}; vocabulary "
             f"{data.vocab.size} tokens, length {data.vocab.max_len}; device {device}, {torch.get_num_threads()} thread(s)")
     while True:
-        losses = [h["loss"] for h in history]
+        losses = [h["loss"] for h in history if h["epoch"] > window_start]
         if should_stop(losses, config.stop_window, config.stop_delta):
             stop_reason = f"loss improved by < {config.stop_delta} over {config.stop_window} epochs"
             break
