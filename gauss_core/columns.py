@@ -48,3 +48,8 @@ PREDICTED_PREFIX = "pred_"
 KD_MODE = "kd_mode"                       # "template-sp" (unrelaxed template + xtb charges) or "relaxed"
 GEOMETRY_PROVENANCE = "geometry_provenance"  # builder or relaxation that made the complex geometry
 CHARGES_PROVENANCE = "charges_provenance"    # source of the point charges (xtb-gfn2)
+
+# Cheap descriptors of a (constrained-relaxed) complex that the calibrated KD estimate regresses on
+# (gauss_core.kd.estimate.complex_features); CASSCF jobs store them for their own geometry.
+KD_ESTIMATE_FEATURES = ("q_donor_xtb_e", "anionic", "donor_is_N", "alpha_donor_au3", "r_Dy_L_mean_A",
+                        "angle_L_Dy_L_deg", "mpp_A", "cf_gap1_cm1", "cf_gap7_cm1")

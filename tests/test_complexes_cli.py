@@ -41,7 +41,11 @@ def test_estimate_rows_carry_provenance_and_bad_ligands_are_skipped(tmp_path, ca
 
 
 def test_calibrate_refuses_without_casscf_results(tmp_path, monkeypatch, capsys):
+    from gauss_core import paths
+
     monkeypatch.setenv("GAUSS_HOME", str(tmp_path))
+    monkeypatch.setattr(paths, "KD_CASSCF_SET", tmp_path / "none.csv.gz")    # as on a machine without them
+    monkeypatch.setattr(paths, "KD_CALIBRATION", tmp_path / "none.json")
     assert main(["complex", "calibrate"]) == 2
     assert "no CASSCF results yet" in capsys.readouterr().err
     only_estimates = tmp_path / "est.csv"

@@ -108,6 +108,11 @@ def test_end_to_end_methoxide_casscf(tmp_path):
     assert list(labels[columns.SMILES]) == ["[O-]C"]
     assert labels.loc[0, columns.KD_PROVENANCE] == CASSCF_OPENMOLCAS
     assert labels.loc[0, columns.KD_GAP_COLUMNS[0]] == pytest.approx(res["gaps_cm1"][0])
+    # The job kept the calibrated estimate's descriptors of the very geometry CASSCF saw (an anionic O donor).
+    feats = res["estimate_features"]
+    assert feats["anionic"] == 1.0 and feats["donor_is_N"] == 0.0 and feats["q_donor_xtb_e"] < -0.3
+    assert 0 < feats["cf_gap1_cm1"] < feats["cf_gap7_cm1"]
+    assert labels.loc[0, "cf_gap1_cm1"] == pytest.approx(feats["cf_gap1_cm1"])
     gauss(home, "queue", "labels")
     csv = pd.read_csv(home / "labels" / "kd_casscf.csv")
     assert set(columns.KD_GAP_COLUMNS) <= set(csv.columns) and len(csv) == 1

@@ -52,3 +52,44 @@ def test_labels_command_writes_an_empty_table_without_results(home, capsys):
     assert main(["queue", "labels"]) == 0
     assert "0 ligands" in capsys.readouterr().out
     assert (home / "labels" / "kd_casscf.csv").read_text().startswith("smiles,kd_gap1_cm1")
+
+
+def test_bundle_keeps_stored_rows_and_adds_the_queue_results(home, capsys, monkeypatch):
+    """`gauss queue labels --bundle`: the queue's finished CASSCF jobs join the bundled results; rows already
+    bundled (from another machine or session) are never dropped. The result is a real OpenMolcas run
+    ([Dy(H2O)5(OMe)2]+, constrained GFN2 geometry, tests/data/casscf_methoxide_result.json)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from gauss_core import columns, paths
+    from gauss_core.jobs import all_kd_results
+
+    result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
+    bundled = home / "casscf_results.csv.gz"
+    monkeypatch.setattr(paths, "KD_CASSCF_SET", bundled)
+    older = {columns.SMILES: "[O-]CC", columns.KD_PROVENANCE: "casscf-openmolcas",
+             **dict(zip(columns.KD_GAP_COLUMNS, [500.0, 800, 950, 990, 1000, 1010, 1020]))}
+    pd.DataFrame([older]).to_csv(bundled, index=False)
+    store = JobStore(home / "queue.db")
+    job = store.enqueue("casscf", "[O-]C", {})
+    claimed = store.claim()
+    assert claimed.id == job.id and store.finish(job.id, result)
+    assert main(["queue", "labels", "--bundle"]) == 0
+    assert "1 -> 2 ligands" in capsys.readouterr().out
+    table = pd.read_csv(bundled).set_index(columns.SMILES)
+    assert table.loc["[O-]CC", columns.KD_GAP_COLUMNS[0]] == 500.0
+    assert table.loc["[O-]C", columns.KD_GAP_COLUMNS[0]] == pytest.approx(result["gaps_cm1"][0])
+    assert table.loc["[O-]C", "kd_provenance"] == "casscf-openmolcas"
+    assert main(["queue", "labels", "--bundle"]) == 0          # idempotent
+    assert "2 -> 2 ligands" in capsys.readouterr().out
+    assert len(all_kd_results(None)) == 2
+    for foreign, message in (("smiles,energy\n[O-]C,1\n", "cannot read"), (None, "lacks columns")):
+        if foreign is None:
+            pd.DataFrame({"smiles": ["[O-]C"], "energy": [1.0]}).to_csv(bundled, index=False)
+        else:
+            bundled.write_text(foreign)                           # not gzip although named .gz
+        before = bundled.read_bytes()
+        assert main(["queue", "labels", "--bundle"]) == 2      # refused, not overwritten
+        assert message in capsys.readouterr().err
+        assert bundled.read_bytes() == before

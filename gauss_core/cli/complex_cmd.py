@@ -53,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                      "kd_gap1..7_cm1, kd_provenance casscf-*) and print its cross-validated "
                                      "accuracy. Refuses without enough CASSCF rows.")
     cal.add_argument("--casscf", type=Path, default=None,
-                     help="CASSCF results CSV (default: the queue's labels, $GAUSS_HOME/labels/kd_casscf.csv)")
+                     help="CASSCF results CSV (default: the bundled results, assets/kd/casscf_results.csv.gz, "
+                          "plus the finished jobs of the queue)")
+    cal.add_argument("--db", type=Path, default=None, help="queue database (default GAUSS_HOME/queue.db)")
     cal.add_argument("--out", type=Path, default=None, help="model JSON (default $GAUSS_HOME/kd_calibrated.json)")
     cal.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto")
     cal.set_defaults(func=_calibrate)
@@ -122,8 +124,7 @@ def _estimate(args: argparse.Namespace) -> int:
 
     model = None
     if args.calibrated:
-        path = paths.gauss_home() / DEFAULT_CALIBRATED if args.calibrated == "default" else Path(args.calibrated)
-        model = CalibratedModel.load(path)
+        model = CalibratedModel.load(default_calibration() if args.calibrated == "default" else Path(args.calibrated))
     rows, errors = [], []
     for smi in _read_smiles(args):
         t0 = time.perf_counter()
@@ -149,29 +150,41 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0 if rows else 2
 
 
+def default_calibration() -> Path:
+    """The user's own calibration ($GAUSS_HOME/kd_calibrated.json) if fitted, else the bundled one."""
+    own = paths.gauss_home() / DEFAULT_CALIBRATED
+    return own if own.exists() else paths.KD_CALIBRATION
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from gauss_core.errors import GaussError
-    from gauss_core.kd.estimate import casscf_table, complex_features, fit_calibration
+    from gauss_core.jobs import JobStore, all_kd_results
+    from gauss_core.kd.estimate import FEATURES, CalibrationError, casscf_table, complex_features, fit_calibration
 
-    from gauss_core.kd.estimate import CalibrationError
-
-    source = args.casscf
-    if source is None:
-        source = paths.gauss_home() / "labels" / "kd_casscf.csv"  # written by gauss_core.jobs.labels
-    if not Path(source).exists():
-        raise CalibrationError(f"no CASSCF results yet ({source} does not exist): run CASSCF jobs with "
-                               "`gauss queue` first, or pass --casscf RESULTS.csv; until then use the "
-                               "cf-pointcharge estimate")
+    if args.casscf is not None:
+        if not args.casscf.exists():
+            raise CalibrationError(f"{args.casscf} does not exist: pass a CASSCF results CSV")
+        source = pd.read_csv(args.casscf)
+    else:
+        db = args.db or paths.gauss_home() / "queue.db"
+        source = all_kd_results(JobStore(db) if Path(db).exists() else None)
     table = casscf_table(source)  # refuses before any expensive work when there are no CASSCF rows
-    feats, failed = [], 0
-    for smi in table[columns.SMILES].unique():
+    # Descriptors of the CASSCF job's own geometry when the job stored them, else rebuilt the same way.
+    stored = table.dropna(subset=[f for f in FEATURES if f != "alpha_donor_au3" and f in table.columns]) \
+        if set(FEATURES) <= set(table.columns) else table.iloc[:0]
+    feats = [dict(row) for row in stored[[columns.SMILES, *FEATURES]].to_dict("records")]
+    failed = 0
+    todo = [s for s in table[columns.SMILES].unique() if s not in set(stored[columns.SMILES])]
+    for smi in todo:
         try:
             feats.append(complex_features(_prepare(smi, args.builder, "constrained")))
         except GaussError as exc:
             failed += 1
             print(f"{smi}: skipped: {exc}", file=sys.stderr)
+    print(f"{len(table)} CASSCF complexes: descriptors stored by {len(stored)} jobs, rebuilt for "
+          f"{len(todo) - failed}, {failed} failed")
     model = fit_calibration(pd.DataFrame(feats), table)
     out = args.out or paths.gauss_home() / DEFAULT_CALIBRATED
     model.save(out)

@@ -152,6 +152,11 @@ def cmd_labels(args: argparse.Namespace) -> int:
     print(f"{len(merge_kd_results(store))} ligands with CASSCF KD labels -> {path}")
     path = write_loprop_labels(store, args.loprop_out)
     print(f"{len(merge_loprop_results(store))} ligands with LoProp proxy labels -> {path}")
+    if args.bundle:
+        from gauss_core.jobs.labels import bundle_kd_results
+
+        path, before, after = bundle_kd_results(store, args.bundle_path)
+        print(f"bundled CASSCF results: {before} -> {after} ligands in {path}")
     return 0
 
 
@@ -218,6 +223,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     labels.add_argument("--out", type=Path, default=None, help="KD label CSV (default GAUSS_HOME/labels/kd_casscf.csv)")
     labels.add_argument("--loprop-out", type=Path, default=None,
                         help="LoProp label CSV (default GAUSS_HOME/labels/proxy_loprop.csv)")
+    labels.add_argument("--bundle", action="store_true",
+                        help="also merge the CASSCF results into the repository's bundled set "
+                             "(assets/kd/casscf_results.csv.gz; rows already there are kept)")
+    labels.add_argument("--bundle-path", type=Path, default=None, help=argparse.SUPPRESS)
     labels.set_defaults(func=cmd_labels)
 
     for sp in (add, ls, show, cancel, retry, labels):

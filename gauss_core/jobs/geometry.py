@@ -60,15 +60,21 @@ def idealised_dy_water5_methoxide2() -> XyzStructure:
 
 
 def casscf_geometry(smiles: str, relax: bool = True) -> tuple[XyzStructure, str]:
-    """Geometry of [Dy(H2O)5L2]+ for a CASSCF job.
+    """Geometry of [Dy(H2O)5L2]+ for a CASSCF job (casscf_complex without the Complex)."""
+    structure, source, _ = casscf_complex(smiles, relax)
+    return structure, source
+
+
+def casscf_complex(smiles: str, relax: bool = True) -> tuple[XyzStructure, str, object | None]:
+    """Geometry of [Dy(H2O)5L2]+ for a CASSCF job, and the Complex it came from.
 
     Args:
         smiles: ligand L (donor-first SMILES).
         relax: relax with GFN2-xTB (gauss_core.complexes.relax, constrained core) after assembly.
     Returns:
-        (structure, source): source names how the coordinates were made: the complex's
+        (structure, source, complex): source names how the coordinates were made: the complex's
         geometry_provenance ("molsimplify", "rdkit", "xtb-gfn2-constrained", ...) plus its flags, or
-        "idealised-methoxide" when assembly failed for methoxide.
+        "idealised-methoxide" when assembly failed for methoxide (complex None then).
     """
     try:
         from gauss_core.complexes import assemble  # lazily: heavy imports (molSimplify, RDKit)
@@ -84,9 +90,9 @@ def casscf_geometry(smiles: str, relax: bool = True) -> tuple[XyzStructure, str]
         flags = list(getattr(cplx, "flags", []) or [])
         if flags:
             source += " [flags: " + "; ".join(flags) + "]"
-        return structure_from(cplx), source
+        return structure_from(cplx), source, cplx
     except Exception as exc:
         if smiles.strip() in METHOXIDE_SMILES:
             log.warning("assemble(%s) failed (%s); using the idealised methoxide bipyramid", smiles, exc)
-            return idealised_dy_water5_methoxide2(), "idealised-methoxide"
+            return idealised_dy_water5_methoxide2(), "idealised-methoxide", None
         raise

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gauss_core import columns
 from gauss_core.errors import GaussError
 from gauss_core.provenance import CASSCF_OPENMOLCAS, OPENMOLCAS_LOPROP
 
@@ -112,7 +113,7 @@ CASSCF_DEFAULTS = {
 
 def run_casscf(ctx: JobContext) -> dict:
     """CASSCF(9,7)+SO of [Dy(H2O)5L2]+ for ctx.smiles; returns KD energies, gaps, g-tensors, B(k,q)."""
-    from gauss_core.jobs.geometry import casscf_geometry, idealised_dy_water5_methoxide2, METHOXIDE_SMILES
+    from gauss_core.jobs.geometry import casscf_complex, idealised_dy_water5_methoxide2, METHOXIDE_SMILES
     from gauss_core.kd import molcas_casscf as mc
 
     p = ctx.params
@@ -121,16 +122,18 @@ def run_casscf(ctx: JobContext) -> dict:
     if p["geometry"] == "idealised":
         if ctx.smiles.strip() not in METHOXIDE_SMILES:
             raise GaussError("geometry='idealised' exists only for methoxide ([O-]C); use geometry='assemble'")
-        structure, source = idealised_dy_water5_methoxide2(), "idealised-methoxide"
+        structure, source, cplx = idealised_dy_water5_methoxide2(), "idealised-methoxide", None
     elif p["geometry"] == "assemble":
-        structure, source = casscf_geometry(ctx.smiles, relax=bool(p["relax"]))
+        structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]))
     else:
         raise GaussError(f"geometry={p['geometry']!r}: choose 'assemble' or 'idealised'")
     (ctx.workdir / "complex.xyz").write_text(structure.to_xyz())
     ctx.log(f"geometry: {source}, {len(structure.symbols)} atoms, charge {structure.charge}")
+    features = estimate_features(cplx, ctx.log)
     if p["method"] == "orca":
         from gauss_core.kd import orca
-        return orca.run_orca_job(structure, ctx.workdir, log=ctx.log) | {"geometry_source": source}
+        return orca.run_orca_job(structure, ctx.workdir, log=ctx.log) | {"geometry_source": source,
+                                                                          "estimate_features": features}
     if p["method"] != "openmolcas":
         raise GaussError(f"method={p['method']!r}: choose 'openmolcas' or 'orca'")
     config = mc.MolcasCasscfConfig(dy_basis=p["dy_basis"], ligand_basis=p["ligand_basis"],
@@ -150,7 +153,25 @@ def run_casscf(ctx: JobContext) -> dict:
     ctx.log(f"ground KD g = {result.doublets[0].g}")
     return {"provenance": CASSCF_OPENMOLCAS, "method": "openmolcas", "geometry_source": source,
             "basis": {"Dy": config.dy_basis, "ligands": config.ligand_basis}, "n_roots": config.n_roots,
-            "wall_s": round(time.time() - t0, 1), "output": run.output_path.name, **result.to_dict()}
+            "wall_s": round(time.time() - t0, 1), "output": run.output_path.name, "estimate_features": features,
+            **result.to_dict()}
+
+
+def estimate_features(cplx, log) -> dict | None:
+    """The calibrated estimate's descriptors (and the point-charge gaps) of the very geometry CASSCF gets,
+    so a later calibration fits CASSCF against the same structure; None when unavailable (never fatal)."""
+    if cplx is None:
+        return None
+    try:
+        from gauss_core.kd.estimate import complex_features
+
+        feats = complex_features(cplx)
+    except Exception as exc:  # the CASSCF result matters more than its descriptors
+        log(f"estimate descriptors not computed: {exc}")
+        return None
+    log("point-charge estimate on this geometry: gap1 {:.0f}, gap7 {:.0f} cm-1".format(
+        feats["cf_gap1_cm1"], feats["cf_gap7_cm1"]))
+    return {k: v for k, v in feats.items() if k != columns.SMILES}
 
 
 register_kind(JobKind("casscf", run_casscf, CASSCF_OPENMOLCAS,

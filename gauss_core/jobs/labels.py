@@ -15,8 +15,12 @@ import pandas as pd
 from gauss_core import columns, paths
 from gauss_core.jobs.store import DONE, JobStore
 
-KD_JOB_COLUMNS = ("kd_ground_gx", "kd_ground_gy", "kd_ground_gz", "kd_job_id", "kd_geometry_source", "kd_basis")
-LABEL_COLUMNS = (columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE, *KD_JOB_COLUMNS)
+KD_JOB_COLUMNS = ("kd_ground_gx", "kd_ground_gy", "kd_ground_gz", "kd_job_id", "kd_geometry_source", "kd_basis",
+                  "kd_wall_s")
+# Descriptors of the CASSCF job's own geometry (gauss_core.kd.estimate.FEATURES, stored by the job) for
+# fitting the calibrated estimate; NaN for jobs that predate them.
+FEATURE_COLUMNS = columns.KD_ESTIMATE_FEATURES
+LABEL_COLUMNS = (columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE, *KD_JOB_COLUMNS, *FEATURE_COLUMNS)
 
 
 def default_labels_path() -> Path:
@@ -42,8 +46,11 @@ def merge_kd_results(store: JobStore) -> pd.DataFrame:
         row = {columns.SMILES: job.smiles, columns.KD_PROVENANCE: res.get("provenance", "unknown"),
                "kd_ground_gx": g[0], "kd_ground_gy": g[1], "kd_ground_gz": g[2], "kd_job_id": job.id,
                "kd_geometry_source": res.get("geometry_source", ""),
-               "kd_basis": f"Dy {basis.get('Dy', '?')}, ligands {basis.get('ligands', '?')}"}
+               "kd_basis": f"Dy {basis.get('Dy', '?')}, ligands {basis.get('ligands', '?')}",
+               "kd_wall_s": res.get("wall_s", float("nan"))}
         row.update(dict(zip(columns.KD_GAP_COLUMNS, (float(x) for x in gaps))))
+        feats = res.get("estimate_features") or {}
+        row.update({c: feats.get(c, float("nan")) for c in FEATURE_COLUMNS})
         rows.append(row)
     df = pd.DataFrame(rows, columns=list(LABEL_COLUMNS))
     return df.drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
@@ -61,6 +68,56 @@ def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> Path:
 def write_kd_labels(store: JobStore, path: Path | None = None) -> Path:
     """Write merge_kd_results(store) to CSV (atomically) and return its path."""
     return _write_csv_atomically(merge_kd_results(store), Path(path) if path else default_labels_path())
+
+
+def load_bundled_kd_results(path: Path | None = None) -> pd.DataFrame:
+    """The project's CASSCF results shipped with the repository (paths.KD_CASSCF_SET); empty if absent.
+
+    Raises:
+        DataFormatError: the file lacks the label columns (it was not written by bundle_kd_results).
+    """
+    from gauss_core.errors import DataFormatError
+
+    path = Path(path) if path else paths.KD_CASSCF_SET
+    if not path.exists():
+        return pd.DataFrame(columns=list(LABEL_COLUMNS))
+    try:
+        df = pd.read_csv(path)
+    except Exception as exc:  # corrupt gzip, not a CSV: refuse rather than overwrite what is stored
+        raise DataFormatError(f"cannot read {path} ({type(exc).__name__}: {exc}); restore it from git "
+                              "(`git checkout -- assets/kd`) before bundling again") from None
+    missing = [c for c in (columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE) if c not in df.columns]
+    if missing:
+        raise DataFormatError(f"{path} lacks columns {missing}: rewrite it with `gauss queue labels --bundle`")
+    return df.reindex(columns=list(LABEL_COLUMNS))
+
+
+def all_kd_results(store: JobStore | None = None, bundled: Path | None = None) -> pd.DataFrame:
+    """Bundled CASSCF results plus those of the live queue (the queue wins for a ligand in both)."""
+    frames = [load_bundled_kd_results(bundled)]
+    if store is not None:
+        frames.append(merge_kd_results(store))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=list(LABEL_COLUMNS))
+    df = pd.concat(frames, ignore_index=True)
+    return df.drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
+
+
+def bundle_kd_results(store: JobStore, path: Path | None = None) -> tuple[Path, int, int]:
+    """Merge the queue's CASSCF results into the bundled file (rows already there are kept).
+
+    Returns:
+        (path, rows before, rows after).
+    """
+    path = Path(path) if path else paths.KD_CASSCF_SET
+    before = load_bundled_kd_results(path)
+    merged = all_kd_results(store, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    merged.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
+    tmp.replace(path)
+    return path, len(before), len(merged)
 
 
 def default_loprop_labels_path() -> Path:

@@ -120,6 +120,9 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
                      model=f"point charges ({source}), {config.radial} <r^k>, charge scale {config.charge_scale}",
                      flags=flags, bkq_cm1=res.bkq_cm1)
     if calibrated is not None:
+        if cx.geometry_provenance != calibrated.feature_geometry:
+            est.flags.append(f"calibrated on {calibrated.feature_geometry} geometries, applied to a "
+                             f"{cx.geometry_provenance} one")
         feats = complex_features(cx, res, source)
         gaps = calibrated.predict(pd.DataFrame([feats]))[0]
         est.gaps_cm1 = gaps
@@ -132,8 +135,7 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
 
 # ----------------------------------------------------------------------------- calibrated estimate
 
-FEATURES = ("q_donor_xtb_e", "anionic", "donor_is_N", "alpha_donor_au3", "r_Dy_L_mean_A", "angle_L_Dy_L_deg",
-            "mpp_A", "cf_gap1_cm1", "cf_gap7_cm1")
+FEATURES = columns.KD_ESTIMATE_FEATURES
 
 
 def complex_features(cx: Complex, cf: CFResult | None = None, charges_source: str | None = None,
@@ -184,6 +186,8 @@ class CalibratedModel:
     cf_only_r_gap1: float
     training_hash: str
     training_provenance: list[str]
+    # the descriptors were taken on these geometries; on others the estimate is extrapolating
+    feature_geometry: str = "xtb-gfn2-constrained"
 
     def predict(self, feats: pd.DataFrame) -> np.ndarray:
         """(n, 7) gaps in cm^-1 from a table with `feature_names` columns (missing values -> train mean)."""
@@ -245,7 +249,7 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import KFold
 
-    ref = casscf_table(casscf)
+    ref = casscf_table(casscf)[[columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE]]
     data = ref.merge(features, on=columns.SMILES, how="inner").drop_duplicates(columns.SMILES)
     if len(data) < MIN_CASSCF_ROWS:
         raise CalibrationError(f"only {len(data)} CASSCF complexes with descriptors; the calibrated estimate "
