@@ -92,6 +92,8 @@ def test_pick_casscf_spreads_over_classes_and_range():
     for cls, g in picks.groupby(C.LIGAND_CLASS):
         full = mapping[mapping[C.LIGAND_CLASS] == cls][C.KD_GAP_COLUMNS[0]]
         assert g[C.KD_GAP_COLUMNS[0]].min() == full.min() and g[C.KD_GAP_COLUMNS[0]].max() == full.max()
+    # run order: the first four picks are one per class, so early results already span the classes
+    assert sorted(picks[C.LIGAND_CLASS].iloc[:4]) == [1, 2, 3, 4]
 
 
 def test_enqueue_casscf_into_real_queue_is_idempotent(tmp_path):
@@ -122,3 +124,13 @@ def test_read_cache_ignores_cut_line(tmp_path):
     p = tmp_path / "c.jsonl"
     p.write_text(json.dumps({C.SMILES: "a"}) + "\n" + '{"smiles": "b"')
     assert [r[C.SMILES] for r in km.read_cache(p)] == ["a"]
+
+
+def test_spread_order_covers_the_range_coarse_to_fine():
+    from gauss_core.evaluate.kd_mapping import spread_order
+
+    for n in (1, 2, 3, 7, 25):
+        rank = spread_order(n)
+        assert sorted(rank) == list(range(n))                  # a permutation
+    first = set(np.argsort(spread_order(25))[:5])
+    assert {0, 24, 12} <= first                                # both ends and the middle come first

@@ -330,10 +330,41 @@ def pick_casscf_ligands(mapping: pd.DataFrame, n: int = 100, seed: int = 0) -> p
     for _, g in est.groupby(C.LIGAND_CLASS):
         g = g.sample(frac=1.0, random_state=seed).sort_values(C.KD_GAP_COLUMNS[0], kind="stable")
         idx = np.unique(np.round(np.linspace(0, len(g) - 1, min(per, len(g)))).astype(int))
-        picks.append(g.iloc[idx])
+        g = g.iloc[idx].reset_index(drop=True)
+        g["_rank"] = spread_order(len(g))
+        picks.append(g)
     if not picks:
         raise GaussError("the KD mapping set has no estimated rows to pick CASSCF ligands from: build it first")
-    return pd.concat(picks, ignore_index=True)
+    # Queue order = run order: classes interleaved and each class's range covered coarse-to-fine, so that
+    # the results finished by any time span the classes and the range.
+    out = pd.concat(picks, ignore_index=True).sort_values(["_rank", C.LIGAND_CLASS], kind="stable")
+    return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def spread_order(n: int) -> np.ndarray:
+    """Rank of each of n sorted items in a coarse-to-fine order (ends and middle first, then the gaps):
+    position i gets the rank of i in the van der Corput (bit-reversal) ordering of [0, 1)."""
+    def vdc(k: int) -> float:
+        x, denom = 0.0, 1.0
+        while k:
+            denom *= 2
+            k, bit = divmod(k, 2)
+            x += bit / denom
+        return x
+
+    if n <= 2:
+        return np.arange(n)
+    targets = [vdc(k) for k in range(4 * n)]          # 0, .5, .25, .75, ... over [0, 1)
+    order, taken = [], set()
+    for t in [1.0, *targets]:                            # the top end too (vdc never reaches 1)
+        i = int(round(t * (n - 1)))
+        if i not in taken:
+            taken.add(i)
+            order.append(i)
+    order += [i for i in range(n) if i not in taken]
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    return rank
 
 
 def enqueue_casscf(store, picks: pd.DataFrame, params: dict | None = None) -> list:
