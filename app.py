@@ -2,6 +2,10 @@
 
 The pages follow the design path: Latent space -> Sampling -> Complexes -> CASSCF queue -> Export.
 Pages are thin: widgets and calls into gauss_core; cached resources and session state live in gauss_app.
+
+The page scripts live in app_pages/, not pages/: Streamlit treats a `pages/` folder next to the entry point as
+a v1 multipage app until st.navigation has run once in the server process, so on a fresh server the first
+request to a deep link (e.g. /latent) was resolved against the folder's file names and answered "Page not found".
 """
 
 import sys
@@ -17,12 +21,12 @@ st.set_page_config(page_title="GAUSS Studio", page_icon=":material/hub:", layout
 state.init()
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/latent_space.py", title="Latent space", icon=":material/scatter_plot:", url_path="latent"),
-    st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:", url_path="sampling"),
-    st.Page("pages/complexes.py", title="Complexes", icon=":material/view_in_ar:", url_path="complexes"),
-    st.Page("pages/casscf_queue.py", title="CASSCF queue", icon=":material/pending_actions:", url_path="queue"),
-    st.Page("pages/export.py", title="Export", icon=":material/download:", url_path="export"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/latent_space.py", title="Latent space", icon=":material/scatter_plot:", url_path="latent"),
+    st.Page("app_pages/sampling.py", title="Sampling", icon=":material/casino:", url_path="sampling"),
+    st.Page("app_pages/complexes.py", title="Complexes", icon=":material/view_in_ar:", url_path="complexes"),
+    st.Page("app_pages/casscf_queue.py", title="CASSCF queue", icon=":material/pending_actions:", url_path="queue"),
+    st.Page("app_pages/export.py", title="Export", icon=":material/download:", url_path="export"),
 ]
 
 page = st.navigation(PAGES)

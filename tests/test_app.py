@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/home.py", "pages/latent_space.py", "pages/sampling.py", "pages/complexes.py",
-         "pages/casscf_queue.py", "pages/export.py"]
+PAGES = ["app_pages/home.py", "app_pages/latent_space.py", "app_pages/sampling.py", "app_pages/complexes.py",
+         "app_pages/casscf_queue.py", "app_pages/export.py"]
 
 
 def _app() -> AppTest:
@@ -55,7 +55,7 @@ def test_corrupt_checkpoint_is_reported_not_raised(tmp_path, monkeypatch, tiny_l
     monkeypatch.setenv("GAUSS_CHECKPOINT", str(bad))
     monkeypatch.setenv("GAUSS_LIGAND_SET", str(tiny_ligand_set))
     monkeypatch.setenv("GAUSS_HOME", str(tmp_path / "home"))
-    at = _open(_app(), "pages/latent_space.py")
+    at = _open(_app(), "app_pages/latent_space.py")
     assert any("cannot be used" in w.value and "corrupt" in w.value for w in at.warning)
 
 
@@ -77,14 +77,14 @@ def test_home_shows_the_model_card(app_env):
     ("", "empty SMILES"),
 ])
 def test_bad_seeds_are_refused_with_the_reason(app_env, text, reason):
-    at = _open(_app(), "pages/latent_space.py")
+    at = _open(_app(), "app_pages/latent_space.py")
     _type_seed(at, text)
     assert any(reason in e.value for e in at.error), [e.value for e in at.error]
     assert at.session_state["seed_basket"] == []
 
 
 def test_latent_map_and_typed_seed(app_env):
-    at = _open(_app(), "pages/latent_space.py")
+    at = _open(_app(), "app_pages/latent_space.py")
     assert len(at.get("plotly_chart")) == 1
     colour_options = at.selectbox(key="map_colour").options
     assert any(o.startswith("model prediction") for o in colour_options)
@@ -101,9 +101,9 @@ def test_latent_map_and_typed_seed(app_env):
 
 
 def test_sampling_streams_counters_and_results_then_sweep(app_env):
-    at = _open(_app(), "pages/latent_space.py")
+    at = _open(_app(), "app_pages/latent_space.py")
     _type_seed(at, "OC")
-    _open(at, "pages/sampling.py")
+    _open(at, "app_pages/sampling.py")
     at.number_input(key="lp_attempts").set_value(400)
     at.number_input(key="lp_batch").set_value(100)
     at.number_input(key="lp_sigma").set_value(0.5)
@@ -130,14 +130,14 @@ def test_sampling_streams_counters_and_results_then_sweep(app_env):
 
 
 def test_sampling_page_with_empty_basket_says_what_to_do(app_env):
-    at = _open(_app(), "pages/sampling.py")
+    at = _open(_app(), "app_pages/sampling.py")
     assert any("seed basket is empty" in i.value for i in at.info)
 
 
 def test_complexes_queue_and_export(app_env):
-    at = _open(_app(), "pages/latent_space.py")
+    at = _open(_app(), "app_pages/latent_space.py")
     _type_seed(at, "[O-]C")
-    _open(at, "pages/complexes.py")
+    _open(at, "app_pages/complexes.py")
     at.toggle(key="cx_novel_only").set_value(False)
     at.run()
     at.multiselect(key="cx_pick").set_value(["[O-]C"])
@@ -148,7 +148,7 @@ def test_complexes_queue_and_export(app_env):
     assert entry["complex"] is not None and entry["complex"].symbols.count("Dy") == 1
     assert any("ESTIMATE" in m.value for m in at.markdown)   # KD numbers labelled as an estimate
 
-    _open(at, "pages/casscf_queue.py")
+    _open(at, "app_pages/casscf_queue.py")
     at.multiselect(key="q_pick").set_value(["[O-]C"])
     next(b for b in at.button if b.label == "Queue CASSCF").click()
     at.run()
@@ -159,7 +159,7 @@ def test_complexes_queue_and_export(app_env):
     jobs = JobStore().list()
     assert [(j.kind, j.smiles, j.state) for j in jobs] == [("casscf", "[O-]C", "queued")]
 
-    _open(at, "pages/export.py")
+    _open(at, "app_pages/export.py")
     assert any("Download candidates CSV" == b.label for b in at.get("download_button"))
     assert any("SDF" in b.label for b in at.get("download_button"))
     assert any("1** rows" in m.value or "**1** rows" in m.value for m in at.markdown)
@@ -219,7 +219,7 @@ def test_queue_page_cancel_retry_log_and_finished_results(app_env):
     store.append_log(done.id, "KD energies (cm-1): 0 250 400")
     store.finish(done.id, {"provenance": "casscf-openmolcas", "gaps_cm1": [250.0, 400, 500, 600, 650, 700, 720]})
 
-    at = _open(_app(), "pages/casscf_queue.py")
+    at = _open(_app(), "app_pages/casscf_queue.py")
     at.selectbox(key="q_job").set_value(waiting.id)
     at.run()
     next(b for b in at.button if b.label == "Cancel").click()
@@ -235,7 +235,7 @@ def test_queue_page_cancel_retry_log_and_finished_results(app_env):
     assert results["smiles"].tolist() == ["OC"] and results["kd_gap1_cm1"].tolist() == [250.0]
     assert results["provenance"].tolist() == ["CASSCF(9,7)+SO, OpenMolcas"]
     # the finished CASSCF gap is on the map (colour by first KD gap) with its provenance in the legend
-    _open(at, "pages/latent_space.py")
+    _open(at, "app_pages/latent_space.py")
     at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options
                                                    if o.startswith("first KD gap")))
     at.run()
@@ -248,9 +248,9 @@ def test_queue_page_cancel_retry_log_and_finished_results(app_env):
 
 @pytest.mark.slow
 def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
-    at = _open(_app(), "pages/latent_space.py")
+    at = _open(_app(), "app_pages/latent_space.py")
     _type_seed(at, "[O-]C")
-    _open(at, "pages/complexes.py")
+    _open(at, "app_pages/complexes.py")
     at.toggle(key="cx_novel_only").set_value(False)
     at.radio(key="cx_relax").set_value("constrained GFN2-xTB relaxation (slower)")
     at.multiselect(key="cx_pick").set_value(["[O-]C"])
