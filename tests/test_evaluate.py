@@ -32,7 +32,7 @@ def inputs(tiny_checkpoint, tiny_ligand_set, tiny_kd_mapping):
     from gauss_core.evaluate.report import ReportConfig, load_inputs
 
     cfg = ReportConfig(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=tiny_kd_mapping,
-                       read_queue=False)
+                       read_queue=False, casscf_set=None, kd_calibration=None)
     return load_inputs(cfg, log=lambda s: None)
 
 
@@ -67,23 +67,205 @@ def test_sweep_validity_falls_with_sigma(inputs):
     assert table["novelty_pct"].iloc[0] <= table["novelty_pct"].max()
 
 
+def _pairs(seed_gap1, sample_gap1, flags=None) -> pd.DataFrame:
+    """Seed/sample pairs with all 7 gaps (gap k = gap1 * (1 + (k - 1) / 4)) and the rules' verdicts."""
+    from gauss_core.evaluate.fidelity import exclusion_reason
+
+    seed_gap1, sample_gap1 = np.asarray(seed_gap1, float), np.asarray(sample_gap1, float)
+    rows = []
+    for i, (a, b) in enumerate(zip(seed_gap1, sample_gap1)):
+        gaps = {c: b * (1 + k / 4) for k, c in enumerate(C.KD_GAP_COLUMNS)}
+        row = {"seed_smiles": f"s{i // 2}", "seed_gap1_cm1": a, "seed_gap7_cm1": a * 4, **gaps,
+               "flags": (flags or {}).get(i, ""), "seed_excluded": ""}
+        row["excluded"] = exclusion_reason(row)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def test_fidelity_score_is_the_papers_r2_like_metric():
     from gauss_core.evaluate.fidelity import fidelity_scores
 
-    seeds = np.array([100.0, 100, 300, 300, 500, 500])
-    exact = pd.DataFrame({"seed_smiles": list("aabbcc"), "seed_gap1_cm1": seeds, "seed_gap7_cm1": seeds * 2,
-                          C.KD_GAP_COLUMNS[0]: seeds, C.KD_GAP_COLUMNS[-1]: seeds * 2})
+    seeds = np.array([100.0, 100, 300, 300, 450, 450])
+    exact = _pairs(seeds, seeds)
     assert fidelity_scores(exact)["score_gap1"] == pytest.approx(1.0)
-    noisy = exact.assign(**{C.KD_GAP_COLUMNS[0]: seeds + np.array([50, -50, 50, -50, 50, -50.0])})
+    noisy = _pairs(seeds, seeds + np.array([50, -50, 50, -50, 50, -50.0]))
     s = fidelity_scores(noisy)["score_gap1"]
     expected = 1 - 6 * 50 ** 2 / ((noisy[C.KD_GAP_COLUMNS[0]] - noisy[C.KD_GAP_COLUMNS[0]].mean()) ** 2).sum()
     assert s == pytest.approx(expected) and s < 1
-    blown = exact.copy()
-    blown.loc[0, C.KD_GAP_COLUMNS[0]] = 9000.0  # one estimator failure
+    assert fidelity_scores(_pairs(seeds, seeds[::-1]))["score_gap1"] < 0
+
+
+def test_fidelity_rules_exclude_failed_assemblies_and_unphysical_estimates():
+    """Rule R1 (assembly-check flags) and R2 (plausible gaps) take such pairs out of the score; the score over
+    every pair is still reported, and each exclusion is counted by reason."""
+    from gauss_core.evaluate.fidelity import MAX_TOTAL_SPLITTING_CM1, exclusion_reason, fidelity_scores
+
+    seeds = np.array([100.0, 100, 300, 300, 450, 450])
+    # sample 0: the complex fails the clash check and its estimate is blown up; sample 3: an unphysical estimate
+    blown = _pairs(seeds, [722.0, 100, 300, 3000, 450, 450], flags={0: "clash: 6 contact(s) too short; "
+                                                                       "unrelaxed-template: not relaxed"})
     sc = fidelity_scores(blown)
-    assert sc["score_gap1"] < 0.5 and sc["n_unphysical"] == 1 and sc["score_gap1_physical"] == pytest.approx(1.0)
-    unrelated = exact.assign(seed_gap1_cm1=seeds[::-1])
-    assert fidelity_scores(unrelated)["score_gap1"] < 0
+    assert sc["n_pairs"] == 4 and sc["n_excluded_samples"] == 2 and sc["score_gap1"] == pytest.approx(1.0)
+    assert sc["excluded_reasons"] == {"assembly check: clash": 1,
+                                      f"implausible: total splitting > {MAX_TOTAL_SPLITTING_CM1:.0f} cm-1": 1}
+    assert sc["n_pairs_all"] == 6 and sc["score_gap1_all"] < 0
+    # informational flags are not failures; bent-axis is a real geometry
+    ok = {c: 10.0 * (k + 1) for k, c in enumerate(C.KD_GAP_COLUMNS)}
+    assert exclusion_reason({**ok, "flags": "unrelaxed-template: ...; bent-axis: L-Dy-L 150 deg"}) == ""
+    assert exclusion_reason({**ok, "flags": np.nan}) == ""
+    assert exclusion_reason({**ok, "error": "AssemblyError: no donor"}).startswith("estimate failed")
+    assert "unordered" in exclusion_reason({**ok, C.KD_GAP_COLUMNS[0]: 500.0})
+    assert "missing" in exclusion_reason({**ok, C.KD_GAP_COLUMNS[3]: np.nan})
+
+
+def test_fidelity_bins_span_robust_percentiles_of_the_bundled_mapping_set():
+    """On the bundled KD mapping set (real estimates, one 722 cm-1 outlier from a chelating complex), equal-width
+    bins over min..max leave bin 4-5 nearly empty; the rules drop the failed complexes and the bins span the
+    1st-99th percentiles of the rest; values beyond count in the end bins."""
+    from gauss_core import paths
+    from gauss_core.evaluate.fidelity import assign_bins, exclusion_reason, robust_bins
+    from gauss_core.latent.bins import kd_bins
+
+    kd = pd.read_csv(paths.KD_MAPPING_SET)
+    gap1 = kd[C.KD_GAP_COLUMNS[0]]
+    reasons = [exclusion_reason(r) for r in kd.to_dict("records")]
+    outlier = kd.index[kd[C.SMILES] == "N1(CC(O)CCO)CC1"][0]
+    assert "assembly check: chelation" in reasons[outlier] and "assembly check: clash" in reasons[outlier]
+    assert gap1.max() == gap1[outlier]                         # the set's maximum is that failed assembly
+    valid = gap1[[r == "" for r in reasons]]
+    assert 0.8 * len(kd) < len(valid) < len(kd)
+    naive = kd_bins(gap1, 6)
+    robust = robust_bins(valid, 6)
+    assert naive.edges[-1] == pytest.approx(gap1.max()) and robust.edges[-1] < valid.max() < naive.edges[-1] / 2
+    assert robust.edges[0] == pytest.approx(np.percentile(valid, 1))
+    bins = assign_bins(robust, valid)
+    assert set(bins) == {1, 2, 3, 4, 5, 6}                     # every valid ligand lands in a bin
+    assert assign_bins(robust, [valid.max() + 500, -1.0]).tolist() == [6, 1]
+    per_bin = np.bincount(bins, minlength=7)[1:]
+    assert per_bin.min() >= 5 * 5                              # enough candidates for 5 seeds per bin
+
+
+def _hand_made_calibration():
+    """A CalibratedModel with fixed coefficients (NOT fitted to CASSCF): gap k = 100 + 1.5 cf_gap1 + 0.1 k cf_gap7
+    (k = 1..7),
+    to check that the fidelity experiment runs seeds and samples through it."""
+    from gauss_core.kd import CalibratedModel
+
+    coef = [[1.5, 0.1 * k] for k in range(1, 8)]
+    return CalibratedModel(name="kd-calibrated-ridge-v1", feature_names=["cf_gap1_cm1", "cf_gap7_cm1"],
+                           mean=[0.0, 0.0], scale=[1.0, 1.0], coef=coef, intercept=[100.0] * 7, alpha=1.0, n_train=0,
+                           cv_mae_cm1=float("nan"), cv_mae_per_gap_cm1=[float("nan")] * 7, cv_r_gap1=float("nan"),
+                           cv_r_gap7=float("nan"), cf_only_r_gap1=float("nan"), training_hash="hand-made",
+                           training_provenance=[], feature_geometry="rdkit")
+
+
+CHELATING = "N1(CC(O)CCO)CC1"   # its template complex puts both OH groups on Dy (chelation, clash flags)
+
+
+@needs_xtb
+@pytest.mark.slow
+def test_fidelity_scores_both_estimators_with_recomputed_seeds(inputs, tmp_path):
+    """Seeds and samples through both estimators (cf-pointcharge and a calibrated model), seeds recomputed, a
+    failed assembly excluded and replaced. Candidates: the chelating ligand, then real ligands of the tiny set
+    (the tiny model's LP samples are rarely donor-first ligands; LP sampling is covered by the report test)."""
+    from dataclasses import replace
+
+    from gauss_core import provenance
+    from gauss_core.evaluate.fidelity import FidelityConfig, run_fidelity, scores_by_estimator
+
+    def candidates(inp, seed_smiles, z, config, rng_seed):
+        yield CHELATING, 0.1
+        for smi in inp.ligands[C.SMILES].iloc[rng_seed * 7:]:
+            if smi != seed_smiles:
+                yield smi, 0.1
+
+    model = _hand_made_calibration()
+    path = model.save(tmp_path / "kd_calibration.json")
+    config = replace(FidelityConfig.quick(), calibration=path)
+    seeds, samples, summary = run_fidelity(inputs, config, log=lambda s: None, candidates=candidates)
+    assert set(summary["estimators"]) == {provenance.CF_POINTCHARGE, model.name}
+    assert "CASSCF complexes" in summary["estimators"][model.name]
+    g1 = C.KD_GAP_COLUMNS[0]
+    accepted = seeds[seeds["accepted"]]
+    cf = accepted[accepted["estimator"] == provenance.CF_POINTCHARGE].set_index(C.SMILES)
+    cal = accepted[accepted["estimator"] == model.name].set_index(C.SMILES)
+    assert len(cf) >= 1 and set(cf.index) == set(cal.index)
+    # seeds recomputed: cf-pointcharge reproduces the mapping set, the calibrated values follow the model
+    assert np.allclose(cf[g1], cf["set_gap1_cm1"], rtol=1e-6)
+    g7 = C.KD_GAP_COLUMNS[-1]
+    assert np.allclose(cal[g1], 100 + 1.5 * cf.loc[cal.index, g1] + 0.1 * cf.loc[cal.index, g7], rtol=1e-6)
+    assert (cal[C.KD_PROVENANCE] == model.name).all() and not provenance.is_casscf(model.name)
+    # samples: every candidate through both estimators, seed values of the same estimator beside them
+    assert len(samples) and set(samples["estimator"]) == {provenance.CF_POINTCHARGE, model.name}
+    s_cal = samples[samples["estimator"] == model.name]
+    assert np.allclose(s_cal["seed_gap1_cm1"], cal.loc[s_cal["seed_smiles"], g1].to_numpy())
+    cf_rows = samples[samples["estimator"] == provenance.CF_POINTCHARGE]
+    chel = cf_rows[cf_rows[C.SMILES] == CHELATING]
+    assert len(chel) == len(cf) and chel["excluded"].str.contains("assembly check: chelation").all()
+    per_seed = cf_rows[cf_rows["excluded"] == ""].groupby("seed_smiles").size()
+    assert (per_seed == config.samples_per_seed).all()      # the excluded candidate was replaced
+    scores = scores_by_estimator(samples)
+    assert list(scores) == [provenance.CF_POINTCHARGE, model.name]
+    sc = scores[provenance.CF_POINTCHARGE]
+    assert sc["n_pairs"] == len(cf) * config.samples_per_seed and sc["n_excluded_samples"] >= len(cf)
+    assert sc["excluded_reasons"].get("assembly check: chelation", 0) >= len(cf)
+
+
+def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
+    """A real OpenMolcas CASSCF result ([Dy(H2O)5(OMe)2]+, tests/data/casscf_methoxide_result.json) bundled to a
+    file is read without the queue; with the queue, its row is attributed to the queue; an unreadable bundled
+    file is a clear error."""
+    import json
+    from pathlib import Path
+
+    from gauss_core.errors import DataFormatError
+    from gauss_core.evaluate.report import ReportConfig, casscf_results
+    from gauss_core.jobs import JobStore, bundle_kd_results
+
+    result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
+    store = JobStore(tmp_path / "queue.db")
+    job = store.enqueue("casscf", "[O-]C", {})
+    assert store.claim().id == job.id and store.finish(job.id, result)
+    bundled = tmp_path / "casscf_results.csv.gz"
+    bundle_kd_results(store, bundled)
+    only_file = casscf_results(ReportConfig(casscf_set=bundled, read_queue=False))
+    assert list(only_file[C.SMILES]) == ["[O-]C"] and only_file["casscf_source"].iloc[0].startswith("bundled")
+    assert only_file[C.KD_GAP_COLUMNS[0]].iloc[0] == pytest.approx(result["gaps_cm1"][0])
+    assert only_file[C.KD_PROVENANCE].iloc[0] == "casscf-openmolcas"
+    both = casscf_results(ReportConfig(casscf_set=bundled, queue_db=tmp_path / "queue.db"))
+    assert len(both) == 1 and both["casscf_source"].iloc[0].startswith("queue")
+    assert casscf_results(ReportConfig(casscf_set=tmp_path / "absent.csv.gz", read_queue=False)) is None
+    pd.DataFrame({"smiles": ["[O-]C"], "energy": [1.0]}).to_csv(bundled, index=False)
+    with pytest.raises(DataFormatError, match="lacks columns"):
+        casscf_results(ReportConfig(casscf_set=bundled, read_queue=False))
+
+
+def test_ranking_stats_and_calibration_cv(tmp_path):
+    from gauss_core.evaluate.casscf_check import calibration_cv, comparison_table, ranking_stats
+
+    ref = np.array([100.0, 200, 300, 400, 500])
+    est = 0.6 * ref + 10                          # compressed like the point-charge estimate, same order
+    st = ranking_stats(est, ref)
+    assert st["n"] == 5 and st["spearman"] == pytest.approx(1.0) and st["pearson"] == pytest.approx(1.0)
+    assert st["mae_cm1"] == pytest.approx(np.abs(est - ref).mean()) and st["bias_cm1"] < 0
+    assert ranking_stats(est[::-1], ref)["spearman"] == pytest.approx(-1.0)
+    assert np.isnan(ranking_stats(est[:2], ref[:2])["spearman"])
+    pairs = pd.DataFrame({"est_gap1_cm1": est, "casscf_gap1_cm1": ref, C.LIGAND_CLASS: [1] * 5,
+                          "excluded": ["", "", "", "", "assembly check: clash"]})
+    table = comparison_table(pairs)
+    assert list(table["group"]) == ["all", "without 1 estimate(s) failing rules R1/R2"]  # class 1: n < 10
+    assert calibration_cv(tmp_path / "none.json") is None
+    cv = calibration_cv(_hand_made_calibration().save(tmp_path / "cal.json"))
+    assert cv["name"] == "kd-calibrated-ridge-v1" and cv["n_train"] == 0 and cv["file"] == "cal.json"
+
+
+def test_learning_curve_plateau_rule():
+    from gauss_core.evaluate.learning_curve import plateaued
+
+    assert not plateaued([3.0, 2.0], patience=2, min_improvement=0.01)          # too few checks
+    assert not plateaued([3.0, 2.0, 1.5, 1.2], patience=2, min_improvement=0.01)  # still improving
+    assert plateaued([3.0, 2.0, 1.99, 1.995], patience=2, min_improvement=0.01)  # < 1 % better
+    assert plateaued([3.0, 2.0, 2.2, 2.4], patience=2, min_improvement=0.01)     # overfitting
 
 
 def test_parity_on_heldout_ligands(inputs):
@@ -105,7 +287,7 @@ def test_quick_report_end_to_end(inputs, tiny_checkpoint, tiny_ligand_set, tiny_
 
     out = tmp_path / "docs" / "evaluation.md"
     cfg = ReportConfig.quick_config(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=tiny_kd_mapping,
-                                    read_queue=False, out_md=out)
+                                    read_queue=False, casscf_set=None, kd_calibration=None, out_md=out)
     result = run_report(cfg, log=lambda s: None)
     assert result["skipped"] == {}, result["skipped"]
     text = out.read_text()
@@ -122,13 +304,21 @@ def test_quick_report_end_to_end(inputs, tiny_checkpoint, tiny_ligand_set, tiny_
     # provenance: KD numbers are labelled as estimates, never as CASSCF
     assert "crystal-field estimates" in text and "not CASSCF" in text
     fid = numbers[(numbers["experiment"] == "5 seed-to-sample") & numbers["metric"].str.contains("score")]
-    assert len(fid) == 3  # raw, without unphysical estimates, last gap
-    assert fid["provenance"].str.contains("ESTIMATE").all()
+    assert len(fid) == 3  # first gap (target), last gap, first gap without exclusions; cf-pointcharge only
+    assert fid["metric"].str.contains(r"\[cf-pointcharge\]").all() and fid["provenance"].str.contains("ESTIMATE").all()
+    assert "Rules (chosen before scoring" in text and "total splitting (gap 7) exceeds 2000" in text
     # the learning curve table: real small models and the evaluated checkpoint
     curve = pd.read_csv(cfg.data_dir / "learning_curve.csv")
     assert {"n_train", "n_labelled", "epochs", "recon_exact", "recon_token", "model"} <= set(curve.columns)
     assert list(curve["n_train"].iloc[:-1]) == list(cfg.learning.train_sizes)
     assert curve["model"].iloc[-1] == "evaluated checkpoint"
+    small = curve.iloc[:-1]
+    assert (small["batches"] <= small["batches_trained"]).all()
+    assert (small["batches_trained"] <= cfg.learning.max_batches).all() and small["stop"].notna().all()
+    assert "batches_cap" in text and "validation loss plateaus" in text
+    lab = pd.read_csv(cfg.data_dir / "label_learning_curve.csv")
+    assert 1 <= len(lab) and list(lab["n_labelled"]) == list(cfg.learning.label_counts[:len(lab)])  # as labels allow
+    assert (lab["batches_trained"] <= cfg.learning.label_max_batches).all()
     assert ((curve["recon_token"] >= 0) & (curve["recon_token"] <= 1)).all()
     sweep = pd.read_csv(cfg.data_dir / "sigma_sweep.csv")
     assert sweep["validity_pct"].iloc[0] >= sweep["validity_pct"].iloc[-1]
@@ -140,7 +330,7 @@ def test_unknown_experiment_is_a_clear_error(tiny_checkpoint, tiny_ligand_set, t
     from gauss_core.evaluate.report import ReportConfig, run_report
 
     cfg = ReportConfig.quick_config(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=None,
-                                    read_queue=False, out_md=tmp_path / "e.md", experiments=("fig99",))
+                                    read_queue=False, casscf_set=None, out_md=tmp_path / "e.md", experiments=("fig99",))
     with pytest.raises(GaussError, match="unknown experiment 'fig99'"):
         run_report(cfg, log=lambda s: None)
 
@@ -149,7 +339,7 @@ def test_missing_kd_mapping_skips_kd_experiments_with_reason(tiny_checkpoint, ti
     from gauss_core.evaluate.report import ReportConfig, run_report
 
     cfg = ReportConfig.quick_config(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=None,
-                                    read_queue=False, out_md=tmp_path / "e.md",
+                                    read_queue=False, casscf_set=None, out_md=tmp_path / "e.md",
                                     experiments=("fidelity", "repopulation"))
     result = run_report(cfg, log=lambda s: None)
     assert set(result["skipped"]) == {"fidelity", "repopulation"}

@@ -120,10 +120,12 @@ def _kdmap_casscf(args) -> int:
 # ---------------------------------------------------------------------------------------- evaluate
 
 def _register_evaluate(subparsers) -> None:
+    from gauss_core.evaluate import EXPERIMENTS
+
     p = subparsers.add_parser(
         "evaluate", help="run the paper's six experiments on a checkpoint; write docs/evaluation.md + figures",
-        description="Learning curve (Fig. 2b), sigma sweep (2c), proxy parity + R2 curve (6b,c), latent PCA (7), "
-                    "seed-to-sample fidelity (8), targeted repopulation (10) and the KD mapping / CASSCF status. "
+        description="Learning curve (Fig. 2b), sigma sweep (2c), proxy parity (6c) + R2 curve (6b), latent PCA (7), "
+                    "seed-to-sample fidelity (8), targeted repopulation (10) and the KD mapping / CASSCF comparison. "
                     "Writes the Markdown report, PNG figures, a numbers table (CSV + JSON) and raw tables. KD numbers "
                     "from estimates are labelled as such.")
     p.add_argument("--checkpoint", type=Path, default=paths.DEFAULT_CHECKPOINT)
@@ -131,21 +133,31 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--labels", type=Path, default=paths.PROXY_LABELS, help="proxy label table ('none' = no labels)")
     p.add_argument("--kd-mapping", type=Path, default=paths.KD_MAPPING_SET)
     p.add_argument("--db", type=Path, default=None, help="queue database with CASSCF results (default GAUSS_HOME/queue.db)")
+    p.add_argument("--casscf", type=Path, default=paths.KD_CASSCF_SET,
+                   help="bundled CASSCF results read beside the queue (default assets/kd/casscf_results.csv.gz; "
+                        "'none' = queue only)")
+    p.add_argument("--calibration", type=Path, default=paths.KD_CALIBRATION,
+                   help="calibrated KD estimate: used by the fidelity experiment beside cf-pointcharge and its "
+                        "cross-validated accuracy reported, when the file exists (default assets/kd/kd_calibration.json; "
+                        "'none' = point-charge estimate only)")
     p.add_argument("--out", type=Path, default=paths.REPO_ROOT / "docs" / "evaluation.md",
-                   help="report path; figures/, evaluation_data/ and evaluation_numbers.csv go beside it")
-    p.add_argument("--only", default=None, help="comma-separated experiments: learning_curve, sweep, parity, "
-                                                "latent_maps, fidelity, repopulation")
+                   help="report path; figures/, evaluation_data/ and evaluation_numbers.csv go beside it (the report "
+                        "holds only the experiments run: with --only, write elsewhere to keep the full report)")
+    p.add_argument("--only", default=None, help=f"comma-separated experiments: {', '.join(EXPERIMENTS)}")
     p.add_argument("--quick", action="store_true", help="tiny settings (tests, smoke runs)")
-    p.add_argument("--train-sizes", default=None, help="learning curve sizes, e.g. 1000,2000,4000,8000")
-    p.add_argument("--label-counts", default=None, help="R2 curve labelled counts, e.g. 100,300,1000")
-    p.add_argument("--steps", type=int, default=None, help="batches per small learning-curve model (default 600)")
-    p.add_argument("--epochs", type=int, default=None, help="cap on epochs per small learning-curve model (default 40)")
+    p.add_argument("--train-sizes", default=None, help="learning curve sizes (default 1000,4000,16000)")
+    p.add_argument("--max-batches", type=int, default=None,
+                   help="cap on batches of 100 per learning-curve model (default 3500; each stops earlier when its "
+                        "validation loss plateaus)")
+    p.add_argument("--label-counts", default=None, help="R2 curve labelled counts (default 100,500,2500)")
+    p.add_argument("--label-max-batches", type=int, default=None, help="cap on batches per R2-curve model (default 2500)")
     p.add_argument("--sweep-batches", type=int, default=None, help="batches of 100 per sigma (paper 50)")
-    p.add_argument("--fidelity-seeds-per-bin", type=int, default=None)
+    p.add_argument("--fidelity-seeds-per-bin", type=int, default=None, help="paper 5")
+    p.add_argument("--fidelity-samples-per-seed", type=int, default=None, help="paper 10")
     p.add_argument("--repop-attempts", type=int, default=None, help="LP attempts per repopulation seed")
     p.add_argument("--repop-estimate", type=int, default=None, help="generated ligands to KD-estimate")
     p.add_argument("--kd-mode", choices=("template-sp", "relaxed"), default=None,
-                   help="KD estimate of new samples (default: template-sp, as the bundled mapping set)")
+                   help="KD estimate of seeds and new samples (default: template-sp, as the bundled mapping set)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_evaluate)
 
@@ -165,12 +177,16 @@ def _evaluate(args) -> int:
 
     import torch
 
-    from gauss_core.evaluate.report import EXPERIMENTS, ReportConfig, run_report
+    from gauss_core.evaluate.report import ReportConfig, run_report
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
-    kw = dict(checkpoint=args.checkpoint, ligands=args.ligands,
-              labels=None if str(args.labels).lower() == "none" else args.labels, kd_mapping=args.kd_mapping,
-              queue_db=args.db, out_md=args.out)
+
+    def optional(path):
+        return None if str(path).lower() == "none" else path
+
+    kw = dict(checkpoint=args.checkpoint, ligands=args.ligands, labels=optional(args.labels), kd_mapping=args.kd_mapping,
+              queue_db=args.db, out_md=args.out, casscf_set=optional(args.casscf),
+              kd_calibration=optional(args.calibration))
     if args.only:
         kw["experiments"] = tuple(x.strip() for x in args.only.split(",") if x.strip())
     config = ReportConfig.quick_config(**kw) if args.quick else ReportConfig(**kw)
@@ -179,16 +195,18 @@ def _evaluate(args) -> int:
         lc = replace(lc, train_sizes=_ints(args.train_sizes))
     if args.label_counts:
         lc = replace(lc, label_counts=_ints(args.label_counts))
-    if args.epochs:
-        lc = replace(lc, max_epochs=args.epochs)
-    if args.steps:
-        lc = replace(lc, steps_per_model=args.steps)
+    if args.max_batches:
+        lc = replace(lc, max_batches=args.max_batches)
+    if args.label_max_batches:
+        lc = replace(lc, label_max_batches=args.label_max_batches)
     config.learning = replace(lc, seed=args.seed)
     if args.sweep_batches:
         config.sweep = replace(config.sweep, batches=args.sweep_batches)
     config.sweep = replace(config.sweep, seed=args.seed)
     if args.fidelity_seeds_per_bin:
         config.fidelity = replace(config.fidelity, seeds_per_bin=args.fidelity_seeds_per_bin)
+    if args.fidelity_samples_per_seed:
+        config.fidelity = replace(config.fidelity, samples_per_seed=args.fidelity_samples_per_seed)
     if args.kd_mode:
         config.fidelity = replace(config.fidelity, kd_mode=args.kd_mode)
         config.repopulation = replace(config.repopulation, kd_mode=args.kd_mode)

@@ -25,6 +25,7 @@ class EvalInputs:
         kd: KD-labelled ligands (smiles, ligand_class, 7 gaps, kd_provenance, ...; CASSCF rows in place of
             estimates where the queue has them), or None.
         reference: canonical SMILES of the model's training set (novelty reference).
+        casscf: CASSCF results (bundled file + queue; LABEL_COLUMNS + casscf_source, ligand_class), or None.
     """
 
     loaded: object
@@ -33,6 +34,7 @@ class EvalInputs:
     labels_provenance: str
     kd: pd.DataFrame | None
     reference: frozenset[str]
+    casscf: pd.DataFrame | None = None
 
     @property
     def train_set(self) -> set[str]:
