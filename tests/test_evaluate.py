@@ -156,7 +156,7 @@ def _hand_made_calibration():
                            mean=[0.0, 0.0], scale=[1.0, 1.0], coef=coef, intercept=[100.0] * 7, alpha=1.0, n_train=0,
                            cv_mae_cm1=float("nan"), cv_mae_per_gap_cm1=[float("nan")] * 7, cv_r_gap1=float("nan"),
                            cv_r_gap7=float("nan"), cf_only_r_gap1=float("nan"), training_hash="hand-made",
-                           training_provenance=[], feature_geometry="rdkit")
+                           training_provenance=[])  # fitted-on geometry: the default (constrained GFN2)
 
 
 CHELATING = "N1(CC(O)CCO)CC1"   # its template complex puts both OH groups on Dy (chelation, clash flags)
@@ -185,6 +185,9 @@ def test_fidelity_scores_both_estimators_with_recomputed_seeds(inputs, tmp_path)
     seeds, samples, summary = run_fidelity(inputs, config, log=lambda s: None, candidates=candidates)
     assert set(summary["estimators"]) == {provenance.CF_POINTCHARGE, model.name}
     assert "CASSCF complexes" in summary["estimators"][model.name]
+    # template geometries are not what the model was fitted on: the run says so for that estimator only
+    assert summary["estimator_notes"][provenance.CF_POINTCHARGE] == []
+    assert any("applied to a rdkit one" in n for n in summary["estimator_notes"][model.name])
     g1 = C.KD_GAP_COLUMNS[0]
     accepted = seeds[seeds["accepted"]]
     cf = accepted[accepted["estimator"] == provenance.CF_POINTCHARGE].set_index(C.SMILES)
@@ -224,6 +227,7 @@ def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
 
     result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
     store = JobStore(tmp_path / "queue.db")
+    assert casscf_results(ReportConfig(casscf_set=None, queue_db=tmp_path / "queue.db")) is None  # nothing done yet
     job = store.enqueue("casscf", "[O-]C", {})
     assert store.claim().id == job.id and store.finish(job.id, result)
     bundled = tmp_path / "casscf_results.csv.gz"

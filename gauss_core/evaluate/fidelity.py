@@ -286,7 +286,8 @@ def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str]
         (smiles, kd_bin, set_gap1_cm1, estimator, the recomputed 7 gaps, excluded, accepted). samples: one row
         per estimated candidate and estimator (seed_smiles, kd_bin, seed_gap1_cm1, seed_gap7_cm1,
         seed_excluded, smiles, sigma, estimator, 7 gaps, kd_provenance, kd_mode, flags, error, excluded).
-        summary: seed_candidates' summary + estimators {tag: source} + seconds.
+        summary: seed_candidates' summary + estimators {tag: source}, estimator_notes {tag: warnings the
+        estimator flagged, e.g. a calibrated model applied to other geometries than it was fitted on} + seconds.
     """
     from gauss_core.latent import encode_smiles
 
@@ -338,6 +339,9 @@ def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str]
     samples = pd.DataFrame(sample_rows, columns=["seed_smiles", "kd_bin", "seed_gap1_cm1", "seed_gap7_cm1",
                                                  "seed_excluded", C.SMILES, C.SIGMA, "estimator", *_KEEP, "excluded"])
     summary["estimators"] = {e.tag: e.source for e in estimators}
+    summary["estimator_notes"] = {tag: sorted({f.strip() for fl in samples.loc[samples["estimator"] == tag, "flags"].dropna()
+                                               for f in str(fl).split(";") if f.strip().startswith("calibrated on")})
+                                  for tag in summary["estimators"]}
     summary["seconds"] = round(time.perf_counter() - t_start, 1)
     return seeds, samples, summary
 
@@ -410,9 +414,9 @@ def protocol_markdown(config: FidelityConfig, summary: dict) -> str:
     return (
         f"Rules (chosen before scoring; `gauss_core/evaluate/fidelity.py`): **R1** an estimate is excluded when its "
         f"complex fails the assembly checks ({', '.join(FAILURE_FLAGS)}) or the estimate raised an error; **R2** "
-        f"and when its gaps are not finite, negative or unordered, or the total splitting (gap 7) exceeds "
-        f"{MAX_TOTAL_SPLITTING_CM1:.0f} cm-1. Bins: {config.n_bins} equal-width bins of the first gap between the "
-        f"{lo:g}th and {hi:g}th percentiles of the valid mapping rows (edges {edges} cm-1; values beyond count in "
+        f"also when its gaps are not finite, negative or unordered, or the total splitting (gap 7) exceeds "
+        f"{MAX_TOTAL_SPLITTING_CM1:.0f} cm-1. Bins: {config.n_bins} equal-width bins of the first gap between "
+        f"percentiles P{lo:g} and P{hi:g} of the valid mapping rows (edges {edges} cm-1; values beyond count in "
         f"the end bins). Mapping set: {summary.get('n_set', 0)} rows, {summary.get('n_set_excluded', 0)} excluded "
         f"by R1/R2 ({set_reasons}). Seeds ({config.seeds_per_bin} per bin) are drawn among valid rows and "
         f"recomputed with each estimator; excluded seed candidates and samples are replaced by the next ones "

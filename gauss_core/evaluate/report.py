@@ -102,8 +102,10 @@ def casscf_results(config: ReportConfig) -> pd.DataFrame | None:
     else:
         table = all_kd_results(store, bundled)
         queued = set(merge_kd_results(store)[C.SMILES]) if store is not None else set()
-    table = table[table[C.KD_PROVENANCE].map(lambda t: provenance.is_casscf(str(t)))].dropna(
-        subset=[C.KD_GAP_COLUMNS[0]]).reset_index(drop=True)
+    if len(table) == 0:
+        return None
+    is_cas = table[C.KD_PROVENANCE].map(lambda t: provenance.is_casscf(str(t))).astype(bool)
+    table = table.loc[is_cas].dropna(subset=[C.KD_GAP_COLUMNS[0]]).reset_index(drop=True)
     table["casscf_source"] = [f"queue ({Path(config.queue_db or paths.gauss_home() / 'queue.db').name})"
                               if smi in queued else f"bundled ({bundled.name})" for smi in table[C.SMILES]]
     return table if len(table) else None
@@ -404,13 +406,15 @@ def _exp_fidelity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, lo
     head = ("| estimator | provenance | score gap1 | score gap7 | Pearson r gap1 | Spearman gap1 | pairs | seeds | "
             "samples excluded (reasons) | score gap1, no exclusion (pairs) |\n|" + "---|" * 10)
     per_bin = per_bin_table(samples)
+    notes = "".join(f"\n\n**Note on {tag}:** {'; '.join(n)} (its numbers are an extrapolation; `--kd-mode relaxed` "
+                    f"gives the geometries it was fitted on)." for tag, n in summary["estimator_notes"].items() if n)
     return (f"{n_seeds} seeds over {fc.n_bins} bins of the first gap ({n_replaced} seed candidates replaced by the "
             f"rules), up to {fc.samples_per_seed} novel unique samples per seed (sigma from {fc.sigma_start}, "
             f"+{fc.sigma_step} per round of {fc.attempts_per_round} attempts, at most {fc.sigma_max}); "
             f"{summary['seconds']:.0f} s. **All KD values here are ESTIMATES, not CASSCF**: seeds and samples go "
             f"through the same estimator, the seeds' values recomputed. Score = 1 - sum (E_sample - E_seed)^2 / "
             f"sum (E_sample - mean E_sample)^2 (the paper's 0.82 was computed with CASSCF KDs).\n\n"
-            f"{protocol_markdown(fc, summary)}\n\n{head}\n" + "\n".join(lines) + "\n\n"
+            f"{protocol_markdown(fc, summary)}{notes}\n\n{head}\n" + "\n".join(lines) + "\n\n"
             + (_md_table(per_bin) if len(per_bin) else "") + f"\n\n![fidelity]({_rel(config, fig)})\n")
 
 
