@@ -20,7 +20,7 @@ if store is None:
 
 st.caption(f"Queue database: `{store.db_path if hasattr(store, 'db_path') else ''}`. Jobs run on a worker: "
            "`gauss worker` (local OpenMolcas) or with SLURM when configured; this page only queues and "
-           "watches. CASSCF(9,7)+SO on [Dy(H2O)5L2]⁺ takes minutes to hours per ligand.")
+           "watches. CASSCF(9,7)+SO on [Dy(H₂O)₅L₂]⁺ takes minutes to hours per ligand.")
 
 candidates = state.candidate_smiles(novel_only=False)
 with st.form("queue_form"):

@@ -8,7 +8,7 @@ from gauss_core import columns as C
 from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.export import complex_sdf_record
-from gauss_app import resources, state
+from gauss_app import fmt, resources, state
 from gauss_app.viewer import viewer_html
 
 st.title("Complexes")
@@ -69,7 +69,7 @@ summary = []
 for smi, e in built.items():
     cx = e["complex"]
     summary.append({"ligand": smi, "status": "assembled" if cx is not None else "failed",
-                    "formula": cx.formula if cx is not None else "", "charge": cx.charge if cx is not None else None,
+                    "formula": fmt.formula(cx.formula) if cx is not None else "", "charge": cx.charge if cx is not None else None,
                     "builder": cx.builder if cx is not None else "", "flags": "; ".join(cx.flags) if cx is not None
                     else e["error"]})
 st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch")
@@ -85,7 +85,8 @@ entry = built[show]
 cx = entry["complex"]
 left, right = st.columns([3, 2])
 with left:
-    st.markdown(f"**[Dy(H2O)5L2]{cx.charge:+d}**, L = `{cx.ligand_smiles}` · {cx.formula} · geometry: "
+    st.markdown(f"**{fmt.COMPLEX}{fmt.charge(cx.charge)}**, L = `{cx.ligand_smiles}` · {fmt.formula(cx.formula)} · "
+                "geometry: "
                 f"{cx.geometry_provenance}")
     components.html(viewer_html(complex_sdf_record(cx)), height=470)
 with right:
@@ -99,10 +100,11 @@ with right:
         rows = [{"descriptor": k, "value": v} for k, v in desc.items()]
     elif desc is not None and hasattr(desc, "__dataclass_fields__"):
         rows = [{"descriptor": k, "value": getattr(desc, k)} for k in desc.__dataclass_fields__]
-    rows += [{"descriptor": k, "value": v} for k, v in cx.checks.items()]
+    have = {r["descriptor"] for r in rows}
+    rows += [{"descriptor": k, "value": v} for k, v in cx.checks.items() if k not in have]
     st.markdown("**Structural descriptors**")
-    st.dataframe(pd.DataFrame(rows).astype({"value": str}) if rows else pd.DataFrame(), hide_index=True,
-                 width="stretch")
+    st.dataframe(pd.DataFrame([{**r, "value": fmt.number(r["value"])} for r in rows]) if rows else pd.DataFrame(),
+                 hide_index=True, width="stretch")
     est = entry.get("estimate")
     if est is not None:
         tag = str(getattr(est, "provenance", P.CF_POINTCHARGE))
@@ -111,6 +113,7 @@ with right:
         gaps = list(getattr(est, "gaps_cm1", []))
         st.markdown(f"**KD gaps: ESTIMATE** ({P.describe(tag)}; not CASSCF)")
         mj = est.dominant_mj() if hasattr(est, "dominant_mj") else [""] * (len(gaps) + 1)
+        mj = [m.replace("+-", "±") for m in mj]
         st.dataframe(pd.DataFrame({"gap": list(C.KD_GAP_COLUMNS[:len(gaps)]), "estimate (cm⁻¹)": gaps,
                                    "upper KD |M_J|": mj[1:len(gaps) + 1]}).round(1),
                      hide_index=True, width="stretch")
@@ -119,6 +122,8 @@ with right:
             st.caption(f"ground KD g = ({', '.join(f'{v:.2f}' for v in g)}), {mj[0]} · geometry "
                        f"{getattr(est, 'geometry_provenance', '')} · charges {getattr(est, 'charges_provenance', '')}")
         for flag in getattr(est, "flags", []) or []:
-            st.warning(f"Estimate: {flag}")
+            # gauss_core.kd names its Python call; say what to do on this page instead
+            st.warning(f"Estimate: {flag}".replace("run relax() first", "choose the constrained GFN2-xTB "
+                                                     "relaxation above and assemble again"))
     else:
         st.info(f"KD estimate: {entry.get('estimate_error') or 'not computed'}")

@@ -7,7 +7,27 @@ import streamlit as st
 
 from gauss_core import columns as C
 from gauss_core import provenance as P
-from gauss_app import config, resources
+from gauss_app import config, fmt, resources
+
+METRIC_MEANINGS = {
+    "loss": "total loss: reconstruction + α·KL + property MSE (paper sec. IV)",
+    "recon_ce": "reconstruction: mean token cross-entropy",
+    "kl": "KL divergence of the latent posterior to N(0, I), per latent dimension",
+    "prop_mse": "property head: mean squared error of the standardised labels",
+    "recon_token": "share of SMILES tokens reconstructed correctly",
+    "recon_exact": "share of SMILES reconstructed exactly",
+    "r2_mean": "property head: mean R² over the labels",
+    "epoch": "training epoch of this checkpoint",
+}
+
+
+def metric_meaning(name: str) -> str:
+    if name.startswith("r2_"):
+        return f"property head: R² of {name[3:]} on held-out labelled ligands"
+    if name.startswith("n_"):
+        return f"held-out ligands with a {name[2:]} label" if name != "n_test" else "held-out ligands"
+    return METRIC_MEANINGS.get(name, "")
+
 
 LABEL_MEANINGS = {
     C.DONOR_Z: "atomic number of the donor atom (7 = N, 8 = O)",
@@ -18,7 +38,7 @@ LABEL_MEANINGS = {
 
 st.title("GAUSS Studio")
 st.write("Design monodentate N/O-donor ligands **L** for Dy(III) single-molecule magnets "
-         "[Dy(H2O)5L2]⁺ with the GAUSS-II semi-supervised SMILES VAE.")
+         f"{fmt.COMPLEX}⁺ with the GAUSS-II semi-supervised SMILES VAE.")
 
 st.subheader("How to use")
 st.markdown(
@@ -26,7 +46,7 @@ st.markdown(
     "donor-first SMILES) to fill the seed basket.\n"
     "2. **Sampling**: choose σ and the number of attempts; watch valid / novel / unique counters; "
     "run a σ sweep.\n"
-    "3. **Complexes**: assemble candidates into [Dy(H2O)5L2]⁺, inspect them in 3D, read the KD *estimate*.\n"
+    "3. **Complexes**: assemble candidates into [Dy(H₂O)₅L₂]⁺, inspect them in 3D, read the KD *estimate*.\n"
     "4. **CASSCF queue**: send the best ones to CASSCF; results appear with their provenance.\n"
     "5. **Export**: download the candidates (CSV) and the complexes (SDF).")
 
@@ -58,7 +78,8 @@ else:
     nested = {k: v for k, v in metrics.items() if isinstance(v, dict)}
     if flat:
         st.write("**Held-out metrics**")
-        st.dataframe(pd.DataFrame({"metric": list(flat), "value": [str(v) for v in flat.values()]}),
+        st.dataframe(pd.DataFrame({"metric": list(flat), "value": [fmt.number(v) for v in flat.values()],
+                                   "meaning": [metric_meaning(k) for k in flat]}),
                      hide_index=True, width="stretch")
     for name, sub in nested.items():
         with st.expander(f"metrics: {name}"):
@@ -68,11 +89,16 @@ else:
     counts = {}
     if proxies is not None and C.PROVENANCE in proxies:
         counts = proxies[C.PROVENANCE].value_counts().to_dict()
-    prov_text = ", ".join(f"{P.describe(k)} ({v} ligands)" for k, v in counts.items()) or (
-        pwhy.reason if pwhy else "unknown")
+    label_files = [Path(p).name for p in tcfg.get("labels_paths", [])]
+    if label_files:
+        in_file = ", ".join(f"{P.describe(k)}: {v:,} ligands" for k, v in counts.items()) or (
+            pwhy.reason if pwhy else "provenance unknown")
+        source = f"{', '.join(label_files)} (bundled proxy file now: {in_file})"
+    else:
+        source = "none: this checkpoint was trained without label files"
     st.write("**Labels** (the property head predicts these donor-atom proxies):")
     st.dataframe(pd.DataFrame({"label": labels, "meaning": [LABEL_MEANINGS.get(lb, lb) for lb in labels],
-                               "training labels from": [prov_text] * len(labels)}),
+                               "training labels from": [source] * len(labels)}),
                  hide_index=True, width="stretch")
     st.caption("Predictions are tagged `gauss2-prediction`; KD numbers from the crystal-field model are "
                "estimates and are never shown as CASSCF.")

@@ -5,9 +5,9 @@ import streamlit as st
 
 from gauss_core.errors import GaussError
 from gauss_core.latent.bins import kd_bins
-from gauss_core.latent.mapfig import latent_map_figure, selected_smiles
+from gauss_core.latent.mapfig import map_payload
 from gauss_core.sampling import check_seed
-from gauss_app import config, mapview, resources, state
+from gauss_app import config, mapview, mapwidget, resources, state
 
 st.title("Latent space")
 state.init()
@@ -42,9 +42,15 @@ else:
     picked = c2.selectbox("Target KD bin (6 equal bins of the first KD gap)", bin_labels, key="kd_bin")
     bin_choice = bin_labels.index(picked)
 show_samples = c3.checkbox("Show sampled", value=True, key="map_show_samples")
+max_points = config.map_points()
+draw_all = len(lmap) > max_points and c3.checkbox(f"Draw all {len(lmap):,}", key="map_all",
+                                                   help=f"By default {max_points:,} ligands are drawn (a fixed "
+                                                        "random subset; ligands with a known value first), which "
+                                                        "keeps the page fast. Tick to draw the whole set.")
 
 index = resources.lmap_index(lmap)
-layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known, config.map_points(), index)
+layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known,
+                                             len(lmap) if draw_all else max_points, index)
 if bin_choice and bins is not None:
     layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known, index)
     if layer is None:
@@ -62,23 +68,26 @@ if seeds:
     if len(ok):
         layers.append(mapview.seed_layer(lmap.project(z_seeds), ok))
 
-fig = latent_map_figure(layers, colour_title)
-st.caption(f"{len(lmap):,} ligands encoded ({sum(len(l.x) for l in layers if l.name != 'seed basket'):,} points "
-           f"drawn); PC1/PC2 explain {lmap.explained_variance_ratio[0]:.0%}/{lmap.explained_variance_ratio[1]:.0%} "
-           "of the latent variance. Box, lasso or click points to add them to the seed basket.")
+n_ligands_drawn = sum(len(l.x) for l in layers if l.name not in ("seed basket", "sampled ligands")
+                      and not l.name.startswith("target "))
+ev = lmap.explained_variance_ratio
+payload = map_payload(layers, colour_title, axis_titles=(f"PC1 ({ev[0]:.0%} of the latent variance)",
+                                                         f"PC2 ({ev[1]:.0%})"),
+                      max_return=state.MAX_SEEDS_PER_SELECTION)
+shown = ("all drawn" if n_ligands_drawn >= len(lmap) else
+         f"{n_ligands_drawn:,} drawn: a fixed random subset, ligands with a known value first; "
+         "tick 'Draw all' for the whole set")
+st.caption(f"{len(lmap):,} ligands encoded ({shown}). Each point is a ligand's latent mean projected on the "
+           "first two principal components. Hover for the SMILES; box, lasso or click points to add them to "
+           "the seed basket.")
 if choice.kind == "kd" and kd_why is not None:
     st.caption(f"KD gaps: {kd_why.reason}")
-event = st.plotly_chart(fig, key="latent_map", on_select="rerun", selection_mode=("points", "box", "lasso"),
-                        width="stretch", config={"displaylogo": False})
-
-picked = selected_smiles(event, fig)
-signature = tuple(sorted(picked))
-if picked and st.session_state.get("_last_map_selection") != signature:
-    st.session_state["_last_map_selection"] = signature
-    n_added = state.add_seeds(picked[:state.MAX_SEEDS_PER_SELECTION], "map")
-    extra = len(picked) - state.MAX_SEEDS_PER_SELECTION
-    st.toast(f"Added {n_added} seed(s) from the map" + (f"; {extra} more selected points ignored "
-             f"(at most {state.MAX_SEEDS_PER_SELECTION} per selection)" if extra > 0 else ""))
+picked = mapwidget.latent_map(payload, key="latent_map")
+if picked is not None:
+    n_added = state.add_seeds(picked.smiles[:state.MAX_SEEDS_PER_SELECTION], "map")
+    spread = (f", spread over the {picked.count:,} selected ligands (at most {state.MAX_SEEDS_PER_SELECTION} "
+              "per selection)") if picked.count > state.MAX_SEEDS_PER_SELECTION else ""
+    st.toast(f"Added {n_added} seed(s) from the map{spread}.")
     st.rerun()
 
 st.subheader("Type a seed")
@@ -109,7 +118,7 @@ if state.basket():
         state.remove_seeds(drop)
         st.rerun()
     if b2.button("Clear basket"):
-        state.remove_seeds(state.basket_smiles())  # the map's current selection is not re-added: only a new one is
+        state.remove_seeds(state.basket_smiles())
         st.rerun()
 else:
     st.caption("Empty: select points on the map or type a seed above.")

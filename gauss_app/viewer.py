@@ -40,6 +40,7 @@ def viewer_html(molblock: str, height: int = 460, element_id: str = "gauss3d") -
   viewer.addModel({model}, "sdf");
   viewer.setStyle({{}}, {{stick: {{radius: 0.14}}, sphere: {{scale: 0.22}}}});
   viewer.setStyle({{elem: "Dy"}}, {{sphere: {{scale: 0.55, color: "#7b3fbf"}}}});
+  viewer.rotate(55, {{x: 1, y: 1, z: 0}});  // tilted: the template's L-Dy-L axis is not along the line of sight
   viewer.zoomTo();
   viewer.render();
   el.setAttribute("data-rendered", "1");

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,6 +27,15 @@ def _open(at: AppTest, page: str) -> AppTest:
     at.run()
     assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
     return at
+
+
+def _map_payload(at: AppTest) -> dict:
+    """What the Latent space page sends to its WebGL map component (gauss_core.latent.mapfig.map_payload)."""
+    import json
+
+    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "gauss_latent_map"]
+    assert len(maps) == 1
+    return json.loads(maps[0].proto.json)
 
 
 def _type_seed(at: AppTest, text: str) -> AppTest:
@@ -85,7 +95,12 @@ def test_bad_seeds_are_refused_with_the_reason(app_env, text, reason):
 
 def test_latent_map_and_typed_seed(app_env):
     at = _open(_app(), "app_pages/latent_space.py")
-    assert len(at.get("plotly_chart")) == 1
+    payload = _map_payload(at)
+    n_ligands = len(pd.read_csv(app_env["GAUSS_LIGAND_SET"]))
+    drawn = sum(layer["n"] for layer in payload["layers"])
+    assert 0.9 * n_ligands <= drawn <= n_ligands            # the tiny set is under GAUSS_MAP_POINTS: all drawn
+    assert payload["colour"]["title"] and payload["selectable"]
+    assert any(layer["name"].endswith("GAUSS-II model prediction") for layer in payload["layers"])
     colour_options = at.selectbox(key="map_colour").options
     assert any(o.startswith("model prediction") for o in colour_options)
     assert any(o.startswith("first KD gap") for o in colour_options)
@@ -96,8 +111,37 @@ def test_latent_map_and_typed_seed(app_env):
     _type_seed(at, "[O-]C")
     assert at.session_state["seed_basket"] == [{"smiles": "[O-]C", "source": "typed"}]
     assert any("placed on the map" in s.value for s in at.success)
+    stars = [layer for layer in _map_payload(at)["layers"] if layer["name"] == "seed basket"]
+    assert len(stars) == 1 and stars[0]["smiles"] == "[O-]C" and stars[0]["symbol"] == "star"
     _type_seed(at, "[O-]C")                              # typed twice: still one seed
     assert len(at.session_state["seed_basket"]) == 1
+
+
+def test_map_payload_decodes_to_the_layers():
+    """The WebGL map's payload decodes back to the layers' points (to 1/65535 of the box), values, SMILES."""
+    import base64
+
+    from gauss_core.latent.mapfig import MapLayer, map_payload
+
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    smiles = np.array(["OC", "N", "[O-]C", "OCC", "NC"], dtype=object)
+    colour = np.array([1.0, np.nan, 2.0, 3.0, np.nan])
+    layers = [MapLayer("q · GFN2-xTB", x, -x, smiles, colour),
+              MapLayer("seed basket", x[:1], -x[:1], smiles[:1], None, symbol="star", size=16)]
+    p = map_payload(layers, "q (e)")
+    grey, coloured, seed = p["layers"]
+    assert [grey["name"], coloured["name"], seed["name"]] == ["q · GFN2-xTB: no value", "q · GFN2-xTB", "seed basket"]
+    assert grey["smiles"].split("\n") == ["N", "NC"] and grey["values"] is None and grey["colour"] == "#c8c8c8"
+    assert coloured["smiles"].split("\n") == ["OC", "[O-]C", "OCC"] and coloured["colour"] is None
+    assert np.frombuffer(base64.b64decode(coloured["values"]), "<f4").tolist() == [1.0, 2.0, 3.0]
+    q = np.frombuffer(base64.b64decode(coloured["xy"]), "<u2").reshape(-1, 2).astype(float)
+    x0, x1, y0, y1 = p["box"]
+    assert np.allclose(x0 + q[:, 0] / 65535 * (x1 - x0), [0, 2, 3], atol=(x1 - x0) / 65535)
+    assert np.allclose(y0 + q[:, 1] / 65535 * (y1 - y0), [0, -2, -3], atol=(y1 - y0) / 65535)
+    assert (p["colour"]["min"], p["colour"]["max"], p["colour"]["title"]) == (1.0, 3.0, "q (e)")
+    assert seed["symbol"] == "star" and seed["n"] == 1 and seed["smiles"] == "OC"
+    assert map_payload(layers, "q (e)")["revision"] == p["revision"]
+    assert map_payload(layers[:1], "q (e)")["revision"] != p["revision"]
 
 
 def test_sampling_streams_counters_and_results_then_sweep(app_env):
@@ -240,9 +284,7 @@ def test_queue_page_cancel_retry_log_and_finished_results(app_env):
                                                    if o.startswith("first KD gap")))
     at.run()
     assert not at.exception
-    spec = at.get("plotly_chart")[0].proto.spec
-    import json
-    names = [t.get("name") for t in json.loads(spec)["data"]]
+    names = [layer["name"] for layer in _map_payload(at)["layers"]]
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in names, names   # "OC" is in the tiny ligand set
 
 

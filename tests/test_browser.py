@@ -1,11 +1,13 @@
 """End to end in a real browser: Playwright drives Debian's headless Chromium against `streamlit run app.py`
-on 127.0.0.1 (tiny trained model). Box-select seeds on the map, run sampling and watch the counters move,
-assemble a complex and find its 3D canvas drawn, queue a CASSCF job, download the CSV and parse it.
-Screenshots go to tests/artifacts/ (gitignored)."""
+on 127.0.0.1 (tiny trained model). A deep link on a fresh server draws the map; hover shows a SMILES; click,
+lasso and box selection fill the seed basket; run sampling and watch the counters move, assemble a complex
+and find its 3D canvas drawn, queue a CASSCF job, download the CSV and parse it.
+Screenshots of every page go to tests/artifacts/ (gitignored)."""
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import subprocess
 import sys
@@ -59,8 +61,17 @@ def server(app_env, tmp_path):
 
 
 def _shot(page, name: str) -> None:
+    """Screenshot of the whole page: Streamlit scrolls inside its main container, not the document, so the
+    viewport is stretched to the content's height for the shot (full_page alone would cut it)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
+                           ".map(e => e.scrollHeight), document.body.scrollHeight)")
+    page.set_viewport_size({"width": size["width"], "height": min(max(size["height"], height + 40), 6000)})
+    page.wait_for_timeout(300)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(size)
+    page.wait_for_timeout(200)
 
 
 def _nav(page, title: str) -> None:
@@ -86,6 +97,66 @@ def _sidebar_count(page, what: str) -> int:
     return int(after.split(":")[1].split("·")[0].strip())
 
 
+MAP_DRAWN = ".gmap[data-drawn='1']"   # set by gauss_app/web/latent_map.js after each WebGL draw
+
+
+def _wait_basket(page, n: int) -> None:
+    page.wait_for_function(f"() => document.querySelector('[data-testid=stSidebar]').innerText"
+                           f".includes('Seed basket: {n} ')", timeout=60_000)
+
+
+def _map_pixels(page) -> tuple[object, dict]:
+    """(RGB array of the map's plot area as drawn on screen, its bounding box)."""
+    import numpy as np
+    from PIL import Image
+
+    canvas = page.locator(".gmap .gm-gl").first
+    img = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    return img, canvas.bounding_box()
+
+
+def _marker_pixels(img) -> "np.ndarray":
+    """(row, col) of pixels far from the plot background: drawn markers, not grid lines."""
+    import numpy as np
+
+    colours, counts = np.unique(img.reshape(-1, 3), axis=0, return_counts=True)
+    background = colours[counts.argmax()]
+    return np.argwhere(np.abs(img - background).sum(axis=2) > 150)
+
+
+def _drag(page, points: list[tuple[float, float]]) -> None:
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for p in points[1:]:  # small steps, like a hand
+        page.mouse.move(*p)
+        page.wait_for_timeout(20)
+    page.mouse.up()
+
+
+def test_deep_link_on_a_fresh_server_draws_the_map(server):
+    """The first request to a new server is the deep link /latent: the Latent space page, no "Page not
+    found" (Streamlit ran a pages/ folder as a v1 app until st.navigation had run once)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{server}/latent")
+            page.wait_for_selector(MAP_DRAWN, timeout=120_000)
+            _wait_idle(page)
+            _shot(page, "00_deep_link_latent")
+            assert page.get_by_text("Page not found").count() == 0
+            assert page.locator("h1").first.inner_text() == "Latent space"
+            assert int(page.locator(".gmap").get_attribute("data-points")) > 100
+            img, _ = _map_pixels(page)
+            assert len(_marker_pixels(img)) > 500, "the map canvas is blank"
+            legend = page.locator(".gmap .gm-legend").inner_text()
+            assert "GAUSS-II model prediction" in legend      # provenance of the default colouring
+        finally:
+            browser.close()
+
+
 def test_design_path_in_chromium(server):
     from playwright.sync_api import sync_playwright
 
@@ -93,26 +164,53 @@ def test_design_path_in_chromium(server):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         try:
-            # 1. Latent map, box selection -> seed basket
-            page.goto(server)  # a deep link on a fresh server shows "Page not found" until st.navigation ran once
+            # 1. Latent map: hover, click, lasso and box selection -> seed basket
+            page.goto(server)
             page.wait_for_selector("h1:has-text('GAUSS Studio')", timeout=120_000)
+            _wait_idle(page)
+            _shot(page, "00_home")
             _nav(page, "Latent space")
-            page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=120_000)
+            page.wait_for_selector(MAP_DRAWN, timeout=120_000)
             _wait_idle(page)
             _shot(page, "01_latent_map")
-            drag = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-            x0, y0 = drag["x"] + drag["width"] * 0.05, drag["y"] + drag["height"] * 0.05
-            page.mouse.move(x0, y0)
-            page.mouse.down()
-            for i in range(1, 21):  # a box over most of the plot, drawn in small steps like a hand would
-                page.mouse.move(x0 + drag["width"] * 0.9 * i / 20, y0 + drag["height"] * 0.9 * i / 20)
-                page.wait_for_timeout(20)
-            page.mouse.up()
+            img, box = _map_pixels(page)
+            markers = _marker_pixels(img)
+            assert len(markers) > 500, "the map canvas is blank"
+            row, col = markers[len(markers) // 2]
+            x, y = box["x"] + float(col), box["y"] + float(row)
+            page.mouse.move(x, y)
+            tip = page.locator(".gmap .gm-tip .gm-smiles")
+            tip.wait_for(state="visible", timeout=10_000)
+            hovered = tip.inner_text()
+            from gauss_core.chem import mol_from_smiles
+            assert mol_from_smiles(hovered) is not None, hovered     # hover shows the ligand's SMILES
+            _shot(page, "01b_hover")
+            page.mouse.click(x, y)                                   # click: that one ligand
+            _wait_basket(page, 1)
+            _wait_idle(page)
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            r = 0.35 * min(box["width"], box["height"])
+            loop = [(cx + r * math.cos(2 * math.pi * k / 24), cy + r * math.sin(2 * math.pi * k / 24))
+                    for k in range(25)]
+            page.locator(".gmap button", has_text="Lasso select").click()
+            _drag(page, loop)                                        # lasso around the middle of the map
+            page.wait_for_function("() => /Seed basket: ([2-9]|[1-9][0-9]) /.test("
+                                   "document.querySelector('[data-testid=stSidebar]').innerText)", timeout=60_000)
+            _wait_idle(page)
+            page.get_by_role("button", name="Clear basket").click()
+            _wait_basket(page, 0)
+            _wait_idle(page)
+            page.wait_for_selector(MAP_DRAWN, timeout=60_000)
+            page.locator(".gmap button", has_text="Box select").click()
+            box = page.locator(".gmap .gm-gl").first.bounding_box()
+            x0, y0 = box["x"] + box["width"] * 0.05, box["y"] + box["height"] * 0.05
+            _drag(page, [(x0 + box["width"] * 0.9 * i / 20, y0 + box["height"] * 0.9 * i / 20) for i in range(21)])
             page.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').innerText"
                                    ".match(/Seed basket: [1-9]/)", timeout=60_000)
             _wait_idle(page)
             n_seeds = _sidebar_count(page, "Seed basket")
             assert 1 <= n_seeds <= 25
+            page.wait_for_selector(MAP_DRAWN, timeout=60_000)
             _shot(page, "02_seeds_selected")
 
             # 2. Sampling with live counters

@@ -1,0 +1,36 @@
+"""Display formatting shared by the pages: numbers to a sensible precision, chemical formulae and charges
+with sub- and superscripts."""
+
+from __future__ import annotations
+
+import re
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+
+
+def number(value) -> str:
+    """Integers (also integral floats) with thousands separators, other floats to 4 significant digits, NaN
+    as n/a."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if value != value:
+        return "n/a"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
+def formula(text: str) -> str:
+    """'C2H16DyO7' -> 'C₂H₁₆DyO₇' (element counts as subscripts)."""
+    return re.sub(r"(?<=[A-Za-z\)])(\d+)", lambda m: m.group(1).translate(_SUB), text or "")
+
+
+def charge(q: int) -> str:
+    """Charge as a superscript: 1 -> '⁺', 2 -> '²⁺', -1 -> '⁻', 0 -> ''."""
+    if not q:
+        return ""
+    return ((str(abs(q)) if abs(q) != 1 else "") + ("+" if q > 0 else "-")).translate(_SUP)
+
+
+COMPLEX = "[Dy(H₂O)₅L₂]"
