@@ -11,9 +11,14 @@ from gauss_app import config, mapview, mapwidget, resources, state
 
 st.title("Latent space")
 state.init()
+top = st.container()  # controls and captions, filled once the map is read
+map_slot = st.empty()
+with map_slot:
+    mapwidget.placeholder()  # the browser loads the map's code while the page is computed
 
 lmap, why = resources.latent_map(show_progress=True)
 if lmap is None:
+    map_slot.empty()
     st.warning(why.reason)
     st.stop()
 
@@ -22,7 +27,7 @@ kd_known, kd_why = resources.known_first_gaps()
 kd_known = mapview.with_session_estimates(kd_known, state.complexes())
 choices = mapview.colour_choices(proxies, list(lmap.predictions.columns))
 
-c1, c2, c3 = st.columns([2, 2, 1])
+c1, c2, c3 = top.columns([2, 2, 1])
 labels = [c.label for c in choices]
 default = next((i for i, c in enumerate(choices) if c.kind == "prediction"), 0)
 colour_label = c1.selectbox("Colour by", labels, index=default, key="map_colour")
@@ -54,7 +59,7 @@ layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known,
 if bin_choice and bins is not None:
     layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known, index)
     if layer is None:
-        st.info(f"No ligand with a known first KD gap in {bins.label(bin_choice)}.")
+        top.info(f"No ligand with a known first KD gap in {bins.label(bin_choice)}.")
     else:
         layers.append(layer)
 if show_samples:
@@ -77,12 +82,13 @@ payload = map_payload(layers, colour_title, axis_titles=(f"PC1 ({ev[0]:.0%} of t
 shown = ("all drawn" if n_ligands_drawn >= len(lmap) else
          f"{n_ligands_drawn:,} drawn: a fixed random subset, ligands with a known value first; "
          "tick 'Draw all' for the whole set")
-st.caption(f"{len(lmap):,} ligands encoded ({shown}). Each point is a ligand's latent mean projected on the "
+top.caption(f"{len(lmap):,} ligands encoded ({shown}). Each point is a ligand's latent mean projected on the "
            "first two principal components. Hover for the SMILES; box, lasso or click points to add them to "
            "the seed basket.")
 if choice.kind == "kd" and kd_why is not None:
-    st.caption(f"KD gaps: {kd_why.reason}")
-picked = mapwidget.latent_map(payload, key="latent_map")
+    top.caption(f"KD gaps: {kd_why.reason}")
+with map_slot:
+    picked = mapwidget.latent_map(payload, key="latent_map")
 if picked is not None:
     n_added = state.add_seeds(picked.smiles[:state.MAX_SEEDS_PER_SELECTION], "map")
     spread = (f", spread over the {picked.count:,} selected ligands (at most {state.MAX_SEEDS_PER_SELECTION} "

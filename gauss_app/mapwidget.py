@@ -37,6 +37,13 @@ def _selected() -> None:
     """Selection callback: the page reads the selection from the component's return value."""
 
 
+def placeholder(height: int = 620) -> None:
+    """An empty map frame ("reading the map ..."), drawn at the top of a page before the map is computed, so
+    the browser fetches and starts the component's code in parallel; replace it in the same st.empty slot."""
+    _MAP(data={"placeholder": True, "height": height}, key="latent_map_placeholder", width="stretch",
+         height="content")
+
+
 def latent_map(payload: dict, key: str) -> MapSelection | None:
     """Draw the map; returns the selection made since the last run (a one-shot trigger), else None."""
     result = _MAP(data=payload, key=key, on_selection_change=_selected, width="stretch", height="content")

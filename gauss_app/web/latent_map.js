@@ -230,6 +230,11 @@ class MapView {
   }
 
   update(data) {
+    if (data && data.placeholder) {
+      this.plot.style.height = `${data.height}px`;
+      this.hint.textContent = "Reading the map ...";
+      return;
+    }
     if (!data || data.revision === this.revision) return;
     this.root.dataset.drawn = "0";
     const sameBox = this.box && data.box.every((v, i) => v === this.box[i]);
