@@ -147,10 +147,10 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--quick", action="store_true", help="tiny settings (tests, smoke runs)")
     p.add_argument("--train-sizes", default=None, help="learning curve sizes (default 1000,4000,16000)")
     p.add_argument("--max-batches", type=int, default=None,
-                   help="cap on batches of 100 per learning-curve model (default 3500; each stops earlier when its "
+                   help="cap on batches of 100 per learning-curve model (default 3000; each stops earlier when its "
                         "validation loss plateaus)")
     p.add_argument("--label-counts", default=None, help="R2 curve labelled counts (default 100,500,2500)")
-    p.add_argument("--label-max-batches", type=int, default=None, help="cap on batches per R2-curve model (default 2500)")
+    p.add_argument("--label-max-batches", type=int, default=None, help="cap on batches per R2-curve model (default 2000)")
     p.add_argument("--sweep-batches", type=int, default=None, help="batches of 100 per sigma (paper 50)")
     p.add_argument("--fidelity-seeds-per-bin", type=int, default=None, help="paper 5")
     p.add_argument("--fidelity-samples-per-seed", type=int, default=None, help="paper 10")

@@ -194,7 +194,8 @@ def run_report(config: ReportConfig, log: Callable[[str], None] = print) -> dict
     sections: dict[str, str] = {}
     skipped: dict[str, str] = {}
     runners = {"learning_curve": _exp_learning, "sweep": _exp_sweep, "parity": _exp_parity,
-               "label_curve": _exp_label_curve, "latent_maps": _exp_latent, "fidelity": _exp_fidelity, "repopulation": _exp_repopulation}
+               "label_curve": _exp_label_curve, "latent_maps": _exp_latent, "fidelity": _exp_fidelity,
+               "repopulation": _exp_repopulation}
     for name in config.experiments:
         if name not in runners:
             raise GaussError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
