@@ -55,3 +55,15 @@ def test_calibrate_refuses_without_casscf_results(tmp_path, monkeypatch, capsys)
     assert "no CASSCF results yet" in capsys.readouterr().err
     assert main(["complex", "estimate", "[O-]C", "--calibrated", "--relax", "none", "--builder", "rdkit"]) == 2
     assert "gauss complex calibrate" in capsys.readouterr().err
+
+
+def test_calibration_leaves_out_casscf_rows_on_flagged_geometries():
+    from gauss_core.cli.complex_cmd import split_flagged_geometries
+
+    table = pd.DataFrame({columns.SMILES: ["[O-]C", "O=C1CC2(O)C1C2(C)C", "NC"],
+                          "kd_geometry_source": ["xtb-gfn2-constrained",
+                                                 "xtb-gfn2-constrained [flags: bond-broken: 2 bond(s) stretched, "
+                                                 "first (19, 21)]", None]})
+    kept, flagged = split_flagged_geometries(table)
+    assert list(kept[columns.SMILES]) == ["[O-]C", "NC"]
+    assert flagged == [("O=C1CC2(O)C1C2(C)C", "bond-broken")]

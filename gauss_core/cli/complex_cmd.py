@@ -156,6 +156,23 @@ def default_calibration() -> Path:
     return own if own.exists() else paths.KD_CALIBRATION
 
 
+def split_flagged_geometries(table):
+    """(rows whose CASSCF geometry passed the structural checks, [(smiles, flags) of the others]).
+
+    A CASSCF result on a broken, chelated or proton-transferred geometry is a fine number for that structure
+    but not for the ligand the estimate is asked about, so it does not train the calibration.
+    """
+    from gauss_core.complexes.checks import FLAG_NAMES
+
+    source = table.get("kd_geometry_source")
+    if source is None:
+        return table, []
+    bad = source.fillna("").astype(str).map(lambda s: [f for f in FLAG_NAMES if f"{f}:" in s])
+    keep = bad.map(len) == 0
+    return table.loc[keep].reset_index(drop=True), [(r, ", ".join(b)) for r, b in
+                                                    zip(table.loc[~keep, columns.SMILES], bad[~keep])]
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -171,6 +188,9 @@ def _calibrate(args: argparse.Namespace) -> int:
         db = args.db or paths.gauss_home() / "queue.db"
         source = all_kd_results(JobStore(db) if Path(db).exists() else None)
     table = casscf_table(source)  # refuses before any expensive work when there are no CASSCF rows
+    table, flagged = split_flagged_geometries(table)
+    for smi, why in flagged:
+        print(f"{smi}: left out: its CASSCF geometry was flagged ({why})", file=sys.stderr)
     # Descriptors of the CASSCF job's own geometry when the job stored them, else rebuilt the same way.
     stored = table.dropna(subset=[f for f in FEATURES if f != "alpha_donor_au3" and f in table.columns]) \
         if set(FEATURES) <= set(table.columns) else table.iloc[:0]
@@ -183,7 +203,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         except GaussError as exc:
             failed += 1
             print(f"{smi}: skipped: {exc}", file=sys.stderr)
-    print(f"{len(table)} CASSCF complexes: descriptors stored by {len(stored)} jobs, rebuilt for "
+    print(f"{len(table)} CASSCF complexes ({len(flagged)} more left out for flagged geometries): descriptors stored by {len(stored)} jobs, rebuilt for "
           f"{len(todo) - failed}, {failed} failed")
     model = fit_calibration(pd.DataFrame(feats), table)
     out = args.out or paths.gauss_home() / DEFAULT_CALIBRATED
