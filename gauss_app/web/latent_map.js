@@ -132,7 +132,7 @@ void main() {
   p.y = -p.y;
   float d;
   if (uSymbol == 0) d = length(p) - 0.94;
-  else if (uSymbol == 1) d = abs(length(p) - 0.78) - 0.16;
+  else if (uSymbol == 1) d = abs(length(p) - 0.84) - 0.11;
   else if (uSymbol == 2) d = (abs(p.x) + abs(p.y) - 0.96) * 0.7071;
   else if (uSymbol == 3) d = star5(p * 1.04 + vec2(0.0, 0.06));
   else if (uSymbol == 4) { vec2 q = abs(p); d = max(abs(q.x - q.y) * 0.7071 - 0.2, max(q.x, q.y) - 0.8); }
@@ -279,11 +279,12 @@ class MapView {
       }
     } else {
       const [r, g, b] = hexRgb(src.colour || "#888888");
+      const alpha = src.symbol === "circle-open" ? 190 : 255; // highlight rings: see the colours beneath
       for (let i = 0; i < n; i++) {
         col[4 * i] = r;
         col[4 * i + 1] = g;
         col[4 * i + 2] = b;
-        col[4 * i + 3] = 255;
+        col[4 * i + 3] = alpha;
       }
     }
     // hover / click index: points sorted by grid cell (counting sort)
