@@ -69,7 +69,8 @@ summary = []
 for smi, e in built.items():
     cx = e["complex"]
     summary.append({"ligand": smi, "status": "assembled" if cx is not None else "failed",
-                    "formula": fmt.formula(cx.formula) if cx is not None else "", "charge": cx.charge if cx is not None else None,
+                    "formula": fmt.formula(cx.formula) if cx is not None else "",
+                    "charge": cx.charge if cx is not None else None,
                     "builder": cx.builder if cx is not None else "", "flags": "; ".join(cx.flags) if cx is not None
                     else e["error"]})
 st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch")

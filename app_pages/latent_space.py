@@ -13,8 +13,11 @@ st.title("Latent space")
 state.init()
 top = st.container()  # controls and captions, filled once the map is read
 map_slot = st.empty()
-with map_slot:
-    mapwidget.placeholder()  # the browser loads the map's code while the page is computed
+if not st.session_state.get("_latent_map_mounted"):
+    # first visit of this session: the browser loads the map's code while the page is computed (not on
+    # reruns: it would replace the drawn map, its zoom and legend toggles, until the new one arrives)
+    with map_slot:
+        mapwidget.placeholder()
 
 lmap, why = resources.latent_map(show_progress=True)
 if lmap is None:
@@ -89,6 +92,7 @@ if choice.kind == "kd" and kd_why is not None:
     top.caption(f"KD gaps: {kd_why.reason}")
 with map_slot:
     picked = mapwidget.latent_map(payload, key="latent_map")
+st.session_state["_latent_map_mounted"] = True
 if picked is not None:
     n_added = state.add_seeds(picked.smiles[:state.MAX_SEEDS_PER_SELECTION], "map")
     spread = (f", spread over the {picked.count:,} selected ligands (at most {state.MAX_SEEDS_PER_SELECTION} "

@@ -26,7 +26,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path

@@ -173,6 +173,7 @@ def test_design_path_in_chromium(server):
             page.wait_for_selector(MAP_DRAWN, timeout=120_000)
             _wait_idle(page)
             _shot(page, "01_latent_map")
+            views = page.evaluate("() => performance.getEntriesByName('gmap:gl').length")  # map components made
             img, box = _map_pixels(page)
             markers = _marker_pixels(img)
             assert len(markers) > 500, "the map canvas is blank"
@@ -211,6 +212,8 @@ def test_design_path_in_chromium(server):
             n_seeds = _sidebar_count(page, "Seed basket")
             assert 1 <= n_seeds <= 25
             page.wait_for_selector(MAP_DRAWN, timeout=60_000)
+            # the reruns after each selection updated the drawn map in place (zoom, legend toggles kept)
+            assert page.evaluate("() => performance.getEntriesByName('gmap:gl').length") == views
             _shot(page, "02_seeds_selected")
 
             # 2. Sampling with live counters
