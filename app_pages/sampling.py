@@ -90,7 +90,8 @@ if start:
     lmap, _ = resources.latent_map(build=False)
     config = LPConfig(sigma=float(sigma), attempts_per_seed=int(attempts), batch_size=int(batch_size),
                       random_seed=int(rng_seed))
-    run = {"status": "running", "counters": {}, "sigma": float(sigma), "progress": 0.0}
+    run = {"status": "running", "counters": {}, "sigma": float(sigma), "progress": 0.0,
+           "total": int(attempts) * len(good)}
     st.session_state[state.LAST_RUN] = run
     tracker = NoveltyTracker(sampler.reference)
     first_row = len(state.samples())
@@ -111,8 +112,11 @@ if start:
 
 last = st.session_state.get(state.LAST_RUN)
 if last:
-    show_counters(last["counters"], last.get("progress", 0.0), f"last run: {last['status']} "
-                  f"({last.get('progress', 0.0):.0%} of the attempts, σ = {last['sigma']})")
+    done = last["counters"].get("attempts", 0)
+    of = (f"{done:,} of {last['total']:,} attempts" if last.get("total")
+          else f"{last.get('progress', 0.0):.1%} of the attempts")
+    show_counters(last["counters"], last.get("progress", 0.0), f"last run: {last['status']} ({of}, "
+                  f"σ = {last['sigma']})")
     if last["status"] == "stopped":
         status.info("Sampling stopped; the molecules found so far are kept below.")
 else:
@@ -120,7 +124,8 @@ else:
 show_table(table_slot, state.samples())
 st.caption("Counters: attempts decoded; valid = RDKit-sanitisable; novel = valid and not in the training "
            "ligand set (canonical kekulised SMILES, counted per attempt); unique = distinct novel molecules. "
-           "Table: one row per distinct valid molecule; pred_* are model predictions (gauss2-prediction).")
+           "Table: one row per distinct valid molecule of each run (newest first); pred_* are model predictions "
+           "(gauss2-prediction).")
 
 samples = state.samples()
 lmap, _ = resources.latent_map(build=False)
