@@ -266,10 +266,13 @@ def test_ranking_stats_and_calibration_cv(tmp_path):
 def test_learning_curve_plateau_rule():
     from gauss_core.evaluate.learning_curve import plateaued
 
-    assert not plateaued([3.0, 2.0], patience=2, min_improvement=0.01)          # too few checks
-    assert not plateaued([3.0, 2.0, 1.5, 1.2], patience=2, min_improvement=0.01)  # still improving
-    assert plateaued([3.0, 2.0, 1.99, 1.995], patience=2, min_improvement=0.01)  # < 1 % better
-    assert plateaued([3.0, 2.0, 2.2, 2.4], patience=2, min_improvement=0.01)     # overfitting
+    assert not plateaued([3.0, 2.0], patience=2, min_gain=0.01)                  # too few checks
+    assert not plateaued([3.0, 2.0, 1.5, 1.2], patience=2, min_gain=0.01)        # error still falling
+    assert plateaued([3.0, 2.0, 1.995, 1.999], patience=2, min_gain=0.01)        # gain < 0.01
+    assert plateaued([3.0, 2.0, 2.2, 2.4], patience=2, min_gain=0.01)            # overfitting
+    acc = [0.0, 0.0, 0.05, 0.071, 0.087]
+    assert not plateaued(acc, patience=2, min_gain=0.01, higher_is_better=True)  # accuracy still rising
+    assert plateaued(acc + [0.09, 0.085], patience=2, min_gain=0.01, higher_is_better=True)
 
 
 def test_parity_on_heldout_ligands(inputs):
@@ -319,7 +322,7 @@ def test_quick_report_end_to_end(inputs, tiny_checkpoint, tiny_ligand_set, tiny_
     small = curve.iloc[:-1]
     assert (small["batches"] <= small["batches_trained"]).all()
     assert (small["batches_trained"] <= cfg.learning.max_batches).all() and small["stop"].notna().all()
-    assert "batches_cap" in text and "validation loss plateaus" in text
+    assert "batches_cap" in text and "until validation progress stops" in text and "recon_exact +0.01" in text
     lab = pd.read_csv(cfg.data_dir / "label_learning_curve.csv")
     assert 1 <= len(lab) and list(lab["n_labelled"]) == list(cfg.learning.label_counts[:len(lab)])  # as labels allow
     assert (lab["batches_trained"] <= cfg.learning.label_max_batches).all()

@@ -148,7 +148,7 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--train-sizes", default=None, help="learning curve sizes (default 1000,4000,16000)")
     p.add_argument("--max-batches", type=int, default=None,
                    help="cap on batches of 100 per learning-curve model (default 3000; each stops earlier when its "
-                        "validation loss plateaus)")
+                        "validation accuracy stops improving)")
     p.add_argument("--label-counts", default=None, help="R2 curve labelled counts (default 100,500,2500)")
     p.add_argument("--label-max-batches", type=int, default=None, help="cap on batches per R2-curve model (default 2000)")
     p.add_argument("--sweep-batches", type=int, default=None, help="batches of 100 per sigma (paper 50)")

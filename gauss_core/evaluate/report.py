@@ -317,14 +317,14 @@ def _exp_parity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log)
 
 
 def _exp_label_curve(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log) -> str:
-    from gauss_core.evaluate.learning_curve import label_curve, label_curve_figure
+    from gauss_core.evaluate.learning_curve import PROPERTY_MONITORS, label_curve, label_curve_figure
 
     lc = config.learning
     curve = label_curve(inputs, lc, log=log)
     curve.to_csv(config.data_dir / "label_learning_curve.csv", index=False)
     if not len(curve):
         return "R² learning curve: not enough labelled ligands outside the held-out set.\n"
-    budget = lc.budget_text(lc.label_max_batches)
+    budget = lc.budget_text(lc.label_max_batches, PROPERTY_MONITORS)
     fig = label_curve_figure(curve, config.fig_dir / "fig6b_r2_vs_labelled.png", budget)
     for _, r in curve.iterrows():
         numbers.add("3 proxy parity", f"R2 q_donor_e, {int(r['n_labelled'])} labelled (small model, {int(r['batches'])} "
