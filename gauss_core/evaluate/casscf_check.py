@@ -21,7 +21,7 @@ from gauss_core import provenance
 from gauss_core.evaluate.common import kd_labelled
 
 MIN_PER_CLASS = 10
-MIN_PAIRS = 3
+MIN_PAIRS = 5   # fewer pairs give no correlation (only n, MAE and bias)
 EST_GAP1 = f"est_{C.KD_GAP_COLUMNS[0]}"
 
 
@@ -98,14 +98,14 @@ def comparison_figure(pairs: pd.DataFrame, stats: pd.DataFrame, path: Path) -> P
     fig, ax = pyplot.subplots(figsize=(5.5, 4.5))
     kept = pairs[pairs["excluded"].fillna("") == ""]
     bad = pairs[pairs["excluded"].fillna("") != ""]
-    sc = ax.scatter(kept["casscf_gap1_cm1"], kept["est_gap1_cm1"], c=kept[C.LIGAND_CLASS].astype(float), s=14,
-                    cmap="tab10", vmin=0.5, vmax=10.5)
+    for cls, g in kept.groupby(kept[C.LIGAND_CLASS].fillna(0).astype(int)):
+        ax.scatter(g["casscf_gap1_cm1"], g["est_gap1_cm1"], s=14, label=f"class {cls}" if cls else "class ?")
     if len(bad):
-        ax.scatter(bad["casscf_gap1_cm1"], bad["est_gap1_cm1"], marker="x", c="grey", s=20, label="fails R1/R2")
-        ax.legend(fontsize=8)
+        ax.scatter(bad["casscf_gap1_cm1"], bad["est_gap1_cm1"], marker="x", c="grey", s=20,
+                   label="estimate fails R1/R2")
+    ax.legend(fontsize=8)
     hi = float(np.nanmax(pairs[["casscf_gap1_cm1", "est_gap1_cm1"]].to_numpy(dtype=float))) if len(pairs) else 1.0
     ax.plot([0, hi], [0, hi], "k--", lw=0.8)
-    fig.colorbar(sc, ax=ax, label="ligand class")
     ax.set_xlabel("CASSCF first KD gap (cm⁻¹)")
     ax.set_ylabel("cf-pointcharge ESTIMATE first KD gap (cm⁻¹)")
     s = stats.iloc[0]

@@ -441,7 +441,7 @@ def _exp_repopulation(inputs: EvalInputs, config: ReportConfig, numbers: Numbers
 
 def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) -> str:
     """The KD mapping set, the CASSCF results (bundled file + queue) and how well the estimates rank them."""
-    from gauss_core.evaluate.casscf_check import (calibration_cv, comparison_figure, comparison_table,
+    from gauss_core.evaluate.casscf_check import (MIN_PAIRS, calibration_cv, comparison_figure, comparison_table,
                                                   estimate_vs_casscf)
 
     kd = kd_labelled(inputs.kd)
@@ -464,7 +464,7 @@ def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) 
             f"per class: {cas_class}.\n")
     pairs = estimate_vs_casscf(inputs.kd)
     pairs.to_csv(config.data_dir / "estimate_vs_casscf.csv", index=False)
-    if len(pairs) >= 3:
+    if len(pairs) >= MIN_PAIRS:
         stats = comparison_table(pairs)
         stats.to_csv(config.data_dir / "estimate_vs_casscf_stats.csv", index=False)
         fig = comparison_figure(pairs, stats, config.fig_dir / "kd_estimate_vs_casscf.png")
