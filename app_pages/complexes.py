@@ -53,6 +53,9 @@ if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_a
             if callable(estimate):
                 try:
                     entry["estimate"] = estimate(entry["complex"])
+                    model, _ = resources.calibrated_kd_model()
+                    if model is not None:
+                        entry["calibrated"] = estimate(entry["complex"], calibrated=model)
                 except GaussError as exc:
                     entry["estimate_error"] = str(exc)
             else:
@@ -115,16 +118,22 @@ with right:
         st.markdown(f"**KD gaps: ESTIMATE** ({P.describe(tag)}; not CASSCF)")
         mj = est.dominant_mj() if hasattr(est, "dominant_mj") else [""] * (len(gaps) + 1)
         mj = [m.replace("+-", "±") for m in mj]
-        st.dataframe(pd.DataFrame({"gap": list(C.KD_GAP_COLUMNS[:len(gaps)]), "estimate (cm⁻¹)": gaps,
-                                   "upper KD |M_J|": mj[1:len(gaps) + 1]}).round(1),
-                     hide_index=True, width="stretch")
+        table = pd.DataFrame({"gap": list(C.KD_GAP_COLUMNS[:len(gaps)]), "point-charge estimate (cm⁻¹)": gaps,
+                              "upper KD |M_J|": mj[1:len(gaps) + 1]})
+        cal = entry.get("calibrated")
+        if cal is not None:
+            table.insert(2, "calibrated estimate (cm⁻¹)", list(cal.gaps_cm1)[:len(gaps)])
+        st.dataframe(table.round(1), hide_index=True, width="stretch")
+        if cal is not None:
+            st.caption(f"Calibrated estimate: {cal.model}. Fitted to the project's own CASSCF results; "
+                       "still an estimate, not CASSCF.")
+            for flag in cal.flags[len(est.flags):]:
+                st.warning(f"Calibrated estimate: {flag}")
         g = getattr(est, "g_tensor", None)
         if g is not None:
             st.caption(f"ground KD g = ({', '.join(f'{v:.2f}' for v in g)}), {mj[0]} · geometry "
                        f"{getattr(est, 'geometry_provenance', '')} · charges {getattr(est, 'charges_provenance', '')}")
         for flag in getattr(est, "flags", []) or []:
-            # gauss_core.kd names its Python call; say what to do on this page instead
-            st.warning(f"Estimate: {flag}".replace("run relax() first", "choose the constrained GFN2-xTB "
-                                                     "relaxation above and assemble again"))
+            st.warning(f"Estimate: {flag}")
     else:
         st.info(f"KD estimate: {entry.get('estimate_error') or 'not computed'}")

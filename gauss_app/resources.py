@@ -227,17 +227,37 @@ def _job_store(gauss_home: str):
     return JobStore()
 
 
+@st.cache_data(max_entries=2, show_spinner=False)
+def _bundled_casscf(path: str, mtime: float) -> pd.DataFrame:
+    from gauss_core.jobs.labels import load_bundled_kd_results
+
+    table = load_bundled_kd_results(Path(path)).rename(columns={"kd_job_id": "job_id"})
+    return table[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"]]
+
+
 def casscf_results() -> pd.DataFrame | None:
-    """Finished CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id) or None when unavailable."""
+    """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job id): the project's bundled results
+    (assets/kd/casscf_results.csv.gz) plus this machine's finished jobs, which win for the same ligand;
+    None when neither exists."""
+    from gauss_core import paths
     from gauss_core.export import casscf_table_from_jobs
 
+    frames = []
+    if paths.KD_CASSCF_SET.exists():
+        try:
+            frames.append(_bundled_casscf(str(paths.KD_CASSCF_SET), _mtime(paths.KD_CASSCF_SET)))
+        except GaussError:
+            pass  # a damaged bundled file must not take the queue's results down with it
     store, why = job_store()
-    if store is None:
+    if store is not None:
+        try:
+            frames.append(casscf_table_from_jobs(store.list(state="done")))
+        except GaussError:
+            pass
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
         return None
-    try:
-        return casscf_table_from_jobs(store.list(state="done"))
-    except GaussError:
-        return None
+    return pd.concat(frames, ignore_index=True).drop_duplicates(C.SMILES, keep="last").reset_index(drop=True)
 
 
 def env_flag(name: str) -> bool:
@@ -308,3 +328,24 @@ def sampler():
         return None, why
     ck, lg = paths_or_none
     return _sampler(str(ck), _mtime(ck), str(lg), _mtime(lg)), None
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _calibrated_kd_model(path: str, mtime: float):
+    from gauss_core.kd.estimate import CalibratedModel
+
+    return CalibratedModel.load(path)
+
+
+def calibrated_kd_model():
+    """(the calibrated KD estimate fitted to CASSCF, None) or (None, Missing): the user's own
+    ($GAUSS_HOME/kd_calibrated.json) when fitted, else the bundled one (assets/kd/kd_calibration.json)."""
+    from gauss_core.kd.estimate import default_calibration_path
+
+    path = default_calibration_path()
+    if not path.exists():
+        return None, Missing("no calibrated KD estimate yet: it needs CASSCF results (`gauss complex calibrate`)")
+    try:
+        return _calibrated_kd_model(str(path), _mtime(path)), None
+    except GaussError as exc:
+        return None, Missing(str(exc))

@@ -304,3 +304,25 @@ def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
     assert entry["error"] is None, entry["error"]
     assert entry["complex"].geometry_provenance.startswith("xtb-gfn2")
     assert entry["estimate"] is not None and entry["estimate"].geometry_provenance.startswith("xtb-gfn2")
+
+
+def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
+    """The project's shipped CASSCF results (assets/kd/casscf_results.csv.gz) reach the map with their
+    provenance on a machine whose own queue is empty. Row: the real OpenMolcas result of methoxide."""
+    import json
+    from pathlib import Path
+
+    from gauss_core import columns, paths
+
+    result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
+    bundled = tmp_path / "casscf_results.csv.gz"
+    pd.DataFrame([{columns.SMILES: "[O-]C", columns.KD_PROVENANCE: result["provenance"], "kd_job_id": 5,
+                   **dict(zip(columns.KD_GAP_COLUMNS, result["gaps_cm1"]))}]).to_csv(bundled, index=False)
+    monkeypatch.setattr(paths, "KD_CASSCF_SET", bundled)
+    at = _open(_app(), "app_pages/latent_space.py")
+    at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options
+                                                   if o.startswith("first KD gap")))
+    at.run()
+    assert not at.exception
+    layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
+    assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in layers, list(layers)

@@ -9,8 +9,6 @@ from pathlib import Path
 
 from gauss_core import columns, paths, provenance
 
-DEFAULT_CALIBRATED = "kd_calibrated.json"  # under GAUSS_HOME
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("complex", help="assemble Dy complexes and estimate their KD gaps",
@@ -120,11 +118,12 @@ def _estimate(args: argparse.Namespace) -> int:
 
     from gauss_core.errors import GaussError
     from gauss_core.kd import CFConfig, estimate
-    from gauss_core.kd.estimate import CalibratedModel
+    from gauss_core.kd.estimate import CalibratedModel, default_calibration_path
 
     model = None
     if args.calibrated:
-        model = CalibratedModel.load(default_calibration() if args.calibrated == "default" else Path(args.calibrated))
+        model = CalibratedModel.load(default_calibration_path() if args.calibrated == "default"
+                                     else Path(args.calibrated))
     rows, errors = [], []
     for smi in _read_smiles(args):
         t0 = time.perf_counter()
@@ -150,12 +149,6 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0 if rows else 2
 
 
-def default_calibration() -> Path:
-    """The user's own calibration ($GAUSS_HOME/kd_calibrated.json) if fitted, else the bundled one."""
-    own = paths.gauss_home() / DEFAULT_CALIBRATED
-    return own if own.exists() else paths.KD_CALIBRATION
-
-
 def split_flagged_geometries(table):
     """(rows whose CASSCF geometry passed the structural checks, [(smiles, flags) of the others]).
 
@@ -178,7 +171,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from gauss_core.errors import GaussError
     from gauss_core.jobs import JobStore, all_kd_results
-    from gauss_core.kd.estimate import FEATURES, CalibrationError, casscf_table, complex_features, fit_calibration
+    from gauss_core.kd.estimate import (FEATURES, USER_CALIBRATION_NAME, CalibrationError, casscf_table,
+                                        complex_features, fit_calibration)
 
     if args.casscf is not None:
         if not args.casscf.exists():
@@ -206,7 +200,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"{len(table)} CASSCF complexes ({len(flagged)} more left out for flagged geometries): descriptors stored by {len(stored)} jobs, rebuilt for "
           f"{len(todo) - failed}, {failed} failed")
     model = fit_calibration(pd.DataFrame(feats), table)
-    out = args.out or paths.gauss_home() / DEFAULT_CALIBRATED
+    out = args.out or paths.gauss_home() / USER_CALIBRATION_NAME
     model.save(out)
     print(f"{model.name}: {model.n_train} CASSCF complexes ({', '.join(model.training_provenance)}), "
           f"{failed} skipped; features {', '.join(model.feature_names)}")

@@ -113,7 +113,8 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
         cx = cx.copy(atomic_charges=charges, atomic_charges_provenance=source)
     flags = list(cx.flags)
     if cx.geometry_provenance in ("molsimplify", "rdkit"):
-        flags.append("unrelaxed-template: ligand bodies not relaxed; run relax() first for a better estimate")
+        flags.append("unrelaxed-template: the ligands were not relaxed; a constrained GFN2-xTB relaxation (the "
+                     "dashboard's relax option, or --relax constrained) gives a better estimate")
     est = KDEstimate(ligand_smiles=cx.ligand_smiles, energies_cm1=res.energies_cm1, gaps_cm1=res.gaps_cm1,
                      g_tensor=res.g_tensor, mj_composition=res.mj_composition, provenance=provenance.CF_POINTCHARGE,
                      geometry_provenance=cx.geometry_provenance, charges_provenance=source,
@@ -212,6 +213,17 @@ class CalibratedModel:
             return cls(**json.loads(path.read_text()))
         except (json.JSONDecodeError, TypeError) as exc:
             raise CalibrationError(f"{path} is not a calibrated KD model ({exc}): refit it") from None
+
+
+USER_CALIBRATION_NAME = "kd_calibrated.json"  # a user's own fit, under GAUSS_HOME
+
+
+def default_calibration_path() -> Path:
+    """The user's own calibration ($GAUSS_HOME/kd_calibrated.json) if fitted, else the bundled one."""
+    from gauss_core import paths
+
+    own = paths.gauss_home() / USER_CALIBRATION_NAME
+    return own if own.exists() else paths.KD_CALIBRATION
 
 
 def casscf_table(table: pd.DataFrame | str | Path) -> pd.DataFrame:
