@@ -191,6 +191,12 @@ def test_complexes_queue_and_export(app_env):
     entry = at.session_state["complexes"]["[O-]C"]
     assert entry["complex"] is not None and entry["complex"].symbols.count("Dy") == 1
     assert any("ESTIMATE" in m.value for m in at.markdown)   # KD numbers labelled as an estimate
+    # the bundled calibration (fitted to the project's CASSCF results) gives a second, named estimate column
+    assert entry["calibrated"].provenance == "kd-calibrated-ridge-v1"
+    gaps = at.dataframe[-1].value
+    assert {"point-charge estimate (cm⁻¹)", "calibrated estimate (cm⁻¹)"} <= set(gaps.columns)
+    assert any("still an estimate, not CASSCF" in c.value for c in at.caption)
+    assert any("calibrated on xtb-gfn2-constrained geometries" in w.value for w in at.warning)  # template here
 
     _open(at, "app_pages/casscf_queue.py")
     at.multiselect(key="q_pick").set_value(["[O-]C"])
