@@ -42,7 +42,7 @@ def test_input_has_the_recipe():
                    "&SEWARD", "&GUESSORB", ">> COPY $Project.GssOrb INPORB", "LUMORB", "Spin = 6",
                    "Nactel = 9 0 0", "Ras2 = 7", "CIRoot = 21 21 1", "Inactive = 70", "Charge = 1",
                    ">> COPY $Project.JobIph JOB001", "Spin Orbit", "Ejob", "MEES", "'AngMom' 3",
-                   "&SINGLE_ANISO", "2 2 2 2 2 2 2 2", "CRYS", "Basis = Dy.ANO-RCC-VDZP, C.ANO-RCC-MB"):
+                   "&SINGLE_ANISO", "2 2 2 2 2 2 2 2", "CRYS", "Basis = ANO-RCC-MB, Dy.ANO-RCC-VDZP"):
         assert needle in text, needle
     # The coordinate block lists every atom once.
     assert len(re.findall(r"^  (Dy|O|C|H) ", text, re.M)) == 26
@@ -144,3 +144,20 @@ def test_error_summary_names_the_failure():
 def test_run_refuses_a_project_name_with_shell_characters(tmp_path):
     with pytest.raises(mc.MolcasInputError, match="project name"):
         mc.run_molcas("&GATEWAY\n", tmp_path, project="x; rm -rf ~")
+
+
+def test_basis_line_stays_short_for_many_elements_and_a_misread_basis_is_refused():
+    """OpenMolcas cut a 95-character per-element basis list ("O.ANO-R"), silently giving O a far larger basis
+    (541 instead of ~200 functions for a fluorinated ligand). The writer keeps one short line; the parser
+    refuses an output whose basis labels are not the ANO-RCC contractions (real recorded output, one label
+    changed to the misread form)."""
+    s = idealised_dy_water5_methoxide2()
+    many = mc.XyzStructure(s.symbols[:-4] + ["F", "N", "S", "Cl"], s.coords, s.charge)
+    line = next(x for x in mc.write_molcas_input(many).splitlines() if "Basis =" in x)
+    assert line == "  Basis = ANO-RCC-MB, Dy.ANO-RCC-VDZP"
+    text = gzip.open(FIXTURE, "rt").read()
+    mc.check_basis_labels(text)                          # the real output passes
+    bad = text.replace("O.ANO-RCC...2S1P.", "O.ANO-R.........", 1)
+    assert bad != text
+    with pytest.raises(mc.MolcasRunError, match="not ANO-RCC"):
+        mc.parse_molcas_output(bad)

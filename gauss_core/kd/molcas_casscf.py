@@ -138,9 +138,10 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
              "&GATEWAY", "  Coord", f"  {len(structure.symbols)}", "  Angstrom"]
     for sym, (x, y, z) in zip(structure.symbols, structure.coords):
         lines.append(f"  {sym:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
-    elements = ["Dy"] + sorted(set(structure.symbols) - {"Dy"})
-    basis = [f"{e}.{config.dy_basis if e == 'Dy' else config.ligand_basis}" for e in elements]
-    lines.append("  Basis = " + ", ".join(basis))
+    # One default for the ligand atoms plus the Dy override keeps the line short: OpenMolcas cuts a long
+    # per-element list near 90 characters, and a cut label (e.g. "O.ANO-R") silently means the full,
+    # uncontracted-size basis (seen: 541 instead of ~200 functions, and hours of RASSCF).
+    lines.append(f"  Basis = {config.ligand_basis}, Dy.{config.dy_basis}")
     lines += ["  Group = NoSym", "  RICD", "  AMFI",
               f"  ANGM = {dy[0]:.8f} {dy[1]:.8f} {dy[2]:.8f} Angstrom",
               "&SEWARD",
@@ -441,6 +442,16 @@ def parse_rasscf_energies(text: str) -> list[float]:
     return [float(x) for x in re.findall(r"RASSCF root number\s+\d+ Total energy:\s+(" + _FLOAT + ")", text)]
 
 
+def check_basis_labels(text: str) -> None:
+    """Refuse an output whose basis sets are not the ANO-RCC contractions asked for (a truncated input label
+    such as "O.ANO-R" makes OpenMolcas take another, much larger basis without complaint)."""
+    labels = set(re.findall(r"Basis set label:\s*(\S+)", text))
+    odd = sorted(lab for lab in labels if not re.match(r"^[A-Z][A-Z]?\.ANO-RCC\.+\d", lab, re.IGNORECASE))
+    if odd:
+        raise MolcasRunError(f"basis set label(s) {odd} are not ANO-RCC contractions: the GATEWAY basis line was "
+                             "misread; rerun the job (the input writer keeps that line short)")
+
+
 def parse_molcas_output(text: str, min_4f_weight: float = 0.8) -> MolcasKDResult:
     """Parse KD energies, g-tensors and crystal-field parameters from an OpenMolcas output.
 
@@ -452,6 +463,7 @@ def parse_molcas_output(text: str, min_4f_weight: float = 0.8) -> MolcasKDResult
     Raises:
         MolcasRunError: no SINGLE_ANISO results, fewer than 8 KDs, or an active space that is not 4f.
     """
+    check_basis_labels(text)
     occupations, weights = parse_active_orbitals(text)
     bad = [i + 1 for i, w in enumerate(weights) if w < min_4f_weight]
     if bad:
