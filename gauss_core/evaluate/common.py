@@ -75,11 +75,15 @@ def plt():
 
 def save_figure(fig, path: Path, footnote: str = "") -> Path:
     """Save a PNG (with an optional provenance footnote at the bottom) and close the figure."""
+    import textwrap
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout(rect=(0, 0.05 if footnote else 0, 1, 0.95))
-    if footnote:
-        fig.text(0.01, 0.0, footnote, fontsize=7, ha="left", va="bottom", color="#444444")
+    lines = textwrap.wrap(footnote, width=max(40, int(fig.get_figwidth() * 17))) if footnote else []
+    bottom = min(0.3, 0.035 * len(lines) * 4 / fig.get_figheight()) if lines else 0
+    fig.tight_layout(rect=(0, bottom, 1, 0.95))
+    if lines:  # wrapped to the figure's width: a long note must not widen the PNG
+        fig.text(0.01, 0.0, "\n".join(lines), fontsize=7, ha="left", va="bottom", color="#444444")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt().close(fig)
     return path
