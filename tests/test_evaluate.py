@@ -171,7 +171,7 @@ def test_fidelity_scores_both_estimators_with_recomputed_seeds(inputs, tmp_path)
     from dataclasses import replace
 
     from gauss_core import provenance
-    from gauss_core.evaluate.fidelity import FidelityConfig, run_fidelity, scores_by_estimator
+    from gauss_core.evaluate.fidelity import FidelityConfig, per_bin_table, run_fidelity, scores_by_estimator
 
     def candidates(inp, seed_smiles, z, config, rng_seed):
         yield CHELATING, 0.1
@@ -212,6 +212,9 @@ def test_fidelity_scores_both_estimators_with_recomputed_seeds(inputs, tmp_path)
     sc = scores[provenance.CF_POINTCHARGE]
     assert sc["n_pairs"] == len(cf) * config.samples_per_seed and sc["n_excluded_samples"] >= len(cf)
     assert sc["excluded_reasons"].get("assembly check: chelation", 0) >= len(cf)
+    per_bin = per_bin_table(samples)                    # one block per estimator, bins in order
+    assert per_bin["estimator"].tolist() == sorted(per_bin["estimator"], key=list(scores).index)
+    assert all(g["kd_bin"].is_monotonic_increasing for _, g in per_bin.groupby("estimator"))
 
 
 def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
@@ -237,7 +240,9 @@ def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
     assert only_file[C.KD_GAP_COLUMNS[0]].iloc[0] == pytest.approx(result["gaps_cm1"][0])
     assert only_file[C.KD_PROVENANCE].iloc[0] == "casscf-openmolcas"
     both = casscf_results(ReportConfig(casscf_set=bundled, queue_db=tmp_path / "queue.db"))
-    assert len(both) == 1 and both["casscf_source"].iloc[0].startswith("queue")
+    assert len(both) == 1 and both["casscf_source"].iloc[0] == "bundled (casscf_results.csv.gz) + queue (queue.db)"
+    only_queue = casscf_results(ReportConfig(casscf_set=None, queue_db=tmp_path / "queue.db"))
+    assert only_queue["casscf_source"].tolist() == ["queue (queue.db)"]
     assert casscf_results(ReportConfig(casscf_set=tmp_path / "absent.csv.gz", read_queue=False)) is None
     pd.DataFrame({"smiles": ["[O-]C"], "energy": [1.0]}).to_csv(bundled, index=False)
     with pytest.raises(DataFormatError, match="lacks columns"):

@@ -401,9 +401,12 @@ def per_bin_table(samples: pd.DataFrame) -> pd.DataFrame:
     ok = scored_pairs(samples)
     if len(ok) == 0:
         return pd.DataFrame()
-    return ok.groupby(["estimator", "kd_bin"], sort=False).agg(
+    order = {tag: i for i, tag in enumerate(dict.fromkeys(ok["estimator"]))}
+    table = ok.groupby(["estimator", "kd_bin"], sort=False).agg(
         seeds=("seed_smiles", "nunique"), samples=(C.SMILES, "count"), seed_gap1=("seed_gap1_cm1", "mean"),
         sample_gap1=(GAP1, "mean")).reset_index()
+    return table.sort_values(["estimator", "kd_bin"], key=lambda col: col.map(order) if col.name == "estimator"
+                             else col, kind="stable").reset_index(drop=True)
 
 
 def protocol_markdown(config: FidelityConfig, summary: dict) -> str:

@@ -78,13 +78,15 @@ class ReportConfig:
 
 def casscf_results(config: ReportConfig) -> pd.DataFrame | None:
     """CASSCF KD results: the bundled file (config.casscf_set) plus the finished jobs of the live queue (the queue
-    wins for a ligand in both; gauss_core.jobs.all_kd_results). Column `casscf_source` says which. None when
+    wins for a ligand in both; gauss_core.jobs.all_kd_results). Column `casscf_source` names the file, the queue
+    or both. None when
     neither has any; only rows with a CASSCF provenance tag are kept.
 
     Raises:
         DataFormatError: the bundled file is unreadable or lacks the label columns.
     """
     from gauss_core.jobs import JobStore, all_kd_results, merge_kd_results
+    from gauss_core.jobs.labels import load_bundled_kd_results
 
     store = None
     if config.read_queue:
@@ -96,18 +98,20 @@ def casscf_results(config: ReportConfig) -> pd.DataFrame | None:
     bundled = Path(config.casscf_set) if config.casscf_set is not None else None
     if store is None and (bundled is None or not bundled.exists()):
         return None
+    queued = set(merge_kd_results(store)[C.SMILES]) if store is not None else set()
     if bundled is None or not bundled.exists():
-        table = merge_kd_results(store)
-        queued = set(table[C.SMILES])
+        table, in_file = merge_kd_results(store), set()
     else:
         table = all_kd_results(store, bundled)
-        queued = set(merge_kd_results(store)[C.SMILES]) if store is not None else set()
+        in_file = set(load_bundled_kd_results(bundled)[C.SMILES])
     if len(table) == 0:
         return None
     is_cas = table[C.KD_PROVENANCE].map(lambda t: provenance.is_casscf(str(t))).astype(bool)
     table = table.loc[is_cas].dropna(subset=[C.KD_GAP_COLUMNS[0]]).reset_index(drop=True)
-    table["casscf_source"] = [f"queue ({Path(config.queue_db or paths.gauss_home() / 'queue.db').name})"
-                              if smi in queued else f"bundled ({bundled.name})" for smi in table[C.SMILES]]
+    queue_name = Path(config.queue_db or paths.gauss_home() / "queue.db").name
+    table["casscf_source"] = [" + ".join(([f"bundled ({bundled.name})"] if smi in in_file else [])
+                                         + ([f"queue ({queue_name})"] if smi in queued else []))
+                              for smi in table[C.SMILES]]
     return table if len(table) else None
 
 
