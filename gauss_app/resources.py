@@ -227,37 +227,21 @@ def _job_store(gauss_home: str):
     return JobStore()
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def _bundled_casscf(path: str, mtime: float) -> pd.DataFrame:
-    from gauss_core.jobs.labels import load_bundled_kd_results
-
-    table = load_bundled_kd_results(Path(path)).rename(columns={"kd_job_id": "job_id"})
-    return table[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"]]
-
-
 def casscf_results() -> pd.DataFrame | None:
-    """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job id): the project's bundled results
+    """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id): the project's bundled results
     (assets/kd/casscf_results.csv.gz) plus this machine's finished jobs, which win for the same ligand;
     None when neither exists."""
-    from gauss_core import paths
-    from gauss_core.export import casscf_table_from_jobs
+    from gauss_core.jobs import all_kd_results
 
-    frames = []
-    if paths.KD_CASSCF_SET.exists():
-        try:
-            frames.append(_bundled_casscf(str(paths.KD_CASSCF_SET), _mtime(paths.KD_CASSCF_SET)))
-        except GaussError:
-            pass  # a damaged bundled file must not take the queue's results down with it
-    store, why = job_store()
-    if store is not None:
-        try:
-            frames.append(casscf_table_from_jobs(store.list(state="done")))
-        except GaussError:
-            pass
-    frames = [f for f in frames if f is not None and len(f)]
-    if not frames:
+    store, _ = job_store()
+    try:
+        table = all_kd_results(store)
+    except GaussError:  # a damaged bundled file must not take the queue's results down with it
+        table = all_kd_results(store, include_bundled=False)
+    if not len(table):
         return None
-    return pd.concat(frames, ignore_index=True).drop_duplicates(C.SMILES, keep="last").reset_index(drop=True)
+    table = table.rename(columns={"kd_job_id": "job_id"})
+    return table[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"]].reset_index(drop=True)
 
 
 def env_flag(name: str) -> bool:

@@ -85,8 +85,8 @@ def casscf_results(config: ReportConfig) -> pd.DataFrame | None:
     Raises:
         DataFormatError: the bundled file is unreadable or lacks the label columns.
     """
-    from gauss_core.jobs import JobStore, all_kd_results, merge_kd_results
-    from gauss_core.jobs.labels import load_bundled_kd_results
+    from gauss_core.jobs import JobStore, all_kd_results
+    from gauss_core.jobs.labels import SOURCE_COLUMN
 
     store = None
     if config.read_queue:
@@ -96,22 +96,19 @@ def casscf_results(config: ReportConfig) -> pd.DataFrame | None:
         except GaussError:
             store = None
     bundled = Path(config.casscf_set) if config.casscf_set is not None else None
-    if store is None and (bundled is None or not bundled.exists()):
+    if bundled is not None and not bundled.exists():
+        bundled = None
+    if store is None and bundled is None:
         return None
-    queued = set(merge_kd_results(store)[C.SMILES]) if store is not None else set()
-    if bundled is None or not bundled.exists():
-        table, in_file = merge_kd_results(store), set()
-    else:
-        table = all_kd_results(store, bundled)
-        in_file = set(load_bundled_kd_results(bundled)[C.SMILES])
+    table = all_kd_results(store, bundled, include_bundled=bundled is not None)
     if len(table) == 0:
         return None
     is_cas = table[C.KD_PROVENANCE].map(lambda t: provenance.is_casscf(str(t))).astype(bool)
     table = table.loc[is_cas].dropna(subset=[C.KD_GAP_COLUMNS[0]]).reset_index(drop=True)
     queue_name = Path(config.queue_db or paths.gauss_home() / "queue.db").name
-    table["casscf_source"] = [" + ".join(([f"bundled ({bundled.name})"] if smi in in_file else [])
-                                         + ([f"queue ({queue_name})"] if smi in queued else []))
-                              for smi in table[C.SMILES]]
+    names = {"bundled": f"bundled ({bundled.name})" if bundled is not None else "", "queue": f"queue ({queue_name})"}
+    table["casscf_source"] = [" + ".join(names[part] for part in str(src).split(" + "))
+                              for src in table.pop(SOURCE_COLUMN)]
     return table if len(table) else None
 
 

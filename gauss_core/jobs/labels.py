@@ -92,16 +92,29 @@ def load_bundled_kd_results(path: Path | None = None) -> pd.DataFrame:
     return df.reindex(columns=list(LABEL_COLUMNS))
 
 
-def all_kd_results(store: JobStore | None = None, bundled: Path | None = None) -> pd.DataFrame:
-    """Bundled CASSCF results plus those of the live queue (the queue wins for a ligand in both)."""
-    frames = [load_bundled_kd_results(bundled)]
-    if store is not None:
-        frames.append(merge_kd_results(store))
-    frames = [f for f in frames if len(f)]
+SOURCE_COLUMN = "kd_source"  # all_kd_results: "bundled", "queue" or "bundled + queue"
+
+
+def all_kd_results(store: JobStore | None = None, bundled: Path | None = None,
+                   include_bundled: bool = True) -> pd.DataFrame:
+    """Bundled CASSCF results plus those of the live queue (the queue wins for a ligand in both).
+
+    Args:
+        store: the live queue, or None.
+        bundled: the bundled file (default paths.KD_CASSCF_SET); include_bundled=False reads the queue only.
+    Returns:
+        LABEL_COLUMNS plus SOURCE_COLUMN, which says where each ligand's result was found.
+    """
+    empty = pd.DataFrame(columns=list(LABEL_COLUMNS))
+    tables = {"bundled": load_bundled_kd_results(bundled) if include_bundled else empty,
+              "queue": merge_kd_results(store) if store is not None else empty}
+    frames = [t for t in tables.values() if len(t)]
     if not frames:
-        return pd.DataFrame(columns=list(LABEL_COLUMNS))
-    df = pd.concat(frames, ignore_index=True)
-    return df.drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
+        return pd.DataFrame(columns=[*LABEL_COLUMNS, SOURCE_COLUMN])
+    df = pd.concat(frames, ignore_index=True).drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
+    found = {name: set(t[columns.SMILES]) for name, t in tables.items()}
+    df[SOURCE_COLUMN] = [" + ".join(name for name in tables if smi in found[name]) for smi in df[columns.SMILES]]
+    return df
 
 
 def bundle_kd_results(store: JobStore, path: Path | None = None) -> tuple[Path, int, int]:
@@ -112,7 +125,7 @@ def bundle_kd_results(store: JobStore, path: Path | None = None) -> tuple[Path, 
     """
     path = Path(path) if path else paths.KD_CASSCF_SET
     before = load_bundled_kd_results(path)
-    merged = all_kd_results(store, path)
+    merged = all_kd_results(store, path).drop(columns=SOURCE_COLUMN)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     merged.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
