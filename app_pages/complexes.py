@@ -115,14 +115,15 @@ with right:
         if P.is_casscf(tag):  # never let an estimate pass as CASSCF
             tag = f"{tag} (mislabelled estimate)"
         gaps = list(getattr(est, "gaps_cm1", []))
-        st.markdown(f"**KD gaps: ESTIMATE** ({P.describe(tag)}; not CASSCF)")
+        st.markdown(f"**KD gaps (cm⁻¹): ESTIMATE** ({P.describe(tag)}; not CASSCF)")
         mj = est.dominant_mj() if hasattr(est, "dominant_mj") else [""] * (len(gaps) + 1)
         mj = [m.replace("+-", "±") for m in mj]
-        table = pd.DataFrame({"gap": list(C.KD_GAP_COLUMNS[:len(gaps)]), "point-charge estimate (cm⁻¹)": gaps,
-                              "upper KD |M_J|": mj[1:len(gaps) + 1]})
+        # short headers: the table sits in the narrow right-hand column beside the 3D view
+        table = pd.DataFrame({"gap": [f"KD{i + 1}–KD1" for i in range(1, len(gaps) + 1)], "point charge": gaps,
+                              "upper KD M_J": mj[1:len(gaps) + 1]})
         cal = entry.get("calibrated")
         if cal is not None:
-            table.insert(2, "calibrated estimate (cm⁻¹)", list(cal.gaps_cm1)[:len(gaps)])
+            table.insert(2, "calibrated", list(cal.gaps_cm1)[:len(gaps)])
         st.dataframe(table.round(1), hide_index=True, width="stretch")
         if cal is not None:
             st.caption(f"Calibrated estimate: {cal.model}. Fitted to the project's own CASSCF results; "
