@@ -250,7 +250,7 @@ def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
 
 
 def test_ranking_stats_and_calibration_cv(tmp_path):
-    from gauss_core.evaluate.casscf_check import calibration_cv, comparison_table, ranking_stats
+    from gauss_core.evaluate.casscf_check import calibration_cv, calibration_cv_figure, comparison_table, ranking_stats
 
     ref = np.array([100.0, 200, 300, 400, 500])
     est = 0.6 * ref + 10                          # compressed like the point-charge estimate, same order
@@ -267,6 +267,16 @@ def test_ranking_stats_and_calibration_cv(tmp_path):
     assert calibration_cv(tmp_path / "none.json") is None
     cv = calibration_cv(_hand_made_calibration().save(tmp_path / "cal.json"))
     assert cv["name"] == "kd-calibrated-ridge-v1" and cv["n_train"] == 0 and cv["file"] == "cal.json"
+    assert calibration_cv_figure(cv, tmp_path / "none.png") is None          # no out-of-fold pairs stored
+    from dataclasses import replace
+
+    pairs = [[f"[O-]{'C' * i}", r, e] for i, (r, e) in enumerate(zip(ref, est), start=1)]
+    cv = calibration_cv(replace(_hand_made_calibration(), cv_spearman_gap1=1.0, cv_gap1_pairs=pairs,
+                                cv_per_class={"3": {"n": 5, "mae_gap1_cm1": 1.0, "spearman_gap1": 1.0}})
+                        .save(tmp_path / "cal2.json"))
+    assert cv["cv_spearman_gap1"] == 1.0 and cv["cv_per_class"]["3"]["n"] == 5
+    fig = calibration_cv_figure(cv, tmp_path / "cv.png")
+    assert fig is not None and fig.stat().st_size > 5000
 
 
 def test_learning_curve_plateau_rule():

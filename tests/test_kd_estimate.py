@@ -3,6 +3,8 @@ reference, provenance, and the calibrated estimate's refusal / fitting machinery
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,9 +85,18 @@ def test_calibration_machinery_recovers_a_known_relation(tmp_path, ome_relaxed):
         table[c] = base * (1 + 0.3 * i)
     model = fit_calibration(feats, table, alpha=1e-3)
     assert model.n_train == n and model.cv_mae_cm1 < 5 and model.cv_r_gap1 > 0.99
+    assert model.cv_spearman_gap1 > 0.95 and len(model.cv_gap1_pairs) == n
+    # classes come from the anionic / donor_is_N descriptors; every row is in exactly one class
+    assert sum(row["n"] for row in model.cv_per_class.values()) == n
+    assert set(model.cv_per_class) <= {"1", "2", "3", "4"}
     path = model.save(tmp_path / "m.json")
     loaded = CalibratedModel.load(path)
     assert np.allclose(loaded.predict(feats.iloc[:3]), model.predict(feats.iloc[:3]))
+    # a file written before the ranking fields existed still loads (they read as unknown)
+    old = {k: v for k, v in json.loads(path.read_text()).items()
+           if k not in ("cv_spearman_gap1", "cf_only_spearman_gap1", "cv_per_class", "cv_gap1_pairs")}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    assert np.isnan(CalibratedModel.load(tmp_path / "old.json").cv_spearman_gap1)
     est = estimate(ome_relaxed, calibrated=loaded)
     assert est.provenance == "kd-calibrated-ridge-v1" and not provenance.is_casscf(est.provenance)
     assert "calibrated" in provenance.describe(est.provenance)

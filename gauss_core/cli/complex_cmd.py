@@ -206,7 +206,11 @@ def _calibrate(args: argparse.Namespace) -> int:
           f"{failed} skipped; features {', '.join(model.feature_names)}")
     print(f"cross-validated MAE {model.cv_mae_cm1:.0f} cm-1 (per gap: "
           + " ".join(f"{v:.0f}" for v in model.cv_mae_per_gap_cm1)
-          + f"); r(gap1) {model.cv_r_gap1:.2f}, r(gap7) {model.cv_r_gap7:.2f}; point-charge alone r(gap1) "
-          f"{model.cf_only_r_gap1:.2f}")
+          + f"); r(gap1) {model.cv_r_gap1:.2f}, r(gap7) {model.cv_r_gap7:.2f}, Spearman(gap1) "
+          f"{model.cv_spearman_gap1:.2f}; point-charge alone r(gap1) {model.cf_only_r_gap1:.2f}, Spearman(gap1) "
+          f"{model.cf_only_spearman_gap1:.2f}")
+    for cls, row in model.cv_per_class.items():
+        print(f"  class {cls}: n {row['n']}, CV MAE(gap1) {row['mae_gap1_cm1']:.0f} cm-1, "
+              f"Spearman(gap1) {row['spearman_gap1']:.2f}")
     print(f"wrote {out}")
     return 0

@@ -87,7 +87,31 @@ def calibration_cv(path: Path | None) -> dict | None:
            "cf_only_r_gap1": data.get("cf_only_r_gap1"), "training_provenance": data.get("training_provenance", []),
            "feature_geometry": data.get("feature_geometry", ""), "file": Path(path).name}
     out.update({k: v for k, v in data.items() if k.startswith("cv_") and k not in out and k != "cv_mae_per_gap_cm1"})
+    out.setdefault("cv_per_class", {})
+    out.setdefault("cv_gap1_pairs", [])
+    out["cf_only_spearman_gap1"] = data.get("cf_only_spearman_gap1", float("nan"))
     return out
+
+
+def calibration_cv_figure(cal: dict, path: Path) -> Path | None:
+    """Out-of-fold calibrated first gap against CASSCF (from the calibration file); None without pairs."""
+    from gauss_core.evaluate.common import plt, save_figure
+
+    pairs = pd.DataFrame(cal.get("cv_gap1_pairs") or [], columns=["smiles", "casscf", "cv_pred"])
+    if len(pairs) < MIN_PAIRS:
+        return None
+    pyplot = plt()
+    fig, ax = pyplot.subplots(figsize=(5.5, 4.5))
+    ax.scatter(pairs["casscf"], pairs["cv_pred"], s=14)
+    hi = float(np.nanmax(pairs[["casscf", "cv_pred"]].to_numpy(dtype=float)))
+    ax.plot([0, hi], [0, hi], "k--", lw=0.8)
+    ax.set_xlabel("CASSCF first KD gap (cm⁻¹)")
+    ax.set_ylabel("calibrated ESTIMATE, out-of-fold (cm⁻¹)")
+    s = ranking_stats(pairs["cv_pred"], pairs["casscf"])
+    ax.set_title(f"{cal['name']}, cross-validated: Spearman {s['spearman']:.2f}, Pearson {s['pearson']:.2f}, "
+                 f"MAE {s['mae_cm1']:.0f} cm⁻¹ (n {s['n']})", fontsize=9)
+    return save_figure(fig, path, f"each point predicted by a ridge fitted without it ({cal['file']}); "
+                                  "never an in-sample fit")
 
 
 def comparison_figure(pairs: pd.DataFrame, stats: pd.DataFrame, path: Path) -> Path:

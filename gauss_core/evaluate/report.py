@@ -442,8 +442,8 @@ def _exp_repopulation(inputs: EvalInputs, config: ReportConfig, numbers: Numbers
 
 def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) -> str:
     """The KD mapping set, the CASSCF results (bundled file + queue) and how well the estimates rank them."""
-    from gauss_core.evaluate.casscf_check import (MIN_PAIRS, calibration_cv, comparison_figure, comparison_table,
-                                                  estimate_vs_casscf)
+    from gauss_core.evaluate.casscf_check import (MIN_PAIRS, calibration_cv, calibration_cv_figure, comparison_figure,
+                                                  comparison_table, estimate_vs_casscf)
 
     kd = kd_labelled(inputs.kd)
     cas = inputs.casscf if inputs.casscf is not None else pd.DataFrame(columns=[C.SMILES, C.KD_PROVENANCE,
@@ -489,15 +489,26 @@ def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) 
                     cal["cv_mae_gap1_cm1"], "", None, prov)
         numbers.add("KD mapping", f"calibrated estimate, CV Pearson r first gap, n {cal['n_train']}", cal["cv_r_gap1"],
                     "", None, prov)
+        if np.isfinite(cal.get("cv_spearman_gap1", float("nan"))):
+            numbers.add("KD mapping", f"calibrated estimate, CV Spearman rho first gap, n {cal['n_train']}",
+                        cal["cv_spearman_gap1"], "", None, prov)
         extra = {k: v for k, v in cal.items() if k.startswith("cv_") and k not in
-                 ("cv_mae_gap1_cm1", "cv_mae_cm1", "cv_r_gap1")}
+                 ("cv_mae_gap1_cm1", "cv_mae_cm1", "cv_r_gap1", "cv_spearman_gap1", "cv_per_class", "cv_gap1_pairs")}
         text += (f"\nCalibrated estimate `{cal['name']}` (ridge on cheap descriptors of {cal['feature_geometry'] or '?'} "
                  f"geometries, fitted to {cal['n_train']} CASSCF complexes; file `{cal['file']}`). Its accuracy is "
                  f"given only **cross-validated** (never in-sample): first-gap MAE {_fmt(cal['cv_mae_gap1_cm1'])} cm-1, "
                  f"Pearson r {_fmt(cal['cv_r_gap1'])}, MAE over all 7 gaps {_fmt(cal['cv_mae_cm1'])} cm-1 (the "
                  f"point-charge gap alone on the same complexes: r {_fmt(cal['cf_only_r_gap1'])})"
-                 + (f"; further CV numbers: {json.dumps(extra)}" if extra else "; the file stores no CV Spearman or "
-                    "per-class numbers") + ".\n")
+                 + (f"; Spearman rho {_fmt(cal['cv_spearman_gap1'])} (point-charge gap alone "
+                    f"{_fmt(cal['cf_only_spearman_gap1'])})" if "cv_spearman_gap1" in cal else
+                    "; the file stores no CV Spearman or per-class numbers (refit it)")
+                 + (f"; further CV numbers: {json.dumps(extra)}" if extra else "") + ".\n")
+        if cal["cv_per_class"]:
+            per_class = pd.DataFrame([{"class": k, **v} for k, v in cal["cv_per_class"].items()])
+            text += f"\nCross-validated, per ligand class:\n\n{_md_table(per_class)}\n"
+        fig = calibration_cv_figure(cal, config.fig_dir / "kd_calibrated_cv.png")
+        if fig is not None:
+            text += f"\n![calibrated estimate, cross-validated]({_rel(config, fig)})\n"
     else:
         text += "\nNo calibrated estimate yet (`gauss complex calibrate` writes it once CASSCF results exist).\n"
     return text

@@ -189,6 +189,13 @@ class CalibratedModel:
     training_provenance: list[str]
     # the descriptors were taken on these geometries; on others the estimate is extrapolating
     feature_geometry: str = "xtb-gfn2-constrained"
+    # Ranking, not just error: screening needs the order of the first gap right. Older files lack these.
+    cv_spearman_gap1: float = float("nan")
+    cf_only_spearman_gap1: float = float("nan")
+    # class -> {"n", "mae_gap1_cm1", "spearman_gap1"}; keys are the ligand class numbers as strings (JSON)
+    cv_per_class: dict = field(default_factory=dict)
+    # out-of-fold first-gap predictions, [smiles, CASSCF gap1, CV-predicted gap1], for parity plots
+    cv_gap1_pairs: list = field(default_factory=list)
 
     def predict(self, feats: pd.DataFrame) -> np.ndarray:
         """(n, 7) gaps in cm^-1 from a table with `feature_names` columns (missing values -> train mean)."""
@@ -286,14 +293,47 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     mu, sd, model = fit(x, y)
     err = np.abs(pred - y)
 
-    def corr(a, b):
-        return float(np.corrcoef(a, b)[0, 1]) if np.std(a) > 0 and np.std(b) > 0 else float("nan")
-
-    cf_r = corr(data["cf_gap1_cm1"].to_numpy(float), y[:, 0]) if "cf_gap1_cm1" in data else float("nan")
+    cf_gap1 = data["cf_gap1_cm1"].to_numpy(float) if "cf_gap1_cm1" in data else np.full(len(data), np.nan)
+    classes = _ligand_classes(data)
+    per_class = {}
+    for cls in sorted(set(classes) - {0}):
+        m = classes == cls
+        per_class[str(cls)] = {"n": int(m.sum()), "mae_gap1_cm1": float(err[m, 0].mean()),
+                               "spearman_gap1": _spearman(pred[m, 0], y[m, 0])}
     digest = hashlib.sha256(data[[columns.SMILES, *columns.KD_GAP_COLUMNS]].to_csv(index=False).encode()).hexdigest()
     return CalibratedModel(name=CALIBRATED_NAME, feature_names=names, mean=mu.tolist(), scale=sd.tolist(),
                            coef=model.coef_.tolist(), intercept=np.atleast_1d(model.intercept_).tolist(),
                            alpha=alpha, n_train=len(data), cv_mae_cm1=float(err.mean()),
-                           cv_mae_per_gap_cm1=err.mean(0).tolist(), cv_r_gap1=corr(pred[:, 0], y[:, 0]),
-                           cv_r_gap7=corr(pred[:, -1], y[:, -1]), cf_only_r_gap1=cf_r, training_hash=digest[:16],
-                           training_provenance=sorted(set(data[columns.KD_PROVENANCE])))
+                           cv_mae_per_gap_cm1=err.mean(0).tolist(), cv_r_gap1=_pearson(pred[:, 0], y[:, 0]),
+                           cv_r_gap7=_pearson(pred[:, -1], y[:, -1]), cf_only_r_gap1=_pearson(cf_gap1, y[:, 0]),
+                           training_hash=digest[:16], training_provenance=sorted(set(data[columns.KD_PROVENANCE])),
+                           cv_spearman_gap1=_spearman(pred[:, 0], y[:, 0]),
+                           cf_only_spearman_gap1=_spearman(cf_gap1, y[:, 0]), cv_per_class=per_class,
+                           cv_gap1_pairs=[[str(smi), float(a), float(b)] for smi, a, b in
+                                          zip(data[columns.SMILES], y[:, 0], pred[:, 0])])
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    return float(np.corrcoef(a, b)[0, 1]) if len(a) > 2 and np.std(a) > 0 and np.std(b) > 0 else float("nan")
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() <= 2 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+        return float("nan")
+    return float(spearmanr(a[ok], b[ok]).correlation)
+
+
+def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
+    """Ligand class (1-4) per row, from the class column or from the anionic / donor_is_N descriptors;
+    0 where neither says."""
+    if columns.LIGAND_CLASS in data:
+        return data[columns.LIGAND_CLASS].fillna(0).astype(int).to_numpy()
+    if {"anionic", "donor_is_N"} <= set(data.columns):
+        an, n = data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float)
+        return np.where(np.isfinite(an) & np.isfinite(n), 1 + (n > 0.5) + 2 * (an > 0.5), 0).astype(int)
+    return np.zeros(len(data), dtype=int)
