@@ -145,6 +145,8 @@ def test_trainer_checkpoint_has_everything(tiny_loaded):
     assert len(tiny_loaded.test_smiles) == 50
     assert not set(tiny_loaded.test_smiles) & set(tiny_loaded.train_smiles)
     assert tiny_loaded.train_config["batch_size"] == 100
+    # the labelled share of the training split is read back (the report's learning-curve row shows it)
+    assert 0 < tiny_loaded.n_labelled <= len(tiny_loaded.train_smiles)
 
 
 def test_export_for_inference_drops_resume_state(tiny_checkpoint, tmp_path):

@@ -281,7 +281,7 @@ def reconstruction_curve(inputs: EvalInputs, config: LearningCurveConfig, workdi
     n_full = len(inputs.loaded.train_smiles)
     batches = inputs.loaded.epoch * -(-n_full // config.batch_size)
     full.update({"n_train": n_full, "epochs": inputs.loaded.epoch, "batches_trained": batches, "batches": batches,
-                 "stop": "bundled checkpoint", "n_labelled": int(inputs.loaded.metrics.get("n_labelled", 0) or 0)})
+                 "stop": "bundled checkpoint", "n_labelled": inputs.loaded.n_labelled})
     rows.append(_row(full, list(C.PROXY_COLUMNS)) | {"model": "evaluated checkpoint"})
     out = pd.DataFrame(rows)
     out["model"] = out.get("model", pd.Series(index=out.index, dtype=object)).fillna("small model (real trainer)")

@@ -67,6 +67,7 @@ class LoadedModel:
     struct_std: np.ndarray = field(default_factory=lambda: np.ones(0))
     history: list[dict[str, Any]] = field(default_factory=list)
     epoch: int = 0
+    n_labelled: int = 0           # training ligands with proxy labels (the head's semi-supervised share)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     _splits: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -246,6 +247,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device | None = None) 
         struct_std=np.asarray(data.get("struct_std", []), dtype=np.float64).reshape(-1),
         history=list(data.get("history") or []),
         epoch=int(data.get("epoch", 0)),
+        n_labelled=int(data.get("n_labelled", 0) or 0),
         device=dev,
         _splits=dict(data.get("splits") or {}),
     )
