@@ -5,9 +5,10 @@ import time
 import pandas as pd
 import streamlit as st
 
+from gauss_core import columns as C
 from gauss_core import provenance as P
 from gauss_core.errors import GaussError
-from gauss_core.export import casscf_table_from_jobs
+from gauss_core.jobs.labels import kd_rows_from_jobs
 from gauss_app import resources, state, worker
 
 st.title("CASSCF queue")
@@ -103,7 +104,8 @@ if jobs:
         st.error(job.error)
 
 st.subheader("Finished KD energies (CASSCF)")
-results = casscf_table_from_jobs(jobs)
+results = kd_rows_from_jobs(jobs).rename(columns={"kd_job_id": "job_id"})
+results = results[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"]]
 if results.empty:
     st.caption("No finished CASSCF job yet. Finished results also appear on the Latent space map "
                "(colour by first KD gap; CASSCF points are diamonds) and in the Export CSV.")

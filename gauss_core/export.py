@@ -173,23 +173,3 @@ def complex_sdf_record(cplx) -> str:
 def parse_candidates_csv(text: str) -> pd.DataFrame:
     """Read an exported CSV back (used by tests and by users re-importing a shortlist)."""
     return pd.read_csv(io.StringIO(text))
-
-
-def casscf_table_from_jobs(jobs: Iterable) -> pd.DataFrame:
-    """Finished CASSCF KD results from queue jobs (gauss_core.jobs Job objects in state 'done').
-
-    Returns:
-        DataFrame: smiles, kd_gap1_cm1..kd_gap7_cm1, kd_provenance, job_id; one row per done job whose
-        result carries `gaps_cm1` and a CASSCF provenance tag (anything else is skipped, never relabelled).
-    """
-    rows = []
-    for job in jobs:
-        result = getattr(job, "result", None) or {}
-        tag = str(result.get("provenance", ""))
-        gaps = result.get("gaps_cm1")
-        if getattr(job, "state", "") != "done" or not gaps or not P.is_casscf(tag):
-            continue
-        vals = [float(g) for g in gaps][:7]
-        rows.append({C.SMILES: job.smiles, **dict(zip(C.KD_GAP_COLUMNS, vals + [np.nan] * (7 - len(vals)))),
-                     C.KD_PROVENANCE: tag, "job_id": int(job.id)})
-    return pd.DataFrame(rows, columns=[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"])

@@ -15,7 +15,7 @@ from gauss_core import provenance as P
 from gauss_core.depict import mol_svg, svg_data_uri
 from gauss_core.errors import DataFormatError
 from gauss_core.export import (BASE_COLUMNS, CASSCF_GAPS, CASSCF_PROVENANCE, EST_GAPS, EST_PROVENANCE,
-                               PRED_PROVENANCE, build_candidate_table, candidates_csv, casscf_table_from_jobs,
+                               PRED_PROVENANCE, build_candidate_table, candidates_csv,
                                complex_sdf_record, complexes_sdf, parse_candidates_csv)
 
 
@@ -100,24 +100,6 @@ def test_viewer_html_inlines_the_bundled_3dmol(methoxide_complex):
     assert "$3Dmol.createViewer" in html and len(html) > JS_PATH.stat().st_size
     assert "<script src=" not in html                      # nothing fetched from a CDN
     assert (JS_PATH.parent / "3Dmol-LICENSE.txt").exists()
-
-
-def test_casscf_results_from_real_queue_jobs(tmp_path):
-    from gauss_core.jobs import JobStore
-
-    store = JobStore(tmp_path / "queue.db")
-    a = store.enqueue("casscf", "[O-]C", {})
-    b = store.enqueue("casscf", "OC", {})
-    store.enqueue("casscf", "N", {})                       # stays queued
-    claimed = {j.id for j in (store.claim(), store.claim())}
-    assert claimed == {a.id, b.id}
-    gaps = [float(x) for x in range(100, 800, 100)]
-    store.finish(a.id, {"provenance": P.CASSCF_OPENMOLCAS, "gaps_cm1": gaps})
-    store.finish(b.id, {"provenance": P.CF_POINTCHARGE, "gaps_cm1": gaps})   # not CASSCF: must be skipped
-    table = casscf_table_from_jobs(store.list())
-    assert table[C.SMILES].tolist() == ["[O-]C"]
-    assert table.loc[0, C.KD_GAP_COLUMNS[0]] == 100.0
-    assert table.loc[0, C.KD_PROVENANCE] == P.CASSCF_OPENMOLCAS and table.loc[0, "job_id"] == a.id
 
 
 def test_depictions():

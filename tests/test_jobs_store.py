@@ -238,6 +238,24 @@ def test_done_casscf_jobs_merge_into_kd_labels(store, tmp_path):
     assert len(pd.read_csv(path)) == 2
 
 
+def test_kd_rows_keep_only_casscf_tagged_done_jobs(store):
+    """An estimate-tagged result of a 'casscf' job (or a queued job) never becomes a CASSCF KD row."""
+    from gauss_core import columns, provenance
+    from gauss_core.jobs.labels import kd_rows_from_jobs
+
+    a = store.enqueue("casscf", "[O-]C", {})
+    b = store.enqueue("casscf", "OC", {})
+    store.enqueue("casscf", "N", {})                       # stays queued
+    assert {store.claim().id, store.claim().id} == {a.id, b.id}
+    gaps = [float(x) for x in range(100, 800, 100)]
+    store.finish(a.id, {"provenance": provenance.CASSCF_OPENMOLCAS, "gaps_cm1": gaps})
+    store.finish(b.id, {"provenance": provenance.CF_POINTCHARGE, "gaps_cm1": gaps})
+    table = kd_rows_from_jobs(store.list())
+    assert table[columns.SMILES].tolist() == ["[O-]C"]
+    assert table.loc[0, columns.KD_GAP_COLUMNS[0]] == 100.0 and table.loc[0, "kd_job_id"] == a.id
+    assert table.loc[0, columns.KD_PROVENANCE] == provenance.CASSCF_OPENMOLCAS
+
+
 def test_kill_9_of_a_writer_loses_nothing_committed(tmp_path):
     """A process enqueuing in a loop (like a dashboard) is SIGKILLed mid-write: the database stays
     consistent and every job it reported as stored is there."""

@@ -8,12 +8,13 @@ read them without opening the queue database.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from gauss_core import columns, paths
-from gauss_core.jobs.store import DONE, JobStore
+from gauss_core import columns, paths, provenance
+from gauss_core.jobs.store import DONE, Job, JobStore
 
 KD_JOB_COLUMNS = ("kd_ground_gx", "kd_ground_gy", "kd_ground_gz", "kd_job_id", "kd_geometry_source", "kd_basis",
                   "kd_wall_s")
@@ -27,23 +28,20 @@ def default_labels_path() -> Path:
     return paths.gauss_home() / "labels" / "kd_casscf.csv"
 
 
-def merge_kd_results(store: JobStore) -> pd.DataFrame:
-    """KD labels of every done 'casscf' job, one row per SMILES (the most recently finished job wins).
-
-    Returns:
-        DataFrame with LABEL_COLUMNS: smiles, kd_gap1_cm1..kd_gap7_cm1, kd_provenance, ground-KD g values,
-        the job id, geometry source and basis.
-    """
+def kd_rows_from_jobs(jobs: Iterable[Job]) -> pd.DataFrame:
+    """One LABEL_COLUMNS row per done 'casscf' job whose result carries 7 gaps and a CASSCF provenance tag, in
+    the given order; anything else (failed, queued, an estimate-tagged result) is skipped, never relabelled."""
     rows = []
-    jobs = sorted(store.list(state=DONE, kind="casscf"), key=lambda j: (j.finished_at or 0, j.id))
     for job in jobs:
         res = job.result or {}
         gaps = res.get("gaps_cm1") or []
-        if len(gaps) != len(columns.KD_GAP_COLUMNS):
+        tag = str(res.get("provenance", ""))
+        if job.state != DONE or job.kind != "casscf" or len(gaps) != len(columns.KD_GAP_COLUMNS) \
+                or not provenance.is_casscf(tag):
             continue
         g = res.get("ground_g") or [float("nan")] * 3
         basis = res.get("basis") or {}
-        row = {columns.SMILES: job.smiles, columns.KD_PROVENANCE: res.get("provenance", "unknown"),
+        row = {columns.SMILES: job.smiles, columns.KD_PROVENANCE: tag,
                "kd_ground_gx": g[0], "kd_ground_gy": g[1], "kd_ground_gz": g[2], "kd_job_id": job.id,
                "kd_geometry_source": res.get("geometry_source", ""),
                "kd_basis": f"Dy {basis.get('Dy', '?')}, ligands {basis.get('ligands', '?')}",
@@ -52,8 +50,18 @@ def merge_kd_results(store: JobStore) -> pd.DataFrame:
         feats = res.get("estimate_features") or {}
         row.update({c: feats.get(c, float("nan")) for c in FEATURE_COLUMNS})
         rows.append(row)
-    df = pd.DataFrame(rows, columns=list(LABEL_COLUMNS))
-    return df.drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=list(LABEL_COLUMNS))
+
+
+def merge_kd_results(store: JobStore) -> pd.DataFrame:
+    """KD labels of every done 'casscf' job, one row per SMILES (the most recently finished job wins).
+
+    Returns:
+        DataFrame with LABEL_COLUMNS: smiles, kd_gap1_cm1..kd_gap7_cm1, kd_provenance, ground-KD g values,
+        the job id, geometry source and basis.
+    """
+    jobs = sorted(store.list(state=DONE, kind="casscf"), key=lambda j: (j.finished_at or 0, j.id))
+    return kd_rows_from_jobs(jobs).drop_duplicates(columns.SMILES, keep="last").reset_index(drop=True)
 
 
 def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> Path:
