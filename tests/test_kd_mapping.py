@@ -134,3 +134,24 @@ def test_spread_order_covers_the_range_coarse_to_fine():
         assert sorted(rank) == list(range(n))                  # a permutation
     first = set(np.argsort(spread_order(25))[:5])
     assert {0, 24, 12} <= first                                # both ends and the middle come first
+
+
+def test_estimate_ligand_all_builds_once_for_every_estimator():
+    """cf-pointcharge and a calibrated model on one template complex: the cf row is what estimate_ligand gives,
+    the calibrated row follows the model and names it (never CASSCF)."""
+    from gauss_core.kd import CalibratedModel
+
+    nan = float("nan")
+    model = CalibratedModel(name="kd-calibrated-ridge-v1", feature_names=["cf_gap1_cm1"], mean=[0.0], scale=[1.0],
+                            coef=[[2.0]] * 7, intercept=[10.0] * 7, alpha=1.0, n_train=0, cv_mae_cm1=nan,
+                            cv_mae_per_gap_cm1=[nan] * 7, cv_r_gap1=nan, cv_r_gap7=nan, cf_only_r_gap1=nan,
+                            training_hash="hand-made", training_provenance=[])
+    cf, cal = km.estimate_ligand_all("[O-]C", "template-sp", (None, model))
+    alone = km.estimate_ligand("[O-]C", "template-sp")
+    g1 = C.KD_GAP_COLUMNS[0]
+    assert cf[C.KD_PROVENANCE] == provenance.CF_POINTCHARGE and cf[g1] == pytest.approx(alone[g1], rel=1e-9)
+    assert cal[C.KD_PROVENANCE] == model.name and not provenance.is_casscf(cal[C.KD_PROVENANCE])
+    assert cal[g1] == pytest.approx(10.0 + 2.0 * cf[g1], rel=1e-6)
+    assert cf["mpp_A"] == cal["mpp_A"] and cf[C.KD_MODE] == cal[C.KD_MODE] == "template-sp"
+    with pytest.raises(km.GaussError, match="unknown KD mapping mode"):
+        km.estimate_ligand_all("[O-]C", "fast", (None,))

@@ -110,15 +110,6 @@ class Estimator:
     source: str
     calibrated: object | None = None
 
-    def estimate(self, smiles: str, mode: str) -> dict:
-        """estimate_ligand's row, or {"error": message} when it raises a GaussError."""
-        from gauss_core.evaluate.kd_mapping import estimate_ligand
-
-        try:
-            return estimate_ligand(smiles, mode, calibrated=self.calibrated)
-        except GaussError as exc:
-            return {"error": str(exc)[:300]}
-
 
 def estimators_for(config: FidelityConfig) -> list[Estimator]:
     """cf-pointcharge, plus the calibrated estimate when config.calibration exists (raises if it is broken)."""
@@ -258,10 +249,16 @@ def iter_samples(inputs: EvalInputs, seed_smiles: str, z: np.ndarray, config: Fi
 
 
 def _estimate_rows(smiles: str, estimators: list[Estimator], mode: str) -> dict[str, dict]:
-    """{estimator tag: estimate row + 'excluded' reason}."""
+    """{estimator tag: estimate row + 'excluded' reason}; one complex serves every estimator, and a build that
+    fails (GaussError) gives each estimator the row {"error": message}."""
+    from gauss_core.evaluate.kd_mapping import estimate_ligand_all
+
+    try:
+        rows = estimate_ligand_all(smiles, mode, [e.calibrated for e in estimators])
+    except GaussError as exc:
+        rows = [{"error": str(exc)[:300]} for _ in estimators]
     out = {}
-    for e in estimators:
-        row = e.estimate(smiles, mode)
+    for e, row in zip(estimators, rows):
         row["excluded"] = exclusion_reason(row)
         out[e.tag] = row
     return out

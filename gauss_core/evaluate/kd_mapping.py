@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,8 +122,17 @@ def estimate_ligand(smiles: str, mode: str = "template-sp", calibrated=None) -> 
     Raises:
         GaussError (AssemblyError, RelaxationError, InvalidSmilesError, MissingProgramError).
     """
+    return estimate_ligand_all(smiles, mode, (calibrated,))[0]
+
+
+def estimate_ligand_all(smiles: str, mode: str = "template-sp", calibrated: Sequence = (None,)) -> list[dict]:
+    """Assemble one complex once and estimate its KDs with each estimator: None = cf-pointcharge, or a
+    CalibratedModel. One estimate_ligand row per estimator, in order; the build (and the xtb charges) are
+    shared, and `seconds` is the time of the whole call.
+    """
     from gauss_core.complexes import assemble, descriptors, relax
     from gauss_core.kd import estimate
+    from gauss_core.kd.estimate import with_charges
 
     t0 = time.perf_counter()
     if mode == "relaxed":
@@ -132,12 +141,17 @@ def estimate_ligand(smiles: str, mode: str = "template-sp", calibrated=None) -> 
         cx = assemble(smiles, builder="rdkit")
     else:
         raise GaussError(f"unknown KD mapping mode {mode!r}: choose one of {', '.join(MODES)}")
-    est = estimate(cx, calibrated=calibrated)
-    row = est.to_row()
-    row.update(descriptors(cx))
-    row[C.KD_MODE] = mode
-    row["seconds"] = round(time.perf_counter() - t0, 3)
-    return row
+    cx = with_charges(cx)
+    shape = descriptors(cx)
+    rows = []
+    for model in calibrated:
+        row = estimate(cx, calibrated=model).to_row()
+        row.update(shape)
+        row[C.KD_MODE] = mode
+        rows.append(row)
+    for row in rows:
+        row["seconds"] = round(time.perf_counter() - t0, 3)
+    return rows
 
 
 def read_cache(path: Path) -> list[dict]:

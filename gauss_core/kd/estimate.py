@@ -90,6 +90,15 @@ def _point_charges(cx: Complex) -> tuple[np.ndarray, np.ndarray, str]:
     return charges, np.array([i for i in range(cx.n_atoms) if i != cx.metal_index]), source
 
 
+def with_charges(cx: Complex) -> Complex:
+    """`cx` carrying atomic charges: its own, else those of one GFN2-xTB single point (so that several
+    estimators applied to one complex share a single xtb call)."""
+    if cx.atomic_charges is not None:
+        return cx
+    charges, _, source = _point_charges(cx)
+    return cx.copy(atomic_charges=charges, atomic_charges_provenance=source)
+
+
 def crystal_field(cx: Complex, config: CFConfig = CFConfig()) -> tuple[CFResult, str]:
     """Point-charge crystal field of `cx` (xtb charges computed if the complex has none)."""
     charges, others, source = _point_charges(cx)
