@@ -9,6 +9,7 @@ from gauss_core import columns as C
 from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.jobs.labels import kd_rows_from_jobs
+from gauss_core.jobs.progress import queue_progress
 from gauss_app import resources, state, worker
 
 st.title("CASSCF queue")
@@ -57,6 +58,9 @@ def live_jobs() -> None:
         return
     counts = store.counts() if hasattr(store, "counts") else {}
     st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))
+    casscf = [j for j in jobs if j.kind == "casscf"]
+    if casscf:
+        st.caption(f"CASSCF: {queue_progress(casscf).summary()}")
     st.dataframe(jobs_frame(jobs), hide_index=True, width="stretch", key="jobs_table")
 
 

@@ -88,6 +88,10 @@ def cmd_list(args: argparse.Namespace) -> int:
               f"{_summary(j)}")
     counts = store.counts()
     print(" ".join(f"{k}={v}" for k, v in counts.items()), file=sys.stderr)
+    from gauss_core.jobs.progress import queue_progress
+
+    for kind in sorted({j.kind for j in store.list(kind=args.kind)}):
+        print(f"{kind}: {queue_progress(store.list(kind=kind)).summary()}", file=sys.stderr)
     return 0
 
 
