@@ -348,6 +348,40 @@ def test_quick_report_end_to_end(inputs, tiny_checkpoint, tiny_ligand_set, tiny_
     assert set(EXPERIMENTS) <= set(result["sections"])
 
 
+def test_update_joins_runs_without_repeating_numbers(tiny_checkpoint, tiny_ligand_set, tmp_path):
+    """--only sweep, then --only parity --update, then sweep again --update: one report with both sections,
+    each naming its run, and each number once; stored sections of another checkpoint are refused."""
+    import json
+    from dataclasses import replace
+
+    from gauss_core.errors import GaussError
+    from gauss_core.evaluate.report import ReportConfig, run_report
+
+    out = tmp_path / "docs" / "evaluation.md"
+    cfg = ReportConfig.quick_config(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=None,
+                                    read_queue=False, casscf_set=None, kd_calibration=None, out_md=out,
+                                    experiments=("sweep",))
+    run_report(cfg, log=lambda s: None)
+    first = pd.read_csv(cfg.numbers_csv)
+    run_report(replace(cfg, experiments=("parity",), update=True), log=lambda s: None)
+    run_report(replace(cfg, experiments=("sweep",), update=True), log=lambda s: None)
+    text = out.read_text()
+    assert "## 2. σ sweep" in text and "## 3. Proxy-head parity" in text
+    assert "joins the sections of" in text and "`--only parity`" in text and "`--only sweep`" in text
+    numbers = pd.read_csv(cfg.numbers_csv)
+    sweep_rows = numbers[numbers["experiment"].str.startswith("2 ")]
+    assert len(sweep_rows) == len(first[first["experiment"].str.startswith("2 ")]) > 0      # replaced, not added
+    assert numbers["experiment"].str.startswith("3 proxy parity").any()
+    assert not numbers.duplicated(["experiment", "metric"]).any()
+    stored = json.loads(cfg.sections_json.read_text())
+    stored["train_hash"] = "another model"
+    cfg.sections_json.write_text(json.dumps(stored))
+    with pytest.raises(GaussError, match="another checkpoint"):
+        run_report(replace(cfg, update=True), log=lambda s: None)
+    run_report(cfg, log=lambda s: None)                     # without --update the report is rewritten whole
+    assert "## 3. Proxy-head parity" not in out.read_text()
+
+
 def test_unknown_experiment_is_a_clear_error(tiny_checkpoint, tiny_ligand_set, tmp_path):
     from gauss_core.errors import GaussError
     from gauss_core.evaluate.report import ReportConfig, run_report

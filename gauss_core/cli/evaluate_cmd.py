@@ -142,8 +142,11 @@ def _register_evaluate(subparsers) -> None:
                         "'none' = point-charge estimate only)")
     p.add_argument("--out", type=Path, default=paths.REPO_ROOT / "docs" / "evaluation.md",
                    help="report path; figures/, evaluation_data/ and evaluation_numbers.csv go beside it (the report "
-                        "holds only the experiments run: with --only, write elsewhere to keep the full report)")
+                        "holds only the experiments run, unless --update)")
     p.add_argument("--only", default=None, help=f"comma-separated experiments: {', '.join(EXPERIMENTS)}")
+    p.add_argument("--update", action="store_true",
+                   help="keep the other experiments' sections and numbers from earlier runs into the same --out "
+                        "(stored in evaluation_data/sections.json; same checkpoint only) and replace those run now")
     p.add_argument("--quick", action="store_true", help="tiny settings (tests, smoke runs)")
     p.add_argument("--train-sizes", default=None, help="learning curve sizes (default 1000,4000,16000)")
     p.add_argument("--max-batches", type=int, default=None,
@@ -186,7 +189,7 @@ def _evaluate(args) -> int:
 
     kw = dict(checkpoint=args.checkpoint, ligands=args.ligands, labels=optional(args.labels), kd_mapping=args.kd_mapping,
               queue_db=args.db, out_md=args.out, casscf_set=optional(args.casscf),
-              kd_calibration=optional(args.calibration))
+              kd_calibration=optional(args.calibration), update=args.update)
     if args.only:
         kw["experiments"] = tuple(x.strip() for x in args.only.split(",") if x.strip())
     config = ReportConfig.quick_config(**kw) if args.quick else ReportConfig(**kw)

@@ -56,6 +56,8 @@ class ReportConfig:
     fidelity: FidelityConfig = field(default_factory=FidelityConfig)
     repopulation: RepopulationConfig = field(default_factory=RepopulationConfig)
     quick: bool = False
+    # keep the sections (and their numbers) of earlier runs stored beside the report; replace only those run now
+    update: bool = False
 
     @classmethod
     def quick_config(cls, **kw) -> "ReportConfig":
@@ -74,6 +76,11 @@ class ReportConfig:
     @property
     def numbers_csv(self) -> Path:
         return Path(self.out_md).parent / "evaluation_numbers.csv"
+
+    @property
+    def sections_json(self) -> Path:
+        """Each section's Markdown, numbers and run (when, how long, which --only), for --update."""
+        return self.data_dir / "sections.json"
 
 
 def casscf_results(config: ReportConfig) -> pd.DataFrame | None:
@@ -194,6 +201,8 @@ def run_report(config: ReportConfig, log: Callable[[str], None] = print) -> dict
     numbers = Numbers()
     sections: dict[str, str] = {}
     skipped: dict[str, str] = {}
+    earlier = load_stored_sections(config, inputs) if config.update else {}
+    run = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "only": ",".join(config.experiments)}
     runners = {"learning_curve": _exp_learning, "sweep": _exp_sweep, "parity": _exp_parity,
                "label_curve": _exp_label_curve, "latent_maps": _exp_latent, "fidelity": _exp_fidelity,
                "repopulation": _exp_repopulation}
@@ -202,6 +211,7 @@ def run_report(config: ReportConfig, log: Callable[[str], None] = print) -> dict
             raise GaussError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
         log(f"[{name}]")
         t0 = time.perf_counter()
+        n0 = len(numbers.rows)
         try:
             sections[name] = runners[name](inputs, config, numbers, log)
         except GaussError as exc:
@@ -210,22 +220,67 @@ def run_report(config: ReportConfig, log: Callable[[str], None] = print) -> dict
         except Exception as exc:  # one broken experiment must not lose the others' results
             skipped[name] = f"{type(exc).__name__}: {exc}"
             log(f"  failed: {traceback.format_exc(limit=3)}")
-        log(f"  ({time.perf_counter() - t0:.0f} s)")
-        _write(config, inputs, numbers, sections, skipped, t_all)  # after each experiment: a kill loses little
-    sections["casscf"] = _casscf_section(inputs, config, numbers)
-    frame = _write(config, inputs, numbers, sections, skipped, t_all)
+        earlier = _merge_section(earlier, name, sections.get(name), numbers.rows[n0:],
+                                 {**run, "minutes": round((time.perf_counter() - t0) / 60, 1)})
+        _write(config, inputs, earlier, skipped, t_all)  # after each experiment: a kill loses little
+    n0 = len(numbers.rows)
+    t0 = time.perf_counter()
+    text = _casscf_section(inputs, config, numbers)
+    earlier = _merge_section(earlier, "casscf", text, numbers.rows[n0:],
+                             {**run, "minutes": round((time.perf_counter() - t0) / 60, 1)})
+    frame = _write(config, inputs, earlier, skipped, t_all)
+    _store_sections(config, inputs, earlier)
     log(f"wrote {config.out_md}, {config.numbers_csv} and figures in {config.fig_dir}")
-    return {"numbers": frame, "sections": sections, "skipped": skipped, "md": Path(config.out_md)}
+    return {"numbers": frame, "sections": {k: v["markdown"] for k, v in earlier.items()}, "skipped": skipped,
+            "md": Path(config.out_md)}
 
 
-def _write(config: ReportConfig, inputs: EvalInputs, numbers: Numbers, sections: dict, skipped: dict,
-           t_all: float) -> pd.DataFrame:
+def _merge_section(stored: dict, name: str, markdown: str | None, rows: list[dict], run: dict) -> dict:
+    """stored with `name` replaced by this run's section (a skipped experiment keeps its earlier section)."""
+    if markdown is None:
+        return stored
+    return {**stored, name: {"markdown": markdown, "numbers": rows, "run": run}}
+
+
+def _ordered(stored: dict) -> list[str]:
+    return [k for k in (*EXPERIMENTS, "casscf") if k in stored]
+
+
+def load_stored_sections(config: ReportConfig, inputs: EvalInputs) -> dict:
+    """Sections of earlier runs stored beside the report ({} when none).
+
+    Raises:
+        GaussError: they were written for another checkpoint (their numbers would describe another model).
+    """
+    path = config.sections_json
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise GaussError(f"{path} is not readable JSON ({exc}): delete it and run gauss evaluate without --update")
+    if data.get("train_hash") != inputs.loaded.train_hash or data.get("epoch") != inputs.loaded.epoch:
+        raise GaussError(f"the report's stored sections ({path}) belong to another checkpoint (epoch "
+                         f"{data.get('epoch')}, training set {str(data.get('train_hash'))[:12]}): run gauss evaluate "
+                         "without --update to rewrite the whole report for this one")
+    return {k: v for k, v in data.get("sections", {}).items() if k in (*EXPERIMENTS, "casscf")}
+
+
+def _store_sections(config: ReportConfig, inputs: EvalInputs, stored: dict) -> None:
+    data = {"checkpoint": str(config.checkpoint), "epoch": inputs.loaded.epoch,
+            "train_hash": inputs.loaded.train_hash, "sections": stored}
+    tmp = config.sections_json.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str))
+    tmp.replace(config.sections_json)
+
+
+def _write(config: ReportConfig, inputs: EvalInputs, stored: dict, skipped: dict, t_all: float) -> pd.DataFrame:
     """Write the numbers (CSV + JSON) and the Markdown report as they stand."""
-    frame = numbers.frame()
+    frame = pd.DataFrame([row for k in _ordered(stored) for row in stored[k]["numbers"]], columns=list(NUMBER_COLUMNS))
     frame.to_csv(config.numbers_csv, index=False)
     config.numbers_csv.with_suffix(".json").write_text(json.dumps(
         json.loads(frame.to_json(orient="records")), indent=1))
-    md = _markdown(config, inputs, frame, sections, skipped, time.perf_counter() - t_all)
+    md = _markdown(config, inputs, frame, stored, skipped, time.perf_counter() - t_all)
     Path(config.out_md).write_text(md)
     return frame
 
@@ -528,20 +583,28 @@ def _markdown(config: ReportConfig, inputs: EvalInputs, numbers: pd.DataFrame, s
     est_note = ("" if inputs.kd is None or not is_estimate(kd_labelled(inputs.kd)[C.KD_PROVENANCE])
                 else "\n**KD numbers in this report are crystal-field estimates (provenance `cf-pointcharge`) unless a "
                      "row says CASSCF; an estimate is never CASSCF.**\n")
+    runs = sorted({(v["run"]["when"], v["run"]["only"]) for v in sections.values()})
+    joined = "" if len(runs) <= 1 else (
+        " The report joins the sections of " + str(len(runs)) + " runs of `gauss evaluate --update` on this "
+        "checkpoint (a section's run is named under its heading); this run: `--only " + ",".join(config.experiments)
+        + "`.")
     lines = [
         "# GAUSS-II evaluation: the paper's experiments on the bundled model", "",
         f"Written by `gauss evaluate{' --quick' if config.quick else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"in {seconds / 60:.1f} min. Checkpoint: `{config.checkpoint}` (epoch {inputs.loaded.epoch}, "
         f"{len(inputs.loaded.train_smiles)} training ligands). Ligand set: `{config.ligands}`. Proxy labels: "
         f"{inputs.labels_provenance}. Numbers: `{config.numbers_csv.name}` (+ .json); raw tables: "
-        f"`{config.data_dir.name}/`.", est_note,
+        f"`{config.data_dir.name}/`.{joined}", est_note,
         "## Targets", "", _md_table(targets, ["experiment", "metric", "value", "target", "passed", "provenance"]), "",
     ]
     if config.quick:
         lines += ["_Quick mode: tiny settings for tests; these numbers say nothing about the model's quality._", ""]
     for key in (*EXPERIMENTS, "casscf"):
         if key in sections:
-            lines += [f"## {titles[key]}", "", sections[key], ""]
+            run = sections[key]["run"]
+            origin = (f"_From the run of {run['when']} (`--only {run['only']}`, {run['minutes']} min)._\n\n"
+                      if len(runs) > 1 else "")
+            lines += [f"## {titles[key]}", "", origin + sections[key]["markdown"], ""]
         elif key in skipped:
             lines += [f"## {titles[key]}", "", f"Skipped: {skipped[key]}", ""]
     lines += ["## All numbers", "", _md_table(numbers), ""]
