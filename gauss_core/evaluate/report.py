@@ -585,9 +585,8 @@ def _markdown(config: ReportConfig, inputs: EvalInputs, numbers: pd.DataFrame, s
                      "row says CASSCF; an estimate is never CASSCF.**\n")
     runs = sorted({(v["run"]["when"], v["run"]["only"]) for v in sections.values()})
     joined = "" if len(runs) <= 1 else (
-        " The report joins the sections of " + str(len(runs)) + " runs of `gauss evaluate --update` on this "
-        "checkpoint (a section's run is named under its heading); this run: `--only " + ",".join(config.experiments)
-        + "`.")
+        f" The report joins the sections of {len(runs)} runs of `gauss evaluate` on this checkpoint, kept with "
+        f"`--update` (a section's run is named under its heading); this run: `--only {','.join(config.experiments)}`.")
     lines = [
         "# GAUSS-II evaluation: the paper's experiments on the bundled model", "",
         f"Written by `gauss evaluate{' --quick' if config.quick else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
@@ -602,8 +601,8 @@ def _markdown(config: ReportConfig, inputs: EvalInputs, numbers: pd.DataFrame, s
     for key in (*EXPERIMENTS, "casscf"):
         if key in sections:
             run = sections[key]["run"]
-            origin = (f"_From the run of {run['when']} (`--only {run['only']}`, {run['minutes']} min)._\n\n"
-                      if len(runs) > 1 else "")
+            took = f"; this section took {run['minutes']} min" if run.get("minutes") is not None else ""
+            origin = f"_From the run of {run['when']} (`--only {run['only']}`{took})._\n\n" if len(runs) > 1 else ""
             lines += [f"## {titles[key]}", "", origin + sections[key]["markdown"], ""]
         elif key in skipped:
             lines += [f"## {titles[key]}", "", f"Skipped: {skipped[key]}", ""]
