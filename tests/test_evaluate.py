@@ -95,6 +95,32 @@ def test_fidelity_score_is_the_papers_r2_like_metric():
     assert fidelity_scores(_pairs(seeds, seeds[::-1]))["score_gap1"] < 0
 
 
+def test_within_class_score_separates_class_level_from_within_class_order():
+    """Two classes at different gap levels: samples that only keep their class level score well pooled but
+    not within the class; samples that follow their seed within the class score well there too."""
+    from gauss_core.evaluate.fidelity import MIN_CLASS_PAIRS, fidelity_scores, smiles_class, within_class_table
+
+    assert [smiles_class(s) for s in ("OC", "NC", "[O-]C", "[N-]C", "C", "not smiles")] == [1, 2, 3, 4, 0, 0]
+    rng = np.random.default_rng(0)
+    n = MIN_CLASS_PAIRS
+    anion_seeds = 400 + 100 * rng.random(n)             # class 3 near 450 cm-1
+    neutral_seeds = 50 + 100 * rng.random(n)            # class 1 near 100 cm-1
+    rows = []
+    for seeds, seed_smi, smi, follows in ((anion_seeds, "[O-]C", "[O-]CC", True), (neutral_seeds, "OC", "OCC", False)):
+        samples = seeds + rng.normal(0, 5, n) if follows else rng.permutation(seeds)
+        for a, b in zip(seeds, samples):
+            rows.append({"estimator": "cf-pointcharge", "seed_smiles": seed_smi, C.SMILES: smi, "seed_gap1_cm1": a,
+                         "seed_gap7_cm1": 4 * a, C.KD_GAP_COLUMNS[0]: b, C.KD_GAP_COLUMNS[-1]: 4 * b,
+                         "excluded": "", "seed_excluded": ""})
+    pairs = pd.DataFrame(rows)
+    assert fidelity_scores(pairs)["score_gap1"] > 0.8                       # pooled: the class levels carry it
+    table = within_class_table(pairs).set_index("seed_class")
+    assert list(table.index) == [1, 3] and (table["pairs"] == n).all() and (table["same_class_pct"] == 100).all()
+    assert table.loc[3, "score_gap1"] > 0.9 and table.loc[1, "score_gap1"] < 0.2
+    few = within_class_table(pairs.iloc[: n // 2])
+    assert np.isnan(few["score_gap1"]).all()                                 # below MIN_CLASS_PAIRS: no score
+
+
 def test_fidelity_rules_exclude_failed_assemblies_and_unphysical_estimates():
     """Rule R1 (assembly-check flags) and R2 (plausible gaps) take such pairs out of the score; the score over
     every pair is still reported, and each exclusion is counted by reason."""

@@ -431,7 +431,7 @@ def _exp_latent(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log)
 
 def _exp_fidelity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log) -> str:
     from gauss_core.evaluate.fidelity import (fidelity_figure, per_bin_table, protocol_markdown, run_fidelity,
-                                              scores_by_estimator)
+                                              scores_by_estimator, within_class_table)
 
     fc = replace(config.fidelity, calibration=config.kd_calibration)
     seeds, samples, summary = run_fidelity(inputs, fc, log)
@@ -463,6 +463,16 @@ def _exp_fidelity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, lo
     head = ("| estimator | provenance | score gap1 | score gap7 | Pearson r gap1 | Spearman gap1 | pairs | seeds | "
             "samples excluded (reasons) | score gap1, no exclusion (pairs) |\n|" + "---|" * 10)
     per_bin = per_bin_table(samples)
+    by_class = within_class_table(samples)
+    by_class.to_csv(config.data_dir / "fidelity_within_class.csv", index=False)
+    for r in by_class.dropna(subset=["score_gap1"]).itertuples(index=False):
+        numbers.add("5 seed-to-sample", f"R2-like score, first KD gap, within seed class {r.seed_class} [{r.estimator}] "
+                    f"({r.pairs} pairs)", r.score_gap1, "", None, f"ESTIMATE ({r.estimator}); pairs whose seed is "
+                    f"class {r.seed_class}")
+    class_text = ("" if not len(by_class) else
+                  "\n\nWithin each seed's donor class (the classes sit at different gap levels, so the pooled score "
+                  "partly rewards samples for keeping their seed's class; these rows are the harder test; "
+                  "same_class_pct = samples in their seed's class):\n\n" + _md_table(by_class))
     notes = "".join(f"\n\n**Note on {tag}:** {'; '.join(n)} (its numbers are an extrapolation; `--kd-mode relaxed` "
                     f"gives the geometries it was fitted on)." for tag, n in summary["estimator_notes"].items() if n)
     return (f"{n_seeds} seeds over {fc.n_bins} bins of the first gap ({n_replaced} seed candidates replaced by the "
@@ -472,7 +482,7 @@ def _exp_fidelity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, lo
             f"through the same estimator, the seeds' values recomputed. Score = 1 - sum (E_sample - E_seed)^2 / "
             f"sum (E_sample - mean E_sample)^2 (the paper's 0.82 was computed with CASSCF KDs).\n\n"
             f"{protocol_markdown(fc, summary)}{notes}\n\n{head}\n" + "\n".join(lines) + "\n\n"
-            + (_md_table(per_bin) if len(per_bin) else "") + f"\n\n![fidelity]({_rel(config, fig)})\n")
+            + (_md_table(per_bin) if len(per_bin) else "") + class_text + f"\n\n![fidelity]({_rel(config, fig)})\n")
 
 
 def _exp_repopulation(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log) -> str:
