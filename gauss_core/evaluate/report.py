@@ -223,6 +223,7 @@ def run_report(config: ReportConfig, log: Callable[[str], None] = print) -> dict
         earlier = _merge_section(earlier, name, sections.get(name), numbers.rows[n0:],
                                  {**run, "minutes": round((time.perf_counter() - t0) / 60, 1)})
         _write(config, inputs, earlier, skipped, t_all)  # after each experiment: a kill loses little
+        _store_sections(config, inputs, earlier)
     n0 = len(numbers.rows)
     t0 = time.perf_counter()
     text = _casscf_section(inputs, config, numbers)
