@@ -90,8 +90,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(" ".join(f"{k}={v}" for k, v in counts.items()), file=sys.stderr)
     from gauss_core.jobs.progress import queue_progress
 
-    for kind in sorted({j.kind for j in store.list(kind=args.kind)}):
-        print(f"{kind}: {queue_progress(store.list(kind=kind)).summary()}", file=sys.stderr)
+    every = store.list(kind=args.kind)  # all states: the progress needs the finished jobs too
+    for kind in sorted({j.kind for j in every}):
+        print(f"{kind}: {queue_progress(j for j in every if j.kind == kind).summary()}", file=sys.stderr)
     return 0
 
 

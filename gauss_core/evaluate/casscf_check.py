@@ -19,6 +19,7 @@ import pandas as pd
 from gauss_core import columns as C
 from gauss_core import provenance
 from gauss_core.evaluate.common import kd_labelled
+from gauss_core.stats import pearson, spearman
 
 MIN_PER_CLASS = 10
 MIN_PAIRS = 5   # fewer pairs give no correlation (only n, MAE and bias)
@@ -27,8 +28,6 @@ EST_GAP1 = f"est_{C.KD_GAP_COLUMNS[0]}"
 
 def ranking_stats(estimate, reference) -> dict:
     """n, Spearman rho, Pearson r, MAE and mean signed error (estimate - reference) on the finite pairs."""
-    from scipy.stats import spearmanr
-
     e, r = np.asarray(estimate, dtype=float), np.asarray(reference, dtype=float)
     ok = np.isfinite(e) & np.isfinite(r)
     e, r = e[ok], r[ok]
@@ -37,7 +36,7 @@ def ranking_stats(estimate, reference) -> dict:
         return {"n": n, "spearman": float("nan"), "pearson": float("nan"),
                 "mae_cm1": float(np.abs(e - r).mean()) if n else float("nan"),
                 "bias_cm1": float((e - r).mean()) if n else float("nan")}
-    return {"n": n, "spearman": float(spearmanr(e, r).correlation), "pearson": float(np.corrcoef(e, r)[0, 1]),
+    return {"n": n, "spearman": spearman(e, r), "pearson": pearson(e, r),
             "mae_cm1": float(np.abs(e - r).mean()), "bias_cm1": float((e - r).mean())}
 
 

@@ -55,6 +55,7 @@ from gauss_core import columns as C
 from gauss_core import paths, provenance
 from gauss_core.errors import GaussError
 from gauss_core.evaluate.common import EvalInputs, kd_labelled, r2
+from gauss_core.stats import pearson, spearman
 
 PAPER_SCORE = 0.82
 # Flags of gauss_core.complexes.checks that mean the assembled complex is not a valid one (rule R1).
@@ -343,20 +344,6 @@ def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str]
     return seeds, samples, summary
 
 
-def _spearman(a, b) -> float:
-    from scipy.stats import spearmanr
-
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(a) <= 2 or a.std() == 0 or b.std() == 0:  # a constant side has no rank order
-        return float("nan")
-    return float(spearmanr(a, b).correlation)
-
-
-def _pearson(a, b) -> float:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.corrcoef(a, b)[0, 1]) if len(a) > 2 and a.std() > 0 and b.std() > 0 else float("nan")
-
-
 def scored_pairs(samples: pd.DataFrame) -> pd.DataFrame:
     """Rows whose sample and seed both pass the rules (empty `excluded` / `seed_excluded`) with finite gaps."""
     if len(samples) == 0:
@@ -378,8 +365,8 @@ def fidelity_scores(samples: pd.DataFrame) -> dict:
                  else pd.Series("", index=samples.index))
     out = {"score_gap1": r2(ok[GAP1], ok["seed_gap1_cm1"]) if len(ok) else float("nan"),
            "score_gap7": r2(ok[GAP7], ok["seed_gap7_cm1"]) if len(ok) else float("nan"),
-           "pearson_gap1": _pearson(ok[GAP1], ok["seed_gap1_cm1"]) if len(ok) else float("nan"),
-           "spearman_gap1": _spearman(ok[GAP1], ok["seed_gap1_cm1"]) if len(ok) else float("nan"),
+           "pearson_gap1": pearson(ok[GAP1], ok["seed_gap1_cm1"]) if len(ok) else float("nan"),
+           "spearman_gap1": spearman(ok[GAP1], ok["seed_gap1_cm1"]) if len(ok) else float("nan"),
            "n_pairs": int(len(ok)), "n_seeds": int(ok["seed_smiles"].nunique()) if len(ok) else 0,
            "n_estimated": int(len(samples)), "n_excluded_samples": int((excl != "").sum()),
            "n_pairs_seed_excluded": int(((seed_excl != "") & (excl == "")).sum()),
@@ -435,7 +422,7 @@ def within_class_table(samples: pd.DataFrame) -> pd.DataFrame:
             rows.append({"estimator": tag, "seed_class": int(cls), "pairs": int(len(g)),
                          "same_class_pct": 100.0 * float(same[pick].mean()),
                          "score_gap1": r2(g[GAP1], g["seed_gap1_cm1"]) if enough else float("nan"),
-                         "spearman_gap1": _spearman(g[GAP1], g["seed_gap1_cm1"]) if enough else float("nan")})
+                         "spearman_gap1": spearman(g[GAP1], g["seed_gap1_cm1"]) if enough else float("nan")})
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -27,6 +27,7 @@ from gauss_core.complexes.descriptors import descriptors
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import DataFormatError, GaussError
 from gauss_core.kd.crystal_field import CFConfig, CFResult, crystal_field_from_point_charges
+from gauss_core.stats import pearson, spearman
 
 CALIBRATED_NAME = "kd-calibrated-ridge-v1"
 MIN_CASSCF_ROWS = 6
@@ -308,33 +309,18 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     for cls in sorted(set(classes) - {0}):
         m = classes == cls
         per_class[str(cls)] = {"n": int(m.sum()), "mae_gap1_cm1": float(err[m, 0].mean()),
-                               "spearman_gap1": _spearman(pred[m, 0], y[m, 0])}
+                               "spearman_gap1": spearman(pred[m, 0], y[m, 0])}
     digest = hashlib.sha256(data[[columns.SMILES, *columns.KD_GAP_COLUMNS]].to_csv(index=False).encode()).hexdigest()
     return CalibratedModel(name=CALIBRATED_NAME, feature_names=names, mean=mu.tolist(), scale=sd.tolist(),
                            coef=model.coef_.tolist(), intercept=np.atleast_1d(model.intercept_).tolist(),
                            alpha=alpha, n_train=len(data), cv_mae_cm1=float(err.mean()),
-                           cv_mae_per_gap_cm1=err.mean(0).tolist(), cv_r_gap1=_pearson(pred[:, 0], y[:, 0]),
-                           cv_r_gap7=_pearson(pred[:, -1], y[:, -1]), cf_only_r_gap1=_pearson(cf_gap1, y[:, 0]),
+                           cv_mae_per_gap_cm1=err.mean(0).tolist(), cv_r_gap1=pearson(pred[:, 0], y[:, 0]),
+                           cv_r_gap7=pearson(pred[:, -1], y[:, -1]), cf_only_r_gap1=pearson(cf_gap1, y[:, 0]),
                            training_hash=digest[:16], training_provenance=sorted(set(data[columns.KD_PROVENANCE])),
-                           cv_spearman_gap1=_spearman(pred[:, 0], y[:, 0]),
-                           cf_only_spearman_gap1=_spearman(cf_gap1, y[:, 0]), cv_per_class=per_class,
+                           cv_spearman_gap1=spearman(pred[:, 0], y[:, 0]),
+                           cf_only_spearman_gap1=spearman(cf_gap1, y[:, 0]), cv_per_class=per_class,
                            cv_gap1_pairs=[[str(smi), float(a), float(b)] for smi, a, b in
                                           zip(data[columns.SMILES], y[:, 0], pred[:, 0])])
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    ok = np.isfinite(a) & np.isfinite(b)
-    a, b = a[ok], b[ok]
-    return float(np.corrcoef(a, b)[0, 1]) if len(a) > 2 and np.std(a) > 0 and np.std(b) > 0 else float("nan")
-
-
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    from scipy.stats import spearmanr
-
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() <= 2 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
-        return float("nan")
-    return float(spearmanr(a[ok], b[ok]).correlation)
 
 
 def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
@@ -343,6 +329,9 @@ def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
     if columns.LIGAND_CLASS in data:
         return data[columns.LIGAND_CLASS].fillna(0).astype(int).to_numpy()
     if {"anionic", "donor_is_N"} <= set(data.columns):
-        an, n = data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float)
-        return np.where(np.isfinite(an) & np.isfinite(n), 1 + (n > 0.5) + 2 * (an > 0.5), 0).astype(int)
+        from gauss_core.ligands.build import ligand_class
+
+        return np.array([ligand_class("N" if n > 0.5 else "O", -1 if an > 0.5 else 0)
+                         if np.isfinite(an) and np.isfinite(n) else 0
+                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float))])
     return np.zeros(len(data), dtype=int)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from gauss_core.proxies import fast
+from gauss_core.stats import pearson, spearman
 
 # LoProp targets (atomic domain = the paper's labels; "bond" = atomic + half of the donor's bond domains).
 TARGETS = ("q_donor_e", "mu_donor_au", "alpha_donor_au3", "mu_donor_bond_au", "alpha_donor_bond_au3")
@@ -86,8 +87,8 @@ def correlation_table(both: pd.DataFrame) -> pd.DataFrame:
             pair = pd.DataFrame({"x": both[cand], "y": y}).dropna()
             if len(pair) < 3:
                 continue
-            r = float(np.corrcoef(pair.x, pair.y)[0, 1])
-            rho = float(pair.x.rank().corr(pair.y.rank()))
+            r = pearson(pair.x, pair.y)
+            rho = spearman(pair.x, pair.y)
             rows.append({"loprop_target": target, "xtb_descriptor": cand, "n": len(pair), "pearson_r": r,
                          "r2_linear": r * r, "spearman_rho": rho})
     return pd.DataFrame(rows)
@@ -106,7 +107,7 @@ def loo_fit(both: pd.DataFrame, target: str, features: tuple[str, ...]) -> Fit:
         pred[i] = X[i] @ w
     w, *_ = np.linalg.lstsq(X, y, rcond=None)
     return Fit(target, tuple(features), float(w[0]), tuple(float(v) for v in w[1:]),
-               float(np.corrcoef(pred, y)[0, 1]), _r2(y, pred), len(y))
+               pearson(pred, y), _r2(y, pred), len(y))
 
 
 def fit_recipe(both: pd.DataFrame, features: dict[str, tuple[str, ...]] | None = None) -> dict:
