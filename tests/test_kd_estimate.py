@@ -101,3 +101,26 @@ def test_calibration_machinery_recovers_a_known_relation(tmp_path, ome_relaxed):
     assert est.provenance == "kd-calibrated-ridge-v1" and not provenance.is_casscf(est.provenance)
     assert "calibrated" in provenance.describe(est.provenance)
     assert est.g_provenance == provenance.CF_POINTCHARGE
+
+
+def test_calibrated_estimate_warns_where_its_class_is_not_ranked(tmp_path, ome_relaxed):
+    """The calibration file's per-class CV numbers reach the user: methoxide is class 3 (anionic O); a fit
+    that ranks class 3 badly flags the estimate, one that ranks it well does not, an old file stays silent."""
+    from dataclasses import replace
+
+    nan = float("nan")
+    model = CalibratedModel(name="kd-calibrated-ridge-v1", feature_names=["cf_gap1_cm1"], mean=[0.0], scale=[1.0],
+                            coef=[[1.0]] * 7, intercept=[0.0] * 7, alpha=1.0, n_train=40, cv_mae_cm1=nan,
+                            cv_mae_per_gap_cm1=[nan] * 7, cv_r_gap1=nan, cv_r_gap7=nan, cf_only_r_gap1=nan,
+                            training_hash="hand-made", training_provenance=[])
+    per_class = {"2": {"n": 25, "mae_gap1_cm1": 28.0, "spearman_gap1": -0.52},
+                 "3": {"n": 25, "mae_gap1_cm1": 14.0, "spearman_gap1": 0.91}}
+    assert model.weak_ranking_note(3) is None  # no per-class numbers: nothing claimed
+    ranked = replace(model, cv_per_class=per_class)
+    assert ranked.weak_ranking_note(3) is None
+    note = ranked.weak_ranking_note(2)
+    assert note.startswith("weak-ranking") and "neutral N" in note and "-0.52" in note and "25" in note
+    assert not any(f.startswith("weak-ranking") for f in estimate(ome_relaxed, calibrated=ranked).flags)
+    unranked = replace(model, cv_per_class={"3": {"n": 25, "mae_gap1_cm1": 14.0, "spearman_gap1": 0.2}})
+    flags = estimate(ome_relaxed, calibrated=unranked).flags
+    assert any(f.startswith("weak-ranking") and "anionic O" in f for f in flags)

@@ -135,6 +135,9 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
             est.flags.append(f"calibrated on {calibrated.feature_geometry} geometries, applied to a "
                              f"{cx.geometry_provenance} one")
         feats = complex_features(cx, res, source)
+        note = calibrated.weak_ranking_note(int(_ligand_classes(pd.DataFrame([feats]))[0]))
+        if note:
+            est.flags.append(note)
         gaps = calibrated.predict(pd.DataFrame([feats]))[0]
         est.gaps_cm1 = gaps
         est.energies_cm1 = np.concatenate([[0.0], gaps])
@@ -178,6 +181,10 @@ def _proxy_alpha(smiles: str) -> float:
     return float("nan")
 
 
+# Below this cross-validated within-class Spearman the calibrated estimate is said not to rank that class.
+WEAK_RANKING_SPEARMAN = 0.5
+
+
 @dataclass
 class CalibratedModel:
     """Ridge regression (standardised features) from descriptors to the 7 KD gaps, with its CV accuracy."""
@@ -213,6 +220,21 @@ class CalibratedModel:
         x = np.where(np.isnan(x), np.array(self.mean)[None, :], x)
         z = (x - np.array(self.mean)) / np.array(self.scale)
         return np.clip(z @ np.array(self.coef).T + np.array(self.intercept), 0.0, None)
+
+    def weak_ranking_note(self, ligand_class: int) -> str | None:
+        """A warning when, cross-validated within `ligand_class`, this fit does not rank the first gap
+        (Spearman below WEAK_RANKING_SPEARMAN); None when it does or the file has no per-class numbers."""
+        from gauss_core.ligands.build import CLASS_NAMES
+
+        row = self.cv_per_class.get(str(ligand_class))
+        if not row or not np.isfinite(row.get("spearman_gap1", np.nan)):
+            return None
+        rho = float(row["spearman_gap1"])
+        if rho >= WEAK_RANKING_SPEARMAN:
+            return None
+        return (f"weak-ranking: among {CLASS_NAMES.get(ligand_class, ligand_class)} ligands this estimate does not "
+                f"rank the first gap (cross-validated Spearman {rho:.2f} on {row['n']} CASSCF complexes). Compare it "
+                "across classes only, or queue CASSCF")  # no ';': flags are joined with it in tables
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
