@@ -99,9 +99,18 @@ def calibration_cv_figure(cal: dict, path: Path) -> Path | None:
     pairs = pd.DataFrame(cal.get("cv_gap1_pairs") or [], columns=["smiles", "casscf", "cv_pred"])
     if len(pairs) < MIN_PAIRS:
         return None
+    from gauss_core.evaluate.fidelity import smiles_class
+    from gauss_core.ligands.build import CLASS_NAMES
+
     pyplot = plt()
     fig, ax = pyplot.subplots(figsize=(5.5, 4.5))
-    ax.scatter(pairs["casscf"], pairs["cv_pred"], s=14)
+    per_class = cal.get("cv_per_class") or {}
+    # by class: the pooled numbers hide that some classes are ranked and others are not
+    for cls, g in pairs.groupby(pairs["smiles"].map(smiles_class)):
+        row = per_class.get(str(cls), {})
+        rho = f", Spearman {row['spearman_gap1']:.2f}" if np.isfinite(row.get("spearman_gap1", np.nan)) else ""
+        ax.scatter(g["casscf"], g["cv_pred"], s=14, label=f"{CLASS_NAMES.get(cls, 'class ?')} (n {len(g)}{rho})")
+    ax.legend(fontsize=7, loc="upper left")
     hi = float(np.nanmax(pairs[["casscf", "cv_pred"]].to_numpy(dtype=float)))
     ax.plot([0, hi], [0, hi], "k--", lw=0.8)
     ax.set_xlabel("CASSCF first KD gap (cm⁻¹)")
