@@ -67,7 +67,9 @@ class LigandInfo:
     @property
     def ligand_class(self) -> int:
         """1 neutral O, 2 neutral N, 3 anionic O, 4 anionic N (columns.LIGAND_CLASS)."""
-        return {("O", 0): 1, ("N", 0): 2, ("O", -1): 3, ("N", -1): 4}[(self.donor_element, self.charge)]
+        from gauss_core.ligands.build import ligand_class
+
+        return ligand_class(self.donor_element, self.charge)
 
 
 def ligand_info(smiles: str) -> LigandInfo:

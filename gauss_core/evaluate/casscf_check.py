@@ -99,8 +99,7 @@ def calibration_cv_figure(cal: dict, path: Path) -> Path | None:
     pairs = pd.DataFrame(cal.get("cv_gap1_pairs") or [], columns=["smiles", "casscf", "cv_pred"])
     if len(pairs) < MIN_PAIRS:
         return None
-    from gauss_core.evaluate.fidelity import smiles_class
-    from gauss_core.ligands.build import CLASS_NAMES
+    from gauss_core.ligands.build import CLASS_NAMES, smiles_class
 
     pyplot = plt()
     fig, ax = pyplot.subplots(figsize=(5.5, 4.5))

@@ -55,6 +55,7 @@ from gauss_core import columns as C
 from gauss_core import paths, provenance
 from gauss_core.errors import GaussError
 from gauss_core.evaluate.common import EvalInputs, kd_labelled, r2
+from gauss_core.ligands.build import smiles_class
 from gauss_core.stats import pearson, spearman
 
 PAPER_SCORE = 0.82
@@ -384,21 +385,6 @@ def scores_by_estimator(samples: pd.DataFrame, tags=None) -> dict[str, dict]:
 
 
 MIN_CLASS_PAIRS = 10   # fewer scored pairs in a class give no within-class score
-
-
-def smiles_class(smiles: str) -> int:
-    """The ligand class (1-4) from a donor-first SMILES: first atom N/O, formal charge 0/-1; 0 otherwise."""
-    from rdkit import Chem
-
-    from gauss_core.ligands.build import ligand_class
-
-    mol = Chem.MolFromSmiles(str(smiles))
-    if mol is None or mol.GetNumAtoms() == 0:
-        return 0
-    try:
-        return ligand_class(mol.GetAtomWithIdx(0).GetSymbol(), Chem.GetFormalCharge(mol))
-    except ValueError:
-        return 0
 
 
 def within_class_table(samples: pd.DataFrame) -> pd.DataFrame:

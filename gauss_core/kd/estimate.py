@@ -134,11 +134,12 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
         if cx.geometry_provenance != calibrated.feature_geometry:
             est.flags.append(f"calibrated on {calibrated.feature_geometry} geometries, applied to a "
                              f"{cx.geometry_provenance} one")
-        feats = complex_features(cx, res, source)
-        note = calibrated.weak_ranking_note(int(_ligand_classes(pd.DataFrame([feats]))[0]))
+        from gauss_core.ligands.build import ligand_class
+
+        note = calibrated.weak_ranking_note(ligand_class(cx.donor_element, cx.ligand_charge))
         if note:
             est.flags.append(note)
-        gaps = calibrated.predict(pd.DataFrame([feats]))[0]
+        gaps = calibrated.predict(pd.DataFrame([complex_features(cx, res, source)]))[0]
         est.gaps_cm1 = gaps
         est.energies_cm1 = np.concatenate([[0.0], gaps])
         est.provenance = calibrated.name

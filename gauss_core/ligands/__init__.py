@@ -3,6 +3,7 @@
 Public API (others code against these names):
     load_ligand_set(path=paths.LIGAND_SET) -> DataFrame with columns.LIGAND_COLUMNS
     ligand_class(element, charge) -> int (1 neutral O, 2 neutral N, 3 anionic O, 4 anionic N)
+    smiles_class(smiles) -> int (the same from a donor-first SMILES; 0 when it has none)
     build_ligand_set(config=None, out_path=None) -> BuildResult
     import_ligand_csv(path) -> LigandImport ; import_labelled_dataset(path, layout=None) -> LabelledDataset
 """
@@ -15,12 +16,13 @@ import pandas as pd
 
 from gauss_core import columns, paths
 from gauss_core.errors import DataFormatError
-from gauss_core.ligands.build import BuildConfig, BuildResult, build_ligand_set, ligand_class, write_ligand_set
+from gauss_core.ligands.build import (BuildConfig, BuildResult, build_ligand_set, ligand_class, smiles_class,
+                                     write_ligand_set)
 from gauss_core.ligands.io import (LabelledDataset, LigandImport, import_labelled_dataset, import_ligand_csv)
 
 __all__ = [
     "BuildConfig", "BuildResult", "LabelledDataset", "LigandImport", "build_ligand_set", "import_labelled_dataset",
-    "import_ligand_csv", "ligand_class", "load_ligand_set", "write_ligand_set",
+    "import_ligand_csv", "ligand_class", "load_ligand_set", "smiles_class", "write_ligand_set",
 ]
 
 _DTYPES = {columns.LIGAND_ID: "int64", columns.SMILES: "str", columns.CANONICAL: "str", columns.DONOR_ELEMENT: "str",

@@ -40,6 +40,17 @@ def ligand_class(element: str, charge: int) -> int:
     return (1 if element == "O" else 2) + (2 if int(charge) == -1 else 0)
 
 
+def smiles_class(smiles: str) -> int:
+    """The ligand class (1-4) from a donor-first SMILES: first atom N/O, formal charge 0/-1; 0 otherwise."""
+    mol = Chem.MolFromSmiles(str(smiles))
+    if mol is None or mol.GetNumAtoms() == 0:
+        return 0
+    try:
+        return ligand_class(mol.GetAtomWithIdx(0).GetSymbol(), Chem.GetFormalCharge(mol))
+    except ValueError:
+        return 0
+
+
 @dataclass
 class BuildConfig:
     """Inputs of one build."""
