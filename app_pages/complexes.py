@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from gauss_core import columns as C
 from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.export import complex_sdf_record

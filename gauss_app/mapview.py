@@ -141,7 +141,7 @@ def samples_layer(samples: pd.DataFrame) -> MapLayer | None:
         return None
     novel = samples[C.IS_NOVEL].astype(bool).to_numpy() if C.IS_NOVEL in samples else np.ones(len(samples), bool)
     seeds = samples.get(C.SEED_SMILES, pd.Series([""] * len(samples))).astype(str)
-    hover = [f"seed {sd} · {'novel' if n else 'known'}" for sd, n in zip(seeds, novel)]
+    hover = [f"seed {sd} · {'novel' if n else 'known'}" for sd, n in zip(seeds, novel, strict=False)]
     return MapLayer("sampled ligands", samples["pc1"].to_numpy(), samples["pc2"].to_numpy(),
                     samples[C.SMILES].to_numpy(dtype=object), None, symbol="x", size=7,
                     fixed_colour="#1f77b4", hover_extra=hover)

@@ -111,7 +111,7 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, tupl
         for i, smi in enumerate(table[C.SMILES]):
             if smi in by_smiles.index:
                 row = by_smiles.loc[smi]
-                for src, dst in zip(C.KD_GAP_COLUMNS, CASSCF_GAPS):
+                for src, dst in zip(C.KD_GAP_COLUMNS, CASSCF_GAPS, strict=False):
                     if src in row.index:
                         cas.at[i, dst] = row[src]
                 cas.at[i, CASSCF_PROVENANCE] = str(row.get(C.KD_PROVENANCE, ""))
@@ -145,7 +145,7 @@ def complex_sdf_record(cplx) -> str:
 
     order = {1: Chem.BondType.SINGLE, 2: Chem.BondType.DOUBLE, 3: Chem.BondType.TRIPLE}
     rw = Chem.RWMol()
-    for sym, fc in zip(cplx.symbols, cplx.formal_charges):
+    for sym, fc in zip(cplx.symbols, cplx.formal_charges, strict=False):
         atom = Chem.Atom(sym)
         atom.SetFormalCharge(int(fc))
         atom.SetNoImplicit(True)

@@ -58,7 +58,7 @@ class Vocabulary:
         object.__setattr__(self, "_index", {t: i for i, t in enumerate(self.tokens)})
 
     @classmethod
-    def from_smiles(cls, smiles: Iterable[str]) -> "Vocabulary":
+    def from_smiles(cls, smiles: Iterable[str]) -> Vocabulary:
         """Build the dictionary and maximum length from a training set."""
         seen: set[str] = set()
         max_len = 0
@@ -124,5 +124,5 @@ class Vocabulary:
         return {"tokens": list(self.tokens), "max_len": self.max_len}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Vocabulary":
+    def from_dict(cls, data: dict) -> Vocabulary:
         return cls(tokens=tuple(data["tokens"]), max_len=int(data["max_len"]))

@@ -210,7 +210,7 @@ def test_complexes_queue_and_export(app_env):
     assert [(j.kind, j.smiles, j.state) for j in jobs] == [("casscf", "[O-]C", "queued")]
 
     _open(at, "app_pages/export.py")
-    assert any("Download candidates CSV" == b.label for b in at.get("download_button"))
+    assert any(b.label == "Download candidates CSV" for b in at.get("download_button"))
     assert any("SDF" in b.label for b in at.get("download_button"))
     assert any("1** rows" in m.value or "**1** rows" in m.value for m in at.markdown)
 
@@ -325,7 +325,7 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
     bundled = tmp_path / "casscf_results.csv.gz"
     pd.DataFrame([{columns.SMILES: "[O-]C", columns.KD_PROVENANCE: result["provenance"], "kd_job_id": 5,
-                   **dict(zip(columns.KD_GAP_COLUMNS, result["gaps_cm1"]))}]).to_csv(bundled, index=False)
+                   **dict(zip(columns.KD_GAP_COLUMNS, result["gaps_cm1"], strict=False))}]).to_csv(bundled, index=False)
     monkeypatch.setattr(paths, "KD_CASSCF_SET", bundled)
     at = _open(_app(), "app_pages/latent_space.py")
     at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options

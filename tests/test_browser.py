@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, free_port
+import contextlib
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -115,7 +116,7 @@ def _map_pixels(page) -> tuple[object, dict]:
     return img, canvas.bounding_box()
 
 
-def _marker_pixels(img) -> "np.ndarray":
+def _marker_pixels(img) -> np.ndarray:
     """(row, col) of pixels far from the plot background: drawn markers, not grid lines."""
     import numpy as np
 
@@ -224,10 +225,8 @@ def test_design_path_in_chromium(server):
             seen = []
             deadline = time.time() + 180
             while time.time() < deadline:
-                try:
+                with contextlib.suppress(ValueError, Exception):
                     seen.append(_metric(page, "attempts"))
-                except (ValueError, Exception):
-                    pass
                 if seen and seen[-1] == 1500 * n_seeds:
                     break
                 page.wait_for_timeout(150)

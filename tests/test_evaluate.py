@@ -73,7 +73,7 @@ def _pairs(seed_gap1, sample_gap1, flags=None) -> pd.DataFrame:
 
     seed_gap1, sample_gap1 = np.asarray(seed_gap1, float), np.asarray(sample_gap1, float)
     rows = []
-    for i, (a, b) in enumerate(zip(seed_gap1, sample_gap1)):
+    for i, (a, b) in enumerate(zip(seed_gap1, sample_gap1, strict=False)):
         gaps = {c: b * (1 + k / 4) for k, c in enumerate(C.KD_GAP_COLUMNS)}
         row = {"seed_smiles": f"s{i // 2}", "seed_gap1_cm1": a, "seed_gap7_cm1": a * 4, **gaps,
                "flags": (flags or {}).get(i, ""), "seed_excluded": ""}
@@ -108,7 +108,7 @@ def test_within_class_score_separates_class_level_from_within_class_order():
     rows = []
     for seeds, seed_smi, smi, follows in ((anion_seeds, "[O-]C", "[O-]CC", True), (neutral_seeds, "OC", "OCC", False)):
         samples = seeds + rng.normal(0, 5, n) if follows else rng.permutation(seeds)
-        for a, b in zip(seeds, samples):
+        for a, b in zip(seeds, samples, strict=False):
             rows.append({"estimator": "cf-pointcharge", "seed_smiles": seed_smi, C.SMILES: smi, "seed_gap1_cm1": a,
                          "seed_gap7_cm1": 4 * a, C.KD_GAP_COLUMNS[0]: b, C.KD_GAP_COLUMNS[-1]: 4 * b,
                          "excluded": "", "seed_excluded": ""})
@@ -296,7 +296,7 @@ def test_ranking_stats_and_calibration_cv(tmp_path):
     assert calibration_cv_figure(cv, tmp_path / "none.png") is None          # no out-of-fold pairs stored
     from dataclasses import replace
 
-    pairs = [[f"[O-]{'C' * i}", r, e] for i, (r, e) in enumerate(zip(ref, est), start=1)]
+    pairs = [[f"[O-]{'C' * i}", r, e] for i, (r, e) in enumerate(zip(ref, est, strict=False), start=1)]
     cv = calibration_cv(replace(_hand_made_calibration(), cv_spearman_gap1=1.0, cv_gap1_pairs=pairs,
                                 cv_per_class={"3": {"n": 5, "mae_gap1_cm1": 1.0, "spearman_gap1": 1.0}})
                         .save(tmp_path / "cal2.json"))
@@ -366,7 +366,7 @@ def test_quick_report_end_to_end(inputs, tiny_checkpoint, tiny_ligand_set, tiny_
     assert (small["batches_trained"] <= cfg.learning.max_batches).all() and small["stop"].notna().all()
     assert "batches_cap" in text and "until validation progress stops" in text and "recon_exact +0.01" in text
     lab = pd.read_csv(cfg.data_dir / "label_learning_curve.csv")
-    assert 1 <= len(lab) and list(lab["n_labelled"]) == list(cfg.learning.label_counts[:len(lab)])  # as labels allow
+    assert len(lab) >= 1 and list(lab["n_labelled"]) == list(cfg.learning.label_counts[:len(lab)])  # as labels allow
     assert (lab["batches_trained"] <= cfg.learning.label_max_batches).all()
     assert ((curve["recon_token"] >= 0) & (curve["recon_token"] <= 1)).all()
     sweep = pd.read_csv(cfg.data_dir / "sigma_sweep.csv")

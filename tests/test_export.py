@@ -29,7 +29,7 @@ def _candidates() -> pd.DataFrame:
 
 def test_candidate_table_joins_estimates_and_casscf_with_provenance():
     gaps_est = list(np.arange(1, 8) * 100.0)
-    casscf = pd.DataFrame([{C.SMILES: "[O-]C", **dict(zip(C.KD_GAP_COLUMNS, np.arange(1, 8) * 150.0)),
+    casscf = pd.DataFrame([{C.SMILES: "[O-]C", **dict(zip(C.KD_GAP_COLUMNS, np.arange(1, 8) * 150.0, strict=False)),
                             C.KD_PROVENANCE: P.CASSCF_OPENMOLCAS, "job_id": 7}])
     table = build_candidate_table(_candidates(), {"OCC": (gaps_est, P.CF_POINTCHARGE)}, casscf)
     assert list(table.columns[:len(BASE_COLUMNS)]) == list(BASE_COLUMNS)

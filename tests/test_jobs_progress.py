@@ -21,7 +21,7 @@ def test_progress_of_two_at_once_with_an_idle_night(tmp_path):
     jobs = [store.enqueue("casscf", f"[O-]{'C' * (i + 1)}", {}) for i in range(8)]
     # six finished jobs of 300 s, two at a time, in two sessions 10 hours apart; one running, one queued
     times = [(0, 300), (0, 300), (300, 600), (300, 600), (36000, 36300), (36000, 36300)]
-    finished = [replace(j, state="done", started_at=s, finished_at=f) for j, (s, f) in zip(jobs, times)]
+    finished = [replace(j, state="done", started_at=s, finished_at=f) for j, (s, f) in zip(jobs, times, strict=False)]
     running = replace(jobs[6], state="running", started_at=36300.0)
     progress = queue_progress([*finished, running, jobs[7]])
     assert (progress.done, progress.running, progress.queued, progress.failed) == (6, 1, 1, 0)

@@ -102,7 +102,7 @@ def test_header_line_is_skipped_and_bad_numbers_are_row_errors(tmp_path):
     path.write_text("SMILES Z q mu alpha\n[O-]C 8 -1.0 0.7 9.8\nOCC 8 abc 0.4 5.1\nOCC 7 -0.6 0.4 5.1\n")
     data = import_labelled_dataset(path, layout="loprop")
     assert data.frame[columns.SMILES].tolist() == ["[O-]C"]
-    reasons = dict(zip(data.errors["row"], data.errors["reason"]))
+    reasons = dict(zip(data.errors["row"], data.errors["reason"], strict=False))
     assert "'abc' is not a number" in reasons[3]
     assert "Z = 7 but the first atom" in reasons[4]
 

@@ -148,7 +148,7 @@ def test_donor_first_invariant_for_every_row(bundled):
     the SMILES are parsed without sanitisation (4-5x faster); validity is checked on a sample below and
     for every row by the non-empty canonical_smiles, which the build made from a sanitised molecule."""
     bad = []
-    for smi, element, charge in zip(bundled[columns.SMILES], bundled[columns.DONOR_ELEMENT], bundled[columns.CHARGE]):
+    for smi, element, charge in zip(bundled[columns.SMILES], bundled[columns.DONOR_ELEMENT], bundled[columns.CHARGE], strict=False):
         mol = Chem.MolFromSmiles(smi, sanitize=False)
         if mol is None:
             bad.append((smi, "does not parse"))
@@ -162,7 +162,7 @@ def test_donor_first_invariant_for_every_row(bundled):
 
 def test_sampled_rows_are_valid_molecules_with_the_stored_canonical_form(bundled):
     sample = bundled.sample(3000, random_state=0)
-    for smi, canonical in zip(sample[columns.SMILES], sample[columns.CANONICAL]):
+    for smi, canonical in zip(sample[columns.SMILES], sample[columns.CANONICAL], strict=False):
         assert Chem.MolFromSmiles(smi) is not None, smi
         assert chem.canonical_kekule(smi) == canonical, smi
 

@@ -32,7 +32,7 @@ def test_idealised_geometry_is_a_pentagonal_bipyramid():
     assert s.n_electrons() == 149
     dy = s.coords[0]
     dists = sorted(round(((x - dy[0]) ** 2 + (y - dy[1]) ** 2 + (z - dy[2]) ** 2) ** 0.5, 3)
-                   for sym, (x, y, z) in zip(s.symbols, s.coords) if sym == "O")
+                   for sym, (x, y, z) in zip(s.symbols, s.coords, strict=False) if sym == "O")
     assert dists == [2.15, 2.15, 2.4, 2.4, 2.4, 2.4, 2.4]
 
 
@@ -90,7 +90,7 @@ def test_parse_real_output_eight_kds_and_g(output_text):
     assert r.provenance == CASSCF_OPENMOLCAS
     assert len(r.doublets) == 8
     e = r.energies_cm1
-    assert e[0] == 0.0 and all(b > a for a, b in zip(e, e[1:]))
+    assert e[0] == 0.0 and all(b > a for a, b in zip(e, e[1:], strict=False))
     assert r.gaps_cm1[0] == pytest.approx(555.005, abs=0.01)
     assert r.gaps_cm1[-1] == pytest.approx(1131.150, abs=0.01)
     gx, gy, gz = r.doublets[0].g

@@ -69,7 +69,7 @@ def test_bundle_keeps_stored_rows_and_adds_the_queue_results(home, capsys, monke
     bundled = home / "casscf_results.csv.gz"
     monkeypatch.setattr(paths, "KD_CASSCF_SET", bundled)
     older = {columns.SMILES: "[O-]CC", columns.KD_PROVENANCE: "casscf-openmolcas",
-             **dict(zip(columns.KD_GAP_COLUMNS, [500.0, 800, 950, 990, 1000, 1010, 1020]))}
+             **dict(zip(columns.KD_GAP_COLUMNS, [500.0, 800, 950, 990, 1000, 1010, 1020], strict=False))}
     pd.DataFrame([older]).to_csv(bundled, index=False)
     store = JobStore(home / "queue.db")
     job = store.enqueue("casscf", "[O-]C", {})

@@ -113,7 +113,7 @@ def test_lp_run_counters_and_candidate_table(sampler, tiny_loaded):
                                       C.IS_UNIQUE, C.DONOR_FIRST_OK]
     assert not cand[C.CANONICAL].duplicated().any()
     assert len(cand) == len(result.latents)
-    for smi, canon, novel in zip(cand[C.SMILES], cand[C.CANONICAL], cand[C.IS_NOVEL]):
+    for smi, canon, novel in zip(cand[C.SMILES], cand[C.CANONICAL], cand[C.IS_NOVEL], strict=False):
         assert canonical_kekule(smi) == canon
         assert novel == (canon not in sampler.reference)
     assert int(cand[C.IS_NOVEL].sum()) == c.unique           # distinct novel molecules

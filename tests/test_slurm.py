@@ -25,6 +25,7 @@ from gauss_core.jobs import store as js
 from gauss_core.jobs.executors import SlurmExecutor, SlurmResources, slurm_script
 from gauss_core.jobs.store import JobStore
 from gauss_core.jobs.worker import Worker, WorkerConfig
+import contextlib
 
 JOB_MEM_MB = 1500   # below any CI machine's memory; OpenMolcas uses MOLCAS_MEM (not enforced: task/none)
 SLURM_PROGRAMS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo")
@@ -121,10 +122,8 @@ PartitionName=gauss Nodes={host} Default=YES MaxTime=INFINITE State=UP
         yield env
     finally:
         for pidfile in ("slurmd.pid", "slurmctld.pid", "munged.pid"):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 os.kill(int((d / pidfile).read_text().strip()), signal.SIGTERM)
-            except (OSError, ValueError):
-                pass
         if old_conf is None:
             os.environ.pop("SLURM_CONF", None)
         else:

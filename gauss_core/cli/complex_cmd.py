@@ -163,7 +163,7 @@ def split_flagged_geometries(table):
     bad = source.fillna("").astype(str).map(lambda s: [f for f in FLAG_NAMES if f"{f}:" in s])
     keep = bad.map(len) == 0
     return table.loc[keep].reset_index(drop=True), [(r, ", ".join(b)) for r, b in
-                                                    zip(table.loc[~keep, columns.SMILES], bad[~keep])]
+                                                    zip(table.loc[~keep, columns.SMILES], bad[~keep], strict=False)]
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -105,7 +105,7 @@ def run_reconstruct(args: argparse.Namespace) -> int:
     z, errors = encode_smiles_checked(loaded, smiles)
     ok = [i for i, e in enumerate(errors) if e is None]
     decoded = [""] * len(smiles)
-    for i, s in zip(ok, decode_latent(loaded, z[ok]) if ok else []):
+    for i, s in zip(ok, decode_latent(loaded, z[ok]) if ok else [], strict=False):
         decoded[i] = s
     match = [bool(errors[i] is None and decoded[i] and canonical_kekule(decoded[i]) is not None
                   and canonical_kekule(decoded[i]) == canonical_kekule(smiles[i])) for i in range(len(smiles))]

@@ -52,7 +52,7 @@ def estimate_vs_casscf(kd: pd.DataFrame | None) -> pd.DataFrame:
     cas = kd[kd[C.KD_PROVENANCE].map(lambda t: provenance.is_casscf(str(t)))]
     cas = cas[cas["est_kd_provenance"].astype(str) == provenance.CF_POINTCHARGE].dropna(subset=[EST_GAP1])
     est = cas[[f"est_{c}" for c in C.KD_GAP_COLUMNS]].set_axis(list(C.KD_GAP_COLUMNS), axis=1)
-    est["flags"] = cas["flags"] if "flags" in cas else ""
+    est["flags"] = cas.get("flags", "")
     return pd.DataFrame({"smiles": cas[C.SMILES], C.LIGAND_CLASS: cas.get(C.LIGAND_CLASS),
                          "casscf_gap1_cm1": cas[C.KD_GAP_COLUMNS[0]], "est_gap1_cm1": cas[EST_GAP1],
                          C.KD_PROVENANCE: cas[C.KD_PROVENANCE],

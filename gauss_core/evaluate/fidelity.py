@@ -93,7 +93,7 @@ class FidelityConfig:
     seed: int = 0
 
     @classmethod
-    def quick(cls) -> "FidelityConfig":
+    def quick(cls) -> FidelityConfig:
         return cls(n_bins=2, seeds_per_bin=1, samples_per_seed=2, max_candidates_per_seed=4, attempts_per_round=200,
                    batch_size=100, sigma_start=0.5, sigma_step=0.5, sigma_max=3.0)
 
@@ -205,7 +205,7 @@ def seed_candidates(inputs: EvalInputs, config: FidelityConfig) -> tuple[pd.Data
     if len(kd) == 0:
         raise GaussError("no KD-labelled ligand: build the KD mapping set first (`gauss kdmap build`)")
     est = kd[gap_cols].set_axis(list(C.KD_GAP_COLUMNS), axis=1)
-    est["flags"] = kd["flags"] if "flags" in kd else ""
+    est["flags"] = kd.get("flags", "")
     reasons = [exclusion_reason(r) for r in est.to_dict("records")]
     kd["set_excluded"] = reasons
     valid = kd[kd["set_excluded"] == ""].copy()
@@ -260,7 +260,7 @@ def _estimate_rows(smiles: str, estimators: list[Estimator], mode: str) -> dict[
     except GaussError as exc:
         rows = [{"error": str(exc)[:300]} for _ in estimators]
     out = {}
-    for e, row in zip(estimators, rows):
+    for e, row in zip(estimators, rows, strict=False):
         row["excluded"] = exclusion_reason(row)
         out[e.tag] = row
     return out
@@ -450,11 +450,11 @@ def fidelity_figure(samples: pd.DataFrame, scores: dict[str, dict], path: Path) 
     pyplot = plt()
     tags = list(scores) or ["-"]
     fig, axes = pyplot.subplots(len(tags), 2, figsize=(9, 3.8 * len(tags)), squeeze=False)
-    for row_axes, tag in zip(axes, tags):
+    for row_axes, tag in zip(axes, tags, strict=False):
         ok = scored_pairs(samples[samples["estimator"] == tag]) if len(samples) else samples
         sc = scores.get(tag, {})
         for ax, (gap, seed_col, key) in zip(row_axes, ((GAP1, "seed_gap1_cm1", "score_gap1"),
-                                                       (GAP7, "seed_gap7_cm1", "score_gap7"))):
+                                                       (GAP7, "seed_gap7_cm1", "score_gap7")), strict=False):
             if len(ok):
                 ax.scatter(ok[seed_col], ok[gap], s=10, c=ok["kd_bin"], cmap="viridis", alpha=0.7)
                 lo = float(min(ok[seed_col].min(), ok[gap].min()))

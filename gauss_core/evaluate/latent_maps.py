@@ -25,7 +25,7 @@ class LatentMapConfig:
     knn: int = 10
 
     @classmethod
-    def quick(cls) -> "LatentMapConfig":
+    def quick(cls) -> LatentMapConfig:
         return cls(n_background=300, knn=5)
 
 
@@ -89,7 +89,7 @@ def map_figure(lmap, props: pd.DataFrame, scores: pd.DataFrame, path: Path, labe
     fig, axes = pyplot.subplots(1, len(cols), figsize=(4.2 * len(cols), 4), squeeze=False)
     evr = lmap.explained_variance_ratio
     sc = scores.set_index("property")
-    for ax, col in zip(axes[0], cols):
+    for ax, col in zip(axes[0], cols, strict=False):
         y = props[col].to_numpy(dtype=float)
         ok = np.isfinite(y)
         ax.scatter(lmap.coords[:, 0], lmap.coords[:, 1], s=1, c="#dddddd", rasterized=True)

@@ -94,7 +94,7 @@ class LearningCurveConfig:
     seed: int = 0
 
     @classmethod
-    def quick(cls) -> "LearningCurveConfig":
+    def quick(cls) -> LearningCurveConfig:
         return cls(train_sizes=(100, 300), label_counts=(30, 100), label_train_size=200, max_batches=6,
                    label_max_batches=4, check_every=2, min_batches=2, n_val=20, n_test=50, n_heldout_labelled=50)
 

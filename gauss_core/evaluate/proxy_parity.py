@@ -25,7 +25,7 @@ class ParityConfig:
     seed: int = 0
 
     @classmethod
-    def quick(cls) -> "ParityConfig":
+    def quick(cls) -> ParityConfig:
         return cls(n_heldout=60)
 
 
@@ -74,7 +74,7 @@ def parity_figure(table: pd.DataFrame, scores: pd.DataFrame, path: Path, labels_
         names = list(scores["label"])
     pyplot = plt()
     fig, axes = pyplot.subplots(1, len(names), figsize=(4 * len(names), 3.8), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    for ax, name in zip(axes[0], names, strict=False):
         t, p = table[f"true_{name}"], table[f"pred_{name}"]
         ok = t.notna()
         ax.scatter(t[ok], p[ok], s=6, alpha=0.5)

@@ -34,7 +34,7 @@ class RepopulationConfig:
     seed: int = 0
 
     @classmethod
-    def quick(cls) -> "RepopulationConfig":
+    def quick(cls) -> RepopulationConfig:
         return cls(subset_size=40, n_seeds=2, attempts_per_seed=200, batch_size=100, n_estimate=3)
 
 

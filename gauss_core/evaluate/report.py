@@ -60,7 +60,7 @@ class ReportConfig:
     update: bool = False
 
     @classmethod
-    def quick_config(cls, **kw) -> "ReportConfig":
+    def quick_config(cls, **kw) -> ReportConfig:
         return cls(learning=LearningCurveConfig.quick(), sweep=SweepExpConfig.quick(), parity=ParityConfig.quick(),
                    latent=LatentMapConfig.quick(), fidelity=FidelityConfig.quick(),
                    repopulation=RepopulationConfig.quick(), quick=True, **kw)
@@ -403,7 +403,7 @@ def label_drift(inputs: EvalInputs) -> list[str]:
     if inputs.labels is None:
         return []
     out = []
-    for name, mean, std in zip(inputs.loaded.label_names, inputs.loaded.label_mean, inputs.loaded.label_std):
+    for name, mean, std in zip(inputs.loaded.label_names, inputs.loaded.label_mean, inputs.loaded.label_std, strict=False):
         if name == C.DONOR_Z or name not in inputs.labels.columns or (mean == 0.0 and std == 1.0):
             continue  # (0, 1) = the trainer's placeholder for a label that had no labelled rows
         m = float(inputs.labels[name].mean())

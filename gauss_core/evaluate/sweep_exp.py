@@ -27,7 +27,7 @@ class SweepExpConfig:
     seed: int = 0
 
     @classmethod
-    def quick(cls) -> "SweepExpConfig":
+    def quick(cls) -> SweepExpConfig:
         return cls(sigmas=(0.0, 0.3, 1.0), batches=2, batch_size=50)
 
 

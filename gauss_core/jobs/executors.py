@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gauss_core.errors import GaussError, MissingProgramError
 from gauss_core.jobs.store import LOG_FILE, Job, kill_process_group
+import contextlib
 
 RUNNER_MODULE = "gauss_core.jobs.runner"
 
@@ -101,10 +102,8 @@ class LocalExecutor:
         """Kill the whole process group of the job's runner (runner, pymolcas, the Fortran modules)."""
         proc = self.procs.pop(job.id, None)
         if proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
         elif job.runner_pgid:
             kill_process_group(job.runner_pgid, job.directory)
@@ -116,10 +115,8 @@ class LocalExecutor:
         """Kill all runners (used when the worker is stopped with Ctrl-C / SIGTERM)."""
         for job_id in list(self.procs):
             proc = self.procs.pop(job_id)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
 
 

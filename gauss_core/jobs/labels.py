@@ -46,7 +46,7 @@ def kd_rows_from_jobs(jobs: Iterable[Job]) -> pd.DataFrame:
                "kd_geometry_source": res.get("geometry_source", ""),
                "kd_basis": f"Dy {basis.get('Dy', '?')}, ligands {basis.get('ligands', '?')}",
                "kd_wall_s": res.get("wall_s", float("nan"))}
-        row.update(dict(zip(columns.KD_GAP_COLUMNS, (float(x) for x in gaps))))
+        row.update(dict(zip(columns.KD_GAP_COLUMNS, (float(x) for x in gaps), strict=False)))
         feats = res.get("estimate_features") or {}
         row.update({c: feats.get(c, float("nan")) for c in FEATURE_COLUMNS})
         rows.append(row)

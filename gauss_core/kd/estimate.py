@@ -343,7 +343,7 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
                            cv_spearman_gap1=spearman(pred[:, 0], y[:, 0]),
                            cf_only_spearman_gap1=spearman(cf_gap1, y[:, 0]), cv_per_class=per_class,
                            cv_gap1_pairs=[[str(smi), float(a), float(b)] for smi, a, b in
-                                          zip(data[columns.SMILES], y[:, 0], pred[:, 0])])
+                                          zip(data[columns.SMILES], y[:, 0], pred[:, 0], strict=False)])
 
 
 def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
@@ -356,5 +356,5 @@ def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
 
         return np.array([ligand_class("N" if n > 0.5 else "O", -1 if an > 0.5 else 0)
                          if np.isfinite(an) and np.isfinite(n) else 0
-                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float))])
+                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float), strict=False)])
     return np.zeros(len(data), dtype=int)

@@ -63,7 +63,7 @@ class XyzStructure:
     def to_xyz(self) -> str:
         """XYZ file text (comment line holds title and charge)."""
         lines = [str(len(self.symbols)), f"{self.title} charge={self.charge}".strip()]
-        for s, (x, y, z) in zip(self.symbols, self.coords):
+        for s, (x, y, z) in zip(self.symbols, self.coords, strict=False):
             lines.append(f"{s:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
         return "\n".join(lines) + "\n"
 
@@ -136,7 +136,7 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
     dy = structure.coords[i_dy]
     lines = [f"* {structure.title or 'Dy(III) complex'}: CASSCF(9,7)+SO, written by GAUSS Studio",
              "&GATEWAY", "  Coord", f"  {len(structure.symbols)}", "  Angstrom"]
-    for sym, (x, y, z) in zip(structure.symbols, structure.coords):
+    for sym, (x, y, z) in zip(structure.symbols, structure.coords, strict=False):
         lines.append(f"  {sym:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
     # One default for the ligand atoms plus the Dy override keeps the line short: OpenMolcas cuts a long
     # per-element list near 90 characters, and a cut label (e.g. "O.ANO-R") silently means the full,
@@ -430,11 +430,11 @@ def parse_active_orbitals(text: str) -> tuple[list[float], list[float]]:
             continue
         for ln in lines[1:]:
             if ln.strip().startswith("Occ. No."):
-                for i, v in zip(idx, _floats(ln)):
+                for i, v in zip(idx, _floats(ln), strict=False):
                     occ[i] = v
             row = re.match(r"\s*\d+\s+DY\d*\s+\d+f\S*\s+(.*)$", ln, re.I)
             if row:
-                for i, v in zip(idx, _floats(row.group(1))):
+                for i, v in zip(idx, _floats(row.group(1)), strict=False):
                     weight[i] = weight.get(i, 0.0) + v * v
     order = sorted(wanted)
     return [occ.get(i, math.nan) for i in order], [weight.get(i, 0.0) for i in order]

@@ -104,7 +104,7 @@ def write_orca_input(structure: XyzStructure, config: OrcaCasscfConfig | None = 
               "  end",
               "end",
               f"* xyz {structure.charge} 6"]
-    for s, (x, y, z) in zip(structure.symbols, structure.coords):
+    for s, (x, y, z) in zip(structure.symbols, structure.coords, strict=False):
         lines.append(f"  {s:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
     lines.append("*")
     return "\n".join(lines) + "\n"

@@ -124,7 +124,7 @@ def map_payload(layers: Sequence[MapLayer], colour_title: str = "", height: int 
         colour = {"title": colour_title, "min": lo, "max": hi, "scale": list(COLOUR_SCALE)}
     out_layers = []
     digest = hashlib.sha256()
-    for (layer, name, rows, coloured), x, y in zip(groups, xs, ys):
+    for (layer, name, rows, coloured), x, y in zip(groups, xs, ys, strict=False):
         qx = np.clip(np.round((x - box[0]) / (box[1] - box[0]) * QUANT), 0, QUANT)
         qy = np.clip(np.round((y - box[2]) / (box[3] - box[2]) * QUANT), 0, QUANT)
         xy = _b64(np.column_stack([qx, qy]).astype(np.uint16), "u2")

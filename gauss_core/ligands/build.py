@@ -162,14 +162,14 @@ def _map_batches(func, tasks: list, workers: int, total: int, progress: bool, de
                 yield results
 
 
-def _eligible_items(config: "BuildConfig", skipped: collections.Counter) -> list[tuple[int, str]]:
+def _eligible_items(config: BuildConfig, skipped: collections.Counter) -> list[tuple[int, str]]:
     qm9 = read_qm9(config.qm9_path)
     if config.limit:
         qm9 = qm9.head(config.limit)
     if not config.include_uncharacterized:
         skipped["QM9 uncharacterized (geometry does not match SMILES)"] = int((qm9["uncharacterized"] == 1).sum())
         qm9 = qm9[qm9["uncharacterized"] != 1]
-    return list(zip(qm9["gdb_index"].astype(int), qm9["smiles"].astype(str)))
+    return list(zip(qm9["gdb_index"].astype(int), qm9["smiles"].astype(str), strict=False))
 
 
 def build_ligand_set(config: BuildConfig | None = None, out_path: Path | None = None) -> BuildResult:
@@ -205,7 +205,7 @@ def build_ligand_set(config: BuildConfig | None = None, out_path: Path | None = 
     skipped["duplicate donor-first SMILES (same ligand from another QM9 entry)"] = n_pairs - len(frame)
     frame[columns.CANONICAL] = [chem.canonical_kekule(s) for s in frame[columns.SMILES]]
     frame[columns.DONOR_Z] = frame[columns.DONOR_ELEMENT].map({"N": 7, "O": 8}).astype(int)
-    frame[columns.LIGAND_CLASS] = [ligand_class(e, q) for e, q in zip(frame[columns.DONOR_ELEMENT], frame[columns.CHARGE])]
+    frame[columns.LIGAND_CLASS] = [ligand_class(e, q) for e, q in zip(frame[columns.DONOR_ELEMENT], frame[columns.CHARGE], strict=False)]
     frame[columns.LIGAND_ID] = range(1, len(frame) + 1)
     frame = frame[list(columns.LIGAND_COLUMNS)]
     result = BuildResult(frame=frame, skipped=skipped, kinds=kinds, n_molecules=len(items),

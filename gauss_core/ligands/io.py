@@ -257,7 +257,7 @@ def import_labelled_dataset(path: Path | str, layout: str | None = None) -> Labe
     for n, fields in lines:
         smiles = fields[0]
         try:
-            labels = {name: _parse_label(tok, name) for name, tok in zip(names, fields[1:])}
+            labels = {name: _parse_label(tok, name) for name, tok in zip(names, fields[1:], strict=False)}
             try:
                 mol = chem.mol_from_smiles(smiles)
             except InvalidSmilesError as exc:

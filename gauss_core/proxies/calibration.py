@@ -118,14 +118,14 @@ def fit_recipe(both: pd.DataFrame, features: dict[str, tuple[str, ...]] | None =
     for column, (target, feats) in extra.items():
         fit = loo_fit(both, target, feats)
         recipe["extra"][column] = {
-            "linear": {"intercept": fit.intercept, "coefs": dict(zip(fit.features, fit.coefs))},
+            "linear": {"intercept": fit.intercept, "coefs": dict(zip(fit.features, fit.coefs, strict=False))},
             "fit": {"target": f"LoProp PBE/ANO-R1 {target} (atomic domain)", "n": fit.n,
                     "loo_pearson_r": round(fit.loo_r, 4), "loo_r2": round(fit.loo_r2, 4)},
         }
     for target, feats in (features or RECIPE_FEATURES).items():
         fit = loo_fit(both, target, feats)
         recipe[target] = {
-            "linear": {"intercept": fit.intercept, "coefs": dict(zip(fit.features, fit.coefs))},
+            "linear": {"intercept": fit.intercept, "coefs": dict(zip(fit.features, fit.coefs, strict=False))},
             "fit": {"target": f"LoProp PBE/ANO-R1 {target} (atomic domain)", "n": fit.n,
                     "loo_pearson_r": round(fit.loo_r, 4), "loo_r2": round(fit.loo_r2, 4)},
         }

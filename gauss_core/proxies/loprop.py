@@ -29,6 +29,7 @@ from gauss_core import provenance
 from gauss_core.errors import MissingProgramError
 from gauss_core.proxies.errors import LopropError
 from gauss_core.proxies.structure import Geometry, embed_ligand
+import contextlib
 
 BASIS_SETS = ("ANO-R1", "ANO-R2", "ANO-R3")
 INPUT_NAME = "loprop.inp"
@@ -143,10 +144,8 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _failure_reason(text: str) -> str:
@@ -176,7 +175,7 @@ def parse_loprop_output(text: str) -> dict[tuple[str, ...], Domain]:
     blocks = re.split(r"\n\s*=+\s*\n\s*(ATOMIC|BOND) DOMAIN:", section)
     domains: dict[tuple[str, ...], Domain] = {}
     # re.split with one group: [pre, kind, body, kind, body, ...]
-    for kind, body in zip(blocks[1::2], blocks[2::2]):
+    for kind, body in zip(blocks[1::2], blocks[2::2], strict=False):
         header = body.splitlines()[0]
         atoms = tuple(a.strip() for a in header.split(",")) if kind == "BOND" else (header.strip(),)
         charge = float(re.search(rf"Total charge\s*:\s*({_F})", body).group(1))

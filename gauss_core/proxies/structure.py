@@ -35,11 +35,11 @@ class Geometry:
     def xyz_block(self, comment: str = "") -> str:
         """XYZ file text (Angstrom)."""
         lines = [str(len(self.symbols)), comment.replace("\n", " ")]
-        for sym, (x, y, z) in zip(self.symbols, self.coords_A):
+        for sym, (x, y, z) in zip(self.symbols, self.coords_A, strict=False):
             lines.append(f"{sym:2s} {x:14.8f} {y:14.8f} {z:14.8f}")
         return "\n".join(lines) + "\n"
 
-    def with_coords(self, coords_A: np.ndarray, method: str) -> "Geometry":
+    def with_coords(self, coords_A: np.ndarray, method: str) -> Geometry:
         return Geometry(self.smiles, self.symbols, np.asarray(coords_A, float), self.charge, self.donor_Z,
                         method)
 

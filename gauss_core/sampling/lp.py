@@ -116,7 +116,7 @@ class LPSampler:
         self.canonical = CanonicalCache()
 
     @classmethod
-    def from_model(cls, loaded, reference: set[str] | frozenset[str], with_predictions: bool = True) -> "LPSampler":
+    def from_model(cls, loaded, reference: set[str] | frozenset[str], with_predictions: bool = True) -> LPSampler:
         """Sampler on a `LoadedModel` (gauss_core.model.checkpoint.load_checkpoint)."""
         from gauss_core.latent import decode_latent, predict_proxies
 
@@ -144,7 +144,7 @@ class LPSampler:
         total = config.attempts_per_seed * len(z_seeds)
         done = 0
         seen_valid: set[str] = set(tracker.seen_valid)
-        for s_idx, (seed, z) in enumerate(zip(seed_smiles, z_seeds)):
+        for s_idx, (seed, z) in enumerate(zip(seed_smiles, z_seeds, strict=False)):
             remaining = config.attempts_per_seed
             while remaining > 0:
                 n = min(config.batch_size, remaining)
@@ -229,7 +229,7 @@ def training_reference(loaded, ligands: pd.DataFrame | None = None) -> frozenset
     train = list(getattr(loaded, "train_smiles", []) or [])
     if not train:
         return reference_set(ligands[C.CANONICAL]) if ligands is not None else ligand_set_reference()
-    lookup = dict(zip(ligands[C.SMILES], ligands[C.CANONICAL])) if ligands is not None else {}
+    lookup = dict(zip(ligands[C.SMILES], ligands[C.CANONICAL], strict=False)) if ligands is not None else {}
     out = {lookup.get(s) or canonical_or_none(s) for s in train}
     out.discard(None)
     return frozenset(out)

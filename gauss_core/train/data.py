@@ -147,7 +147,7 @@ class TensorSet:
     def __len__(self) -> int:
         return len(self.smiles)
 
-    def to(self, device: torch.device) -> "TensorSet":
+    def to(self, device: torch.device) -> TensorSet:
         return TensorSet(self.smiles, self.tokens.to(device), self.labels.to(device), self.mask.to(device),
                          self.struct.to(device))
 

@@ -56,7 +56,7 @@ def exact_match_rate(inputs: list[str], decoded: list[str]) -> float:
     if not inputs:
         return float("nan")
     hits = 0
-    for a, b in zip(inputs, decoded):
+    for a, b in zip(inputs, decoded, strict=False):
         if b == a:  # identical strings need no RDKit round trip (when a is valid)
             hits += _canonical_input(a) is not None
             continue
