@@ -53,3 +53,9 @@ CHARGES_PROVENANCE = "charges_provenance"    # source of the point charges (xtb-
 # (gauss_core.kd.estimate.complex_features); CASSCF jobs store them for their own geometry.
 KD_ESTIMATE_FEATURES = ("q_donor_xtb_e", "anionic", "donor_is_N", "alpha_donor_au3", "r_Dy_L_mean_A",
                         "angle_L_Dy_L_deg", "mpp_A", "cf_gap1_cm1", "cf_gap7_cm1")
+
+# KD surrogate on the latent space (gauss_core.surrogate): predicted gaps and their 1-sigma uncertainty,
+# provenance provenance.SURROGATE_GP_LATENT (an estimate from n CASSCF results, never CASSCF itself).
+SURROGATE_GAP_COLUMNS = tuple(f"surrogate_gap{i}_cm1" for i in range(1, 8))
+SURROGATE_STD_COLUMNS = tuple(f"surrogate_gap{i}_std_cm1" for i in range(1, 8))
+SURROGATE_PROVENANCE = "surrogate_provenance"   # e.g. "surrogate-gp-latent (n=119 CASSCF, ckpt 3f164ba5)"

@@ -10,9 +10,11 @@ CASSCF_OPENMOLCAS = "casscf-openmolcas"
 CASSCF_ORCA = "casscf-orca"
 IMPORTED = "imported"
 MODEL_PREDICTION = "gauss2-prediction"
+# Gaussian-process surrogate on the 32-d latent, fitted on CASSCF results (gauss_core.surrogate): an estimate.
+SURROGATE_GP_LATENT = "surrogate-gp-latent"
 
 ALL = (XTB_GFN2, XTB_GFN1, OPENMOLCAS_LOPROP, CF_POINTCHARGE, CASSCF_OPENMOLCAS, CASSCF_ORCA, IMPORTED,
-       MODEL_PREDICTION)
+       MODEL_PREDICTION, SURROGATE_GP_LATENT)
 
 # Tags whose KD numbers come from an ab initio calculation; everything else is an estimate.
 CASSCF_TAGS = frozenset({CASSCF_OPENMOLCAS, CASSCF_ORCA})
@@ -34,9 +36,12 @@ def describe(tag: str) -> str:
         CASSCF_ORCA: "CASSCF(9,7)+QDPT, ORCA",
         IMPORTED: "imported by user",
         MODEL_PREDICTION: "GAUSS-II model prediction",
+        SURROGATE_GP_LATENT: "latent-space GP surrogate fitted on CASSCF results (estimate)",
     }
     if tag in names:
         return names[tag]
+    if tag.startswith(SURROGATE_GP_LATENT):
+        return f"latent-space GP surrogate, an estimate ({tag})"
     if tag.startswith("kd-calibrated"):
         return f"calibrated KD estimate ({tag})"
     return tag
