@@ -1,0 +1,159 @@
+"""Retrospective benchmark of `gauss suggest` on the bundled CASSCF results, and the surrogate's group-CV.
+
+Question: how many CASSCF runs does each strategy need to find the 10 ligands with the largest CASSCF first
+KD gap among the bundled ones? Every strategy starts from the same 10 random ligands (per repeat), then adds
+batches of 5:
+- surrogate: the KD surrogate (gauss_core.surrogate) refitted on what is known so far, batch by expected
+  improvement of the first gap with kriging believer (exactly suggest_batch's rule);
+- point-charge: in decreasing crystal-field point-charge first gap (cf-pointcharge, assets/kd/kd_mapping.csv.gz);
+- random: in random order.
+The pool is the bundled set itself (the only ligands whose truth is known), so the numbers say how well the
+ranking works within it, not on the 227k set.
+
+    result = run(loaded)            # dict; section(result) -> markdown with docs/figures/surrogate_bench.png
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gauss_core import columns, paths
+from gauss_core.surrogate.features import casscf_training_rows, classes_of
+from gauss_core.surrogate.gp import SurrogateConfig, fit_gp
+from gauss_core.surrogate.model import fit_kd_surrogate, surrogate_features
+from gauss_core.surrogate.suggest import acquisition
+
+FIGURE = "surrogate_bench.png"
+STRATEGIES = ("surrogate", "point-charge", "random")
+
+
+def _surrogate_order(x: np.ndarray, y1: np.ndarray, init: list[int], batch: int, targets: set[int],
+                     config: SurrogateConfig) -> list[int]:
+    """Picks (initial ones first) until every target is found, by suggest_batch's EI + kriging believer."""
+    known = list(init)
+    y = np.column_stack([y1])
+    while not targets <= set(known) and len(known) < len(y1):
+        fitted = fit_gp(x[known], y[known], config)
+        best = float(y1[known].max())
+        remaining = [i for i in range(len(y1)) if i not in set(known)]
+        for _ in range(min(batch, len(remaining))):
+            m, s = fitted.predict(x[remaining])
+            j = int(np.argmax(acquisition(m[:, 0], s[:, 0], None, best)))
+            row = remaining.pop(j)
+            known.append(row)
+            best = max(best, float(m[j, 0]))
+            fitted = fitted.refit_fixed(x[[row]], m[[j]])
+    return known
+
+
+def _runs_to_find(order: list[int], targets: set[int], n_init: int, batch: int) -> int:
+    """CASSCF runs spent (whole batches) when the last target is found in `order`."""
+    last = max(order.index(t) for t in targets) + 1
+    return n_init + int(np.ceil(max(last - n_init, 0) / batch)) * batch
+
+
+def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_k: int = 10, seed: int = 0,
+        casscf_path: Path | None = None, mapping_path: Path | None = None,
+        config: SurrogateConfig | None = None) -> dict:
+    """Run the benchmark (and the full-data group-CV of the surrogate).
+
+    Args:
+        loaded: LoadedModel (default: the bundled checkpoint).
+        n_repeats: random starts (seeds seed .. seed + n_repeats - 1).
+        casscf_path, mapping_path: bundled CASSCF results and point-charge estimates (defaults: assets/kd).
+        config: surrogate config inside the loop (default: no optimiser restarts, no CV: speed).
+    Returns:
+        dict with 'runs' {strategy: [runs per repeat]}, 'curves' {strategy: mean share of top-k found after
+        each run count}, settings, 'cv' (SurrogateCV.as_dict() of the surrogate on all results), timings.
+    """
+    from gauss_core.jobs.labels import load_bundled_kd_results
+    from gauss_core.latent import encode_smiles
+    from gauss_core.model.checkpoint import load_checkpoint
+
+    t0 = time.perf_counter()
+    loaded = loaded or load_checkpoint(paths.DEFAULT_CHECKPOINT)
+    rows = load_bundled_kd_results(casscf_path)
+    full = fit_kd_surrogate(loaded, rows, SurrogateConfig())
+    train = casscf_training_rows(rows)
+    mapping = pd.read_csv(mapping_path or paths.KD_MAPPING_SET).drop_duplicates(columns.SMILES)
+    cf = train[columns.SMILES].map(mapping.set_index(columns.SMILES)[columns.KD_GAP_COLUMNS[0]])
+    train = train[cf.notna()].reset_index(drop=True)
+    cf = cf.dropna().to_numpy()
+    smiles = list(train[columns.SMILES])
+    x = surrogate_features(encode_smiles(loaded, smiles), classes_of(smiles), True)
+    y1 = train[columns.KD_GAP_COLUMNS[0]].to_numpy(dtype=float)
+    targets = set(np.argsort(-y1)[:top_k].tolist())
+    loop_config = config or replace(SurrogateConfig(), n_restarts=0, cv_folds=0)
+    runs: dict[str, list[int]] = {s: [] for s in STRATEGIES}
+    found = {s: np.zeros((n_repeats, len(y1))) for s in STRATEGIES}
+    for r in range(n_repeats):
+        rng = np.random.default_rng(seed + r)
+        init = rng.choice(len(y1), size=n_init, replace=False).tolist()
+        rest = [i for i in range(len(y1)) if i not in set(init)]
+        shuffled = rng.permutation(rest).tolist()
+        orders = {"random": init + shuffled,
+                  # ties in the point-charge value broken by the random order
+                  "point-charge": init + sorted(shuffled, key=lambda i: -cf[i]),
+                  "surrogate": _surrogate_order(x, y1, init, batch, targets, loop_config)}
+        for name, order in orders.items():
+            runs[name].append(_runs_to_find(order, targets, n_init, batch))
+            hits = np.cumsum([i in targets for i in order]) / top_k
+            found[name][r, :len(hits)] = hits
+            found[name][r, len(hits):] = hits[-1]
+    return {"n_ligands": len(y1), "n_init": n_init, "batch": batch, "top_k": top_k, "n_repeats": n_repeats,
+            "seed": seed, "runs": runs, "curves": {s: found[s].mean(axis=0).tolist() for s in STRATEGIES},
+            "cv": full.cv.as_dict() if full.cv else None, "surrogate_label": full.label,
+            "surrogate_fit_s": full.fit_seconds, "seconds": time.perf_counter() - t0}
+
+
+def _figure(result: dict, out_dir: Path) -> Path:
+    from gauss_core.evaluate.common import plt, save_figure
+
+    pyplot = plt()
+    fig, ax = pyplot.subplots(figsize=(6, 4))
+    for name in STRATEGIES:
+        curve = np.asarray(result["curves"][name]) * result["top_k"]
+        ax.plot(np.arange(1, len(curve) + 1), curve, label=f"{name} (median {np.median(result['runs'][name]):.0f} runs)")
+    ax.axvline(result["n_init"], color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("CASSCF runs")
+    ax.set_ylabel(f"top-{result['top_k']} first-gap ligands found (mean of {result['n_repeats']})")
+    ax.legend(frameon=False)
+    return save_figure(fig, out_dir / FIGURE,
+                       f"bundled CASSCF set, n={result['n_ligands']}; start {result['n_init']} random, batches of "
+                       f"{result['batch']}")
+
+
+def section(result: dict, figure_dir: Path | None = None) -> str:
+    """Markdown of the measured benchmark and CV, writing the figure to figure_dir (default docs/figures)."""
+    figure_dir = Path(figure_dir) if figure_dir else paths.REPO_ROOT / "docs" / "figures"
+    _figure(result, figure_dir)
+    lines = [f"### Suggesting CASSCF jobs: runs to find the top {result['top_k']} (retrospective)", "",
+             f"Pool: the {result['n_ligands']} bundled CASSCF ligands; each of {result['n_repeats']} repeats "
+             f"(seeds {result['seed']}..{result['seed'] + result['n_repeats'] - 1}) starts from the same "
+             f"{result['n_init']} random ligands for every strategy, then adds batches of {result['batch']}. "
+             "Runs counted in whole batches until the last of the top ligands (largest CASSCF first gap) is found.",
+             "", "| strategy | median runs | mean ± sd | min-max |", "|---|---|---|---|"]
+    for name in STRATEGIES:
+        v = np.asarray(result["runs"][name])
+        lines.append(f"| {name} | {np.median(v):.0f} | {v.mean():.1f} ± {v.std():.1f} | {v.min()}-{v.max()} |")
+    lines += ["", f"![runs to find the top {result['top_k']}](figures/{FIGURE})", ""]
+    cv = result.get("cv")
+    if cv:
+        lines += ["### KD surrogate: group-cross-validated accuracy", "",
+                  f"{result['surrogate_label']}; {cv['grouping']}, {cv['n_folds']} folds over {cv['n_groups']} "
+                  f"groups. Fit + CV {result['surrogate_fit_s']:.1f} s.", "",
+                  "| gap | " + " | ".join(str(i + 1) for i in range(len(cv["mae"]))) + " |",
+                  "|---" * (len(cv["mae"]) + 1) + "|",
+                  "| MAE (cm-1) | " + " | ".join(f"{v:.0f}" for v in cv["mae"]) + " |",
+                  "| Spearman | " + " | ".join(f"{v:.2f}" for v in cv["spearman"]) + " |", "",
+                  "| class | n | first-gap MAE (cm-1) | first-gap Spearman |", "|---|---|---|---|"]
+        for c in cv["per_class"].values():
+            lines.append(f"| {c['name']} | {c['n']} | {c['mae_gap1']:.0f} | {c['spearman_gap1']:.2f} |")
+        lines += ["", f"First-gap CASSCF values inside the predicted ±1σ / ±2σ: {cv['coverage_1sd']:.0%} / "
+                  f"{cv['coverage_2sd']:.0%} (68% / 95% if calibrated).", ""]
+    return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""Suggest the next CASSCF jobs: rank candidates by the surrogate's acquisition, as a diverse batch.
+
+Acquisition on the first KD gap (y1 ~ Normal(mean, std) under the surrogate):
+- target bin [lo, hi]: the probability mass P(lo <= y1 <= hi);
+- maximise: expected improvement over the largest first gap already computed, EI = (m - b) Phi(u) + s phi(u),
+  u = (m - b) / s.
+Batch (kriging believer): pick the best candidate, condition the GP on its predicted mean (hyperparameters
+frozen), recompute the acquisition, repeat; a picked ligand's neighbours lose their uncertainty, so the batch
+spreads out over the latent space. Only the `pool` best single-point candidates are re-scored per step.
+Ligands that already have a CASSCF result (canonical SMILES) are never suggested.
+
+    from gauss_core.surrogate.suggest import SuggestConfig, suggest_batch
+    table = suggest_batch(sur, z, classes, smiles, SuggestConfig(n=5, target_bin=(400, 600)))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from gauss_core import columns
+from gauss_core.surrogate.features import canonical
+from gauss_core.surrogate.model import KDSurrogate, SurrogateError
+
+ACQUISITION = "acquisition"
+RANK = "rank"
+
+
+@dataclass(frozen=True)
+class SuggestConfig:
+    """What to suggest.
+
+    Attributes:
+        n: batch size.
+        target_bin: (lo, hi) first-gap bin in cm-1; None maximises the first gap.
+        pool: candidates (best single-point acquisition) re-scored at each kriging-believer step.
+    """
+
+    n: int = 5
+    target_bin: tuple[float, float] | None = None
+    pool: int = 2000
+
+    def describe(self) -> str:
+        if self.target_bin is None:
+            return "expected improvement of the first gap (maximise)"
+        lo, hi = self.target_bin
+        return f"probability that the first gap lies in {lo:g}-{hi:g} cm-1"
+
+
+def acquisition(mean1: np.ndarray, std1: np.ndarray, target_bin: tuple[float, float] | None,
+                best: float) -> np.ndarray:
+    """Per-candidate score (higher is better) from first-gap mean and std; see the module docstring."""
+    std1 = np.maximum(np.asarray(std1, dtype=np.float64), 1e-9)
+    mean1 = np.asarray(mean1, dtype=np.float64)
+    if target_bin is not None:
+        lo, hi = target_bin
+        return norm.cdf((hi - mean1) / std1) - norm.cdf((lo - mean1) / std1)
+    u = (mean1 - best) / std1
+    return (mean1 - best) * norm.cdf(u) + std1 * norm.pdf(u)
+
+
+def suggest_batch(surrogate: KDSurrogate, z: np.ndarray, ligand_class, smiles: list[str],
+                  config: SuggestConfig | None = None, exclude: set[str] | None = None) -> pd.DataFrame:
+    """The next `config.n` CASSCF jobs among the candidates, best first.
+
+    Args:
+        surrogate: fitted KDSurrogate.
+        z, ligand_class, smiles: candidates' latent means (n, d), classes (n,), donor-first SMILES (n,).
+        config: SuggestConfig (default: maximise, 5).
+        exclude: extra canonical SMILES to skip (the surrogate's own CASSCF training set is always skipped).
+    Returns:
+        DataFrame: rank, smiles, ligand_class, surrogate first-gap mean/std (SURROGATE_* columns for gap 1),
+        acquisition (at pick time, after the earlier picks were believed), surrogate_provenance;
+        `row` is the candidate's index in the input.
+    Raises:
+        SurrogateError: no candidate is left, or a target bin with lo >= hi.
+    """
+    config = config or SuggestConfig()
+    if config.target_bin is not None and not config.target_bin[0] < config.target_bin[1]:
+        raise SurrogateError(f"target bin {config.target_bin}: give LO < HI in cm-1, e.g. 400:600")
+    smiles = [str(s) for s in smiles]
+    z = np.asarray(z, dtype=np.float64)
+    cls = np.asarray(ligand_class, dtype=int).reshape(-1)
+    skip = set(surrogate.train_canonical) | set(exclude or ())
+    seen: set[str] = set()
+    keep = []
+    for i, s in enumerate(smiles):
+        c = canonical(s)
+        if c in skip or c in seen or cls[i] < 1:
+            continue
+        seen.add(c)
+        keep.append(i)
+    if not keep:
+        raise SurrogateError("no candidate left: every candidate already has a CASSCF result or is not a "
+                             "donor-first ligand; add samples or a larger ligand set")
+    keep_idx = np.asarray(keep)
+    mean, std = surrogate.predict(z[keep_idx], cls[keep_idx])
+    score = acquisition(mean[:, 0], std[:, 0], config.target_bin, surrogate.train_gap1_max)
+    pool = keep_idx[np.argsort(-score, kind="stable")[:max(config.pool, config.n)]]
+    picks: list[dict] = []
+    current = surrogate
+    remaining = list(pool)
+    for rank in range(1, min(config.n, len(pool)) + 1):
+        m, s = current.predict(z[remaining], cls[remaining])
+        a = acquisition(m[:, 0], s[:, 0], config.target_bin, current.train_gap1_max)
+        j = int(np.argmax(a))
+        row = remaining.pop(j)
+        m0, s0 = surrogate.predict(z[[row]], cls[[row]])   # reported values: the real surrogate, not a belief
+        picks.append({RANK: rank, columns.SMILES: smiles[row], columns.LIGAND_CLASS: int(cls[row]),
+                      columns.SURROGATE_GAP_COLUMNS[0]: float(m0[0, 0]),
+                      columns.SURROGATE_STD_COLUMNS[0]: float(s0[0, 0]), ACQUISITION: float(a[j]),
+                      columns.SURROGATE_PROVENANCE: surrogate.label, "row": int(row)})
+        if remaining and rank < config.n:
+            current = current.with_believed(z[[row]], cls[[row]])
+    return pd.DataFrame(picks)
