@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gauss_core.cli.queue_cmd",
     "gauss_core.cli.sample_cmd",
     "gauss_core.cli.evaluate_cmd",
+    "gauss_core.cli.suggest_cmd",
 )
 
 

@@ -118,7 +118,8 @@ def _figure(result: dict, out_dir: Path) -> Path:
     fig, ax = pyplot.subplots(figsize=(6, 4))
     for name in STRATEGIES:
         curve = np.asarray(result["curves"][name]) * result["top_k"]
-        ax.plot(np.arange(1, len(curve) + 1), curve, label=f"{name} (median {np.median(result['runs'][name]):.0f} runs)")
+        median = np.median(result["runs"][name])
+        ax.plot(np.arange(1, len(curve) + 1), curve, label=f"{name} (median {median:.0f} runs)")
     ax.axvline(result["n_init"], color="grey", lw=0.8, ls=":")
     ax.set_xlabel("CASSCF runs")
     ax.set_ylabel(f"top-{result['top_k']} first-gap ligands found (mean of {result['n_repeats']})")
