@@ -38,7 +38,7 @@ MISSING_LABEL = -1000000.0
 SEED_SMILES = "seed_smiles"           # donor-first SMILES of the LP seed
 SIGMA = "sigma"                       # LP standard deviation used for z' = z + sigma * eps
 IS_VALID = "valid"                    # RDKit parses and sanitises the decoded string
-IS_NOVEL = "novel"                    # canonical kekulised SMILES not in the training (ligand) set
+IS_NOVEL = "novel"                    # canonical kekulised SMILES not in the training set and not a seed
 IS_UNIQUE = "unique"                  # first occurrence of this canonical SMILES in the candidate table
 DONOR_FIRST_OK = "donor_first_ok"     # decoded string starts with an N or O atom (usable as ligand L)
 TIMES_GENERATED = "times_generated"   # how many attempts decoded to this molecule in its run

@@ -33,8 +33,21 @@ def test_novelty_tracker_counts_follow_the_documented_definitions():
     for smi in ["CO", "C1CC", "OCC", "CCO", "NC", "OC"]:
         tracker.add(canonical_or_none(smi))
     c = tracker.counters
-    assert (c.attempts, c.valid, c.novel, c.unique) == (6, 5, 3, 2)
-    assert c.rates() == pytest.approx({"validity": 5 / 6, "novelty": 3 / 6, "uniqueness": 2 / 6})
+    # MOSES: unique = distinct valid {OC, OCC, NC}; novel = distinct valid not in training {OCC, NC}
+    assert (c.attempts, c.valid, c.unique, c.novel, c.novel_attempts) == (6, 5, 3, 2, 3)
+    assert c.rates() == pytest.approx({"validity": 5 / 6, "uniqueness": 3 / 5, "novelty": 2 / 3})
+    # the streaming rates equal moses_rates on the same attempts
+    r = moses_rates([canonical_or_none(s) for s in ["CO", "C1CC", "OCC", "CCO", "NC", "OC"]], ref)
+    assert (r.validity, r.uniqueness, r.novelty) == pytest.approx((5 / 6, 3 / 5, 2 / 3))
+
+
+def test_a_seed_is_never_novel():
+    tracker = NoveltyTracker(set())
+    tracker.add_seeds(["[O-]c1ccccc1"])
+    for smi in ["[O-]C1=CC=CC=C1", "[O-]c1ccccc1", "OCC"]:   # the seed twice (two spellings), one new molecule
+        tracker.add(canonical_or_none(smi))
+    c = tracker.counters
+    assert (c.attempts, c.valid, c.unique, c.novel) == (3, 3, 2, 1)
 
 
 def test_moses_rates_use_moses_denominators():
@@ -107,7 +120,7 @@ def test_lp_run_counters_and_candidate_table(sampler, tiny_loaded):
     result = sampler.run(seeds, z, LPConfig(sigma=0.5, attempts_per_seed=300, batch_size=128, random_seed=1))
     c = result.counters
     assert c.attempts == 600
-    assert 0 <= c.unique <= c.novel <= c.valid <= c.attempts
+    assert 0 <= c.novel <= c.unique <= c.valid <= c.attempts
     cand = result.candidates
     assert list(cand.columns[:8]) == [C.SMILES, C.CANONICAL, C.SEED_SMILES, C.SIGMA, C.IS_VALID, C.IS_NOVEL,
                                       C.IS_UNIQUE, C.DONOR_FIRST_OK]
@@ -115,8 +128,9 @@ def test_lp_run_counters_and_candidate_table(sampler, tiny_loaded):
     assert len(cand) == len(result.latents)
     for smi, canon, novel in zip(cand[C.SMILES], cand[C.CANONICAL], cand[C.IS_NOVEL], strict=False):
         assert canonical_kekule(smi) == canon
-        assert novel == (canon not in sampler.reference)
-    assert int(cand[C.IS_NOVEL].sum()) == c.unique           # distinct novel molecules
+        assert novel == (canon not in sampler.reference and canon not in {canonical_kekule(x) for x in seeds})
+    assert len(cand) == c.unique                             # one row per distinct valid molecule
+    assert int(cand[C.IS_NOVEL].sum()) == c.novel            # distinct novel molecules
     assert int(cand[C.TIMES_GENERATED].sum()) == c.valid     # every valid attempt is counted once
     assert set(cand[C.SEED_SMILES]) <= set(seeds)
     pred_cols = [f"{C.PREDICTED_PREFIX}{n}" for n in tiny_loaded.label_names]

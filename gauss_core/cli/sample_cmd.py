@@ -21,7 +21,8 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=1000, help="samples per decoder call (default 1000)")
     p.add_argument("--random-seed", type=int, default=0)
     p.add_argument("--checkpoint", type=Path, default=paths.DEFAULT_CHECKPOINT)
-    p.add_argument("--ligand-set", type=Path, default=None, help="ligand set for canonical-SMILES lookup of the training set (default: bundled set)")
+    p.add_argument("--ligand-set", type=Path, default=None,
+                   help="ligand set for canonical-SMILES lookup of the training set (default: bundled set)")
     p.add_argument("--novel-only", action="store_true", help="write only novel molecules")
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
     p.set_defaults(func=run_sample)
@@ -70,8 +71,8 @@ def run_sample(args: argparse.Namespace) -> int:
 
     def report(batch) -> None:
         c = batch.counters
-        print(f"\r{batch.done_attempts}/{batch.total_attempts} attempts  valid {c.valid}  novel {c.novel}  "
-              f"unique {c.unique}", end="", file=sys.stderr, flush=True)
+        print(f"\r{batch.done_attempts}/{batch.total_attempts} attempts  valid {c.valid}  unique {c.unique}  "
+              f"novel {c.novel}", end="", file=sys.stderr, flush=True)
 
     result = sampler.run(args.seeds, z, config, on_batch=report)
     print(file=sys.stderr)
@@ -81,8 +82,9 @@ def run_sample(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(candidates_csv(build_candidate_table(table)))
     c = result.counters
-    print(f"{c.attempts} attempts in {time.perf_counter() - t0:.1f} s: valid {c.valid}, novel {c.novel}, "
-          f"unique {c.unique}; {len(table)} rows written to {args.out}")
+    print(f"{c.attempts} attempts in {time.perf_counter() - t0:.1f} s: valid {c.valid}, unique (distinct valid) "
+          f"{c.unique}, novel (distinct, not in training, not a seed) {c.novel}; {len(table)} rows written to "
+          f"{args.out}")
     return 0
 
 

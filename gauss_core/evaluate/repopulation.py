@@ -88,8 +88,9 @@ def run_repopulation(inputs: EvalInputs, config: RepopulationConfig, log: Callab
                         generated[canon] = {C.SMILES: getattr(r, C.SMILES), C.CANONICAL: canon, "seed_smiles": seed}
             c = batch.counters
             counts.append({"seed_index": i, "seed_smiles": seed, "attempts": c.attempts, "valid": c.valid,
-                           "novel": c.novel, "unique": c.unique, "unique_vs_subset": len(seen_plus)})
-        log(f"  seed {i + 1}/{len(seeds)}: {tracker.counters.unique} unique novel of {tracker.counters.attempts} "
+                           "novel": c.novel_attempts, "unique": c.novel, "unique_vs_subset": len(seen_plus)})
+        # columns keep the paper's words: novel = novel attempts, unique = distinct novel molecules
+        log(f"  seed {i + 1}/{len(seeds)}: {tracker.counters.novel} unique novel of {tracker.counters.attempts} "
             f"attempts ({time.perf_counter() - t0:.0f} s)")
     gen = pd.DataFrame(list(generated.values()), columns=[C.SMILES, C.CANONICAL, "seed_smiles"])
     pick = gen.sample(n=min(config.n_estimate, len(gen)), random_state=config.seed) if len(gen) else gen

@@ -140,6 +140,7 @@ class LPSampler:
         if z_seeds.ndim != 2 or len(z_seeds) == 0 or len(z_seeds) != len(seed_smiles):
             raise SamplingConfigError("no seeds to sample from: add at least one seed SMILES (one latent per seed)")
         tracker = tracker or NoveltyTracker(self.reference)
+        tracker.add_seeds(seed_smiles)   # MOSES: a seed is never novel
         rng = np.random.default_rng(config.random_seed)
         total = config.attempts_per_seed * len(z_seeds)
         done = 0
@@ -191,7 +192,7 @@ class LPSampler:
             lats.append(batch.new_latents)
             counters = batch.counters
             ps = per_seed.setdefault(batch.seed_smiles, SamplingCounters())
-            for key in ("attempts", "valid", "novel", "unique"):
+            for key in ("attempts", "valid", "novel", "unique", "novel_attempts"):
                 setattr(ps, key, getattr(ps, key) + getattr(counters, key) - getattr(before, key))
             before = replace(counters)
             if on_batch is not None and on_batch(batch):

@@ -2,18 +2,19 @@
 
 Two families of numbers are reported, and they are kept apart on purpose:
 
-1. Streaming counters (what the dashboard and `gauss sample` show while sampling), following the paper's
-   Fig. 2c / Methods (GAUSS-II, sec. II.1 and IV "After training, the generated strings are validated
-   using RDKit and compared to the training set SMILES ..."):
+1. Streaming counters (what the dashboard and `gauss sample` show while sampling), on MOSES definitions
+   (Polykovskiy et al. 2020, below) so that a count and its rate always use the same population:
 
    - attempts: number of latent samples z' decoded.
    - valid:    attempts whose decoded string is a non-empty SMILES that RDKit parses *and* sanitises
-               (`Chem.MolFromSmiles` with default sanitisation returns a molecule).
-   - novel:    valid attempts whose canonical kekulised SMILES (`gauss_core.chem.canonical_kekule`: RDKit
-               canonical SMILES, kekulised, no stereo) is not in the reference (training) set. Counted per
-               attempt, so a novel molecule generated twice counts twice.
-   - unique:   number of *distinct* canonical SMILES among the novel attempts ("each unique sample was
-               counted only once in the unique subset"). Hence unique <= novel <= valid <= attempts.
+               (`Chem.MolFromSmiles` with default sanitisation returns a molecule). Counted per attempt.
+   - unique:   number of *distinct* valid molecules (canonical kekulised SMILES, `gauss_core.chem.canonical_kekule`:
+               RDKit canonical SMILES, kekulised, no stereo).
+   - novel:    number of distinct valid molecules that are neither in the reference (training) set nor one of
+               the run's seeds (a seed is never novel, even when it is not a training molecule).
+   Hence novel <= unique <= valid <= attempts.
+   - novel_attempts: valid attempts decoding to a novel molecule (the paper's Fig. 2c "novel" percentage,
+               counted per attempt); only the sigma sweep reports it, as the paper does.
 
 2. MOSES rates (Polykovskiy et al., "Molecular Sets (MOSES): A Benchmarking Platform for Molecular
    Generation Models", Front. Pharmacol. 11:565644 (2020), sec. "Metrics"), computed on the same samples:
@@ -24,7 +25,8 @@ Two families of numbers are reported, and they are kept apart on purpose:
 
    where set() and membership use canonical SMILES (here: canonical kekulised, as in the paper).
 
-The paper's per-sigma percentages (Fig. 2c) are counters / attempts; MOSES rates use the denominators above.
+SamplingCounters.rates() gives the MOSES rates of the streaming counters. The sigma sweep (the paper's Fig. 2c)
+reports novel_attempts / attempts and novel / attempts per sigma, as the paper's percentages.
 """
 
 from __future__ import annotations
@@ -79,14 +81,17 @@ class SamplingCounters:
     valid: int = 0
     novel: int = 0
     unique: int = 0
+    novel_attempts: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
     def rates(self) -> dict[str, float]:
-        """Fractions of attempts (the paper's Fig. 2c percentages / 100); 0 when nothing was tried."""
-        n = max(self.attempts, 1)
-        return {"validity": self.valid / n, "novelty": self.novel / n, "uniqueness": self.unique / n}
+        """MOSES rates: validity = valid / attempts, uniqueness = unique / valid, novelty = novel / unique
+        (0 when a denominator is 0)."""
+        return {"validity": self.valid / self.attempts if self.attempts else 0.0,
+                "uniqueness": self.unique / self.valid if self.valid else 0.0,
+                "novelty": self.novel / self.unique if self.unique else 0.0}
 
 
 @dataclass
@@ -95,6 +100,7 @@ class NoveltyTracker:
 
     Args:
         reference: canonical kekulised SMILES of the training set (novelty reference).
+        seeds: canonical SMILES of the run's seeds (never novel); `add_seeds` adds more.
     """
 
     reference: frozenset[str] | set[str]
@@ -102,6 +108,17 @@ class NoveltyTracker:
     seen_novel: set[str] = field(default_factory=set)
     seen_valid: set[str] = field(default_factory=set)
     valid_counts: dict[str, int] = field(default_factory=dict)   # canonical -> valid attempts decoding to it
+    seeds: set[str] = field(default_factory=set)
+
+    def add_seeds(self, seed_smiles) -> None:
+        """Mark seed molecules (any SMILES form) as never novel."""
+        for smi in seed_smiles:
+            canon = canonical_or_none(str(smi))
+            if canon is not None:
+                self.seeds.add(canon)
+
+    def is_novel(self, canonical: str) -> bool:
+        return canonical not in self.reference and canonical not in self.seeds
 
     def add(self, canonical: str | None) -> tuple[bool, bool, bool]:
         """Count one attempt. Returns (valid, novel, first_time_novel)."""
@@ -110,15 +127,17 @@ class NoveltyTracker:
         if canonical is None:
             return False, False, False
         c.valid += 1
-        self.seen_valid.add(canonical)
+        if canonical not in self.seen_valid:
+            self.seen_valid.add(canonical)
+            c.unique += 1
         self.valid_counts[canonical] = self.valid_counts.get(canonical, 0) + 1
-        if canonical in self.reference:
+        if not self.is_novel(canonical):
             return True, False, False
-        c.novel += 1
+        c.novel_attempts += 1
         if canonical in self.seen_novel:
             return True, True, False
         self.seen_novel.add(canonical)
-        c.unique += 1
+        c.novel += 1
         return True, True, True
 
 

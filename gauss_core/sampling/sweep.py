@@ -1,9 +1,10 @@
 """Sigma sweep from one seed: validity, novelty and uniqueness against sigma (the paper's Fig. 2c).
 
 Per sigma, `batches` x `batch_size` LP samples are drawn. Percentages are per sigma step, of the
-attempts at that step (counter definitions in `gauss_core.sampling.metrics`; "unique" = distinct novel
-molecules within the step). The cumulative columns accumulate over the sweep as the paper's right axis:
-novel attempts summed, and distinct novel molecules over all steps so far.
+attempts at that step, as the paper's: novelty_pct = novel attempts, uniqueness_pct = distinct novel molecules
+(counter definitions in `gauss_core.sampling.metrics`; columns `novel` = novel attempts, `unique` = distinct
+novel molecules within the step, the paper's words). The cumulative columns accumulate over the sweep as
+the paper's right axis: novel attempts summed, and distinct novel molecules over all steps so far.
 """
 
 from __future__ import annotations
@@ -69,12 +70,13 @@ def sigma_sweep(sampler: LPSampler, seed_smiles: str, seed_latent: np.ndarray, c
         for _ in sampler.iter_batches([seed_smiles], z, lp, tracker):
             pass
         c = tracker.counters
-        cumulative_novel += c.novel
+        cumulative_novel += c.novel_attempts
         all_unique |= tracker.seen_novel
         n = max(c.attempts, 1)
-        row = {"sigma": float(sigma), "attempts": c.attempts, "valid": c.valid, "novel": c.novel,
-               "unique": c.unique, "validity_pct": 100.0 * c.valid / n, "novelty_pct": 100.0 * c.novel / n,
-               "uniqueness_pct": 100.0 * c.unique / n, "cumulative_novel": cumulative_novel,
+        # the paper's Fig. 2c words: "novel" per attempt, "unique" = distinct novel molecules
+        row = {"sigma": float(sigma), "attempts": c.attempts, "valid": c.valid, "novel": c.novel_attempts,
+               "unique": c.novel, "validity_pct": 100.0 * c.valid / n, "novelty_pct": 100.0 * c.novel_attempts / n,
+               "uniqueness_pct": 100.0 * c.novel / n, "cumulative_novel": cumulative_novel,
                "cumulative_unique": len(all_unique), "seconds": time.perf_counter() - t0}
         rows.append(row)
         if on_step is not None and on_step(row):
