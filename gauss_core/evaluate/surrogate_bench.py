@@ -42,7 +42,7 @@ def _surrogate_order(x: np.ndarray, y1: np.ndarray, init: list[int], batch: int,
         best = float(y1[known].max())
         remaining = [i for i in range(len(y1)) if i not in set(known)]
         for _ in range(min(batch, len(remaining))):
-            m, s = fitted.predict(x[remaining])
+            m, s = fitted.predict(x[remaining], include_noise=False)
             j = int(np.argmax(acquisition(m[:, 0], s[:, 0], None, best)))
             row = remaining.pop(j)
             known.append(row)

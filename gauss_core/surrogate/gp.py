@@ -62,8 +62,18 @@ class FittedGP:
     x_train: np.ndarray = field(repr=False)     # raw (unstandardised) inputs, for kriging-believer refits
     y_train: np.ndarray = field(repr=False)
 
-    def predict(self, x: np.ndarray, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation, (n, 7) each, predicted `chunk` rows at a time."""
+    def noise_std(self) -> np.ndarray:
+        """(7,) std of the fitted white noise in cm-1: the scatter of CASSCF around any smooth latent function."""
+        noise = float(self.gp.kernel_.k2.noise_level)
+        return np.sqrt(noise) * np.asarray(self.gp._y_train_std, dtype=np.float64).reshape(-1)
+
+    def predict(self, x: np.ndarray, chunk: int = 20_000,
+                include_noise: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation, (n, 7) each, predicted `chunk` rows at a time.
+
+        include_noise=True: the predictive std (expected scatter of a new CASSCF value around the mean);
+        False: the std of the latent function alone (what more data can reduce; acquisition uses it).
+        """
         x = np.asarray(x, dtype=np.float64)
         n_out = self.y_train.shape[1]
         mean = np.empty((len(x), n_out))
@@ -73,6 +83,8 @@ class FittedGP:
             m, s = self.gp.predict(xs, return_std=True)
             mean[start:start + len(xs)] = m.reshape(len(xs), n_out)
             std[start:start + len(xs)] = np.asarray(s).reshape(len(xs), n_out)
+        if not include_noise:
+            std = np.sqrt(np.maximum(std ** 2 - self.noise_std() ** 2, 0.0))
         return mean, std
 
     def refit_fixed(self, x_extra: np.ndarray, y_extra: np.ndarray) -> FittedGP:

@@ -86,9 +86,14 @@ class KDSurrogate:
         """The GP input of latent rows (see surrogate_features)."""
         return surrogate_features(z, ligand_class, self.config.use_class)
 
-    def predict(self, z: np.ndarray, ligand_class=None) -> tuple[np.ndarray, np.ndarray]:
-        """Predicted 7 gaps and their 1-sigma uncertainty (cm-1), (n, 7) each, in chunks."""
-        return self.fitted.predict(self.features(z, ligand_class), chunk=self.config.predict_chunk)
+    def predict(self, z: np.ndarray, ligand_class=None, include_noise: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted 7 gaps and their 1-sigma uncertainty (cm-1), (n, 7) each, in chunks.
+
+        The std is predictive (includes the fitted CASSCF-vs-latent noise; the CV checks its coverage);
+        include_noise=False gives the latent function's std alone (what more CASSCF can reduce).
+        """
+        return self.fitted.predict(self.features(z, ligand_class), chunk=self.config.predict_chunk,
+                                   include_noise=include_noise)
 
     def predict_frame(self, z: np.ndarray, ligand_class=None) -> pd.DataFrame:
         """predict() as a table: SURROGATE_GAP_COLUMNS, SURROGATE_STD_COLUMNS, SURROGATE_PROVENANCE."""

@@ -97,14 +97,15 @@ def suggest_batch(surrogate: KDSurrogate, z: np.ndarray, ligand_class, smiles: l
         raise SurrogateError("no candidate left: every candidate already has a CASSCF result or is not a "
                              "donor-first ligand; add samples or a larger ligand set")
     keep_idx = np.asarray(keep)
-    mean, std = surrogate.predict(z[keep_idx], cls[keep_idx])
+    # acquisition on the latent function's std: the noise part cannot be learned by running CASSCF
+    mean, std = surrogate.predict(z[keep_idx], cls[keep_idx], include_noise=False)
     score = acquisition(mean[:, 0], std[:, 0], config.target_bin, surrogate.train_gap1_max)
     pool = keep_idx[np.argsort(-score, kind="stable")[:max(config.pool, config.n)]]
     picks: list[dict] = []
     current = surrogate
     remaining = list(pool)
     for rank in range(1, min(config.n, len(pool)) + 1):
-        m, s = current.predict(z[remaining], cls[remaining])
+        m, s = current.predict(z[remaining], cls[remaining], include_noise=False)
         a = acquisition(m[:, 0], s[:, 0], config.target_bin, current.train_gap1_max)
         j = int(np.argmax(a))
         row = remaining.pop(j)
