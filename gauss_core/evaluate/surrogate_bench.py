@@ -4,7 +4,7 @@ Question: how many CASSCF runs does each strategy need to find the 10 ligands wi
 KD gap among the bundled ones? Every strategy starts from the same 10 random ligands (per repeat), then adds
 batches of 5:
 - surrogate: the KD surrogate (gauss_core.surrogate) refitted on what is known so far, batch by expected
-  improvement of the first gap with kriging believer (exactly suggest_batch's rule);
+  improvement of the first gap with kriging believer and distance penalty (suggest_batch's rule);
 - point-charge: in decreasing crystal-field point-charge first gap (cf-pointcharge, assets/kd/kd_mapping.csv.gz);
 - random: in random order.
 The pool is the bundled set itself (the only ligands whose truth is known), so the numbers say how well the
@@ -41,10 +41,14 @@ def _surrogate_order(x: np.ndarray, y1: np.ndarray, init: list[int], batch: int,
         fitted = fit_gp(x[known], y[known], config)
         best = float(y1[known].max())
         remaining = [i for i in range(len(y1)) if i not in set(known)]
+        penalty = np.ones(len(remaining))
         for _ in range(min(batch, len(remaining))):
             m, s = fitted.predict(x[remaining], include_noise=False)
-            j = int(np.argmax(acquisition(m[:, 0], s[:, 0], None, best)))
+            j = int(np.argmax(acquisition(m[:, 0], s[:, 0], None, best) * penalty))
             row = remaining.pop(j)
+            penalty = np.delete(penalty, j)
+            if remaining:
+                penalty *= 1.0 - fitted.correlation(x[remaining], x[[row]])[:, 0]
             known.append(row)
             best = max(best, float(m[j, 0]))
             fitted = fitted.refit_fixed(x[[row]], m[[j]])
