@@ -26,14 +26,14 @@ from gauss_core import columns, paths
 from gauss_core.surrogate.features import casscf_training_rows, classes_of
 from gauss_core.surrogate.gp import SurrogateConfig, fit_gp
 from gauss_core.surrogate.model import fit_kd_surrogate, surrogate_features
-from gauss_core.surrogate.suggest import acquisition
+from gauss_core.surrogate.suggest import SuggestConfig, acquisition, distance_penalty
 
 FIGURE = "surrogate_bench.png"
 STRATEGIES = ("surrogate", "point-charge", "random")
 
 
-def _surrogate_order(x: np.ndarray, y1: np.ndarray, init: list[int], batch: int, targets: set[int],
-                     config: SurrogateConfig) -> list[int]:
+def _surrogate_order(x: np.ndarray, z: np.ndarray, y1: np.ndarray, init: list[int], batch: int,
+                     targets: set[int], config: SurrogateConfig, radius: float) -> list[int]:
     """Picks (initial ones first) until every target is found, by suggest_batch's EI + kriging believer."""
     known = list(init)
     y = np.column_stack([y1])
@@ -48,7 +48,7 @@ def _surrogate_order(x: np.ndarray, y1: np.ndarray, init: list[int], batch: int,
             row = remaining.pop(j)
             penalty = np.delete(penalty, j)
             if remaining:
-                penalty *= 1.0 - fitted.correlation(x[remaining], x[[row]])[:, 0]
+                penalty *= distance_penalty(z[remaining], z[row], radius)
             known.append(row)
             best = max(best, float(m[j, 0]))
             fitted = fitted.refit_fixed(x[[row]], m[[j]])
@@ -89,7 +89,8 @@ def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_
     train = train[cf.notna()].reset_index(drop=True)
     cf = cf.dropna().to_numpy()
     smiles = list(train[columns.SMILES])
-    x = surrogate_features(encode_smiles(loaded, smiles), classes_of(smiles), True)
+    z = encode_smiles(loaded, smiles)
+    x = surrogate_features(z, classes_of(smiles), True)
     y1 = train[columns.KD_GAP_COLUMNS[0]].to_numpy(dtype=float)
     targets = set(np.argsort(-y1)[:top_k].tolist())
     loop_config = config or replace(SurrogateConfig(), n_restarts=0, cv_folds=0)
@@ -103,7 +104,8 @@ def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_
         orders = {"random": init + shuffled,
                   # ties in the point-charge value broken by the random order
                   "point-charge": init + sorted(shuffled, key=lambda i: -cf[i]),
-                  "surrogate": _surrogate_order(x, y1, init, batch, targets, loop_config)}
+                  "surrogate": _surrogate_order(x, z, y1, init, batch, targets, loop_config,
+                                                SuggestConfig().diversity_radius)}
         for name, order in orders.items():
             runs[name].append(_runs_to_find(order, targets, n_init, batch))
             hits = np.cumsum([i in targets for i in order]) / top_k

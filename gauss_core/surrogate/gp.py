@@ -87,14 +87,6 @@ class FittedGP:
             std = np.sqrt(np.maximum(std ** 2 - self.noise_std() ** 2, 0.0))
         return mean, std
 
-    def correlation(self, x: np.ndarray, other: np.ndarray) -> np.ndarray:
-        """(n, m) Matern correlation in [0, 1] between raw inputs (1: the same point), from the fitted length
-        scale; suggest_batch uses 1 - correlation as the distance penalty of a batch."""
-        matern = self.gp.kernel_.k1.k2
-        xs = (np.asarray(x, dtype=np.float64) - self.x_mean) / self.x_scale
-        os_ = (np.asarray(other, dtype=np.float64) - self.x_mean) / self.x_scale
-        return np.asarray(matern(xs, os_))
-
     def refit_fixed(self, x_extra: np.ndarray, y_extra: np.ndarray) -> FittedGP:
         """The same kernel (hyperparameters frozen) conditioned on extra rows: the kriging-believer step."""
         x = np.vstack([self.x_train, np.asarray(x_extra, dtype=np.float64)])
