@@ -42,6 +42,8 @@ IS_NOVEL = "novel"                    # canonical kekulised SMILES not in the tr
 IS_UNIQUE = "unique"                  # first occurrence of this canonical SMILES in the candidate table
 DONOR_FIRST_OK = "donor_first_ok"     # decoded string starts with an N or O atom (usable as ligand L)
 TIMES_GENERATED = "times_generated"   # how many attempts decoded to this molecule in its run
+RANDOM_SEED = "random_seed"           # numpy seed of the LP run that produced the row (reproducibility)
+CHECKPOINT_HASH = "checkpoint_hash"   # first 16 hex of the SHA-256 of the checkpoint file that decoded the row
 PREDICTED_PREFIX = "pred_"
 
 # KD mapping set (assets/kd/kd_mapping.csv.gz, gauss_core.evaluate.kd_mapping): how each KD estimate was made.

@@ -5,6 +5,8 @@ CSV columns (COLUMN_DOCS gives the same text; docs/dashboard.md repeats it):
     canonical_smiles         RDKit canonical kekulised SMILES without stereo (novelty / uniqueness key)
     seed_smiles              donor-first SMILES of the LP seed the candidate was sampled from ("" if typed)
     sigma                    LP standard deviation used (z' = z + sigma * eps)
+    random_seed              numpy seed of the LP run (empty for typed seeds)
+    checkpoint_hash          first 16 hex of the SHA-256 of the checkpoint file that decoded / predicted the row
     valid                    RDKit parses and sanitises the SMILES
     novel                    canonical SMILES not in the training (bundled ligand) set
     unique                   first row with this canonical SMILES in the file
@@ -14,6 +16,13 @@ CSV columns (COLUMN_DOCS gives the same text; docs/dashboard.md repeats it):
     pred_provenance          "gauss2-prediction" (a prediction, not a calculation)
     est_kd_gap1_cm1..7       crystal-field KD gap ESTIMATE of the assembled complex, cm^-1 (empty if not estimated)
     est_kd_provenance        provenance of the estimate (e.g. cf-pointcharge, kd-calibrated-...), never CASSCF
+    est_geometry             geometry the estimate used (e.g. xtb-gfn2-constrained relaxed, rdkit template)
+    cal_kd_gap1_cm1..7       calibrated KD estimate (ridge on complex descriptors fitted to CASSCF), cm^-1
+    cal_kd_provenance        its provenance (kd-calibrated-...), never CASSCF
+    cal_geometry             geometry the calibrated estimate used
+    surrogate_gap1_cm1..7    latent-space GP surrogate prediction (gauss_core.surrogate), cm^-1
+    surrogate_gap1_std_cm1..7 its predictive 1-sigma uncertainty, cm^-1
+    surrogate_provenance     "surrogate-gp-latent (n=<CASSCF results>, ckpt <hash>)" or why there is no value
     casscf_kd_gap1_cm1..7    CASSCF KD gaps of the complex, cm^-1 (empty until a queued job finished)
     casscf_kd_provenance     casscf-openmolcas / casscf-orca
     casscf_job_id            id of the job in the queue that produced the CASSCF result
@@ -39,9 +48,15 @@ EST_PROVENANCE = EST_PREFIX + C.KD_PROVENANCE
 CASSCF_GAPS = tuple(CASSCF_PREFIX + c for c in C.KD_GAP_COLUMNS)
 CASSCF_PROVENANCE = CASSCF_PREFIX + C.KD_PROVENANCE
 CASSCF_JOB_ID = "casscf_job_id"
+EST_GEOMETRY = EST_PREFIX + "geometry"
+CAL_PREFIX = "cal_"
+CAL_GAPS = tuple(CAL_PREFIX + c for c in C.KD_GAP_COLUMNS)
+CAL_PROVENANCE = CAL_PREFIX + C.KD_PROVENANCE
+CAL_GEOMETRY = CAL_PREFIX + "geometry"
+SURROGATE_COLUMNS = (*C.SURROGATE_GAP_COLUMNS, *C.SURROGATE_STD_COLUMNS, C.SURROGATE_PROVENANCE)
 
 BASE_COLUMNS = (C.SMILES, C.CANONICAL, C.SEED_SMILES, C.SIGMA, C.IS_VALID, C.IS_NOVEL, C.IS_UNIQUE,
-                C.DONOR_FIRST_OK, C.TIMES_GENERATED)
+                C.DONOR_FIRST_OK, C.TIMES_GENERATED, C.RANDOM_SEED, C.CHECKPOINT_HASH)
 
 COLUMN_DOCS: dict[str, str] = {
     C.SMILES: "donor-first SMILES as decoded by the model (donor atom first)",
@@ -49,32 +64,71 @@ COLUMN_DOCS: dict[str, str] = {
     C.SEED_SMILES: "donor-first SMILES of the LP seed the candidate was sampled from",
     C.SIGMA: "LP standard deviation used (z' = z + sigma * eps)",
     C.IS_VALID: "RDKit parses and sanitises the SMILES",
-    C.IS_NOVEL: "canonical SMILES not in the training (bundled ligand) set",
+    C.IS_NOVEL: "canonical SMILES neither in the model's training set nor a seed of the run",
     C.IS_UNIQUE: "first row with this canonical SMILES in the file",
     C.DONOR_FIRST_OK: "one fragment whose first atom is N or O",
     C.TIMES_GENERATED: "attempts that decoded to this molecule in its run",
+    C.RANDOM_SEED: "numpy seed of the LP run (empty for typed seeds)",
+    C.CHECKPOINT_HASH: "first 16 hex of the SHA-256 of the checkpoint file that decoded / predicted the row",
     C.PREDICTED_PREFIX + "<label>": "the model's predicted donor proxy <label> (units in the label name)",
     PRED_PROVENANCE: f"'{P.MODEL_PREDICTION}': model prediction, not a calculation",
     EST_PREFIX + "kd_gap<i>_cm1": "crystal-field ESTIMATE of KD gap i of [Dy(H2O)5L2]+, cm^-1",
     EST_PROVENANCE: "provenance of the KD estimate (never a CASSCF tag)",
+    EST_GEOMETRY: "geometry the KD estimate used (geometry provenance of the complex)",
+    CAL_PREFIX + "kd_gap<i>_cm1": "calibrated KD estimate of gap i (ridge fitted to CASSCF results), cm^-1",
+    CAL_PROVENANCE: "provenance of the calibrated estimate (kd-calibrated-..., never a CASSCF tag)",
+    CAL_GEOMETRY: "geometry the calibrated estimate used",
+    "surrogate_gap<i>_cm1": "latent-space GP surrogate prediction of gap i (an estimate), cm^-1",
+    "surrogate_gap<i>_std_cm1": "its predictive 1-sigma uncertainty, cm^-1",
+    C.SURROGATE_PROVENANCE: "surrogate-gp-latent with its n CASSCF training results and checkpoint, or why none",
     CASSCF_PREFIX + "kd_gap<i>_cm1": "CASSCF KD gap i of [Dy(H2O)5L2]+, cm^-1, from a finished queue job",
     CASSCF_PROVENANCE: "casscf-openmolcas or casscf-orca",
     CASSCF_JOB_ID: "queue job id of the CASSCF result",
 }
 
 
-def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, tuple[Iterable[float], str]] | None = None,
-                          casscf: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The export table: candidates joined with KD estimates and CASSCF results by donor-first SMILES.
+EstimateEntry = tuple  # (7 gaps in cm^-1, provenance tag) or (gaps, tag, geometry provenance)
+
+
+def estimate_entry(est) -> tuple[list[float], str, str]:
+    """(gaps, provenance, geometry) of a gauss_core.kd.KDEstimate, the value type of `estimates`/`calibrated`."""
+    return list(getattr(est, "gaps_cm1", [])), str(getattr(est, "provenance", "")), \
+        str(getattr(est, "geometry_provenance", ""))
+
+
+def _estimate_frame(smiles: pd.Series, entries: Mapping[str, EstimateEntry] | None, gap_cols: tuple[str, ...],
+                    prov_col: str, geom_col: str) -> pd.DataFrame:
+    rows = []
+    for smi in smiles:
+        entry = tuple((entries or {}).get(smi, (None, "", "")))
+        gaps, tag = entry[0], str(entry[1]) if len(entry) > 1 else ""
+        geometry = str(entry[2]) if len(entry) > 2 else ""
+        if tag and P.is_casscf(tag):
+            raise DataFormatError(f"estimate for {smi!r} is tagged {tag!r}: an estimate is never CASSCF")
+        vals = list(gaps) if gaps is not None else []
+        rows.append([*(vals + [np.nan] * 7)[:7], tag, geometry])
+    return pd.DataFrame(rows, columns=[*gap_cols, prov_col, geom_col])
+
+
+def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, EstimateEntry] | None = None,
+                          casscf: pd.DataFrame | None = None, calibrated: Mapping[str, EstimateEntry] | None = None,
+                          checkpoint_hash: str = "", surrogate=None, loaded=None) -> pd.DataFrame:
+    """The export table: candidates joined with KD estimates, the surrogate and CASSCF results by SMILES.
 
     Args:
         candidates: rows from LP sampling (gauss_core.sampling CANDIDATE_COLUMNS + pred_*), or typed seeds
             with at least `smiles`.
-        estimates: smiles -> (7 KD gaps in cm^-1, provenance tag) of the crystal-field estimate.
+        estimates: smiles -> (7 KD gaps in cm^-1, provenance tag[, geometry]) of the crystal-field estimate
+            (`estimate_entry(KDEstimate)` builds one).
         casscf: table with `smiles`, kd_gap*_cm1, kd_provenance and optionally `job_id` (finished jobs).
+        calibrated: the same for the calibrated KD estimate (kd-calibrated-...).
+        checkpoint_hash: the checkpoint that decoded the candidates (gauss_core.latent.pca.file_hash); a
+            `checkpoint_hash` column of `candidates` wins.
+        surrogate, loaded: a gauss_core.surrogate.KDSurrogate and the LoadedModel that encodes for it: adds
+            its 7 gaps, stds and provenance per row (NaN and the reason for rows it cannot predict).
     Returns:
-        DataFrame with BASE_COLUMNS, pred_* , pred_provenance, est_*, casscf_* columns in that order;
-        `unique` recomputed over the whole table.
+        DataFrame with BASE_COLUMNS, pred_* , pred_provenance, est_*, cal_*, surrogate_*, casscf_* columns in
+        that order; `unique` recomputed over the whole table.
     Raises:
         DataFormatError: candidates without a `smiles` column; an estimate tagged as CASSCF.
     """
@@ -86,7 +140,8 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, tupl
 
         table[C.CANONICAL] = [canonical_or_none(s) for s in table[C.SMILES]]
     defaults = {C.SEED_SMILES: "", C.SIGMA: np.nan, C.IS_VALID: table[C.CANONICAL].notna(), C.IS_NOVEL: pd.NA,
-                C.DONOR_FIRST_OK: pd.NA, C.TIMES_GENERATED: pd.NA}
+                C.DONOR_FIRST_OK: pd.NA, C.TIMES_GENERATED: pd.NA, C.RANDOM_SEED: pd.NA,
+                C.CHECKPOINT_HASH: checkpoint_hash}
     for col, value in defaults.items():
         if col not in table.columns:
             table[col] = value
@@ -94,15 +149,18 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, tupl
     pred_cols = [c for c in table.columns if c.startswith(C.PREDICTED_PREFIX)]
     table[PRED_PROVENANCE] = P.MODEL_PREDICTION if pred_cols else ""
 
-    est_rows = []
-    for smi in table[C.SMILES]:
-        gaps, tag = (estimates or {}).get(smi, (None, ""))
-        if tag and P.is_casscf(tag):
-            raise DataFormatError(f"estimate for {smi!r} is tagged {tag!r}: an estimate is never CASSCF")
-        vals = list(gaps) if gaps is not None else []
-        est_rows.append([*(vals + [np.nan] * 7)[:7], tag])
-    est = pd.DataFrame(est_rows, columns=[*EST_GAPS, EST_PROVENANCE])
-
+    est = _estimate_frame(table[C.SMILES], estimates, EST_GAPS, EST_PROVENANCE, EST_GEOMETRY)
+    cal = _estimate_frame(table[C.SMILES], calibrated, CAL_GAPS, CAL_PROVENANCE, CAL_GEOMETRY)
+    sur = pd.DataFrame(np.nan, index=range(len(table)), columns=list(SURROGATE_COLUMNS[:-1]))
+    sur[C.SURROGATE_PROVENANCE] = ""
+    if surrogate is not None and len(table):
+        if loaded is None:
+            raise DataFormatError("build_candidate_table: pass `loaded` (the checkpoint the surrogate encodes "
+                                  "with) together with `surrogate`")
+        pred = surrogate.predict_smiles(loaded, list(table[C.SMILES]))
+        sur[list(SURROGATE_COLUMNS[:-1])] = pred[list(SURROGATE_COLUMNS[:-1])].to_numpy()
+        sur[C.SURROGATE_PROVENANCE] = np.where(pred["surrogate_error"] == "", pred[C.SURROGATE_PROVENANCE],
+                                               "no surrogate value: " + pred["surrogate_error"])
     cas = pd.DataFrame(np.nan, index=range(len(table)), columns=list(CASSCF_GAPS))
     cas[CASSCF_PROVENANCE] = ""
     cas[CASSCF_JOB_ID] = pd.NA
@@ -116,9 +174,9 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, tupl
                         cas.at[i, dst] = row[src]
                 cas.at[i, CASSCF_PROVENANCE] = str(row.get(C.KD_PROVENANCE, ""))
                 cas.at[i, CASSCF_JOB_ID] = row.get("job_id", pd.NA)
-    out = pd.concat([table, est, cas], axis=1)
-    ordered = [*BASE_COLUMNS, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, *CASSCF_GAPS,
-               CASSCF_PROVENANCE, CASSCF_JOB_ID]
+    out = pd.concat([table, est, cal, sur, cas], axis=1)
+    ordered = [*BASE_COLUMNS, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, EST_GEOMETRY, *CAL_GAPS,
+               CAL_PROVENANCE, CAL_GEOMETRY, *SURROGATE_COLUMNS, *CASSCF_GAPS, CASSCF_PROVENANCE, CASSCF_JOB_ID]
     return out[ordered]
 
 

@@ -14,8 +14,9 @@ from gauss_core import columns as C
 from gauss_core import provenance as P
 from gauss_core.depict import mol_svg, svg_data_uri
 from gauss_core.errors import DataFormatError
-from gauss_core.export import (BASE_COLUMNS, CASSCF_GAPS, CASSCF_PROVENANCE, EST_GAPS, EST_PROVENANCE,
-                               PRED_PROVENANCE, build_candidate_table, candidates_csv,
+from gauss_core.export import (BASE_COLUMNS, CAL_GAPS, CAL_GEOMETRY, CAL_PROVENANCE, CASSCF_GAPS,
+                               CASSCF_PROVENANCE, EST_GAPS, EST_GEOMETRY, EST_PROVENANCE, PRED_PROVENANCE,
+                               build_candidate_table, candidates_csv,
                                complex_sdf_record, complexes_sdf, parse_candidates_csv)
 
 
@@ -49,6 +50,36 @@ def test_candidate_table_joins_estimates_and_casscf_with_provenance():
 def test_an_estimate_tagged_casscf_is_refused():
     with pytest.raises(DataFormatError, match="never CASSCF"):
         build_candidate_table(_candidates(), {"OCC": ([1.0] * 7, P.CASSCF_ORCA)})
+    with pytest.raises(DataFormatError, match="never CASSCF"):
+        build_candidate_table(_candidates(), calibrated={"OCC": ([1.0] * 7, P.CASSCF_OPENMOLCAS, "x")})
+
+
+def test_export_carries_calibrated_estimate_geometry_checkpoint_seed_and_surrogate(tiny_loaded, tiny_checkpoint):
+    """Issue 14 point 8: calibrated estimate, its geometry, checkpoint hash, sigma, random seed, surrogate."""
+    from gauss_core.jobs.labels import load_bundled_kd_results
+    from gauss_core.latent.pca import file_hash
+    from gauss_core.surrogate import SurrogateConfig, fit_kd_surrogate
+
+    sur = fit_kd_surrogate(tiny_loaded, load_bundled_kd_results(), SurrogateConfig(n_restarts=0, cv_folds=0))
+    cands = _candidates().assign(**{C.RANDOM_SEED: [7, 7, 8]})
+    cands.loc[2, C.SMILES] = "CC"                                  # not a ligand: the surrogate says why
+    cal = {"OCC": (list(np.arange(1, 8) * 90.0), "kd-calibrated-ridge-v1", "xtb-gfn2-constrained")}
+    est = {"OCC": (list(np.arange(1, 8) * 100.0), P.CF_POINTCHARGE, "xtb-gfn2-constrained")}
+    table = build_candidate_table(cands, est, calibrated=cal, checkpoint_hash=file_hash(tiny_checkpoint),
+                                  surrogate=sur, loaded=tiny_loaded)
+    back = parse_candidates_csv(candidates_csv(table))
+    assert back.loc[0, CAL_GAPS[0]] == 90.0 and back.loc[0, CAL_PROVENANCE] == "kd-calibrated-ridge-v1"
+    assert back.loc[0, CAL_GEOMETRY] == "xtb-gfn2-constrained" == back.loc[0, EST_GEOMETRY]
+    assert np.isnan(back.loc[1, CAL_GAPS[0]])
+    assert (back[C.CHECKPOINT_HASH] == file_hash(tiny_checkpoint)).all()
+    assert back[C.RANDOM_SEED].tolist() == [7, 7, 8] and back[C.SIGMA].tolist() == [0.3, 0.3, 0.2]
+    gap, std = C.SURROGATE_GAP_COLUMNS[0], C.SURROGATE_STD_COLUMNS[0]
+    assert np.isfinite(back.loc[:1, gap]).all() and (back.loc[:1, std] > 0).all()
+    assert back.loc[0, C.SURROGATE_PROVENANCE].startswith(P.SURROGATE_GP_LATENT)
+    assert f"n={sur.n_train} CASSCF" in back.loc[0, C.SURROGATE_PROVENANCE]
+    assert np.isnan(back.loc[2, gap]) and back.loc[2, C.SURROGATE_PROVENANCE].startswith("no surrogate value")
+    with pytest.raises(DataFormatError, match="loaded"):
+        build_candidate_table(cands, surrogate=sur)
 
 
 def test_seed_rows_without_sampling_columns_are_filled_in():

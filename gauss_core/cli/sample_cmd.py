@@ -80,7 +80,9 @@ def run_sample(args: argparse.Namespace) -> int:
     if args.novel_only:
         table = table[table["novel"]]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(candidates_csv(build_candidate_table(table)))
+    from gauss_core.latent.pca import file_hash
+
+    args.out.write_text(candidates_csv(build_candidate_table(table, checkpoint_hash=file_hash(loaded.path))))
     c = result.counters
     print(f"{c.attempts} attempts in {time.perf_counter() - t0:.1f} s: valid {c.valid}, unique (distinct valid) "
           f"{c.unique}, novel (distinct, not in training, not a seed) {c.novel}; {len(table)} rows written to "

@@ -23,7 +23,7 @@ DecodeFn = Callable[[np.ndarray], list[str]]
 PredictFn = Callable[[np.ndarray], pd.DataFrame]
 
 CANDIDATE_COLUMNS = (C.SMILES, C.CANONICAL, C.SEED_SMILES, C.SIGMA, C.IS_VALID, C.IS_NOVEL, C.IS_UNIQUE,
-                     C.DONOR_FIRST_OK)
+                     C.DONOR_FIRST_OK, C.RANDOM_SEED)
 
 
 class SamplingConfigError(GaussError):
@@ -162,7 +162,8 @@ class LPSampler:
                         keep.append(i)
                         rows.append({C.SMILES: smi, C.CANONICAL: canon, C.SEED_SMILES: seed,
                                      C.SIGMA: float(config.sigma), C.IS_VALID: True, C.IS_NOVEL: novel,
-                                     C.IS_UNIQUE: True, C.DONOR_FIRST_OK: donor_first_ok(smi)})
+                                     C.IS_UNIQUE: True, C.DONOR_FIRST_OK: donor_first_ok(smi),
+                                     C.RANDOM_SEED: config.random_seed})
                 new_rows = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
                 new_latents = z_new[keep]
                 if self.predict is not None and keep:
