@@ -5,6 +5,7 @@ KD gap among the bundled ones? Every strategy starts from the same 10 random lig
 batches of 5:
 - surrogate: the KD surrogate (gauss_core.surrogate) refitted on what is known so far, batch by expected
   improvement of the first gap with kriging believer and distance penalty (suggest_batch's rule);
+- surrogate-mean: the same loop ranking by the predicted mean alone (pure exploitation, no uncertainty);
 - point-charge: in decreasing crystal-field point-charge first gap (cf-pointcharge, assets/kd/kd_mapping.csv.gz);
 - random: in random order.
 The pool is the bundled set itself (the only ligands whose truth is known), so the numbers say how well the
@@ -23,17 +24,18 @@ import numpy as np
 import pandas as pd
 
 from gauss_core import columns, paths
+from gauss_core.surrogate.cv import CLASS_NAMES
 from gauss_core.surrogate.features import casscf_training_rows, classes_of
 from gauss_core.surrogate.gp import SurrogateConfig, fit_gp
 from gauss_core.surrogate.model import fit_kd_surrogate, surrogate_features
 from gauss_core.surrogate.suggest import SuggestConfig, acquisition, distance_penalty
 
 FIGURE = "surrogate_bench.png"
-STRATEGIES = ("surrogate", "point-charge", "random")
+STRATEGIES = ("surrogate", "surrogate-mean", "point-charge", "random")
 
 
 def _surrogate_order(x: np.ndarray, z: np.ndarray, y1: np.ndarray, init: list[int], batch: int,
-                     targets: set[int], config: SurrogateConfig, radius: float) -> list[int]:
+                     targets: set[int], config: SurrogateConfig, radius: float, exploit: bool = False) -> list[int]:
     """Picks (initial ones first) until every target is found, by suggest_batch's EI + kriging believer."""
     known = list(init)
     y = np.column_stack([y1])
@@ -44,7 +46,8 @@ def _surrogate_order(x: np.ndarray, z: np.ndarray, y1: np.ndarray, init: list[in
         penalty = np.ones(len(remaining))
         for _ in range(min(batch, len(remaining))):
             m, s = fitted.predict(x[remaining], include_noise=False)
-            j = int(np.argmax(acquisition(m[:, 0], s[:, 0], None, best) * penalty))
+            score = m[:, 0] - m[:, 0].min() + 1e-9 if exploit else acquisition(m[:, 0], s[:, 0], None, best)
+            j = int(np.argmax(score * penalty))
             row = remaining.pop(j)
             penalty = np.delete(penalty, j)
             if remaining:
@@ -92,8 +95,11 @@ def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_
     z = encode_smiles(loaded, smiles)
     x = surrogate_features(z, classes_of(smiles), True)
     y1 = train[columns.KD_GAP_COLUMNS[0]].to_numpy(dtype=float)
-    targets = set(np.argsort(-y1)[:top_k].tolist())
+    by_gap = np.argsort(-y1)
+    targets = set(by_gap[:top_k].tolist())
+    target_classes = pd.Series(classes_of([smiles[i] for i in by_gap[:top_k]])).value_counts().to_dict()
     loop_config = config or replace(SurrogateConfig(), n_restarts=0, cv_folds=0)
+    radius = SuggestConfig().diversity_radius
     runs: dict[str, list[int]] = {s: [] for s in STRATEGIES}
     found = {s: np.zeros((n_repeats, len(y1))) for s in STRATEGIES}
     for r in range(n_repeats):
@@ -104,15 +110,19 @@ def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_
         orders = {"random": init + shuffled,
                   # ties in the point-charge value broken by the random order
                   "point-charge": init + sorted(shuffled, key=lambda i: -cf[i]),
-                  "surrogate": _surrogate_order(x, z, y1, init, batch, targets, loop_config,
-                                                SuggestConfig().diversity_radius)}
+                  "surrogate": _surrogate_order(x, z, y1, init, batch, targets, loop_config, radius),
+                  "surrogate-mean": _surrogate_order(x, z, y1, init, batch, targets, loop_config, radius,
+                                                     exploit=True)}
         for name, order in orders.items():
             runs[name].append(_runs_to_find(order, targets, n_init, batch))
             hits = np.cumsum([i in targets for i in order]) / top_k
             found[name][r, :len(hits)] = hits
             found[name][r, len(hits):] = hits[-1]
     return {"n_ligands": len(y1), "n_init": n_init, "batch": batch, "top_k": top_k, "n_repeats": n_repeats,
-            "seed": seed, "runs": runs, "curves": {s: found[s].mean(axis=0).tolist() for s in STRATEGIES},
+            "seed": seed, "runs": runs, "target_range": (float(y1[by_gap[top_k - 1]]), float(y1[by_gap[0]])),
+            "next_below": float(y1[by_gap[top_k]]) if len(y1) > top_k else float("nan"),
+            "target_classes": {int(k): int(v) for k, v in target_classes.items()},
+            "curves": {s: found[s].mean(axis=0).tolist() for s in STRATEGIES},
             "cv": full.cv.as_dict() if full.cv else None, "surrogate_label": full.label,
             "surrogate_fit_s": full.fit_seconds, "seconds": time.perf_counter() - t0}
 
@@ -143,7 +153,11 @@ def section(result: dict, figure_dir: Path | None = None) -> str:
              f"Pool: the {result['n_ligands']} bundled CASSCF ligands; each of {result['n_repeats']} repeats "
              f"(seeds {result['seed']}..{result['seed'] + result['n_repeats'] - 1}) starts from the same "
              f"{result['n_init']} random ligands for every strategy, then adds batches of {result['batch']}. "
-             "Runs counted in whole batches until the last of the top ligands (largest CASSCF first gap) is found.",
+             "Runs counted in whole batches until the last of the top ligands (largest CASSCF first gap) is found. "
+             f"The targets span {result['target_range'][0]:.0f}-{result['target_range'][1]:.0f} cm-1 (the next "
+             f"ligand: {result['next_below']:.0f} cm-1); their donor classes: "
+             + ", ".join(f"{CLASS_NAMES.get(c, c)} {n}" for c, n in sorted(result["target_classes"].items()))
+             + ".",
              "", "| strategy | median runs | mean ± sd | min-max |", "|---|---|---|---|"]
     for name in STRATEGIES:
         v = np.asarray(result["runs"][name])

@@ -91,9 +91,11 @@ class KDSurrogate:
 
         The std is predictive (includes the fitted CASSCF-vs-latent noise; the CV checks its coverage);
         include_noise=False gives the latent function's std alone (what more CASSCF can reduce).
+        Means are clipped at 0: a KD gap is positive (the GP extrapolates to about -10 cm-1 for 1 % of the set).
         """
-        return self.fitted.predict(self.features(z, ligand_class), chunk=self.config.predict_chunk,
-                                   include_noise=include_noise)
+        mean, std = self.fitted.predict(self.features(z, ligand_class), chunk=self.config.predict_chunk,
+                                        include_noise=include_noise)
+        return np.maximum(mean, 0.0), std
 
     def predict_frame(self, z: np.ndarray, ligand_class=None) -> pd.DataFrame:
         """predict() as a table: SURROGATE_GAP_COLUMNS, SURROGATE_STD_COLUMNS, SURROGATE_PROVENANCE."""
