@@ -67,6 +67,14 @@ def test_group_cv_is_reported_per_gap_and_class(real_surrogate):
     assert scaffold_group("OCC") != scaffold_group("OCCC")           # each acyclic ligand its own group
 
 
+def test_classes_from_ligand_set_falls_back_to_rdkit(tiny_ligands):
+    from gauss_core.surrogate import classes_from_ligand_set
+
+    known = tiny_ligands[C.SMILES].head(3).tolist()
+    got = classes_from_ligand_set([*known, "[NH-]C", "CC"], tiny_ligands)
+    assert list(got[:3]) == tiny_ligands[C.LIGAND_CLASS].head(3).tolist() and list(got[3:]) == [4, 0]
+
+
 def test_bundled_checkpoint_surrogate_is_accurate_out_of_fold(real_loaded, bundled):
     """Measured: first gap MAE 44 cm-1, Spearman 0.88 (5-fold by scaffold, 119 results); a broken encoder,
     kernel or CV split drops these far below the bounds."""

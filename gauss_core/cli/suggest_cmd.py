@@ -82,7 +82,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     from gauss_core.jobs import JobStore, all_kd_results
     from gauss_core.latent import encode_smiles_checked
     from gauss_core.model.checkpoint import load_checkpoint
-    from gauss_core.surrogate import classes_of, load_or_fit_kd_surrogate
+    from gauss_core.surrogate import classes_from_ligand_set, classes_of, load_or_fit_kd_surrogate
     from gauss_core.surrogate.suggest import SuggestConfig, suggest_batch
 
     if args.n < 1:
@@ -103,9 +103,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         print(f"encoding / loading the latent map of {len(ligands)} ligands (cached after the first run) ...",
               file=sys.stderr)
         lmap = load_or_build_latent_map(loaded, ligands["smiles"].tolist())
-        cls_of = dict(zip(ligands["smiles"], ligands["ligand_class"], strict=True))
         zs.append(np.asarray(lmap.z))
-        classes.append(np.asarray([cls_of[s] for s in lmap.smiles], dtype=int))
+        classes.append(classes_from_ligand_set(list(lmap.smiles), ligands))
         smiles.extend(str(s) for s in lmap.smiles)
     extra = _extra_smiles(args)
     if extra:

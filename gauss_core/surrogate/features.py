@@ -37,6 +37,17 @@ def classes_of(smiles: Sequence[str]) -> np.ndarray:
     return np.asarray([smiles_class(s) for s in smiles], dtype=int)
 
 
+def classes_from_ligand_set(smiles: Sequence[str], ligands: pd.DataFrame) -> np.ndarray:
+    """Classes of SMILES looked up in a ligand set (its ligand_class column; fast for the 227k map), RDKit
+    (classes_of) only for SMILES that are not in the set, e.g. session samples."""
+    lookup = dict(zip(ligands[columns.SMILES], ligands[columns.LIGAND_CLASS], strict=False))
+    out = np.asarray([lookup.get(s, -1) for s in smiles], dtype=int)
+    missing = np.flatnonzero(out < 0)
+    if len(missing):
+        out[missing] = classes_of([smiles[i] for i in missing])
+    return out
+
+
 def scaffold_group(smiles: str) -> str:
     """CV group of a ligand: its Bemis-Murcko scaffold; an acyclic ligand (empty scaffold) is its own group
     (its canonical SMILES), so that all chains do not fall into one giant fold."""
