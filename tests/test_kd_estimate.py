@@ -59,7 +59,8 @@ def test_calibration_refuses_without_casscf_data():
     with pytest.raises(CalibrationError, match="no CASSCF results yet"):
         fit_calibration(pd.DataFrame(columns=[columns.SMILES, *FEATURES]), empty)
     # estimates are never training data
-    estimates_only = pd.DataFrame([{columns.SMILES: "[O-]C", **dict(zip(columns.KD_GAP_COLUMNS, CASSCF_OME[1:], strict=False)),
+    estimates_only = pd.DataFrame([{columns.SMILES: "[O-]C",
+                                    **dict(zip(columns.KD_GAP_COLUMNS, CASSCF_OME[1:], strict=False)),
                                     columns.KD_PROVENANCE: provenance.CF_POINTCHARGE}])
     with pytest.raises(CalibrationError, match="no CASSCF results yet"):
         casscf_table(estimates_only)

@@ -64,7 +64,8 @@ def _mapping(n_per_class: int = 10) -> pd.DataFrame:
     rows = []
     for cls in (1, 2, 3, 4):
         for i in range(n_per_class):
-            row = {C.SMILES: f"O{'C' * (i + 1)}{'N' * cls}", C.LIGAND_CLASS: cls, C.KD_PROVENANCE: provenance.CF_POINTCHARGE}
+            row = {C.SMILES: f"O{'C' * (i + 1)}{'N' * cls}", C.LIGAND_CLASS: cls,
+                   C.KD_PROVENANCE: provenance.CF_POINTCHARGE}
             row.update({c: 10.0 * cls + i + k for k, c in enumerate(C.KD_GAP_COLUMNS)})
             rows.append(row)
     return pd.DataFrame(rows)

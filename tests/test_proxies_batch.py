@@ -75,7 +75,6 @@ def test_cache_last_record_wins(tmp_path):
     cache = LabelCache(tmp_path / "c.jsonl")
     cache.append({"key": "xtb:OC", "smiles": "OC", "ok": False, "error": "x"})
     cache.append({"key": "xtb:OC", "smiles": "OC", "ok": True, "error": None})
-    cache.close()
     assert LabelCache(tmp_path / "c.jsonl").records["xtb:OC"]["ok"] is True
 
 

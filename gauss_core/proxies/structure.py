@@ -7,11 +7,12 @@ the SMILES atom order (donor first) is the 3D atom order.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import AllChem
+from rdkit.Chem import rdDistGeom, rdForceFieldHelpers
 
 from gauss_core.chem import mol_from_smiles
 from gauss_core.proxies.errors import StructureError
@@ -44,18 +45,18 @@ class Geometry:
                         method)
 
 
-def _embed_attempts(seed: int):
+def _embed_attempts(seed: int) -> Iterator[rdDistGeom.EmbedParameters]:
     """ETKDGv3, then two looser settings that rescue most strained QM9 cages (8 of 11 failures in a
     sample). Kept to three tries: a cage that cannot embed costs seconds of CPU per try."""
-    params = AllChem.ETKDGv3()
+    params = rdDistGeom.ETKDGv3()
     params.randomSeed = int(seed)
     yield params
-    params = AllChem.ETKDGv3()
+    params = rdDistGeom.ETKDGv3()
     params.randomSeed = int(seed)
     params.useRandomCoords = True
     params.enforceChirality = False
     yield params
-    params = AllChem.ETDG()
+    params = rdDistGeom.ETDG()
     params.randomSeed = int(seed)
     params.useRandomCoords = True
     params.ignoreSmoothingFailures = True
@@ -76,15 +77,15 @@ def embed_ligand(smiles: str, seed: int = 0x5EED, mmff_iterations: int = 500) ->
         InvalidSmilesError: unparsable SMILES.  StructureError: no 3D embedding found.
     """
     mol = Chem.AddHs(mol_from_smiles(smiles))
-    if not any(AllChem.EmbedMolecule(mol, params) == 0 for params in _embed_attempts(seed)):
+    if not any(rdDistGeom.EmbedMolecule(mol, params) == 0 for params in _embed_attempts(seed)):
         raise StructureError(f"{smiles!r}: RDKit ETKDGv3 found no 3D embedding; check the SMILES "
                              "(strained or impossible ring system)")
     method = "etkdg3-mmff94"
     try:
-        if AllChem.MMFFHasAllMoleculeParams(mol):
-            AllChem.MMFFOptimizeMolecule(mol, maxIters=mmff_iterations)
+        if rdForceFieldHelpers.MMFFHasAllMoleculeParams(mol):
+            rdForceFieldHelpers.MMFFOptimizeMolecule(mol, maxIters=mmff_iterations)
         else:
-            AllChem.UFFOptimizeMolecule(mol, maxIters=mmff_iterations)
+            rdForceFieldHelpers.UFFOptimizeMolecule(mol, maxIters=mmff_iterations)
             method = "etkdg3-uff"
     except Exception as exc:  # force-field set-up failures are per-molecule, never fatal
         raise StructureError(f"{smiles!r}: force-field relaxation failed ({exc})") from None
