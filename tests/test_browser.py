@@ -156,6 +156,7 @@ def test_deep_link_on_a_fresh_server_draws_the_map(server):
             browser.close()
 
 
+@pytest.mark.needs_xtb
 def test_design_path_in_chromium(server):
     from playwright.sync_api import sync_playwright
 

@@ -175,6 +175,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     store = _store(args)
     config = WorkerConfig(poll_s=args.poll, exit_when_idle=args.exit_when_idle, max_jobs=args.max_jobs,
                           kinds=tuple(args.kinds.split(",")) if args.kinds else None, max_wall_s=args.max_wall)
+    executor: LocalExecutor | SlurmExecutor
     if args.executor == "local":
         executor = LocalExecutor(concurrency=args.concurrency, nice=args.nice)
     else:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,7 +229,7 @@ def seed_candidates(inputs: EvalInputs, config: FidelityConfig) -> tuple[pd.Data
 
 
 def iter_samples(inputs: EvalInputs, seed_smiles: str, z: np.ndarray, config: FidelityConfig,
-                 rng_seed: int) -> Iterator[tuple[str, float]]:
+                 rng_seed: int) -> Generator[tuple[str, float], None, None]:
     """(smiles, sigma) of novel, distinct, donor-first samples in the order found; sigma rises by sigma_step
     after each round of attempts_per_round, up to sigma_max. Stop pulling to stop sampling."""
     from gauss_core.sampling import LPConfig, LPSampler, NoveltyTracker
@@ -271,7 +271,7 @@ _KEEP = (*C.KD_GAP_COLUMNS, C.KD_PROVENANCE, C.KD_MODE, "flags", "error")
 
 def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str], None] = print,
                  estimators: list[Estimator] | None = None,
-                 candidates: Callable[..., Iterator[tuple[str, float]]] = iter_samples
+                 candidates: Callable[..., Generator[tuple[str, float], None, None]] = iter_samples
                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run the experiment.
 

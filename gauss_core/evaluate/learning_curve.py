@@ -180,7 +180,7 @@ def _train_small(inputs: EvalInputs, train_smiles: list[str], val_smiles: list[s
     from gauss_core.train.metrics import evaluate
 
     sub = inputs.ligands[inputs.ligands[C.SMILES].isin(set(train_smiles) | set(val_smiles) | set(test_smiles))]
-    fixed = {"train_smiles": train_smiles, "test_smiles": val_smiles}
+    fixed: dict[str, list[str] | np.ndarray] = {"train_smiles": train_smiles, "test_smiles": val_smiles}
     if labelled is not None:
         fixed["labelled_train"] = labelled
     vocab = inputs.loaded.vocab

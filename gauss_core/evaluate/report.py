@@ -572,9 +572,9 @@ def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) 
         if cal["cv_per_class"]:
             per_class = pd.DataFrame([{"class": k, **v} for k, v in cal["cv_per_class"].items()])
             text += f"\nCross-validated, per ligand class:\n\n{_md_table(per_class)}\n"
-        fig = calibration_cv_figure(cal, config.fig_dir / "kd_calibrated_cv.png")
-        if fig is not None:
-            text += f"\n![calibrated estimate, cross-validated]({_rel(config, fig)})\n"
+        cv_fig = calibration_cv_figure(cal, config.fig_dir / "kd_calibrated_cv.png")
+        if cv_fig is not None:
+            text += f"\n![calibrated estimate, cross-validated]({_rel(config, cv_fig)})\n"
     else:
         text += "\nNo calibrated estimate yet (`gauss complex calibrate` writes it once CASSCF results exist).\n"
     return text

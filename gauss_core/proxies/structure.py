@@ -7,7 +7,7 @@ the SMILES atom order (donor first) is the 3D atom order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,23 +45,26 @@ class Geometry:
                         method)
 
 
+def embed_parameters(factory: Callable[[], rdDistGeom.EmbedParameters],
+                     **options: int | bool) -> rdDistGeom.EmbedParameters:
+    """RDKit embedding parameters with `options` set by name (RDKit's generated stubs give the property
+    setters no value type; an unknown name is an error, not a silently added attribute)."""
+    params = factory()
+    for name, value in options.items():
+        if not hasattr(params, name):
+            raise AttributeError(f"RDKit EmbedParameters has no {name!r}")
+        setattr(params, name, value)
+    return params
+
+
 def _embed_attempts(seed: int) -> Iterator[rdDistGeom.EmbedParameters]:
     """ETKDGv3, then two looser settings that rescue most strained QM9 cages (8 of 11 failures in a
     sample). Kept to three tries: a cage that cannot embed costs seconds of CPU per try."""
-    params = rdDistGeom.ETKDGv3()
-    params.randomSeed = int(seed)
-    yield params
-    params = rdDistGeom.ETKDGv3()
-    params.randomSeed = int(seed)
-    params.useRandomCoords = True
-    params.enforceChirality = False
-    yield params
-    params = rdDistGeom.ETDG()
-    params.randomSeed = int(seed)
-    params.useRandomCoords = True
-    params.ignoreSmoothingFailures = True
-    params.enforceChirality = False
-    yield params
+    seed = int(seed)
+    yield embed_parameters(rdDistGeom.ETKDGv3, randomSeed=seed)
+    yield embed_parameters(rdDistGeom.ETKDGv3, randomSeed=seed, useRandomCoords=True, enforceChirality=False)
+    yield embed_parameters(rdDistGeom.ETDG, randomSeed=seed, useRandomCoords=True, ignoreSmoothingFailures=True,
+                        enforceChirality=False)
 
 
 def embed_ligand(smiles: str, seed: int = 0x5EED, mmff_iterations: int = 500) -> Geometry:
