@@ -18,7 +18,8 @@ def _parse_params(pairs: list[str], params_json: str | None) -> dict:
         try:
             params = json.loads(params_json)
         except json.JSONDecodeError as exc:
-            raise GaussError(f"--params-json is not valid JSON ({exc}); e.g. '{{\"dy_basis\": \"ANO-RCC-VTZP\"}}'")
+            raise GaussError(f"--params-json is not valid JSON ({exc}); "
+                             "e.g. '{\"dy_basis\": \"ANO-RCC-VTZP\"}'") from None
         if not isinstance(params, dict):
             raise GaussError("--params-json must be a JSON object, e.g. '{\"relax\": true}'")
     for pair in pairs or []:

@@ -21,7 +21,8 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=1000, help="samples per decoder call (default 1000)")
     p.add_argument("--random-seed", type=int, default=0)
     p.add_argument("--checkpoint", type=Path, default=paths.DEFAULT_CHECKPOINT)
-    p.add_argument("--ligand-set", type=Path, default=None, help="ligand set for canonical-SMILES lookup of the training set (default: bundled set)")
+    p.add_argument("--ligand-set", type=Path, default=None,
+                   help="ligand set for canonical-SMILES lookup of the training set (default: bundled set)")
     p.add_argument("--novel-only", action="store_true", help="write only novel molecules")
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
     p.set_defaults(func=run_sample)

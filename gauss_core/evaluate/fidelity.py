@@ -338,9 +338,10 @@ def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str]
     samples = pd.DataFrame(sample_rows, columns=["seed_smiles", "kd_bin", "seed_gap1_cm1", "seed_gap7_cm1",
                                                  "seed_excluded", C.SMILES, C.SIGMA, "estimator", *_KEEP, "excluded"])
     summary["estimators"] = {e.tag: e.source for e in estimators}
-    summary["estimator_notes"] = {tag: sorted({f.strip() for fl in samples.loc[samples["estimator"] == tag, "flags"].dropna()
-                                               for f in str(fl).split(";") if f.strip().startswith("calibrated on")})
-                                  for tag in summary["estimators"]}
+    summary["estimator_notes"] = {
+        tag: sorted({f.strip() for fl in samples.loc[samples["estimator"] == tag, "flags"].dropna()
+                     for f in str(fl).split(";") if f.strip().startswith("calibrated on")})
+        for tag in summary["estimators"]}
     summary["seconds"] = round(time.perf_counter() - t_start, 1)
     return seeds, samples, summary
 

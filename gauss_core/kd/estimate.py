@@ -358,5 +358,6 @@ def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
 
         return np.array([ligand_class("N" if n > 0.5 else "O", -1 if an > 0.5 else 0)
                          if np.isfinite(an) and np.isfinite(n) else 0
-                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float), strict=False)])
+                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float),
+                                          strict=False)])
     return np.zeros(len(data), dtype=int)
