@@ -10,15 +10,25 @@ MODEL_OUT ?= checkpoints/gauss2_default.pt
 DEB_PACKAGES := openmolcas xtb
 DEB_TEST_PACKAGES := chromium chromium-driver slurm-wlm munge
 
-.PHONY: run test setup setup-test system-deps system-test-deps bench model clean-venv
+.PHONY: run test test-fast lint setup setup-test system-deps system-test-deps bench model clean-venv
 
 run: setup
 	@# Encode the bundled set with the bundled model once (about a minute on 2 idle cores; cached in .gauss/).
 	$(VENV)/bin/gauss map --checkpoint $(MODEL_OUT)
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: setup-test
+# CI (.ci/run) runs `make test`: the quality gate first, then the whole suite.
+test: lint
 	OMP_NUM_THREADS=1 $(PY) -m pytest -ra tests
+
+# Inner loop: everything but the slow (QC programs, training) and browser tests.
+test-fast: setup-test
+	OMP_NUM_THREADS=1 $(PY) -m pytest -ra -m "not slow and not browser" tests
+
+# ruff (rules and 120 columns in pyproject.toml) and mypy (gauss_core and gauss_app, same file).
+lint: setup-test
+	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 
 setup: $(VENV)/.installed system-deps
 

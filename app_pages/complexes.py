@@ -58,7 +58,8 @@ if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_a
                 except GaussError as exc:
                     entry["estimate_error"] = str(exc)
             else:
-                entry["estimate_error"] = "the KD estimate (`gauss_core.kd.estimate`) is not available in this build yet"
+                entry["estimate_error"] = ("the KD estimate (`gauss_core.kd.estimate`) is not available in "
+                                           "this build yet")
         state.complexes()[smi] = entry
         bar.progress((i + 1) / len(picked), text=f"assembled {i + 1}/{len(picked)}")
 

@@ -35,7 +35,8 @@ except GaussError as exc:
     st.stop()
 
 st.write(f"**{len(table)}** rows · {int(table[C.IS_NOVEL].fillna(False).astype(bool).sum())} novel · "
-         f"{int(table['est_kd_provenance'].astype(bool).sum())} with a KD estimate · {int(table['casscf_kd_provenance'].astype(bool).sum())} with CASSCF")
+         f"{int(table['est_kd_provenance'].astype(bool).sum())} with a KD estimate · "
+         f"{int(table['casscf_kd_provenance'].astype(bool).sum())} with CASSCF")
 st.dataframe(table.head(500), hide_index=True, width="stretch")
 st.download_button("Download candidates CSV", candidates_csv(table), file_name="gauss_candidates.csv",
                    mime="text/csv", type="primary", key="dl_csv")

@@ -76,8 +76,8 @@ if seeds:
     if len(ok):
         layers.append(mapview.seed_layer(lmap.project(z_seeds), ok))
 
-n_ligands_drawn = sum(len(l.x) for l in layers if l.name not in ("seed basket", "sampled ligands")
-                      and not l.name.startswith("target "))
+n_ligands_drawn = sum(len(layer.x) for layer in layers if layer.name not in ("seed basket", "sampled ligands")
+                      and not layer.name.startswith("target "))
 ev = lmap.explained_variance_ratio
 payload = map_payload(layers, colour_title, axis_titles=(f"PC1 ({ev[0]:.0%} of the latent variance)",
                                                          f"PC2 ({ev[1]:.0%})"),

@@ -3,11 +3,11 @@ novelty and uniqueness, and donor-first SMILES."""
 
 from __future__ import annotations
 
-from rdkit import Chem, RDLogger
+from rdkit import Chem, rdBase
 
 from gauss_core.errors import InvalidSmilesError
 
-RDLogger.DisableLog("rdApp.*")  # RDKit's own stderr chatter; errors are reported through exceptions
+rdBase.DisableLog("rdApp.*")  # RDKit's own stderr chatter; errors are reported through exceptions
 
 
 def mol_from_smiles(smiles: str) -> Chem.Mol:

@@ -16,7 +16,6 @@ def mol_svg(smiles: str, width: int = 160, height: int = 110) -> str | None:
     if mol is None or mol.GetNumAtoms() == 0:
         return None
     drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
-    drawer.drawOptions().clearBackground = True
     rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol, highlightAtoms=[0])
     drawer.FinishDrawing()
     return drawer.GetDrawingText()

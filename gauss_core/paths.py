@@ -1,18 +1,70 @@
 """Where the bundled data, checkpoints and per-user state live.
 
-Bundled files sit in the repository (assets/, checkpoints/). Mutable state (job queue, caches,
-job directories) goes under GAUSS_HOME, by default ./.gauss next to the repository, so that a
-cluster user can point it at a shared filesystem.
+Bundled files (assets/, checkpoints/) are found, first match wins:
+1. the directory named by GAUSS_ASSETS / GAUSS_CHECKPOINT_DIR;
+2. the repository checkout this package was imported from (a clone, or `pip install -e .`);
+3. the copy an installed wheel put under <prefix>/share/gauss-studio/ (pyproject's data-files), for the
+   environment's prefix and then the user scheme (`pip install --user`).
+When none exists the repository location is returned, so an error names a path a developer recognises.
+
+Mutable state (job queue, caches, job directories) goes under GAUSS_HOME, by default .gauss next to the
+repository in a checkout and ~/.gauss for an installed wheel, so that a cluster user can point it at a
+shared filesystem.
 """
 
 from __future__ import annotations
 
 import os
+import site
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ASSETS = REPO_ROOT / "assets"
-CHECKPOINTS = REPO_ROOT / "checkpoints"
+# The wheel's data-files target, relative to an installation prefix (pyproject [tool.setuptools.data-files]).
+SHARE_SUBDIR = Path("share") / "gauss-studio"
+
+
+def in_checkout(repo_root: Path = REPO_ROOT) -> bool:
+    """True when gauss_core is imported from a source tree (not from an installed wheel in site-packages)."""
+    return (repo_root / "pyproject.toml").is_file()
+
+
+def install_prefixes() -> list[Path]:
+    """Prefixes an installed wheel may have put its data files under: the environment's, then the user's."""
+    prefixes = [Path(sys.prefix)]
+    user_base = site.getuserbase()
+    if user_base:
+        prefixes.append(Path(user_base))
+    return prefixes
+
+
+def resolve_data_dir(name: str, env_var: str, environ: Mapping[str, str] | None = None,
+                     repo_root: Path = REPO_ROOT, prefixes: Sequence[Path] | None = None) -> Path:
+    """The directory of bundled data `name` ("assets" or "checkpoints"), in the order of the module docstring.
+
+    Args:
+        name: directory name in the repository and under <prefix>/share/gauss-studio/.
+        env_var: environment variable that overrides the search (used as given, even if missing, so a
+            typo surfaces as a file-not-found error naming that path).
+        environ, repo_root, prefixes: what to search (defaults: os.environ, this checkout, install_prefixes()).
+    """
+    environ = os.environ if environ is None else environ
+    explicit = environ.get(env_var)
+    if explicit:
+        return Path(explicit).expanduser()
+    in_repo = repo_root / name
+    if in_repo.is_dir():
+        return in_repo
+    for prefix in install_prefixes() if prefixes is None else prefixes:
+        installed = prefix / SHARE_SUBDIR / name
+        if installed.is_dir():
+            return installed
+    return in_repo
+
+
+ASSETS = resolve_data_dir("assets", "GAUSS_ASSETS")
+CHECKPOINTS = resolve_data_dir("checkpoints", "GAUSS_CHECKPOINT_DIR")
 
 QM9_SMILES = ASSETS / "qm9" / "qm9_gdb17_smiles.csv.gz"
 LIGAND_SET = ASSETS / "ligands" / "ligands.csv.gz"
@@ -25,8 +77,14 @@ KD_CALIBRATION = ASSETS / "kd" / "kd_calibration.json"
 DEFAULT_CHECKPOINT = CHECKPOINTS / "gauss2_default.pt"
 
 
+def default_home(repo_root: Path = REPO_ROOT) -> Path:
+    """GAUSS_HOME when unset: .gauss in a checkout, ~/.gauss for an installed wheel (site-packages is no
+    place for a queue database)."""
+    return repo_root / ".gauss" if in_checkout(repo_root) else Path.home() / ".gauss"
+
+
 def gauss_home() -> Path:
     """Directory for mutable state (queue DB, caches, job dirs); created on first use."""
-    home = Path(os.environ.get("GAUSS_HOME", REPO_ROOT / ".gauss"))
+    home = Path(os.environ.get("GAUSS_HOME", default_home()))
     home.mkdir(parents=True, exist_ok=True)
     return home

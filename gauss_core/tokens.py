@@ -36,7 +36,8 @@ def tokenize(smiles: str) -> list[str]:
                 break
             consumed += len(tok)
         raise InvalidSmilesError(
-            f"cannot tokenise SMILES {smiles!r}: unexpected text {smiles[consumed:consumed + 5]!r} at position {consumed}"
+            f"cannot tokenise SMILES {smiles!r}: unexpected text {smiles[consumed:consumed + 5]!r} "
+            f"at position {consumed}"
         )
     return tokens
 

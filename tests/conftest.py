@@ -1,9 +1,12 @@
 """Shared fixtures: a tiny ligand set built by the real QM9 donor rules, and a tiny checkpoint trained by
-the real trainer for a few steps on it (session-scoped: built once per test run)."""
+the real trainer for a few steps on it (session-scoped: built once per test run). The needs_xtb and
+needs_molcas markers: skipped with the reason when the program is missing, a failure under CI (CI=true),
+where `make test` has installed them and a skipped QC test would pass silently."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -13,6 +16,39 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_QM9_MOLECULES = 400   # first QM9 molecules -> ~600 ligands: enough vocabulary, seconds to build
+
+# marker -> (environment variable naming the program, its default name, how to install it); the same
+# lookups as gauss_core.proxies.xtb.xtb_executable and gauss_core.kd.molcas_casscf.find_pymolcas
+PROGRAMS = {
+    "needs_xtb": ("GAUSS_XTB", "xtb", "apt-get install xtb (or `make system-deps`), or set GAUSS_XTB"),
+    "needs_molcas": ("GAUSS_PYMOLCAS", "pymolcas",
+                     "apt-get install openmolcas (or `make system-deps`), or set GAUSS_PYMOLCAS"),
+}
+
+
+def in_ci(environ=os.environ) -> bool:
+    return environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing_program(marker: str, environ=os.environ) -> str | None:
+    """Why the program behind `marker` cannot run here, or None when it is on PATH."""
+    env_var, default, install = PROGRAMS[marker]
+    name = environ.get(env_var) or default
+    if shutil.which(name):
+        return None
+    return f"{name} is not installed ({install})"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in PROGRAMS:
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = missing_program(marker)
+        if reason is None:
+            continue
+        if in_ci():
+            pytest.fail(f"{reason}; CI runs every QC test, so a missing program is an error here", pytrace=False)
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

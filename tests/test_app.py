@@ -178,6 +178,7 @@ def test_sampling_page_with_empty_basket_says_what_to_do(app_env):
     assert any("seed basket is empty" in i.value for i in at.info)
 
 
+@pytest.mark.needs_xtb
 def test_complexes_queue_and_export(app_env):
     at = _open(_app(), "app_pages/latent_space.py")
     _type_seed(at, "[O-]C")
@@ -297,6 +298,7 @@ def test_queue_page_cancel_retry_log_and_finished_results(app_env):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_xtb
 def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
     at = _open(_app(), "app_pages/latent_space.py")
     _type_seed(at, "[O-]C")

@@ -6,6 +6,7 @@ Screenshots of every page go to tests/artifacts/ (gitignored)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -15,11 +16,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import REPO, free_port
-import contextlib
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,11 +37,11 @@ def server(app_env, tmp_path):
         pytest.fail("Debian chromium is missing: `make setup-test` installs it (DEB_TEST_PACKAGES)")
     port = free_port()
     env = {**os.environ, **app_env, "OMP_NUM_THREADS": "1"}
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp_path / "streamlit.log", "w") as log:  # the server keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -58,7 +59,6 @@ def server(app_env, tmp_path):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
 
 
 def _shot(page, name: str) -> None:
@@ -108,7 +108,6 @@ def _wait_basket(page, n: int) -> None:
 
 def _map_pixels(page) -> tuple[object, dict]:
     """(RGB array of the map's plot area as drawn on screen, its bounding box)."""
-    import numpy as np
     from PIL import Image
 
     canvas = page.locator(".gmap .gm-gl").first
@@ -118,7 +117,6 @@ def _map_pixels(page) -> tuple[object, dict]:
 
 def _marker_pixels(img) -> np.ndarray:
     """(row, col) of pixels far from the plot background: drawn markers, not grid lines."""
-    import numpy as np
 
     colours, counts = np.unique(img.reshape(-1, 3), axis=0, return_counts=True)
     background = colours[counts.argmax()]
@@ -158,6 +156,7 @@ def test_deep_link_on_a_fresh_server_draws_the_map(server):
             browser.close()
 
 
+@pytest.mark.needs_xtb
 def test_design_path_in_chromium(server):
     from playwright.sync_api import sync_playwright
 
@@ -313,7 +312,6 @@ def test_design_path_in_chromium(server):
 
 def _non_white_fraction(png: bytes) -> float:
     """Share of pixels that are not (near) white in a PNG screenshot."""
-    import numpy as np
     from PIL import Image
 
     img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)

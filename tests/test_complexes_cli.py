@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from rdkit import Chem
 
 from gauss_core import columns
@@ -27,6 +28,7 @@ def test_build_reports_a_clash(capsys):
     assert "clash:" in capsys.readouterr().out
 
 
+@pytest.mark.needs_xtb
 def test_estimate_rows_carry_provenance_and_bad_ligands_are_skipped(tmp_path, capsys):
     out_csv = tmp_path / "est.csv"
     rc = main(["complex", "estimate", "[O-]C", "CC", "--builder", "rdkit", "--csv", str(out_csv)])

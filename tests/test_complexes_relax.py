@@ -22,6 +22,7 @@ def ome_relaxed(ome):
     return relax(ome, "constrained")
 
 
+@pytest.mark.needs_xtb
 def test_constrained_keeps_the_core_and_puts_dy_back(ome, ome_relaxed):
     r = ome_relaxed
     assert r.geometry_provenance == "xtb-gfn2-constrained"
@@ -38,6 +39,7 @@ def test_constrained_keeps_the_core_and_puts_dy_back(ome, ome_relaxed):
     assert not any(f.startswith(STRUCTURAL) for f in r.flags), r.flags
 
 
+@pytest.mark.needs_xtb
 def test_bounded_relaxation_holds_distances(ome_relaxed):
     b = relax(ome_relaxed, "bounded")
     assert b.geometry_provenance in ("xtb-gfn2-bounded", "xtb-gfn2-constrained")
@@ -49,6 +51,7 @@ def test_bounded_relaxation_holds_distances(ome_relaxed):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_xtb
 @pytest.mark.parametrize("smiles", ["[O-]C(=O)C", "[O-]COC", "[O-]N=O"])
 def test_constraints_prevent_chelation_that_free_relaxation_shows(smiles):
     """A second O two bonds from the donor: free GFN2 chelates and bends the axis; constrained does not."""

@@ -216,7 +216,8 @@ def test_done_casscf_jobs_merge_into_kd_labels(store, tmp_path):
     from gauss_core.jobs.labels import merge_kd_results, write_kd_labels
     from gauss_core.kd.molcas_casscf import parse_molcas_output
 
-    text = gzip.open(Path(__file__).parent / "data" / "molcas" / "dy_water5_ome2_idealised.out.gz", "rt").read()
+    with gzip.open(Path(__file__).parent / "data" / "molcas" / "dy_water5_ome2_idealised.out.gz", "rt") as fh:
+        text = fh.read()
     parsed = parse_molcas_output(text).to_dict()
     result = {**parsed, "geometry_source": "idealised-methoxide",
               "basis": {"Dy": "ANO-RCC-VDZP", "ligands": "ANO-RCC-MB"}}

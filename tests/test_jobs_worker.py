@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -27,7 +26,6 @@ from gauss_core.jobs.worker import Worker, WorkerConfig
 from gauss_core.provenance import CASSCF_OPENMOLCAS
 
 REPO = Path(__file__).resolve().parent.parent
-needs_molcas = pytest.mark.skipif(not shutil.which("pymolcas"), reason="OpenMolcas (pymolcas) is not installed")
 
 
 def gauss(home: Path, *args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
@@ -82,7 +80,8 @@ def molcas_running(store: JobStore, job_id: int):
 
 
 @pytest.mark.slow
-@needs_molcas
+@pytest.mark.needs_molcas
+@pytest.mark.needs_xtb   # the job relaxes the complex with GFN2-xTB first
 def test_end_to_end_methoxide_casscf(tmp_path):
     """Enqueue methoxide; the local worker runs OpenMolcas CASSCF(9,7)+SO; 8 KDs and ground g_z near 20."""
     home = tmp_path / "home"
@@ -124,7 +123,7 @@ def test_end_to_end_methoxide_casscf(tmp_path):
 
 
 @pytest.mark.slow
-@needs_molcas
+@pytest.mark.needs_molcas
 def test_kill_9_worker_leaves_queue_intact_and_job_recoverable(tmp_path):
     home = tmp_path / "home"
     store = JobStore(home / "queue.db")
@@ -155,7 +154,7 @@ def test_kill_9_worker_leaves_queue_intact_and_job_recoverable(tmp_path):
 
 
 @pytest.mark.slow
-@needs_molcas
+@pytest.mark.needs_molcas
 def test_cancel_kills_the_running_program_and_worker_goes_on(tmp_path):
     home = tmp_path / "home"
     store = JobStore(home / "queue.db")
@@ -173,7 +172,7 @@ def test_cancel_kills_the_running_program_and_worker_goes_on(tmp_path):
 
 
 @pytest.mark.slow
-@needs_molcas
+@pytest.mark.needs_molcas
 def test_sigterm_puts_the_running_job_back(tmp_path):
     home = tmp_path / "home"
     store = JobStore(home / "queue.db")
@@ -249,7 +248,7 @@ def test_local_pool_respects_the_concurrency_limit(tmp_path):
 
 
 @pytest.mark.slow
-@needs_molcas
+@pytest.mark.needs_molcas
 def test_loprop_job_through_the_queue(tmp_path):
     """Kind 'loprop' runs gauss_core.proxies.loprop on the free ligand; labels merge with provenance."""
     from gauss_core.jobs.labels import merge_loprop_results

@@ -23,6 +23,7 @@ def ome_relaxed():
     return relax(assemble("[O-]C", builder="rdkit"), "constrained")
 
 
+@pytest.mark.needs_xtb
 def test_point_charge_estimate_shape_and_provenance(ome_relaxed):
     est = estimate(ome_relaxed)
     assert est.provenance == provenance.CF_POINTCHARGE and not provenance.is_casscf(est.provenance)
@@ -37,17 +38,27 @@ def test_point_charge_estimate_shape_and_provenance(ome_relaxed):
     assert [row[c] for c in columns.KD_GAP_COLUMNS] == pytest.approx(list(est.gaps_cm1))
 
 
+@pytest.mark.needs_xtb
 def test_against_casscf_reference_of_methoxide(ome_relaxed):
-    """Measured: bare <r^k> + GFN2 charges put the top KD within a few % of CASSCF (1025 cm^-1) but
-    compress the lower gaps (first gap ~330 against 502). Shielded <r^k> halves everything."""
-    bare = estimate(ome_relaxed, CFConfig(radial="bare")).energies_cm1
+    """The point-charge estimate against the project's CASSCF of [Dy(H2O)5(OMe)2]+ (docs/kd_estimate.md).
+    Bounds on the error, not the measured errors, so a better estimate still passes: the same ground doublet
+    (pure +-15/2, g_z = 20), the total splitting within 10 %, every KD within 45 % (the first gap is the
+    worst, measured ~35 % low) and a mean error under a fifth of the splitting (measured ~127 of 1025 cm^-1).
+    Shielded <r^k> shrinks the dominant rank-2 field ((1 - sigma_2) = 0.47), so its spectrum is narrower,
+    and the default (bare) is the model closer to CASSCF."""
+    bare_est = estimate(ome_relaxed, CFConfig(radial="bare"))
+    bare = bare_est.energies_cm1
     shielded = estimate(ome_relaxed, CFConfig(radial="shielded")).energies_cm1
+    assert bare_est.dominant_mj()[0].startswith("+-15/2") and bare_est.g_tensor[2] == pytest.approx(20.0, abs=0.2)
     assert abs(bare[-1] - CASSCF_OME[-1]) / CASSCF_OME[-1] < 0.10
-    assert 0.5 < bare[1] / CASSCF_OME[1] < 0.8        # the shape is off: first gap too small
-    assert shielded[-1] < 0.6 * CASSCF_OME[-1]
+    assert np.all(np.abs(bare[1:] - CASSCF_OME[1:]) / CASSCF_OME[1:] < 0.45)
+    assert np.abs(bare - CASSCF_OME).mean() < 0.2 * CASSCF_OME[-1]
+    assert shielded[-1] < bare[-1]
+    assert CFConfig().radial == "bare"
     assert np.abs(bare - CASSCF_OME).mean() < np.abs(shielded - CASSCF_OME).mean()
 
 
+@pytest.mark.needs_xtb
 def test_estimate_on_unrelaxed_template_computes_charges_and_says_so():
     est = estimate(assemble("[O-]C", builder="rdkit"))
     assert est.charges_provenance == provenance.XTB_GFN2
@@ -59,7 +70,8 @@ def test_calibration_refuses_without_casscf_data():
     with pytest.raises(CalibrationError, match="no CASSCF results yet"):
         fit_calibration(pd.DataFrame(columns=[columns.SMILES, *FEATURES]), empty)
     # estimates are never training data
-    estimates_only = pd.DataFrame([{columns.SMILES: "[O-]C", **dict(zip(columns.KD_GAP_COLUMNS, CASSCF_OME[1:], strict=False)),
+    estimates_only = pd.DataFrame([{columns.SMILES: "[O-]C",
+                                    **dict(zip(columns.KD_GAP_COLUMNS, CASSCF_OME[1:], strict=False)),
                                     columns.KD_PROVENANCE: provenance.CF_POINTCHARGE}])
     with pytest.raises(CalibrationError, match="no CASSCF results yet"):
         casscf_table(estimates_only)
@@ -72,6 +84,7 @@ def test_calibration_refuses_without_casscf_data():
         CalibratedModel.load("/nonexistent/kd_calibrated.json")
 
 
+@pytest.mark.needs_xtb
 def test_calibration_machinery_recovers_a_known_relation(tmp_path, ome_relaxed):
     """Regression-code check on a table constructed for this test (NOT CASSCF results): gaps that are an
     exact linear function of two features are recovered with small cross-validated error."""
@@ -103,6 +116,7 @@ def test_calibration_machinery_recovers_a_known_relation(tmp_path, ome_relaxed):
     assert est.g_provenance == provenance.CF_POINTCHARGE
 
 
+@pytest.mark.needs_xtb
 def test_calibrated_estimate_warns_where_its_class_is_not_ranked(tmp_path, ome_relaxed):
     """The calibration file's per-class CV numbers reach the user: methoxide is class 3 (anionic O); a fit
     that ranks class 3 badly flags the estimate, one that ranks it well does not, an old file stays silent."""

@@ -4,7 +4,6 @@ resume, per-ligand errors, CASSCF overlay, stratified CASSCF pick, queueing into
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -13,9 +12,6 @@ import pytest
 from gauss_core import columns as C
 from gauss_core import provenance
 from gauss_core.evaluate import kd_mapping as km
-
-needs_xtb = pytest.mark.skipif(shutil.which("xtb") is None, reason="xtb not installed")
-
 
 def test_select_ligands_is_stratified_and_interleaved(tiny_ligands):
     picked = km.select_ligands(tiny_ligands, 40, seed=3)
@@ -30,7 +26,7 @@ def test_select_ligands_is_stratified_and_interleaved(tiny_ligands):
     assert again[C.SMILES].tolist() == picked[C.SMILES].tolist()  # seeded
 
 
-@needs_xtb
+@pytest.mark.needs_xtb
 @pytest.mark.slow
 def test_build_resume_and_errors(tiny_ligands, tmp_path):
     bad = pd.DataFrame([{C.LIGAND_ID: 999999, C.SMILES: "[O-]C(", C.CANONICAL: "x", C.DONOR_ELEMENT: "O",
@@ -64,7 +60,8 @@ def _mapping(n_per_class: int = 10) -> pd.DataFrame:
     rows = []
     for cls in (1, 2, 3, 4):
         for i in range(n_per_class):
-            row = {C.SMILES: f"O{'C' * (i + 1)}{'N' * cls}", C.LIGAND_CLASS: cls, C.KD_PROVENANCE: provenance.CF_POINTCHARGE}
+            row = {C.SMILES: f"O{'C' * (i + 1)}{'N' * cls}", C.LIGAND_CLASS: cls,
+                   C.KD_PROVENANCE: provenance.CF_POINTCHARGE}
             row.update({c: 10.0 * cls + i + k for k, c in enumerate(C.KD_GAP_COLUMNS)})
             rows.append(row)
     return pd.DataFrame(rows)
@@ -136,6 +133,7 @@ def test_spread_order_covers_the_range_coarse_to_fine():
     assert {0, 24, 12} <= first                                # both ends and the middle come first
 
 
+@pytest.mark.needs_xtb
 def test_estimate_ligand_all_builds_once_for_every_estimator():
     """cf-pointcharge and a calibrated model on one template complex: the cf row is what estimate_ligand gives,
     the calibrated row follows the model and names it (never CASSCF)."""

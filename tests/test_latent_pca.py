@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gauss_core import columns as C
-from gauss_core.errors import GaussError
+from gauss_core.errors import DataFormatError, GaussError
 from gauss_core.latent.bins import N_KD_BINS, kd_bins
 from gauss_core.latent.mapfig import MapLayer, display_subset, latent_map_figure, selected_smiles
 from gauss_core.latent.pca import (build_latent_map, cache_path, file_hash, fit_pca, load_latent_map,
@@ -59,7 +59,7 @@ def test_truncated_cache_is_rebuilt(tiny_loaded, tiny_ligands, tmp_path):
     path = next(tmp_path.glob("latent_map_*.npz"))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3])
-    with pytest.raises(Exception):
+    with pytest.raises(DataFormatError, match="unreadable"):
         load_latent_map(path)
     again = load_or_build_latent_map(tiny_loaded, smiles, cache_dir=tmp_path)
     assert len(again) == 120

@@ -76,7 +76,8 @@ def test_loprop_layout_recognised_from_five_columns():
 def test_kd_layout_recognised_from_fourteen_columns():
     data = import_labelled_dataset(DATA / "ligands_kd.txt")
     assert data.layout == "kd"
-    assert list(data.frame.columns[-14:]) == [*columns.STRUCT_COLUMNS, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE][-14:]
+    expected = [*columns.STRUCT_COLUMNS, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE]
+    assert list(data.frame.columns[-14:]) == expected[-14:]
     frame = data.frame.set_index(columns.SMILES)
     assert frame.loc["[O-]C", columns.KD_GAP_COLUMNS[0]] == pytest.approx(612.3)
     assert frame.loc["[NH-]C", columns.STRUCT_COLUMNS[0]] == 4

@@ -148,7 +148,8 @@ def test_donor_first_invariant_for_every_row(bundled):
     the SMILES are parsed without sanitisation (4-5x faster); validity is checked on a sample below and
     for every row by the non-empty canonical_smiles, which the build made from a sanitised molecule."""
     bad = []
-    for smi, element, charge in zip(bundled[columns.SMILES], bundled[columns.DONOR_ELEMENT], bundled[columns.CHARGE], strict=False):
+    for smi, element, charge in zip(bundled[columns.SMILES], bundled[columns.DONOR_ELEMENT], bundled[columns.CHARGE],
+                                    strict=True):
         mol = Chem.MolFromSmiles(smi, sanitize=False)
         if mol is None:
             bad.append((smi, "does not parse"))

@@ -79,7 +79,8 @@ def test_total_loss_weights_kl_by_001_and_adds_property_term():
     logits = torch.randn(4, 6, 5, generator=g)
     tokens = torch.randint(0, 5, (4, 6), generator=g)
     mu, logvar = torch.randn(4, 32, generator=g), torch.randn(4, 32, generator=g)
-    pred, target, mask = torch.randn(4, 4, generator=g), torch.randn(4, 4, generator=g), torch.rand(4, 4, generator=g) > 0.5
+    pred, target = torch.randn(4, 4, generator=g), torch.randn(4, 4, generator=g)
+    mask = torch.rand(4, 4, generator=g) > 0.5
     mask[0, 0] = True
     terms = gauss_loss(logits, tokens, mu, logvar, pred, target, mask)
     expected = terms.recon + 0.01 * terms.kl + terms.prop

@@ -80,7 +80,8 @@ def test_headless_model_and_config_round_trip():
         GaussVAE(ModelConfig(vocab_size=12, max_len=9, head="gauss3"))
 
 
-@pytest.mark.parametrize("in_size,hidden,const", [(26, 128, False), (256, 96, False), (32, 128, True), (256, 26, False)])
+@pytest.mark.parametrize("in_size,hidden,const",
+                         [(26, 128, False), (256, 96, False), (32, 128, True), (256, 26, False)])
 def test_fast_gru_matches_pytorch_gru_outputs_and_gradients(in_size, hidden, const):
     """gauss_core.model.fastgru (hand-written backward, lean inference) is nn.GRU's maths exactly."""
     from gauss_core.model.fastgru import bigru_infer_time_major, bigru_time_major

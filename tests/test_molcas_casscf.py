@@ -156,7 +156,8 @@ def test_basis_line_stays_short_for_many_elements_and_a_misread_basis_is_refused
     many = mc.XyzStructure(s.symbols[:-4] + ["F", "N", "S", "Cl"], s.coords, s.charge)
     line = next(x for x in mc.write_molcas_input(many).splitlines() if "Basis =" in x)
     assert line == "  Basis = ANO-RCC-MB, Dy.ANO-RCC-VDZP"
-    text = gzip.open(FIXTURE, "rt").read()
+    with gzip.open(FIXTURE, "rt") as fh:
+        text = fh.read()
     mc.check_basis_labels(text)                          # the real output passes
     bad = text.replace("O.ANO-RCC...2S1P.", "O.ANO-R.........", 1)
     assert bad != text

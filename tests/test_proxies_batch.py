@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -14,7 +13,7 @@ from gauss_core.proxies import load_proxy_labels
 from gauss_core.proxies.batch import BatchConfig, LabelCache, label_batch, label_one, sample_ligands
 from gauss_core.proxies.fast import FastConfig
 
-pytestmark = pytest.mark.skipif(shutil.which("xtb") is None, reason="xtb not installed (make system-deps)")
+pytestmark = pytest.mark.needs_xtb
 
 GOOD = ["[O-]C", "OC", "NC", "[O-]c1ccccc1", "N1=CC=CC=C1"]
 BAD = ["C1CC", "[CH3]"]  # invalid SMILES; radical
@@ -75,7 +74,6 @@ def test_cache_last_record_wins(tmp_path):
     cache = LabelCache(tmp_path / "c.jsonl")
     cache.append({"key": "xtb:OC", "smiles": "OC", "ok": False, "error": "x"})
     cache.append({"key": "xtb:OC", "smiles": "OC", "ok": True, "error": None})
-    cache.close()
     assert LabelCache(tmp_path / "c.jsonl").records["xtb:OC"]["ok"] is True
 
 

@@ -41,7 +41,8 @@ def test_loo_fit_is_exact_for_a_linear_target_and_honest_for_noise():
     x, lp = _frames()
     both = calibration.merge(x, lp)
     fit = calibration.loo_fit(both, "q_donor_e", ("donor_Z", fast.RAW_Q_CM5))
-    assert fit.loo_r == pytest.approx(1.0) and fit.coefs[1] == pytest.approx(0.5) and fit.intercept == pytest.approx(-0.3)
+    assert fit.loo_r == pytest.approx(1.0)
+    assert fit.coefs[1] == pytest.approx(0.5) and fit.intercept == pytest.approx(-0.3)
     noise = calibration.loo_fit(both, "mu_donor_au", ("donor_Z", fast.RAW_MU_GFN2, fast.RAW_LP))
     assert noise.loo_r2 < 0.2  # leave-one-out does not reward fitting noise
     assert "| q_donor_e |" in calibration.markdown(both)

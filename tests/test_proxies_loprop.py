@@ -12,20 +12,9 @@ import pytest
 from gauss_core import provenance
 from gauss_core.errors import InvalidSmilesError
 from gauss_core.proxies.errors import LopropError
-from gauss_core.proxies.loprop import (LopropConfig, donor_labels, parse_loprop_output, pymolcas_path,
-                                       run_loprop_job, run_openmolcas, write_input)
+from gauss_core.proxies.loprop import (LopropConfig, donor_labels, parse_loprop_output, run_loprop_job, run_openmolcas,
+                                       write_input)
 from gauss_core.proxies.structure import embed_ligand
-
-
-def _have_openmolcas() -> bool:
-    try:
-        pymolcas_path()
-        return True
-    except Exception:
-        return False
-
-
-needs_molcas = pytest.mark.skipif(not _have_openmolcas(), reason="OpenMolcas not installed (make system-deps)")
 
 
 def test_input_has_charge_basis_and_loprop(tmp_path):
@@ -49,7 +38,7 @@ def test_charge_mismatch_and_bad_smiles_raise(tmp_path):
         run_loprop_job("[O-]C", 0, tmp_path / "charge")
 
 
-@needs_molcas
+@pytest.mark.needs_molcas
 def test_failed_openmolcas_run_is_a_loprop_error(tmp_path):
     # an unknown basis set makes GATEWAY stop within a second: a real failure, recorded with its reason
     geometry = embed_ligand("OC")
@@ -75,7 +64,7 @@ def _number_after(block: str, label: str) -> float:
 
 
 @pytest.mark.slow
-@needs_molcas
+@pytest.mark.needs_molcas
 def test_methoxide_loprop_ano_r1(tmp_path):
     result = run_loprop_job("[O-]C", -1, tmp_path / "meo", basis="ANO-R1")
     assert result["provenance"] == provenance.OPENMOLCAS_LOPROP and result["basis"] == "ANO-R1"

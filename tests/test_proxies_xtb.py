@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from gauss_core.proxies.fast import RAW_ALPHA_D4, RAW_MU_GFN2, RAW_Q_CM5, RAW_Q_
 from gauss_core.proxies.structure import embed_ligand
 from gauss_core.proxies.xtb import XtbConfig, optimise, run_xtb
 
-pytestmark = pytest.mark.skipif(shutil.which("xtb") is None, reason="xtb not installed (make system-deps)")
+pytestmark = pytest.mark.needs_xtb
 
 LIGANDS = {"[O-]C": (8, -1), "OC": (8, 0), "N1=CC=CC=C1": (7, 0), "[O-]c1ccccc1": (8, -1)}
 

@@ -50,7 +50,8 @@ def test_unknown_token_is_named(vocab):
 
 def test_too_long_names_both_lengths(vocab):
     too_long = "O" + "C" * vocab.max_len
-    with pytest.raises(SmilesTooLongError, match=rf"has {vocab.max_len + 1} tokens; the model accepts at most {vocab.max_len}"):
+    with pytest.raises(SmilesTooLongError,
+                       match=rf"has {vocab.max_len + 1} tokens; the model accepts at most {vocab.max_len}"):
         vocab.encode(too_long)
 
 

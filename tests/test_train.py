@@ -79,8 +79,10 @@ def test_semi_supervised_mask_is_honest(ligands, labels_csv):
 def test_label_tables_merge_and_missing_markers(tmp_path):
     a = tmp_path / "a.csv"
     b = tmp_path / "b.csv"
-    pd.DataFrame({"smiles": ["O", "N"], columns.Q_DONOR: [1.0, 2.0], columns.MU_DONOR: [5.0, -1000000.0]}).to_csv(a, index=False)
-    pd.DataFrame({"smiles": ["N", "OC"], columns.Q_DONOR: [np.nan, 3.0], columns.MU_DONOR: [7.0, 8.0]}).to_csv(b, index=False)
+    pd.DataFrame({"smiles": ["O", "N"], columns.Q_DONOR: [1.0, 2.0],
+                  columns.MU_DONOR: [5.0, -1000000.0]}).to_csv(a, index=False)
+    pd.DataFrame({"smiles": ["N", "OC"], columns.Q_DONOR: [np.nan, 3.0],
+                  columns.MU_DONOR: [7.0, 8.0]}).to_csv(b, index=False)
     merged = read_label_tables([a, b])
     assert merged.loc["O", columns.Q_DONOR] == 1.0
     assert merged.loc["N", columns.Q_DONOR] == 2.0     # NaN in the later file does not erase a value

@@ -197,8 +197,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         except GaussError as exc:
             failed += 1
             print(f"{smi}: skipped: {exc}", file=sys.stderr)
-    print(f"{len(table)} CASSCF complexes ({len(flagged)} more left out for flagged geometries): descriptors stored by {len(stored)} jobs, rebuilt for "
-          f"{len(todo) - failed}, {failed} failed")
+    print(f"{len(table)} CASSCF complexes ({len(flagged)} more left out for flagged geometries): "
+          f"descriptors stored by {len(stored)} jobs, rebuilt for {len(todo) - failed}, {failed} failed")
     model = fit_calibration(pd.DataFrame(feats), table)
     out = args.out or paths.gauss_home() / USER_CALIBRATION_NAME
     model.save(out)

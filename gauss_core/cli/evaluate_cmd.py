@@ -81,7 +81,8 @@ def _kdmap_build(args) -> int:
 
     from gauss_core.ligands import load_ligand_set
 
-    status = build_kd_mapping(_config(args), load_ligand_set(args.ligands), log=lambda s: print(s, flush=True), max_seconds=args.max_seconds)
+    status = build_kd_mapping(_config(args), load_ligand_set(args.ligands), log=lambda s: print(s, flush=True),
+                              max_seconds=args.max_seconds)
     print(status.line())
     print("These are crystal-field estimates (kd_provenance cf-pointcharge), not CASSCF.")
     return 0
@@ -111,7 +112,8 @@ def _kdmap_casscf(args) -> int:
     states: dict[str, int] = {}
     for j in jobs:
         states[j.state] = states.get(j.state, 0) + 1
-    print(f"{len(jobs)} CASSCF jobs in the queue for these ligands ({', '.join(f'{v} {k}' for k, v in states.items())}); "
+    counts = ", ".join(f"{v} {k}" for k, v in states.items())
+    print(f"{len(jobs)} CASSCF jobs in the queue for these ligands ({counts}); "
           "run them with `nice -n 10 gauss worker` (or --executor slurm)", file=sys.stderr)
     return 0
 
@@ -131,14 +133,15 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--ligands", type=Path, default=paths.LIGAND_SET)
     p.add_argument("--labels", type=Path, default=paths.PROXY_LABELS, help="proxy label table ('none' = no labels)")
     p.add_argument("--kd-mapping", type=Path, default=paths.KD_MAPPING_SET)
-    p.add_argument("--db", type=Path, default=None, help="queue database with CASSCF results (default GAUSS_HOME/queue.db)")
+    p.add_argument("--db", type=Path, default=None,
+                   help="queue database with CASSCF results (default GAUSS_HOME/queue.db)")
     p.add_argument("--casscf", type=Path, default=paths.KD_CASSCF_SET,
                    help="bundled CASSCF results read beside the queue (default assets/kd/casscf_results.csv.gz; "
                         "'none' = queue only)")
     p.add_argument("--calibration", type=Path, default=paths.KD_CALIBRATION,
                    help="calibrated KD estimate: used by the fidelity experiment beside cf-pointcharge and its "
-                        "cross-validated accuracy reported, when the file exists (default assets/kd/kd_calibration.json; "
-                        "'none' = point-charge estimate only)")
+                        "cross-validated accuracy reported, when the file exists "
+                        "(default assets/kd/kd_calibration.json; 'none' = point-charge estimate only)")
     p.add_argument("--out", type=Path, default=paths.REPO_ROOT / "docs" / "evaluation.md",
                    help="report path; figures/, evaluation_data/ and evaluation_numbers.csv go beside it (the report "
                         "holds only the experiments run, unless --update)")
@@ -152,7 +155,8 @@ def _register_evaluate(subparsers) -> None:
                    help="cap on batches of 100 per learning-curve model (default 3000; each stops earlier when its "
                         "validation accuracy stops improving)")
     p.add_argument("--label-counts", default=None, help="R2 curve labelled counts (default 100,500,2500)")
-    p.add_argument("--label-max-batches", type=int, default=None, help="cap on batches per R2-curve model (default 2000)")
+    p.add_argument("--label-max-batches", type=int, default=None,
+                   help="cap on batches per R2-curve model (default 2000)")
     p.add_argument("--sweep-batches", type=int, default=None, help="batches of 100 per sigma (paper 50)")
     p.add_argument("--fidelity-seeds-per-bin", type=int, default=None, help="paper 5")
     p.add_argument("--fidelity-samples-per-seed", type=int, default=None, help="paper 10")
@@ -186,8 +190,8 @@ def _evaluate(args) -> int:
     def optional(path):
         return None if str(path).lower() == "none" else path
 
-    kw = dict(checkpoint=args.checkpoint, ligands=args.ligands, labels=optional(args.labels), kd_mapping=args.kd_mapping,
-              queue_db=args.db, out_md=args.out, casscf_set=optional(args.casscf),
+    kw = dict(checkpoint=args.checkpoint, ligands=args.ligands, labels=optional(args.labels),
+              kd_mapping=args.kd_mapping, queue_db=args.db, out_md=args.out, casscf_set=optional(args.casscf),
               kd_calibration=optional(args.calibration), update=args.update)
     if args.only:
         kw["experiments"] = tuple(x.strip() for x in args.only.split(",") if x.strip())

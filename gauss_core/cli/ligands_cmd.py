@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="ligands_command", metavar="ACTION")
     parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])
 
-    build = sub.add_parser("build", help="build the ligand set from the QM9 SMILES (donor rules of docs/ligand_rules.md)",
+    build = sub.add_parser("build",
+                           help="build the ligand set from the QM9 SMILES (donor rules of docs/ligand_rules.md)",
                            description="Apply the donor rules to every QM9 molecule and write the ligand set; "
                                        "prints the counts per class next to the paper's.")
     build.add_argument("--qm9", type=Path, default=paths.QM9_SMILES, help="QM9 SMILES CSV (default: bundled)")
@@ -35,13 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                      "E1..E7 (-1000000.0 = missing). Prints the imported count and every row error.")
     imp.add_argument("file", type=Path, help="file to import")
     imp.add_argument("--layout", choices=("auto", "csv", "loprop", "kd"), default="auto",
-                     help="csv = ligand CSV; loprop/kd = labelled text; auto = csv for *.csv(.gz), else by column count")
+                     help="csv = ligand CSV; loprop/kd = labelled text; "
+                          "auto = csv for *.csv(.gz), else by column count")
     imp.add_argument("--out", type=Path, default=None, help="write the imported table here (CSV; .gz compresses)")
     imp.set_defaults(func=_import)
 
     windows = sub.add_parser("windows", help="how many ligands other basicity/pKa windows would give",
-                             description="Count (molecule, ligand) pairs over QM9 under wider donor-basicity (pKBHX) "
-                                         "and anion-pKa windows than the defaults, to show how the rules shape the set.")
+                             description="Count (molecule, ligand) pairs over QM9 under wider donor-basicity "
+                                         "(pKBHX) and anion-pKa windows than the defaults, to show how the rules "
+                                         "shape the set.")
     windows.add_argument("--qm9", type=Path, default=paths.QM9_SMILES, help="QM9 SMILES CSV (default: bundled)")
     windows.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     windows.add_argument("--limit", type=int, default=None, help="only the first N QM9 molecules")

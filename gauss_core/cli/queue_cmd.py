@@ -18,7 +18,8 @@ def _parse_params(pairs: list[str], params_json: str | None) -> dict:
         try:
             params = json.loads(params_json)
         except json.JSONDecodeError as exc:
-            raise GaussError(f"--params-json is not valid JSON ({exc}); e.g. '{{\"dy_basis\": \"ANO-RCC-VTZP\"}}'")
+            raise GaussError(f"--params-json is not valid JSON ({exc}); "
+                             "e.g. '{\"dy_basis\": \"ANO-RCC-VTZP\"}'") from None
         if not isinstance(params, dict):
             raise GaussError("--params-json must be a JSON object, e.g. '{\"relax\": true}'")
     for pair in pairs or []:
@@ -175,6 +176,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     store = _store(args)
     config = WorkerConfig(poll_s=args.poll, exit_when_idle=args.exit_when_idle, max_jobs=args.max_jobs,
                           kinds=tuple(args.kinds.split(",")) if args.kinds else None, max_wall_s=args.max_wall)
+    executor: LocalExecutor | SlurmExecutor
     if args.executor == "local":
         executor = LocalExecutor(concurrency=args.concurrency, nice=args.nice)
     else:

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import AllChem
+from rdkit.Chem import rdDistGeom, rdForceFieldHelpers
 
 from gauss_core.chem import mol_from_smiles
 from gauss_core.complexes.checks import FLAG_NAMES, is_clean, run_checks
 from gauss_core.complexes.structure import N_WATERS, Complex, perceive_bonds
 from gauss_core.errors import GaussError, InvalidSmilesError
+from gauss_core.proxies.structure import embed_parameters
 
 BUILDERS = ("auto", "molsimplify", "rdkit")
 
@@ -283,16 +284,15 @@ def water_ring(r_o: float = DISTANCES.water_o) -> tuple[list[str], np.ndarray]:
 
 def _ligand_conformers(info: LigandInfo, n_conf: int, seed: int) -> list[np.ndarray]:
     mol = Chem.Mol(info.mol_h)
-    params = AllChem.ETKDGv3()
-    params.randomSeed = seed
-    ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=n_conf, params=params))
+    params = embed_parameters(rdDistGeom.ETKDGv3, randomSeed=seed)
+    ids = list(rdDistGeom.EmbedMultipleConfs(mol, numConfs=n_conf, params=params))
     if not ids:
-        params.useRandomCoords = True
-        ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=n_conf, params=params))
+        params = embed_parameters(rdDistGeom.ETKDGv3, randomSeed=seed, useRandomCoords=True)
+        ids = list(rdDistGeom.EmbedMultipleConfs(mol, numConfs=n_conf, params=params))
     if not ids:
         raise AssemblyError(f"RDKit cannot embed {info.smiles!r} in 3D; check the structure")
     with contextlib.suppress(Exception):
-        AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=200)
+        rdForceFieldHelpers.MMFFOptimizeMoleculeConfs(mol, maxIters=200)
     return [mol.GetConformer(i).GetPositions() for i in ids]
 
 
@@ -319,9 +319,10 @@ def build_rdkit(info: LigandInfo, n_conformers: int = 6, seed: int = 7) -> Compl
     w_symbols, w_coords = water_ring()
     confs = _ligand_conformers(info, n_conformers, seed)
     angles = np.radians(np.arange(0, 360, 10))
-    placed = []
+    placed: list[np.ndarray] = []
     for up in (True, False):
-        best, best_d = None, -1.0
+        best: np.ndarray | None = None
+        best_d = -1.0
         env = np.vstack([w_coords] + placed)
         for conf in confs:
             base = _orient(conf, info, r_ax, up)
@@ -330,6 +331,7 @@ def build_rdkit(info: LigandInfo, n_conformers: int = 6, seed: int = 7) -> Compl
                 d = _min_dist(cand[1:], env)  # donor itself is excluded (it sits at the template spot)
                 if d > best_d:
                     best, best_d = cand, d
+        assert best is not None  # _ligand_conformers returns at least one conformer or raises
         placed.append(best)
     symbols = ["Dy"] + w_symbols
     lig_symbols = [a.GetSymbol() for a in info.mol_h.GetAtoms()]

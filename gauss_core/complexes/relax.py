@@ -74,7 +74,8 @@ def xtb_binary(config: RelaxConfig = RelaxConfig()) -> str:
 
 
 def _write_xyz(path: Path, symbols: list[str], coords: np.ndarray) -> None:
-    lines = [str(len(symbols)), "gauss"] + [f"{s} {x:.8f} {y:.8f} {z:.8f}" for s, (x, y, z) in zip(symbols, coords, strict=False)]
+    lines = [str(len(symbols)), "gauss"] + [f"{s} {x:.8f} {y:.8f} {z:.8f}"
+                                            for s, (x, y, z) in zip(symbols, coords, strict=False)]
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from gauss_core import columns as C
 from gauss_core import provenance
+from gauss_core.model.checkpoint import LoadedModel
 from gauss_core.train.metrics import r2_score
 
 
@@ -28,7 +29,7 @@ class EvalInputs:
         casscf: CASSCF results (bundled file + queue; LABEL_COLUMNS + casscf_source, ligand_class), or None.
     """
 
-    loaded: object
+    loaded: LoadedModel
     ligands: pd.DataFrame
     labels: pd.DataFrame | None
     labels_provenance: str

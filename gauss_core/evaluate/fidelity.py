@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,7 +229,7 @@ def seed_candidates(inputs: EvalInputs, config: FidelityConfig) -> tuple[pd.Data
 
 
 def iter_samples(inputs: EvalInputs, seed_smiles: str, z: np.ndarray, config: FidelityConfig,
-                 rng_seed: int) -> Iterator[tuple[str, float]]:
+                 rng_seed: int) -> Generator[tuple[str, float], None, None]:
     """(smiles, sigma) of novel, distinct, donor-first samples in the order found; sigma rises by sigma_step
     after each round of attempts_per_round, up to sigma_max. Stop pulling to stop sampling."""
     from gauss_core.sampling import LPConfig, LPSampler, NoveltyTracker
@@ -271,7 +271,7 @@ _KEEP = (*C.KD_GAP_COLUMNS, C.KD_PROVENANCE, C.KD_MODE, "flags", "error")
 
 def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str], None] = print,
                  estimators: list[Estimator] | None = None,
-                 candidates: Callable[..., Iterator[tuple[str, float]]] = iter_samples
+                 candidates: Callable[..., Generator[tuple[str, float], None, None]] = iter_samples
                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run the experiment.
 
@@ -338,9 +338,10 @@ def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str]
     samples = pd.DataFrame(sample_rows, columns=["seed_smiles", "kd_bin", "seed_gap1_cm1", "seed_gap7_cm1",
                                                  "seed_excluded", C.SMILES, C.SIGMA, "estimator", *_KEEP, "excluded"])
     summary["estimators"] = {e.tag: e.source for e in estimators}
-    summary["estimator_notes"] = {tag: sorted({f.strip() for fl in samples.loc[samples["estimator"] == tag, "flags"].dropna()
-                                               for f in str(fl).split(";") if f.strip().startswith("calibrated on")})
-                                  for tag in summary["estimators"]}
+    summary["estimator_notes"] = {
+        tag: sorted({f.strip() for fl in samples.loc[samples["estimator"] == tag, "flags"].dropna()
+                     for f in str(fl).split(";") if f.strip().startswith("calibrated on")})
+        for tag in summary["estimators"]}
     summary["seconds"] = round(time.perf_counter() - t_start, 1)
     return seeds, samples, summary
 

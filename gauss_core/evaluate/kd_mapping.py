@@ -82,7 +82,8 @@ class KDMapConfig:
     def cache_path(self) -> Path:
         base = Path(self.cache_dir) if self.cache_dir else paths.gauss_home() / "kdmap"
         rev = "rev" if self.reverse else ""
-        return base / f"kd_mapping_v{CACHE_VERSION}_{self.mode}_seed{self.seed}_shard{self.shard}of{self.n_shards}{rev}.jsonl"
+        return base / (f"kd_mapping_v{CACHE_VERSION}_{self.mode}_seed{self.seed}_"
+                       f"shard{self.shard}of{self.n_shards}{rev}.jsonl")
 
     def cache_glob(self) -> list[Path]:
         """Every shard cache of this mode and seed (the output merges them all)."""

@@ -12,14 +12,14 @@ Budget (the paper trains each model to convergence; here CPU time is bounded): e
 until its held-out loss plateaus, at most `max_batches` batches of 100 (`label_max_batches` for the R^2
 curve). The trainer's epoch-counted rules are put on a batch scale so that small sets (epochs of a few
 batches) are not penalised: the learning-rate patience is at least one check interval, and the trainer's
-training-loss stopping rule is replaced by the validation rule below. Every `check_every` batches (whole epochs, resumed with the trainer's --resume machinery) the
-model is evaluated on a separate validation set (n_val ligands, disjoint from training and test) and on
-the fixed test set; training stops when no watched validation metric (RECON_MONITORS: exact, then
-per-token reconstruction; PROPERTY_MONITORS for the R^2 curve: the property-head error) gained its
-`min_gain` over the last `patience` checks (never before `min_batches`), or at the cap. The reported test
-metrics are those of the best validation check (early stopping on validation data, never on the test set). The table gives the batches
-trained, the batches at the reported check, and why training stopped, so a point that hit the cap reads
-as a lower bound.
+training-loss stopping rule is replaced by the validation rule below. Every `check_every` batches (whole
+epochs, resumed with the trainer's --resume machinery) the model is evaluated on a separate validation set
+(n_val ligands, disjoint from training and test) and on the fixed test set; training stops when no watched
+validation metric (RECON_MONITORS: exact, then per-token reconstruction; PROPERTY_MONITORS for the R^2
+curve: the property-head error) gained its `min_gain` over the last `patience` checks (never before
+`min_batches`), or at the cap. The reported test metrics are those of the best validation check (early
+stopping on validation data, never on the test set). The table gives the batches trained, the batches at
+the reported check, and why training stopped, so a point that hit the cap reads as a lower bound.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def _train_small(inputs: EvalInputs, train_smiles: list[str], val_smiles: list[s
     from gauss_core.train.metrics import evaluate
 
     sub = inputs.ligands[inputs.ligands[C.SMILES].isin(set(train_smiles) | set(val_smiles) | set(test_smiles))]
-    fixed = {"train_smiles": train_smiles, "test_smiles": val_smiles}
+    fixed: dict[str, list[str] | np.ndarray] = {"train_smiles": train_smiles, "test_smiles": val_smiles}
     if labelled is not None:
         fixed["labelled_train"] = labelled
     vocab = inputs.loaded.vocab
@@ -216,7 +216,8 @@ def _train_small(inputs: EvalInputs, train_smiles: list[str], val_smiles: list[s
         c = checks[-1]
         log(f"    {tag}: {c['batches']} batches, validation "
             + ", ".join(f"{mo.key} {c[f'val_{mo.key}']:.4f}" for mo in monitors)
-            + f"; test recon_exact {c.get('recon_exact', float('nan')):.3f} token {c.get('recon_token', float('nan')):.3f}"
+            + f"; test recon_exact {c.get('recon_exact', float('nan')):.3f} "
+            f"token {c.get('recon_token', float('nan')):.3f}"
             f" (CPU {time.process_time() - c0:.0f} s)")
         if not result.stop_reason.startswith("reached max_epochs"):
             stop = f"trainer: {result.stop_reason}"
@@ -295,7 +296,8 @@ def evaluate_checkpoint(inputs: EvalInputs, test_smiles: list[str]) -> dict:
 
     loaded = inputs.loaded
     sub = inputs.ligands[inputs.ligands[C.SMILES].isin(set(test_smiles))]
-    any_train = [s for s in loaded.train_smiles[:1]] or [s for s in inputs.ligands[C.SMILES][:1] if s not in set(test_smiles)]
+    any_train = (list(loaded.train_smiles[:1])
+                 or [s for s in inputs.ligands[C.SMILES][:1] if s not in set(test_smiles)])
     sub = pd.concat([sub, inputs.ligands[inputs.ligands[C.SMILES].isin(any_train)]])
     data = prepare_data(sub, inputs.labels, head="gauss2",
                         fixed_splits={"train_smiles": any_train, "test_smiles": test_smiles}, vocab=loaded.vocab)

@@ -146,7 +146,8 @@ def load_inputs(config: ReportConfig, log: Callable[[str], None] = print) -> Eva
             kd[C.LIGAND_CLASS] = kd[C.SMILES].map(cls)
     if cas is not None and C.LIGAND_CLASS in ligands.columns:
         cas[C.LIGAND_CLASS] = cas[C.SMILES].map(ligands.drop_duplicates(C.SMILES).set_index(C.SMILES)[C.LIGAND_CLASS])
-    log(f"checkpoint {config.checkpoint} ({len(loaded.train_smiles)} training ligands, {len(loaded.test_smiles)} held out); "
+    log(f"checkpoint {config.checkpoint} ({len(loaded.train_smiles)} training ligands, "
+        f"{len(loaded.test_smiles)} held out); "
         f"{len(ligands)} ligands; labels: {0 if labels is None else len(labels)} ({tag}); KD-labelled: "
         f"{0 if kd is None else len(kd_labelled(kd))}; CASSCF: {0 if cas is None else len(cas)} "
         f"({'none' if cas is None else cas['casscf_source'].value_counts().to_dict()})")
@@ -259,7 +260,8 @@ def load_stored_sections(config: ReportConfig, inputs: EvalInputs) -> dict:
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise GaussError(f"{path} is not readable JSON ({exc}): delete it and run gauss evaluate without --update")
+        raise GaussError(f"{path} is not readable JSON ({exc}): delete it and run gauss evaluate "
+                         "without --update") from None
     if data.get("train_hash") != inputs.loaded.train_hash or data.get("epoch") != inputs.loaded.epoch:
         raise GaussError(f"the report's stored sections ({path}) belong to another checkpoint (epoch "
                          f"{data.get('epoch')}, training set {str(data.get('train_hash'))[:12]}): run gauss evaluate "
@@ -306,7 +308,8 @@ def _exp_learning(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, lo
     m_all = evaluate_checkpoint(inputs, whole) if whole else {"recon_exact": float("nan")}
     acc = float(m_all["recon_exact"])
     numbers.add("1 learning curve", f"recon_exact (evaluated checkpoint, its whole test split, n {len(whole)})", acc,
-                f">= {RECON_TARGET}", bool(acc >= RECON_TARGET), "gauss2 greedy decode vs input, canonical kekulised SMILES")
+                f">= {RECON_TARGET}", bool(acc >= RECON_TARGET),
+                "gauss2 greedy decode vs input, canonical kekulised SMILES")
     numbers.add("1 learning curve", f"recon_exact (evaluated checkpoint, fixed test subset, n {int(full['n_test'])})",
                 float(full["recon_exact"]), "", None, "same test subset as the small models")
     for _, r in curve[curve["model"] != "evaluated checkpoint"].iterrows():
@@ -384,9 +387,9 @@ def _exp_label_curve(inputs: EvalInputs, config: ReportConfig, numbers: Numbers,
     budget = lc.budget_text(lc.label_max_batches, PROPERTY_MONITORS)
     fig = label_curve_figure(curve, config.fig_dir / "fig6b_r2_vs_labelled.png", budget)
     for _, r in curve.iterrows():
-        numbers.add("3 proxy parity", f"R2 q_donor_e, {int(r['n_labelled'])} labelled (small model, {int(r['batches'])} "
-                    f"batches, stop: {r['stop']})", float(r.get(f"r2_{C.Q_DONOR}", float("nan"))), "", None,
-                    f"labels {inputs.labels_provenance}")
+        numbers.add("3 proxy parity", f"R2 q_donor_e, {int(r['n_labelled'])} labelled "
+                    f"(small model, {int(r['batches'])} batches, stop: {r['stop']})",
+                    float(r.get(f"r2_{C.Q_DONOR}", float("nan"))), "", None, f"labels {inputs.labels_provenance}")
     cols = ["n_train", "n_labelled", "batches_cap", "batches_trained", "batches", "stop", "n_test"] + \
         [c for c in curve.columns if c.startswith("r2_")] + ["cpu_seconds"]
     return (f"R² against the number of labelled training ligands: training size fixed at {lc.label_train_size}, of "
@@ -403,7 +406,8 @@ def label_drift(inputs: EvalInputs) -> list[str]:
     if inputs.labels is None:
         return []
     out = []
-    for name, mean, std in zip(inputs.loaded.label_names, inputs.loaded.label_mean, inputs.loaded.label_std, strict=False):
+    loaded = inputs.loaded
+    for name, mean, std in zip(loaded.label_names, loaded.label_mean, loaded.label_std, strict=False):
         if name == C.DONOR_Z or name not in inputs.labels.columns or (mean == 0.0 and std == 1.0):
             continue  # (0, 1) = the trainer's placeholder for a label that had no labelled rows
         m = float(inputs.labels[name].mean())
@@ -467,9 +471,9 @@ def _exp_fidelity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, lo
     by_class = within_class_table(samples)
     by_class.to_csv(config.data_dir / "fidelity_within_class.csv", index=False)
     for r in by_class.dropna(subset=["score_gap1"]).itertuples(index=False):
-        numbers.add("5 seed-to-sample", f"R2-like score, first KD gap, within seed class {r.seed_class} [{r.estimator}] "
-                    f"({r.pairs} pairs)", r.score_gap1, "", None, f"ESTIMATE ({r.estimator}); pairs whose seed is "
-                    f"class {r.seed_class}")
+        numbers.add("5 seed-to-sample", f"R2-like score, first KD gap, within seed class {r.seed_class} "
+                    f"[{r.estimator}] ({r.pairs} pairs)", r.score_gap1, "", None,
+                    f"ESTIMATE ({r.estimator}); pairs whose seed is class {r.seed_class}")
     class_text = ("" if not len(by_class) else
                   "\n\nWithin each seed's donor class (the classes sit at different gap levels, so the pooled score "
                   "partly rewards samples for keeping their seed's class; these rows are the harder test; "
@@ -501,7 +505,8 @@ def _exp_repopulation(inputs: EvalInputs, config: ReportConfig, numbers: Numbers
                     ("ESTIMATE: " + prov) if "gap1" in key else "RDKit, vs training set")
     return (f"Random {summary['n_subset']} KD-labelled ligands, top {summary['n_seeds']} as seeds, sigma "
             f"{config.repopulation.sigma}, {summary['attempts_per_seed']} attempts per seed; "
-            f"{summary['n_estimated']} new ligands KD-estimated. **KD values: {prov} (estimates unless tagged casscf)**."
+            f"{summary['n_estimated']} new ligands KD-estimated. "
+            f"**KD values: {prov} (estimates unless tagged casscf)**."
             f"\n\n{_md_table(pd.DataFrame([summary]).T.reset_index().set_axis(['quantity', 'value'], axis=1))}\n\n"
             f"![repopulation]({_rel(config, fig)})\n")
 
@@ -525,7 +530,8 @@ def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) 
     per_class = kd[C.LIGAND_CLASS].value_counts().sort_index().to_dict() if C.LIGAND_CLASS in kd else {}
     numbers.add("KD mapping", "ligands with a KD estimate", n_est, ">= 2000", n_est >= 2000, provenance_text(est_prov))
     cas_class = cas[C.LIGAND_CLASS].value_counts().sort_index().to_dict() if C.LIGAND_CLASS in cas and len(cas) else {}
-    text = (f"KD mapping set: {n_est} ligands with a KD estimate ({provenance_text(est_prov)}); per class: {per_class}. "
+    text = (f"KD mapping set: {n_est} ligands with a KD estimate ({provenance_text(est_prov)}); "
+            f"per class: {per_class}. "
             f"Estimate modes: {kd.get(C.KD_MODE, pd.Series(dtype=str)).dropna().value_counts().to_dict()}.\n\n"
             f"CASSCF results: {len(cas)} ({provenance_text(cas[C.KD_PROVENANCE])}); sources: {sources or 'none'}; "
             f"per class: {cas_class}.\n")
@@ -544,9 +550,9 @@ def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) 
                  f"(same ligands; bias = mean of estimate - CASSCF):\n\n{_md_table(stats)}\n\n"
                  f"![estimate vs CASSCF]({_rel(config, fig)})\n")
     else:
-        text += (f"\n{len(pairs)} ligands have both a CASSCF result and a mapping-set estimate: too few to say how well "
-                 "the estimate ranks CASSCF (queue a stratified 100 with `gauss kdmap casscf --n 100`, run `gauss "
-                 "worker`, bundle with `gauss queue labels --bundle`).\n")
+        text += (f"\n{len(pairs)} ligands have both a CASSCF result and a mapping-set estimate: too few to say "
+                 "how well the estimate ranks CASSCF (queue a stratified 100 with `gauss kdmap casscf --n 100`, "
+                 "run `gauss worker`, bundle with `gauss queue labels --bundle`).\n")
     cal = calibration_cv(config.kd_calibration)
     if cal is not None:
         prov = (f"{cal['name']}: {cal['file']}, cross-validated on {cal['n_train']} CASSCF complexes "
@@ -560,9 +566,11 @@ def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) 
                         cal["cv_spearman_gap1"], "", None, prov)
         extra = {k: v for k, v in cal.items() if k.startswith("cv_") and k not in
                  ("cv_mae_gap1_cm1", "cv_mae_cm1", "cv_r_gap1", "cv_spearman_gap1", "cv_per_class", "cv_gap1_pairs")}
-        text += (f"\nCalibrated estimate `{cal['name']}` (ridge on cheap descriptors of {cal['feature_geometry'] or '?'} "
-                 f"geometries, fitted to {cal['n_train']} CASSCF complexes; file `{cal['file']}`). Its accuracy is "
-                 f"given only **cross-validated** (never in-sample): first-gap MAE {_fmt(cal['cv_mae_gap1_cm1'])} cm-1, "
+        text += (f"\nCalibrated estimate `{cal['name']}` (ridge on cheap descriptors of "
+                 f"{cal['feature_geometry'] or '?'} geometries, fitted to {cal['n_train']} CASSCF complexes; "
+                 f"file `{cal['file']}`). Its accuracy is "
+                 f"given only **cross-validated** (never in-sample): "
+                 f"first-gap MAE {_fmt(cal['cv_mae_gap1_cm1'])} cm-1, "
                  f"Pearson r {_fmt(cal['cv_r_gap1'])}, MAE over all 7 gaps {_fmt(cal['cv_mae_cm1'])} cm-1 (the "
                  f"point-charge gap alone on the same complexes: r {_fmt(cal['cf_only_r_gap1'])})"
                  + (f"; Spearman rho {_fmt(cal['cv_spearman_gap1'])} (point-charge gap alone "
@@ -572,9 +580,9 @@ def _casscf_section(inputs: EvalInputs, config: ReportConfig, numbers: Numbers) 
         if cal["cv_per_class"]:
             per_class = pd.DataFrame([{"class": k, **v} for k, v in cal["cv_per_class"].items()])
             text += f"\nCross-validated, per ligand class:\n\n{_md_table(per_class)}\n"
-        fig = calibration_cv_figure(cal, config.fig_dir / "kd_calibrated_cv.png")
-        if fig is not None:
-            text += f"\n![calibrated estimate, cross-validated]({_rel(config, fig)})\n"
+        cv_fig = calibration_cv_figure(cal, config.fig_dir / "kd_calibrated_cv.png")
+        if cv_fig is not None:
+            text += f"\n![calibrated estimate, cross-validated]({_rel(config, cv_fig)})\n"
     else:
         text += "\nNo calibrated estimate yet (`gauss complex calibrate` writes it once CASSCF results exist).\n"
     return text
@@ -600,7 +608,8 @@ def _markdown(config: ReportConfig, inputs: EvalInputs, numbers: pd.DataFrame, s
         f"`--update` (a section's run is named under its heading); this run: `--only {','.join(config.experiments)}`.")
     lines = [
         "# GAUSS-II evaluation: the paper's experiments on the bundled model", "",
-        f"Written by `gauss evaluate{' --quick' if config.quick else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"Written by `gauss evaluate{' --quick' if config.quick else ''}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"in {seconds / 60:.1f} min. Checkpoint: `{config.checkpoint}` (epoch {inputs.loaded.epoch}, "
         f"{len(inputs.loaded.train_smiles)} training ligands). Ligand set: `{config.ligands}`. Proxy labels: "
         f"{inputs.labels_provenance}. Numbers: `{config.numbers_csv.name}` (+ .json); raw tables: "

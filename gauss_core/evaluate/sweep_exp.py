@@ -92,4 +92,5 @@ def sweep_png(table: pd.DataFrame, seed: str, path: Path) -> Path:
     ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="center right")
     ax.set_title(f"σ sweep from one seed: {seed}", fontsize=9)
     n = int(table["attempts"].iloc[0]) if len(table) else 0
-    return save_figure(fig, path, f"{n} attempts per σ; novelty vs the model's training set (canonical kekulised SMILES)")
+    return save_figure(fig, path,
+                       f"{n} attempts per σ; novelty vs the model's training set (canonical kekulised SMILES)")

@@ -79,13 +79,10 @@ class LocalExecutor:
             if nice:
                 os.nice(nice)
 
-        log = open(job.directory / LOG_FILE, "ab")
-        try:
+        with open(job.directory / LOG_FILE, "ab") as log:  # the runner keeps its own descriptor
             proc = subprocess.Popen(runner_command(job.directory), cwd=job.directory, env=_runner_env(),
                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, preexec_fn=_lower_priority)
-        finally:
-            log.close()
         self.procs[job.id] = proc
         return {"pgid": proc.pid}
 

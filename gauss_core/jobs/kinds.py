@@ -170,7 +170,7 @@ def estimate_features(cplx, log) -> dict | None:
         log(f"estimate descriptors not computed: {exc}")
         return None
     log("point-charge estimate on this geometry: gap1 {:.0f}, gap7 {:.0f} cm-1".format(
-        feats["cf_gap1_cm1"], feats["cf_gap7_cm1"]))
+        float(feats["cf_gap1_cm1"]), float(feats["cf_gap7_cm1"])))
     return {k: v for k, v in feats.items() if k != columns.SMILES}
 
 

@@ -58,15 +58,16 @@ def _duration(seconds: float) -> str:
 
 def busy_seconds(intervals: Iterable[tuple[float, float]]) -> float:
     """Length of the union of [start, end] intervals (time during which at least one job ran)."""
-    total, cur_start, cur_end = 0.0, None, None
+    total = 0.0
+    cur: tuple[float, float] | None = None  # the merged interval being extended
     for start, end in sorted(intervals):
-        if cur_end is None or start > cur_end:
-            if cur_end is not None:
-                total += cur_end - cur_start
-            cur_start, cur_end = start, end
+        if cur is None or start > cur[1]:
+            if cur is not None:
+                total += cur[1] - cur[0]
+            cur = (start, end)
         else:
-            cur_end = max(cur_end, end)
-    return total + (cur_end - cur_start if cur_end is not None else 0.0)
+            cur = (cur[0], max(cur[1], end))
+    return total + (cur[1] - cur[0] if cur is not None else 0.0)
 
 
 def queue_progress(jobs: Iterable[Job], recent: int = RECENT_JOBS) -> QueueProgress:
@@ -77,13 +78,14 @@ def queue_progress(jobs: Iterable[Job], recent: int = RECENT_JOBS) -> QueueProgr
     """
     jobs = list(jobs)
     count = {s: sum(j.state == s for j in jobs) for s in (QUEUED, RUNNING, DONE, FAILED)}
-    timed = [j for j in jobs if j.state == DONE and j.started_at is not None and j.finished_at is not None]
-    finished = sorted(timed, key=lambda j: j.finished_at)[-recent:]
+    timed = [(j.started_at, j.finished_at) for j in jobs
+             if j.state == DONE and j.started_at is not None and j.finished_at is not None]
+    finished = sorted(timed, key=lambda span: span[1])[-recent:]  # (start, end) of the latest finished
     median = rate = eta = None
     if len(finished) >= MIN_FOR_RATE:
-        median = statistics.median(j.finished_at - j.started_at for j in finished)
+        median = statistics.median(end - start for start, end in finished)
         # completions per hour of busy time: idle stretches (no worker) between the jobs do not count
-        busy = busy_seconds([(j.started_at, j.finished_at) for j in finished])
+        busy = busy_seconds(finished)
         rate = 3600.0 * len(finished) / busy if busy > 0 else None
     if rate and count[RUNNING]:
         eta = 3600.0 * (count[QUEUED] + 0.5 * count[RUNNING]) / rate

@@ -15,6 +15,7 @@ A job whose orphaned runner had already written result.json is collected as done
 
 from __future__ import annotations
 
+import builtins  # JobStore.list shadows the built-in inside the class
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,7 +355,7 @@ class JobStore:
             conn.execute("UPDATE jobs SET runner_pgid=COALESCE(?, runner_pgid), slurm_id=COALESCE(?, slurm_id)"
                          " WHERE id=?", (pgid, slurm_id, int(job_id)))
 
-    def heartbeat(self, job_ids: list[int], identity: tuple[str, int, str] | None = None) -> None:
+    def heartbeat(self, job_ids: Sequence[int], identity: tuple[str, int, str] | None = None) -> None:
         """Mark the worker's running jobs alive (and adopt them, for a SLURM worker taking over)."""
         if not job_ids:
             return
@@ -426,7 +427,7 @@ class JobStore:
             fh.write(f"[{stamp}] [queue] {message}\n")
 
     # -- crash recovery ---------------------------------------------------------------------------
-    def recover_stale(self, stale_after_s: float = 120.0) -> list[Job]:
+    def recover_stale(self, stale_after_s: float = 120.0) -> builtins.list[Job]:
         """Find running jobs whose worker is gone; requeue them (or fail them when out of attempts).
 
         A worker is gone when it ran on this host and its (pid, start time) no longer exists, or when

@@ -149,11 +149,11 @@ class Worker:
         while self.executor.free_slots() > 0 and not self._stop:
             if self.config.max_jobs is not None and self.claimed >= self.config.max_jobs:
                 break
-            job = self.store.claim(self.executor.name, self.config.kinds, self.identity)
-            if job is None:
+            claimed = self.store.claim(self.executor.name, self.config.kinds, self.identity)
+            if claimed is None:
                 break
             self.claimed += 1
-            self._start_one(job)
+            self._start_one(claimed)
         return bool(self.executor.active())
 
     def run(self) -> int:
@@ -201,6 +201,7 @@ def run_worker(store: JobStore | None = None, executor: str = "local", concurren
     from gauss_core.jobs.executors import SlurmResources
 
     store = store or JobStore()
+    ex: LocalExecutor | SlurmExecutor
     if executor == "local":
         ex = LocalExecutor(concurrency=concurrency)
     elif executor == "slurm":

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gauss_core import columns, provenance
+from gauss_core.provenance import CF_POINTCHARGE  # the field `provenance` shadows the module in KDEstimate
 from gauss_core.complexes.descriptors import descriptors
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import DataFormatError, GaussError
@@ -55,7 +56,7 @@ class KDEstimate:
     provenance: str
     geometry_provenance: str
     charges_provenance: str
-    g_provenance: str = provenance.CF_POINTCHARGE
+    g_provenance: str = CF_POINTCHARGE
     model: str = ""
     flags: list[str] = field(default_factory=list)
     bkq_cm1: dict[tuple[int, int], float] = field(default_factory=dict)
@@ -70,7 +71,7 @@ class KDEstimate:
 
     def to_row(self) -> dict:
         """Flat record for tables and files: smiles, 7 gap columns, kd_provenance, g values, geometry."""
-        row = {columns.SMILES: self.ligand_smiles}
+        row: dict[str, object] = {columns.SMILES: self.ligand_smiles}
         row.update({c: float(v) for c, v in zip(columns.KD_GAP_COLUMNS, self.gaps_cm1, strict=True)})
         row[columns.KD_PROVENANCE] = self.provenance
         row.update({"g_x": float(self.g_tensor[0]), "g_y": float(self.g_tensor[1]), "g_z": float(self.g_tensor[2]),
@@ -154,8 +155,9 @@ FEATURES = columns.KD_ESTIMATE_FEATURES
 
 
 def complex_features(cx: Complex, cf: CFResult | None = None, charges_source: str | None = None,
-                     alpha_donor: float | None = None) -> dict[str, float]:
-    """Cheap descriptors of one relaxed complex for the calibrated estimate (NaN where unavailable)."""
+                     alpha_donor: float | None = None) -> dict[str, float | str]:
+    """Cheap descriptors of one relaxed complex for the calibrated estimate (NaN where unavailable; the
+    SMILES under columns.SMILES)."""
     if cf is None:
         cf, charges_source = crystal_field(cx)
     charges = cx.atomic_charges
@@ -356,5 +358,6 @@ def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
 
         return np.array([ligand_class("N" if n > 0.5 else "O", -1 if an > 0.5 else 0)
                          if np.isfinite(an) and np.isfinite(n) else 0
-                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float), strict=False)])
+                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float),
+                                          strict=False)])
     return np.zeros(len(data), dtype=int)

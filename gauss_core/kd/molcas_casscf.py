@@ -83,7 +83,7 @@ def structure_from(obj: object) -> XyzStructure:
     charge = getattr(obj, "charge", None)
     if symbols is None or coords is None or charge is None:
         raise MolcasInputError(f"{type(obj).__name__} has no symbols/coords/charge; pass an XyzStructure")
-    return XyzStructure([str(s) for s in symbols], [tuple(float(c) for c in row) for row in coords], int(charge),
+    return XyzStructure([str(s) for s in symbols], [(float(x), float(y), float(z)) for x, y, z in coords], int(charge),
                         str(getattr(obj, "ligand_smiles", "") or getattr(obj, "smiles", "") or ""))
 
 
@@ -199,6 +199,8 @@ def find_pymolcas() -> list[str]:
         raise MissingProgramError("pymolcas not found; install OpenMolcas (Debian: apt-get install openmolcas) "
                                   "or set GAUSS_PYMOLCAS to its path")
     python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else shutil.which("python3")
+    if not python:
+        raise MissingProgramError("pymolcas needs a system python3, and none is on PATH")
     return [python, exe]
 
 
@@ -393,8 +395,8 @@ def parse_crystal_field(text: str) -> dict[str, float]:
         {"B(2,0)": ..., "B(2,-2)": ..., ...} from SINGLE_ANISO's CRYS table; {} when not printed.
     """
     sec = _section(text, "CALCULATION OF CRYSTAL-FIELD PARAMETERS OF THE GROUND ATOMIC MULTIPLET",
-                   ["DECOMPOSITION OF THE RASSI WAVE FUNCTIONS", "CALCULATION OF CRYSTAL-FIELD PARAMETERS OF THE GROUND "
-                    "ATOMIC TERM"])
+                   ["DECOMPOSITION OF THE RASSI WAVE FUNCTIONS",
+                    "CALCULATION OF CRYSTAL-FIELD PARAMETERS OF THE GROUND ATOMIC TERM"])
     k = sec.find("Extended Stevens Operators")
     if k < 0:
         return {}
@@ -481,7 +483,8 @@ def parse_molcas_output(text: str, min_4f_weight: float = 0.8) -> MolcasKDResult
     doublets = []
     for i in range(N_KD):
         e = 0.5 * (so[2 * i] + so[2 * i + 1])
-        doublets.append(KramersDoublet(round(e - 0.5 * (so[0] + so[1]), 6), tuple(sorted(g[i]))))
+        gx, gy, gz = sorted(g[i])
+        doublets.append(KramersDoublet(round(e - 0.5 * (so[0] + so[1]), 6), (gx, gy, gz)))
     return MolcasKDResult(doublets=doublets, crystal_field=parse_crystal_field(text),
                           rasscf_energies_hartree=parse_rasscf_energies(text), so_energies_cm1=so[:2 * N_KD],
                           active_occupations=occupations)

@@ -139,7 +139,8 @@ def predict_proxies(loaded: LoadedModel, z: np.ndarray, struct: np.ndarray | Non
         ValueError: the model has no property head, or struct is missing for a GAUSS-I head.
     """
     model = loaded.model
-    if model.head is None:
+    head = model.head
+    if head is None:
         raise ValueError("this model was trained without a property head; it cannot predict labels")
     z = np.asarray(z, dtype=np.float32)
     if z.ndim != 2 or z.shape[1] != loaded.config.latent_dim:
@@ -153,7 +154,7 @@ def predict_proxies(loaded: LoadedModel, z: np.ndarray, struct: np.ndarray | Non
     was_training = model.training
     model.eval()
     with torch.inference_mode():
-        pred = model.predict(torch.from_numpy(z).to(loaded.device), s_t).double().cpu().numpy()
+        pred = head(torch.from_numpy(z).to(loaded.device), s_t).double().cpu().numpy()
     model.train(was_training)
     values = pred * loaded.label_std + loaded.label_mean
     return pd.DataFrame(values, columns=list(loaded.label_names))

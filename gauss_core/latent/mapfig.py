@@ -133,11 +133,11 @@ def map_payload(layers: Sequence[MapLayer], colour_title: str = "", height: int 
         extra = None if layer.hover_extra is None else [str(e) for e in np.asarray(layer.hover_extra,
                                                                                   dtype=object)[rows]]
         no_value = layer.colour is not None and not coloured
-        entry = {"name": name, "symbol": layer.symbol, "size": max(2, layer.size - 1) if no_value else layer.size,
-                 "colour": None if coloured else (BACKGROUND if no_value else layer.fixed_colour),
+        size = max(2, layer.size - 1) if no_value else layer.size
+        fixed = None if coloured else (BACKGROUND if no_value else layer.fixed_colour)
+        entry = {"name": name, "symbol": layer.symbol, "size": size, "colour": fixed,
                  "n": int(len(rows)), "xy": xy, "values": vals, "smiles": smiles, "extra": extra}
-        for part in (name, entry["symbol"], str(entry["size"]), str(entry["colour"]), xy, vals or "", smiles,
-                     "\n".join(extra or [])):
+        for part in (name, layer.symbol, str(size), str(fixed), xy, vals or "", smiles, "\n".join(extra or [])):
             digest.update(part.encode())
         out_layers.append(entry)
     digest.update(repr((box, colour, axis_titles, selectable, max_return, height)).encode())
@@ -177,7 +177,7 @@ def latent_map_figure(layers: Sequence[MapLayer], colour_title: str = "", height
                 marker={"size": layer.size, "color": values[known], "coloraxis": "coloraxis",
                         "symbol": layer.symbol}))
             shown_bar = True
-    coloraxis = {"colorscale": "Viridis", "colorbar": {"title": {"text": colour_title}, "len": 0.75}}
+    coloraxis: dict[str, object] = {"colorscale": "Viridis", "colorbar": {"title": {"text": colour_title}, "len": 0.75}}
     if colour_range is not None:
         coloraxis.update(cmin=colour_range[0], cmax=colour_range[1])
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, dragmode="select",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from gauss_core.errors import DataFormatError
 from gauss_core.paths import gauss_home
 
 CACHE_VERSION = 1
@@ -144,14 +145,25 @@ def save_latent_map(lmap: LatentMap, path: Path) -> None:
 
 
 def load_latent_map(path: Path) -> LatentMap:
-    """Read a cached map written by `save_latent_map`."""
-    with np.load(path, allow_pickle=False) as data:
-        key = [str(k) for k in data["key"]]
-        return LatentMap(smiles=data["smiles"].astype(object), z=data["z"], coords=data["coords"],
-                         mean=data["mean"], components=data["components"],
-                         explained_variance_ratio=data["evr"],
-                         predictions=pd.DataFrame(data["pred"], columns=[str(c) for c in data["pred_names"]]),
-                         checkpoint_hash=key[0], set_hash=key[1], skipped=int(data["skipped"]))
+    """Read a cached map written by `save_latent_map`.
+
+    Raises:
+        FileNotFoundError: no file at `path`.
+        DataFormatError: the file is not a complete map (e.g. truncated by a crash).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            key = [str(k) for k in data["key"]]
+            return LatentMap(smiles=data["smiles"].astype(object), z=data["z"], coords=data["coords"],
+                             mean=data["mean"], components=data["components"],
+                             explained_variance_ratio=data["evr"],
+                             predictions=pd.DataFrame(data["pred"], columns=[str(c) for c in data["pred_names"]]),
+                             checkpoint_hash=key[0], set_hash=key[1], skipped=int(data["skipped"]))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataFormatError(f"latent-map cache {path} is unreadable ({type(exc).__name__}: {exc}); "
+                              "delete it and the map is rebuilt") from exc
 
 
 def load_or_build_latent_map(loaded, smiles: Sequence[str], cache_dir: Path | None = None,
@@ -162,7 +174,7 @@ def load_or_build_latent_map(loaded, smiles: Sequence[str], cache_dir: Path | No
     if path.exists():
         try:
             return load_latent_map(path)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except DataFormatError:
             pass  # unreadable cache (e.g. truncated by a crash): rebuild below
     lmap = build_latent_map(loaded, smiles, progress=progress)
     save_latent_map(lmap, path)

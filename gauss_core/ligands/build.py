@@ -205,7 +205,8 @@ def build_ligand_set(config: BuildConfig | None = None, out_path: Path | None = 
     skipped["duplicate donor-first SMILES (same ligand from another QM9 entry)"] = n_pairs - len(frame)
     frame[columns.CANONICAL] = [chem.canonical_kekule(s) for s in frame[columns.SMILES]]
     frame[columns.DONOR_Z] = frame[columns.DONOR_ELEMENT].map({"N": 7, "O": 8}).astype(int)
-    frame[columns.LIGAND_CLASS] = [ligand_class(e, q) for e, q in zip(frame[columns.DONOR_ELEMENT], frame[columns.CHARGE], strict=False)]
+    frame[columns.LIGAND_CLASS] = [ligand_class(e, q) for e, q in
+                                   zip(frame[columns.DONOR_ELEMENT], frame[columns.CHARGE], strict=False)]
     frame[columns.LIGAND_ID] = range(1, len(frame) + 1)
     frame = frame[list(columns.LIGAND_COLUMNS)]
     result = BuildResult(frame=frame, skipped=skipped, kinds=kinds, n_molecules=len(items),
@@ -220,7 +221,7 @@ def _count_windows(args: tuple[list[tuple[int, str]], tuple, tuple]) -> list[col
     out = []
     for _, smi in batch:
         mol = Chem.MolFromSmiles(smi)
-        counts = collections.Counter()
+        counts: collections.Counter[str] = collections.Counter()
         if mol is not None and donors.molecule_is_eligible(mol) is None:
             counts.update(donors.window_counts(mol, nws, aws))
         out.append(counts)

@@ -432,7 +432,8 @@ def anion_sites(mol: Chem.Mol, window: float = ANION_PKA_WINDOW) -> list[DonorSi
     return out
 
 
-def window_counts(mol: Chem.Mol, neutral_windows: tuple[float, ...], anion_windows: tuple[float, ...]) -> dict[str, int]:
+def window_counts(mol: Chem.Mol, neutral_windows: tuple[float, ...],
+                  anion_windows: tuple[float, ...]) -> dict[str, int]:
     """Number of symmetry-distinct neutral donors / anion sites of `mol` under each window (no SMILES made).
 
     Keys: 'neutral_all_NO' (every N/O atom), 'neutral_<w>', 'anion_<w>', 'molecules_neutral', 'molecules_anion'.

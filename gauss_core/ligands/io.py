@@ -245,7 +245,8 @@ def import_labelled_dataset(path: Path | str, layout: str | None = None) -> Labe
         n_fields = len(lines[0][1])
         layout = LAYOUT_BY_FIELDS.get(n_fields)
         if layout is None:
-            raise DataFormatError(f"{path}, line {lines[0][0]}: {n_fields} columns match no layout; expected {_LAYOUT_TEXT}")
+            raise DataFormatError(f"{path}, line {lines[0][0]}: {n_fields} columns match no layout; "
+                                  f"expected {_LAYOUT_TEXT}")
     names = LABEL_LAYOUTS[layout]
     expected = 1 + len(names)
     for n, fields in lines:
@@ -264,7 +265,8 @@ def import_labelled_dataset(path: Path | str, layout: str | None = None) -> Labe
                 raise RowError(f"unparseable SMILES: {exc}") from None
             first = mol.GetAtomWithIdx(0)
             if first.GetSymbol() not in ("N", "O"):
-                raise RowError(f"first atom is {first.GetSymbol()}: files of this layout must be donor-first (N or O first)")
+                raise RowError(f"first atom is {first.GetSymbol()}: files of this layout must be donor-first "
+                               "(N or O first)")
             if first.GetFormalCharge() not in (0, -1) or _net_charge(mol) != first.GetFormalCharge():
                 raise RowError(f"donor charge {first.GetFormalCharge():+d} with net charge {_net_charge(mol):+d}: "
                                "ligands must be neutral or mono-anions charged on the donor")
@@ -275,7 +277,8 @@ def import_labelled_dataset(path: Path | str, layout: str | None = None) -> Labe
                                "(1 neutral O, 2 neutral N, 3 anionic O, 4 anionic N)")
             z = labels.get(columns.DONOR_Z)
             if z is not None and not math.isnan(z) and int(round(z)) != first.GetAtomicNum():
-                raise RowError(f"Z = {z:g} but the first atom of the SMILES is {first.GetSymbol()} (Z {first.GetAtomicNum()})")
+                raise RowError(f"Z = {z:g} but the first atom of the SMILES is {first.GetSymbol()} "
+                               f"(Z {first.GetAtomicNum()})")
         except RowError as exc:
             errors.append((n, " ".join(fields), str(exc)))
             continue

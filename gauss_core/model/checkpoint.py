@@ -189,7 +189,8 @@ def model_from_checkpoint_data(data: dict[str, Any], path: Path, device: torch.d
         config = ModelConfig.from_dict(data["model_config"])
         vocab = Vocabulary.from_dict(data["vocab"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {path} has an incompatible configuration ({exc}): retrain the model") from None
+        raise CheckpointError(f"checkpoint {path} has an incompatible configuration ({exc}): "
+                              "retrain the model") from None
     if vocab.size != config.vocab_size or vocab.max_len != config.max_len:
         raise CheckpointError(
             f"checkpoint {path} is inconsistent: vocabulary has {vocab.size} tokens / length {vocab.max_len} "

@@ -17,6 +17,8 @@ nn.GRU state dicts and CUDA runs use cuDNN; tests compare outputs and gradients 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
@@ -53,6 +55,8 @@ class _BiGRUFunction(torch.autograd.Function):
         h_steps = hs.unbind(1)
         rz_steps, r_steps, z_steps = rz_all.unbind(1), rz_all[..., :H].unbind(1), rz_all[..., H:].unbind(1)
         a_steps, bz_steps, t_steps = a_all.unbind(1), bz_all.unbind(1), t_all.unbind(1)
+        gi_rz: Sequence[torch.Tensor]
+        gi_n: Sequence[torch.Tensor]
         if const:
             gi_rz, gi_n = [gi[..., :2 * H]] * L, [gi[..., 2 * H:]] * L
         else:
@@ -134,6 +138,24 @@ class _BiGRUFunction(torch.autograd.Function):
         return d_x, d_w_ih, d_w_hh, d_b_ih, d_b_hh, None
 
 
+def _direction_weights(gru: nn.GRU) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(w_ih, w_hh, b_ih, b_hh), each stacked over direction (forward, reverse), of a 1-layer biGRU."""
+    if gru.num_layers != 1 or not gru.bidirectional or not gru.bias:
+        raise ValueError("the fast GRU kernels need nn.GRU(num_layers=1, bidirectional=True, bias=True)")
+    forward, reverse = gru.all_weights  # each [w_ih, w_hh, b_ih, b_hh]
+    w_ih, w_hh, b_ih, b_hh = (torch.stack([f, r]) for f, r in zip(forward, reverse, strict=True))
+    return w_ih, w_hh, b_ih, b_hh
+
+
+def _steps(x: torch.Tensor, steps: int | None) -> int:
+    """Sequence length: x's first dimension when time-major, else `steps` (required for a constant input)."""
+    if x.dim() == 3:
+        return x.shape[0]
+    if steps is None:
+        raise ValueError("a time-constant (B, In) input needs the number of steps")
+    return steps
+
+
 def bigru_time_major(gru: nn.GRU, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
     """Run a 1-layer bidirectional nn.GRU (its own parameters) with the fast backward.
 
@@ -143,12 +165,9 @@ def bigru_time_major(gru: nn.GRU, x: torch.Tensor, steps: int | None = None) -> 
     Returns:
         (L, B, 2H) outputs, forward direction first (as nn.GRU).
     """
-    w_ih = torch.stack([gru.weight_ih_l0, gru.weight_ih_l0_reverse])
-    w_hh = torch.stack([gru.weight_hh_l0, gru.weight_hh_l0_reverse])
-    b_ih = torch.stack([gru.bias_ih_l0, gru.bias_ih_l0_reverse])
-    b_hh = torch.stack([gru.bias_hh_l0, gru.bias_hh_l0_reverse])
-    L = x.shape[0] if x.dim() == 3 else int(steps)
-    return _BiGRUFunction.apply(x, w_ih, w_hh, b_ih, b_hh, L)
+    w_ih, w_hh, b_ih, b_hh = _direction_weights(gru)
+    out: torch.Tensor = _BiGRUFunction.apply(x, w_ih, w_hh, b_ih, b_hh, _steps(x, steps))
+    return out
 
 
 @torch.no_grad()
@@ -160,15 +179,18 @@ def bigru_infer_time_major(gru: nn.GRU, x: torch.Tensor, steps: int | None = Non
     tanh(a) = 2 sigmoid(2a) - 1 costs no extra multiply) and h' = lerp(n, h, z) is one kernel.
     """
     const = x.dim() == 2
-    L = x.shape[0] if not const else int(steps)
+    L = _steps(x, steps)
     B = x.shape[-2]
     H = gru.hidden_size
     scale = torch.ones(3 * H, 1, dtype=x.dtype, device=x.device)
     scale[2 * H:] = 2.0
-    w_ih = (torch.stack([gru.weight_ih_l0, gru.weight_ih_l0_reverse]) * scale).transpose(1, 2)
-    w_hh = (torch.stack([gru.weight_hh_l0, gru.weight_hh_l0_reverse]) * scale).transpose(1, 2)
-    b_ih = (torch.stack([gru.bias_ih_l0, gru.bias_ih_l0_reverse]) * scale[:, 0]).unsqueeze(1)
-    b_hh = (torch.stack([gru.bias_hh_l0, gru.bias_hh_l0_reverse]) * scale[:, 0]).unsqueeze(1)
+    w_ih_d, w_hh_d, b_ih_d, b_hh_d = _direction_weights(gru)
+    w_ih = (w_ih_d * scale).transpose(1, 2)
+    w_hh = (w_hh_d * scale).transpose(1, 2)
+    b_ih = (b_ih_d * scale[:, 0]).unsqueeze(1)
+    b_hh = (b_hh_d * scale[:, 0]).unsqueeze(1)
+    gi_rz: Sequence[torch.Tensor]
+    gi_n: Sequence[torch.Tensor]
     if const:
         gi = torch.baddbmm(b_ih, x.unsqueeze(0).expand(2, B, x.shape[1]), w_ih)
         gi_rz, gi_n = [gi[..., :2 * H]] * L, [gi[..., 2 * H:]] * L

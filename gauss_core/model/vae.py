@@ -106,6 +106,7 @@ class Encoder(nn.Module):
         if use_fast_gru(tokens):
             x = self.one_hot(tokens.t())  # time-major (L, B, V)
             for gru in self.grus:
+                assert isinstance(gru, nn.GRU)  # the ModuleList holds only the GRUs built above
                 x = run_bigru(gru, x)
             flat = x.transpose(0, 1).reshape(tokens.shape[0], -1)
         else:
@@ -175,10 +176,8 @@ class GaussVAE(nn.Module):
 
     def forward(self, tokens: torch.Tensor, struct: torch.Tensor | None = None) -> VAEOutput:
         mu, logvar = self.encoder(tokens)
-        if self.training:
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)  # reparameterisation trick
-        else:
-            z = mu
+        # reparameterisation trick when training; the mean otherwise
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         logits = self.decoder(z)
         props = self.predict(z, struct)
         return VAEOutput(mu=mu, logvar=logvar, z=z, logits=logits, properties=props)

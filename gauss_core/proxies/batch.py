@@ -15,7 +15,7 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +84,11 @@ def method_key(method: str, basis: str = "ANO-R1", fast: FastConfig | None = Non
 
 
 class LabelCache:
-    """Append-only JSONL cache: one record per (method, smiles); last record wins."""
+    """Append-only JSONL cache: one record per (method, smiles); last record wins.
+
+    The file is opened per appended record (a label takes tenths of a second or more, an open
+    microseconds), so no handle needs closing and reading a cache never writes to it.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -98,22 +102,22 @@ class LabelCache:
                     except json.JSONDecodeError:  # a line cut by a crash: that ligand is redone
                         continue
                     self.records[rec["key"]] = rec
-        self._fh = open(self.path, "a", encoding="utf-8")
-        if self.path.stat().st_size:
+        self._cut_line = False  # a last line cut by a crash, ended before the next record
+        if self.path.exists() and self.path.stat().st_size:
             with open(self.path, "rb") as raw:
                 raw.seek(-1, os.SEEK_END)
-                if raw.read(1) != b"\n":
-                    self._fh.write("\n")  # end a line cut by a crash so the next record starts clean
+                self._cut_line = raw.read(1) != b"\n"
 
     def append(self, record: dict) -> None:
         """Store one record durably (flush + fsync before returning)."""
-        self._fh.write(json.dumps(record, allow_nan=True) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        with open(self.path, "a", encoding="utf-8") as fh:
+            if self._cut_line:
+                fh.write("\n")
+                self._cut_line = False
+            fh.write(json.dumps(record, allow_nan=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
         self.records[record["key"]] = record
-
-    def close(self) -> None:
-        self._fh.close()
 
 
 def _job_dir(jobs_dir: Path, smiles: str) -> Path:
@@ -129,7 +133,7 @@ def label_one(smiles: str, method: str, fast: FastConfig = FastConfig(), basis: 
     """
     t0 = time.time()
     key = method_key(method, basis, fast)
-    record = {"key": f"{key}:{smiles}", "smiles": smiles, "method": key}
+    record: dict[str, object] = {"key": f"{key}:{smiles}", "smiles": smiles, "method": key}
     try:
         if method == "xtb":
             record.update(xtb_descriptors(smiles, fast))  # raw only: the recipe is applied on output
@@ -215,16 +219,17 @@ def read_smiles_file(path: Path) -> pd.DataFrame:
     return frame
 
 
-def label_batch(smiles: list[str], out_path: Path, config: BatchConfig = BatchConfig()) -> BatchSummary:
+def label_batch(smiles: list[str], out_path: Path, config: BatchConfig | None = None) -> BatchSummary:
     """Label many ligands in parallel, resumably.
 
     Args:
         smiles: donor-first SMILES (duplicates are labelled once).
         out_path: label table to (re)write; the cache defaults to <out_path>.cache.jsonl.
-        config: BatchConfig.
+        config: BatchConfig (default: BatchConfig()).
     Returns:
         BatchSummary. Per-molecule failures are rows with an `error`, never exceptions.
     """
+    config = config or BatchConfig()
     out_path = Path(out_path)
     cache_path = Path(config.cache_path or out_path.with_name(out_path.name + ".cache.jsonl"))
     jobs_dir = Path(config.jobs_dir or out_path.with_name(out_path.name + ".jobs"))
@@ -252,6 +257,7 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig = BatchCo
         bar = tqdm(total=len(unique), initial=n_cached, unit="lig", desc=f"label {prefix}", smoothing=0.05)
     args = [(s, config.method, config.fast, config.basis, jobs_dir) for s in todo]
     pool = None
+    results: Iterator[dict]
     try:
         if config.workers > 1 and len(todo) > 1:
             pool = mp.get_context("fork").Pool(config.workers, initializer=_init_worker)
@@ -273,7 +279,6 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig = BatchCo
         if bar is not None:
             bar.close()
         snapshot()
-        cache.close()
     recs = [cache.records[f"{prefix}:{s}"] for s in unique if f"{prefix}:{s}" in cache.records]
     n_ok = sum(1 for r in recs if r.get("ok"))
     return BatchSummary(n_input=len(unique), n_cached=n_cached, n_new=n_new, n_ok=n_ok, n_failed=len(recs) - n_ok,
@@ -301,9 +306,7 @@ def merge_caches(cache_paths: list[Path], out_path: Path, method_prefix: str | N
     to keep one method. Returns the written frame."""
     records: dict[str, dict] = {}
     for path in cache_paths:
-        cache = LabelCache(Path(path))
-        cache.close()
-        records.update(cache.records)
+        records.update(LabelCache(Path(path)).records)
     chosen = [r for k, r in records.items() if method_prefix is None or k.startswith(method_prefix + ":")]
     frame = records_to_frame(chosen)
     write_table(frame, out_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ MODEL_FEATURES = {
 
 
 # Features of the bundled fast path (MMFF geometry, GFN2 via tblite, no GFN1): the recipe's linear estimates.
-RECIPE_FEATURES = {
+RECIPE_FEATURES: dict[str, tuple[str, ...]] = {
     "mu_donor_au": ("donor_Z", "ligand_charge", fast.RAW_N_H, fast.RAW_N_NEIGHBOURS, fast.RAW_LP,
                     fast.RAW_MU_GFN2),
     "alpha_donor_au3": ("donor_Z", "ligand_charge", fast.RAW_ALPHA_D4, fast.RAW_N_H, fast.RAW_N_NEIGHBOURS,
@@ -47,7 +48,8 @@ RECIPE_FEATURES = {
 
 # A LoProp-calibrated charge is written as an extra column (q_donor_loprop_est_e); q_donor_e stays the raw
 # GFN2 Mulliken charge, which orders CASSCF KD gaps better than LoProp's own charge (issue 3 numbers).
-Q_ESTIMATE_FEATURES = ("donor_Z", "ligand_charge", fast.RAW_Q_GFN2, fast.RAW_N_H, fast.RAW_N_NEIGHBOURS)
+Q_ESTIMATE_FEATURES: tuple[str, ...] = ("donor_Z", "ligand_charge", fast.RAW_Q_GFN2, fast.RAW_N_H,
+                                        fast.RAW_N_NEIGHBOURS)
 
 
 @dataclass
@@ -113,8 +115,9 @@ def loo_fit(both: pd.DataFrame, target: str, features: tuple[str, ...]) -> Fit:
 def fit_recipe(both: pd.DataFrame, features: dict[str, tuple[str, ...]] | None = None) -> dict:
     """Recipe dict (see fast.load_recipe): q = raw GFN2 Mulliken charge; mu and alpha = linear estimates of
     LoProp's atomic-domain values fitted on `both`, with their leave-one-out r and R^2 recorded."""
-    recipe = {"q_donor_e": {"raw": fast.RAW_Q_GFN2}, "provenance": "xtb-gfn2", "extra": {}}
-    extra = {} if features is not None else {"q_donor_loprop_est_e": ("q_donor_e", Q_ESTIMATE_FEATURES)}
+    recipe: dict[str, Any] = {"q_donor_e": {"raw": fast.RAW_Q_GFN2}, "provenance": "xtb-gfn2", "extra": {}}
+    extra: dict[str, tuple[str, tuple[str, ...]]] = (
+        {} if features is not None else {"q_donor_loprop_est_e": ("q_donor_e", Q_ESTIMATE_FEATURES)})
     for column, (target, feats) in extra.items():
         fit = loo_fit(both, target, feats)
         recipe["extra"][column] = {

@@ -134,7 +134,7 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
     else:
         r2 = run_xtb(geometry, gfn2, optimise=config.optimise)  # properties at the final geometry
     if config.optimise:
-        geometry = geometry.with_coords(r2.coords_A, f"{geometry.method}+gfn2-opt-{config.opt_level}")
+        geometry = geometry.with_coords(r2.array("coords_A"), f"{geometry.method}+gfn2-opt-{config.opt_level}")
     out = {
         "smiles": smiles,
         "donor_Z": geometry.donor_Z,
@@ -146,9 +146,10 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
     out[RAW_Q_GFN2] = float(r2.charges_e[0])
     out[RAW_MU_GFN2] = (float(np.linalg.norm(dip)) if r2.atomic_dipole_norms_au is None
                         else float(r2.atomic_dipole_norms_au[0]))
-    out[RAW_ALPHA_D4] = float(r2.alpha0_au3[0])
-    out[RAW_ALPHA_D4_BOND] = float(r2.alpha0_au3[0] + 0.5 * sum(r2.alpha0_au3[i] for i in neighbours))
-    out[RAW_CN] = float(r2.cov_cn[0])
+    alpha0 = r2.array("alpha0_au3")
+    out[RAW_ALPHA_D4] = float(alpha0[0])
+    out[RAW_ALPHA_D4_BOND] = float(alpha0[0] + 0.5 * sum(alpha0[i] for i in neighbours))
+    out[RAW_CN] = float(r2.array("cov_cn")[0])
     out[RAW_Q_NEIGHBOURS] = float(sum(r2.charges_e[i] for i in neighbours))
     out[RAW_GAP] = float(r2.homo_lumo_gap_eV)
     out[RAW_N_NEIGHBOURS] = len(neighbours)
@@ -163,7 +164,7 @@ def xtb_descriptors(smiles: str, config: FastConfig = FastConfig()) -> dict:
     if config.gfn1:
         r1 = run_xtb(geometry, XtbConfig(gfn=1, timeout_s=config.timeout_s,
                                          max_scc_iterations=config.max_scc_iterations))
-        out[RAW_Q_CM5] = float(r1.cm5_charges_e[0])
+        out[RAW_Q_CM5] = float(r1.array("cm5_charges_e")[0])
         out[RAW_Q_GFN1] = float(r1.charges_e[0])
     else:
         out[RAW_Q_CM5] = out[RAW_Q_GFN1] = float("nan")

@@ -159,6 +159,14 @@ def _failure_reason(text: str) -> str:
 _F = r"[-+]?\d+\.\d+(?:[EeDd][-+]?\d+)?"
 
 
+def _find(pattern: str, body: str, atoms: tuple[str, ...], what: str) -> re.Match[str]:
+    """The match of a value LoProp prints for every domain; LopropError naming it when absent."""
+    match = re.search(pattern, body)
+    if match is None:
+        raise LopropError(f"LoProp domain {', '.join(atoms)} has no {what} (output truncated?)")
+    return match
+
+
 def parse_loprop_output(text: str) -> dict[tuple[str, ...], Domain]:
     """Parse every atomic and bond domain of the (last) "Localized properties" section.
 
@@ -178,17 +186,17 @@ def parse_loprop_output(text: str) -> dict[tuple[str, ...], Domain]:
     for kind, body in zip(blocks[1::2], blocks[2::2], strict=False):
         header = body.splitlines()[0]
         atoms = tuple(a.strip() for a in header.split(",")) if kind == "BOND" else (header.strip(),)
-        charge = float(re.search(rf"Total charge\s*:\s*({_F})", body).group(1))
+        charge = float(_find(rf"Total charge\s*:\s*({_F})", body, atoms, "total charge").group(1))
         dip_match = re.search(rf"\.\.\. with nuclear contribution\s*\n\s*({_F})\s+({_F})\s+({_F})", body)
         if dip_match is None:  # bond domains print only the electronic dipole (no nuclei)
-            dip_match = re.search(rf"Electronic Dipole\s*\n\s*({_F})\s+({_F})\s+({_F})", body)
+            dip_match = _find(rf"Electronic Dipole\s*\n\s*({_F})\s+({_F})\s+({_F})", body, atoms, "dipole")
         dipole = np.array([float(v) for v in dip_match.groups()])
-        magnitude = float(re.search(rf"Dipole magnitude:\s*({_F})", body).group(1))
+        magnitude = float(_find(rf"Dipole magnitude:\s*({_F})", body, atoms, "dipole magnitude").group(1))
         alpha_match = re.search(rf"Isotropic Polarizability:\s*({_F})", body)
         alpha = float(alpha_match.group(1)) if alpha_match else float("nan")
         tensor = None
-        tmatch = re.search(rf"mat\. size =\s+3x\s+3\s*\n\s*({_F})\s*\n\s*({_F})\s+({_F})\s*\n\s*({_F})\s+({_F})\s+({_F})",
-                           body)
+        tmatch = re.search(rf"mat\. size =\s+3x\s+3\s*\n\s*({_F})\s*\n\s*({_F})\s+({_F})\s*\n"
+                           rf"\s*({_F})\s+({_F})\s+({_F})", body)
         if tmatch:
             xx, xy, yy, xz, yz, zz = (float(v) for v in tmatch.groups())
             tensor = np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])

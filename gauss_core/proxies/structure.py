@@ -7,11 +7,12 @@ the SMILES atom order (donor first) is the 3D atom order.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import AllChem
+from rdkit.Chem import rdDistGeom, rdForceFieldHelpers
 
 from gauss_core.chem import mol_from_smiles
 from gauss_core.proxies.errors import StructureError
@@ -44,23 +45,26 @@ class Geometry:
                         method)
 
 
-def _embed_attempts(seed: int):
+def embed_parameters(factory: Callable[[], rdDistGeom.EmbedParameters],
+                     **options: int | bool) -> rdDistGeom.EmbedParameters:
+    """RDKit embedding parameters with `options` set by name (RDKit's generated stubs give the property
+    setters no value type; an unknown name is an error, not a silently added attribute)."""
+    params = factory()
+    for name, value in options.items():
+        if not hasattr(params, name):
+            raise AttributeError(f"RDKit EmbedParameters has no {name!r}")
+        setattr(params, name, value)
+    return params
+
+
+def _embed_attempts(seed: int) -> Iterator[rdDistGeom.EmbedParameters]:
     """ETKDGv3, then two looser settings that rescue most strained QM9 cages (8 of 11 failures in a
     sample). Kept to three tries: a cage that cannot embed costs seconds of CPU per try."""
-    params = AllChem.ETKDGv3()
-    params.randomSeed = int(seed)
-    yield params
-    params = AllChem.ETKDGv3()
-    params.randomSeed = int(seed)
-    params.useRandomCoords = True
-    params.enforceChirality = False
-    yield params
-    params = AllChem.ETDG()
-    params.randomSeed = int(seed)
-    params.useRandomCoords = True
-    params.ignoreSmoothingFailures = True
-    params.enforceChirality = False
-    yield params
+    seed = int(seed)
+    yield embed_parameters(rdDistGeom.ETKDGv3, randomSeed=seed)
+    yield embed_parameters(rdDistGeom.ETKDGv3, randomSeed=seed, useRandomCoords=True, enforceChirality=False)
+    yield embed_parameters(rdDistGeom.ETDG, randomSeed=seed, useRandomCoords=True, ignoreSmoothingFailures=True,
+                        enforceChirality=False)
 
 
 def embed_ligand(smiles: str, seed: int = 0x5EED, mmff_iterations: int = 500) -> Geometry:
@@ -76,15 +80,15 @@ def embed_ligand(smiles: str, seed: int = 0x5EED, mmff_iterations: int = 500) ->
         InvalidSmilesError: unparsable SMILES.  StructureError: no 3D embedding found.
     """
     mol = Chem.AddHs(mol_from_smiles(smiles))
-    if not any(AllChem.EmbedMolecule(mol, params) == 0 for params in _embed_attempts(seed)):
+    if not any(rdDistGeom.EmbedMolecule(mol, params) == 0 for params in _embed_attempts(seed)):
         raise StructureError(f"{smiles!r}: RDKit ETKDGv3 found no 3D embedding; check the SMILES "
                              "(strained or impossible ring system)")
     method = "etkdg3-mmff94"
     try:
-        if AllChem.MMFFHasAllMoleculeParams(mol):
-            AllChem.MMFFOptimizeMolecule(mol, maxIters=mmff_iterations)
+        if rdForceFieldHelpers.MMFFHasAllMoleculeParams(mol):
+            rdForceFieldHelpers.MMFFOptimizeMolecule(mol, maxIters=mmff_iterations)
         else:
-            AllChem.UFFOptimizeMolecule(mol, maxIters=mmff_iterations)
+            rdForceFieldHelpers.UFFOptimizeMolecule(mol, maxIters=mmff_iterations)
             method = "etkdg3-uff"
     except Exception as exc:  # force-field set-up failures are per-molecule, never fatal
         raise StructureError(f"{smiles!r}: force-field relaxation failed ({exc})") from None

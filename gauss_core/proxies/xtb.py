@@ -63,6 +63,14 @@ class XtbResult:
     coords_A: np.ndarray | None = None          # relaxed coordinates after --opt
     stdout: str = field(default="", repr=False)
 
+    def array(self, name: str) -> np.ndarray:
+        """The per-atom array `name` (e.g. "alpha0_au3"); XtbError when this run's output lacked it."""
+        value = getattr(self, name)
+        if value is None:
+            raise XtbError(f"the GFN{self.gfn} output has no {name}: that property needs "
+                           + ("an --opt run" if name == "coords_A" else "the other GFN level or a newer xtb"))
+        return np.asarray(value)
+
 
 def xtb_executable(explicit: str | None = None) -> str:
     """Path of the xtb program. Raises MissingProgramError naming the fix."""
@@ -220,4 +228,4 @@ def read_xyz_coords(text: str, n_atoms: int) -> np.ndarray:
 def optimise(geometry: Geometry, config: XtbConfig = XtbConfig(gfn=2)) -> Geometry:
     """GFN-xTB optimisation; returns the relaxed geometry (method "<old>+gfn2-opt")."""
     result = run_xtb(geometry, config, optimise=True)
-    return geometry.with_coords(result.coords_A, f"{geometry.method}+gfn{config.gfn}-opt")
+    return geometry.with_coords(result.array("coords_A"), f"{geometry.method}+gfn{config.gfn}-opt")

@@ -157,7 +157,7 @@ class LPSampler:
                 for i, smi in enumerate(decoded):
                     canon = self.canonical(smi)
                     valid, novel, _ = tracker.add(canon)
-                    if valid and canon not in seen_valid:
+                    if valid and canon is not None and canon not in seen_valid:
                         seen_valid.add(canon)
                         keep.append(i)
                         rows.append({C.SMILES: smi, C.CANONICAL: canon, C.SEED_SMILES: seed,
@@ -233,5 +233,4 @@ def training_reference(loaded, ligands: pd.DataFrame | None = None) -> frozenset
         return reference_set(ligands[C.CANONICAL]) if ligands is not None else ligand_set_reference()
     lookup = dict(zip(ligands[C.SMILES], ligands[C.CANONICAL], strict=False)) if ligands is not None else {}
     out = {lookup.get(s) or canonical_or_none(s) for s in train}
-    out.discard(None)
-    return frozenset(out)
+    return frozenset(c for c in out if c is not None)

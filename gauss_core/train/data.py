@@ -65,7 +65,8 @@ def read_ligands(path: str | Path) -> pd.DataFrame:
         frame = load_ligand_set(path)
     else:
         if columns.SMILES not in head.columns:
-            raise DataFormatError(f"ligand file {path} has no '{columns.SMILES}' column; give a CSV with donor-first SMILES")
+            raise DataFormatError(f"ligand file {path} has no '{columns.SMILES}' column; "
+                                  "give a CSV with donor-first SMILES")
         frame = pd.read_csv(path, dtype={columns.SMILES: str}, keep_default_na=False)
     frame = frame[frame[columns.SMILES].astype(str).str.len() > 0].drop_duplicates(columns.SMILES)
     if columns.DONOR_Z not in frame.columns:
@@ -88,7 +89,8 @@ def _read_one_label_table(path: Path) -> pd.DataFrame:
         except Exception as exc:
             raise DataFormatError(f"cannot read label file {path}: {exc}") from None
         if columns.SMILES not in frame.columns:
-            raise DataFormatError(f"label file {path} has no '{columns.SMILES}' column; label tables are keyed by smiles")
+            raise DataFormatError(f"label file {path} has no '{columns.SMILES}' column; "
+                                  "label tables are keyed by smiles")
     else:  # the paper authors' whitespace layout (SMILES Z q mu alpha | SMILES class MPP SDP angle r1 r2 E1..E7)
         from gauss_core.ligands.io import import_labelled_dataset
 

@@ -278,7 +278,8 @@ def train_model(
 
     if not resume:
         log(f"training on {n} ligands ({data.n_labelled} labelled), testing on {len(test)}; vocabulary "
-            f"{data.vocab.size} tokens, length {data.vocab.max_len}; device {device}, {torch.get_num_threads()} thread(s)")
+            f"{data.vocab.size} tokens, length {data.vocab.max_len}; device {device}, "
+            f"{torch.get_num_threads()} thread(s)")
     while True:
         losses = [h["loss"] for h in history if h["epoch"] > window_start]
         if should_stop(losses, config.stop_window, config.stop_delta):
@@ -330,7 +331,8 @@ def train_model(
         sidecar()
     save_checkpoint(out, payload(finished=True))
     sidecar()
-    log(f"stopped: {stop_reason}; best epoch {best_epoch} (loss {best_loss:.5f}) | test {_fmt(best_metrics, data.label_names)}")
+    log(f"stopped: {stop_reason}; best epoch {best_epoch} (loss {best_loss:.5f}) | "
+        f"test {_fmt(best_metrics, data.label_names)}")
     return TrainResult(path=out, epochs=epoch, best_epoch=best_epoch, best_loss=best_loss, metrics=best_metrics,
                        history=history, stop_reason=stop_reason)
 
