@@ -94,7 +94,9 @@ def run_suggest(args: argparse.Namespace) -> int:
     print(f"surrogate: {surrogate.label}, fitted/loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if surrogate.cv:
         print(f"  {surrogate.cv.summary()}", file=sys.stderr)
-    zs, classes, smiles = [], [], []
+    zs: list = []
+    classes: list = []
+    smiles: list[str] = []
     if not args.no_ligand_set:
         from gauss_core.latent.pca import load_or_build_latent_map
         from gauss_core.ligands import load_ligand_set
@@ -129,7 +131,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     print(f"values: {surrogate.label} (estimates, not CASSCF)")
     if args.out:
         table.to_csv(args.out, index=False)
-    if args.queue:
+    if store is not None and args.queue:
         for smi in table["smiles"]:
             job = store.enqueue("casscf", smi, {})
             print(f"queued job {job.id}\t{job.state}\tcasscf\t{smi}")

@@ -105,12 +105,14 @@ def triage_table(smiles: Sequence[str], surrogate=None, loaded=None, depict: boo
     rows = []
     for smi in smiles:
         mol = Chem.MolFromSmiles(str(smi)) if smi else None
-        valid = mol is not None and mol.GetNumAtoms() > 0
-        alerts = structure_alerts(mol) if valid else ["invalid SMILES"]
-        rows.append({C.SMILES: str(smi), C.CANONICAL: canonical_kekule(str(smi)) if valid else None,
-                     C.IS_VALID: valid, C.LIGAND_CLASS: smiles_class(str(smi)) if valid else 0,
-                     ALERTS: "; ".join(alerts), N_ALERTS: len(alerts),
-                     SA_SCORE: sa_score(mol) if valid else float("nan")})
+        if mol is None or mol.GetNumAtoms() == 0:
+            rows.append({C.SMILES: str(smi), C.CANONICAL: None, C.IS_VALID: False, C.LIGAND_CLASS: 0,
+                         ALERTS: "invalid SMILES", N_ALERTS: 1, SA_SCORE: float("nan")})
+            continue
+        alerts = structure_alerts(mol)
+        rows.append({C.SMILES: str(smi), C.CANONICAL: canonical_kekule(str(smi)), C.IS_VALID: True,
+                     C.LIGAND_CLASS: smiles_class(str(smi)), ALERTS: "; ".join(alerts), N_ALERTS: len(alerts),
+                     SA_SCORE: sa_score(mol)})
     table = pd.DataFrame(rows, columns=[C.SMILES, C.CANONICAL, C.IS_VALID, C.LIGAND_CLASS, ALERTS, N_ALERTS,
                                         SA_SCORE])
     if (surrogate is None) != (loaded is None):

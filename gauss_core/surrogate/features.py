@@ -44,7 +44,7 @@ def classes_from_ligand_set(smiles: Sequence[str], ligands: pd.DataFrame) -> np.
     out = np.asarray([lookup.get(s, -1) for s in smiles], dtype=int)
     missing = np.flatnonzero(out < 0)
     if len(missing):
-        out[missing] = classes_of([smiles[i] for i in missing])
+        out[missing] = classes_of([smiles[int(i)] for i in missing])
     return out
 
 
