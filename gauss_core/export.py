@@ -23,6 +23,7 @@ CSV columns (COLUMN_DOCS gives the same text; docs/dashboard.md repeats it):
     surrogate_gap1_cm1..7    latent-space GP surrogate prediction (gauss_core.surrogate), cm^-1
     surrogate_gap1_std_cm1..7 its predictive 1-sigma uncertainty, cm^-1
     surrogate_provenance     "surrogate-gp-latent (n=<CASSCF results>, ckpt <hash>)" or why there is no value
+    structure_alerts, n_alerts, sa_score   triage (gauss_core.sampling.triage), when the candidates carry them
     casscf_kd_gap1_cm1..7    CASSCF KD gaps of the complex, cm^-1 (empty until a queued job finished)
     casscf_kd_provenance     casscf-openmolcas / casscf-orca
     casscf_job_id            id of the job in the queue that produced the CASSCF result
@@ -54,6 +55,7 @@ CAL_GAPS = tuple(CAL_PREFIX + c for c in C.KD_GAP_COLUMNS)
 CAL_PROVENANCE = CAL_PREFIX + C.KD_PROVENANCE
 CAL_GEOMETRY = CAL_PREFIX + "geometry"
 SURROGATE_COLUMNS = (*C.SURROGATE_GAP_COLUMNS, *C.SURROGATE_STD_COLUMNS, C.SURROGATE_PROVENANCE)
+TRIAGE_COLUMNS = ("structure_alerts", "n_alerts", "sa_score")   # gauss_core.sampling.triage names
 
 BASE_COLUMNS = (C.SMILES, C.CANONICAL, C.SEED_SMILES, C.SIGMA, C.IS_VALID, C.IS_NOVEL, C.IS_UNIQUE,
                 C.DONOR_FIRST_OK, C.TIMES_GENERATED, C.RANDOM_SEED, C.CHECKPOINT_HASH)
@@ -81,6 +83,9 @@ COLUMN_DOCS: dict[str, str] = {
     "surrogate_gap<i>_cm1": "latent-space GP surrogate prediction of gap i (an estimate), cm^-1",
     "surrogate_gap<i>_std_cm1": "its predictive 1-sigma uncertainty, cm^-1",
     C.SURROGATE_PROVENANCE: "surrogate-gp-latent with its n CASSCF training results and checkpoint, or why none",
+    "structure_alerts": "triage alerts: peroxide, antiaromatic ring, radical, strained 3/4-ring, N-N/N-O bond",
+    "n_alerts": "number of structure alerts",
+    "sa_score": "synthetic accessibility (Ertl & Schuffenhauer 2009, RDKit Contrib), 1 easy - 10 hard",
     CASSCF_PREFIX + "kd_gap<i>_cm1": "CASSCF KD gap i of [Dy(H2O)5L2]+, cm^-1, from a finished queue job",
     CASSCF_PROVENANCE: "casscf-openmolcas or casscf-orca",
     CASSCF_JOB_ID: "queue job id of the CASSCF result",
@@ -175,7 +180,8 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, Esti
                 cas.at[i, CASSCF_PROVENANCE] = str(row.get(C.KD_PROVENANCE, ""))
                 cas.at[i, CASSCF_JOB_ID] = row.get("job_id", pd.NA)
     out = pd.concat([table, est, cal, sur, cas], axis=1)
-    ordered = [*BASE_COLUMNS, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, EST_GEOMETRY, *CAL_GAPS,
+    triage = [c for c in TRIAGE_COLUMNS if c in table.columns]
+    ordered = [*BASE_COLUMNS, *triage, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, EST_GEOMETRY, *CAL_GAPS,
                CAL_PROVENANCE, CAL_GEOMETRY, *SURROGATE_COLUMNS, *CASSCF_GAPS, CASSCF_PROVENANCE, CASSCF_JOB_ID]
     return out[ordered]
 

@@ -44,3 +44,21 @@ def test_triage_with_surrogate_and_depiction(tiny_loaded):
     assert table[DEPICTION].iloc[0].startswith("data:image/svg+xml;base64,")
     with pytest.raises(ValueError):
         triage_table(["OC"], surrogate=sur)
+
+
+def test_gauss_sample_triage_writes_alerts_sa_and_surrogate(tmp_path, monkeypatch):
+    """On the bundled checkpoint (the tiny one decodes only alkanes, which have no ligand class)."""
+    from gauss_core.cli import main
+    from gauss_core.export import parse_candidates_csv
+
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path / "home"))
+    out = tmp_path / "cands.csv"
+    assert main(["sample", "--seed", "[O-]CC", "--seed", "OCC", "--sigma", "0.5", "--attempts", "200", "--triage",
+                 "--out", str(out)]) == 0
+    table = parse_candidates_csv(out.read_text())
+    assert len(table) and {ALERTS, N_ALERTS, SA_SCORE, C.SURROGATE_GAP_COLUMNS[0], C.RANDOM_SEED,
+                           C.CHECKPOINT_HASH} <= set(table.columns)
+    assert table[SA_SCORE].between(1, 10).all() and (table[C.RANDOM_SEED] == 0).all()
+    ligand_rows = table[table[C.SURROGATE_PROVENANCE].str.startswith("surrogate-gp-latent")]
+    assert len(ligand_rows) and ligand_rows[C.SURROGATE_STD_COLUMNS[0]].gt(0).all()
+    assert not table.loc[table[C.CANONICAL].isin(["CC[O-]", "CCO"]), C.IS_NOVEL].any()   # seeds are never novel

@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     p.add_argument("--ligand-set", type=Path, default=None,
                    help="ligand set for canonical-SMILES lookup of the training set (default: bundled set)")
     p.add_argument("--novel-only", action="store_true", help="write only novel molecules")
+    p.add_argument("--triage", action="store_true",
+                   help="add structure alerts, SA score and the latent KD surrogate (fitted on all CASSCF results "
+                        "of the bundled file + queue; estimates, provenance surrogate-gp-latent)")
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
     p.set_defaults(func=run_sample)
 
@@ -82,7 +85,18 @@ def run_sample(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from gauss_core.latent.pca import file_hash
 
-    args.out.write_text(candidates_csv(build_candidate_table(table, checkpoint_hash=file_hash(loaded.path))))
+    surrogate = None
+    if args.triage:
+        from gauss_core.jobs import JobStore, all_kd_results
+        from gauss_core.sampling.triage import ALERTS, N_ALERTS, SA_SCORE, triage_table
+        from gauss_core.surrogate import load_or_fit_kd_surrogate
+
+        tri = triage_table(list(table["smiles"]))
+        table = table.reset_index(drop=True).assign(**{c: tri[c].to_numpy() for c in (ALERTS, N_ALERTS, SA_SCORE)})
+        surrogate = load_or_fit_kd_surrogate(loaded, all_kd_results(JobStore()))
+    out = build_candidate_table(table, checkpoint_hash=file_hash(loaded.path), surrogate=surrogate,
+                                loaded=loaded if surrogate is not None else None)
+    args.out.write_text(candidates_csv(out))
     c = result.counters
     print(f"{c.attempts} attempts in {time.perf_counter() - t0:.1f} s: valid {c.valid}, unique (distinct valid) "
           f"{c.unique}, novel (distinct, not in training, not a seed) {c.novel}; {len(table)} rows written to "

@@ -124,7 +124,7 @@ class KDSurrogate:
             if err:
                 out.loc[i, "surrogate_error"] = err
             elif cls[i] == 0:
-                out.loc[i, "surrogate_error"] = "not a donor-first N/O ligand (class 0): no surrogate value"
+                out.loc[i, "surrogate_error"] = "not a donor-first N/O ligand (class 0)"
         if ok:
             pred = self.predict_frame(np.asarray(z)[ok], cls[ok])
             cols = [*columns.SURROGATE_GAP_COLUMNS, *columns.SURROGATE_STD_COLUMNS]
