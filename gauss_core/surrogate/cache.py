@@ -19,6 +19,7 @@ from gauss_core.surrogate.model import KDSurrogate, fit_kd_surrogate
 
 CACHE_VERSION = 1
 _MEMO: dict[str, KDSurrogate] = {}
+MEMO_ENTRIES = 8   # a long-lived dashboard sees a new key per finished CASSCF job: keep the latest few
 
 
 def cache_key(checkpoint_hash: str, kd_rows: pd.DataFrame, config: SurrogateConfig) -> str:
@@ -61,5 +62,7 @@ def load_or_fit_kd_surrogate(loaded, kd_rows: pd.DataFrame, config: SurrogateCon
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+    while len(_MEMO) >= MEMO_ENTRIES:
+        _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = surrogate
     return surrogate
