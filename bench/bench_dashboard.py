@@ -99,7 +99,7 @@ def bench_sampling(checkpoint: Path, ligand_set: Path, attempts: int, batch_size
     c = result.counters
     print(f"LP sampling: {c.attempts:,} attempts from {seed_smiles} at sigma 0.3, batch {batch_size}: "
           f"{total:.2f} s end to end ({c.attempts / total:,.0f} attempts/s; decode {decode_s:.2f} s, "
-          f"RDKit + counting {total - decode_s:.2f} s) -> valid {c.valid:,}, novel {c.novel:,}, unique {c.unique:,}"
+          f"RDKit + counting {total - decode_s:.2f} s) -> valid {c.valid:,}, unique {c.unique:,}, novel {c.novel:,}"
           f"  [target <= 10 s]")
     print(f"  CPU time of the run {cpu:.2f} s on 1 thread (= wall time on an idle core); machine load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
