@@ -10,11 +10,12 @@ CASSCF_OPENMOLCAS = "casscf-openmolcas"
 CASSCF_ORCA = "casscf-orca"
 IMPORTED = "imported"
 MODEL_PREDICTION = "gauss2-prediction"
+DFT_AXIAL_Y = "dft-pbe-def2svp-y-axial"  # Y(III)-analogue DFT axial distance (complexes.dft_reference)
 # Gaussian-process surrogate on the 32-d latent, fitted on CASSCF results (gauss_core.surrogate): an estimate.
 SURROGATE_GP_LATENT = "surrogate-gp-latent"
 
 ALL = (XTB_GFN2, XTB_GFN1, OPENMOLCAS_LOPROP, CF_POINTCHARGE, CASSCF_OPENMOLCAS, CASSCF_ORCA, IMPORTED,
-       MODEL_PREDICTION, SURROGATE_GP_LATENT)
+       MODEL_PREDICTION, SURROGATE_GP_LATENT, DFT_AXIAL_Y)
 
 # Tags whose KD numbers come from an ab initio calculation; everything else is an estimate.
 CASSCF_TAGS = frozenset({CASSCF_OPENMOLCAS, CASSCF_ORCA})
@@ -36,6 +37,7 @@ def describe(tag: str) -> str:
         CASSCF_ORCA: "CASSCF(9,7)+QDPT, ORCA",
         IMPORTED: "imported by user",
         MODEL_PREDICTION: "GAUSS-II model prediction",
+        DFT_AXIAL_Y: "PBE/def2-SVP axial distance, Y(III) analogue (PySCF)",
         SURROGATE_GP_LATENT: "latent-space GP surrogate fitted on CASSCF results (estimate)",
     }
     if tag in names:

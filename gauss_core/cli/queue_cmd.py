@@ -199,7 +199,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = qs.add_parser("add", help="queue ligands (same kind+SMILES+params again returns the existing job)")
     add.add_argument("smiles", nargs="*", help="ligand SMILES, donor atom first (quote it in the shell)")
     add.add_argument("--file", type=Path, help="text/CSV file with one SMILES per line (first column)")
-    add.add_argument("--kind", default="casscf", choices=("casscf", "loprop"), help="job kind (default casscf)")
+    add.add_argument("--kind", default="casscf", choices=("casscf", "loprop", "dft-axial"),
+                     help="job kind (default casscf; dft-axial: DFT reference of the axial distance)")
     add.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                      help="job parameter, e.g. dy_basis=ANO-RCC-VTZP, relax=true, geometry=idealised")
     add.add_argument("--params-json", default=None, help="parameters as a JSON object")
@@ -207,7 +208,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     ls = qs.add_parser("list", help="list jobs (also recovers jobs of dead workers)")
     ls.add_argument("--state", choices=("queued", "running", "done", "failed", "cancelled"))
-    ls.add_argument("--kind", choices=("casscf", "loprop"))
+    ls.add_argument("--kind", choices=("casscf", "loprop", "dft-axial"))
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(func=cmd_list)
 

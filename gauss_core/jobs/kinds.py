@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gauss_core import columns
 from gauss_core.errors import GaussError
-from gauss_core.provenance import CASSCF_OPENMOLCAS, OPENMOLCAS_LOPROP
+from gauss_core.provenance import CASSCF_OPENMOLCAS, DFT_AXIAL_Y, OPENMOLCAS_LOPROP
 
 
 class UnknownJobKindError(GaussError):
@@ -199,3 +199,38 @@ def run_loprop(ctx: JobContext) -> dict:
 register_kind(JobKind("loprop", run_loprop, OPENMOLCAS_LOPROP,
                       "LoProp PBE donor-atom charge, dipole, polarisability of the ligand (OpenMolcas)",
                       LOPROP_DEFAULTS))
+
+
+# ---------------------------------------------------------------------------------------- dft-axial
+
+DFT_AXIAL_DEFAULTS = {"xc": "pbe", "basis": "def2-svp", "grad_tol": 3e-4, "max_steps": 10}
+
+
+def run_dft_axial(ctx: JobContext) -> dict:
+    """DFT (PySCF, Y(III) analogue) axial metal-donor distances of [Dy(H2O)5L2]+, starting from the GFN2-xTB
+    constrained relaxation; the reference the cheap geometry paths are judged against (docs/geometry.md)."""
+    from gauss_core.complexes.assemble import assemble
+    from gauss_core.complexes.dft_reference import DftAxialConfig, optimise_axial
+    from gauss_core.complexes.relax import relax
+
+    p = ctx.params
+    check_smiles(ctx.smiles)
+    t0 = time.time()
+    start = relax(assemble(ctx.smiles), mode="constrained")
+    (ctx.workdir / "start_xtb.xyz").write_text(
+        f"{start.n_atoms}\n{start.geometry_provenance}\n"
+        + "".join(f"{s} {x:.6f} {y:.6f} {z:.6f}\n" for s, (x, y, z) in zip(start.symbols, start.coords,
+                                                                           strict=True)))
+    ctx.log(f"start: {start.geometry_provenance}, {start.n_atoms} atoms, flags {start.flags or 'none'}")
+    config = DftAxialConfig(xc=str(p["xc"]), basis=str(p["basis"]), grad_tol=float(p["grad_tol"]),
+                            max_steps=int(p["max_steps"]))
+    result = optimise_axial(start, config, log=ctx.log)
+    (ctx.workdir / "complex_dft.xyz").write_text(result.to_xyz(f"{result.provenance} {ctx.smiles}"))
+    ctx.log(f"r = {result.r_mean_A:.4f} A after {result.steps} steps, flags {result.flags or 'none'}")
+    return {**result.to_dict(), "start_flags": list(start.flags), "n_atoms": start.n_atoms,
+            "xc": config.xc, "basis": config.basis, "wall_s": round(time.time() - t0, 1)}
+
+
+register_kind(JobKind("dft-axial", run_dft_axial, DFT_AXIAL_Y,
+                      "DFT (PBE/def2-SVP, Y analogue) axial metal-ligand distance of [Dy(H2O)5L2]+ (PySCF)",
+                      DFT_AXIAL_DEFAULTS))
