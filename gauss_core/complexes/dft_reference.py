@@ -131,6 +131,13 @@ def _scf_and_forces(symbols: list[str], coords: np.ndarray, charge: int, config:
     return float(energy), np.asarray(grad), mf.make_rdm1()
 
 
+def _scf_and_forces_numpy_defaults(*args, **kwargs) -> tuple[float, np.ndarray, np.ndarray]:
+    # Something earlier in a job process (an xtb/molSimplify import) may leave numpy raising on underflow;
+    # PySCF's screening underflows by design, so run it under numpy's default error handling.
+    with np.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
+        return _scf_and_forces(*args, **kwargs)
+
+
 def optimise_axial(cx: Complex, config: DftAxialConfig = DftAxialConfig(),
                    log: Callable[[str], None] = lambda msg: None) -> DftAxialResult:
     """Optimise the two axial metal-donor distances of `cx` by DFT on its Y(III) analogue.
@@ -167,7 +174,7 @@ def optimise_axial(cx: Complex, config: DftAxialConfig = DftAxialConfig(),
     g_axis = np.zeros(len(donors))
     steps = 0
     for steps in range(1, config.max_steps + 1):
-        energy, grad, dm = _scf_and_forces(symbols, coords, cx.charge, config, dm)
+        energy, grad, dm = _scf_and_forces_numpy_defaults(symbols, coords, cx.charge, config, dm)
         # dE/dq_j: moving ligand j outwards by dq along its axis.
         g_axis = np.array([float(np.sum(grad[atoms] @ axes[j])) for j, atoms in enumerate(ligands)])
         r_now = [float(np.linalg.norm(coords[d] - metal)) for d in donors]
