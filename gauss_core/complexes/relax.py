@@ -33,10 +33,11 @@ from gauss_core.complexes.checks import FLAG_NAMES, run_checks
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import GaussError, MissingProgramError
 
-MODES = ("constrained", "bounded", "free")
+MODES = ("constrained", "bounded", "free", "axial")
 CONSTRAINED = "xtb-gfn2-constrained"
 BOUNDED = "xtb-gfn2-bounded"
 FREE = "xtb-gfn2-free"  # unconstrained; kept to show why the constraints are needed
+AXIAL = "xtb-gfn2-axial"  # metal and water pentagon held, axial ligands free (L-M-L angle held at 180)
 
 
 class RelaxationError(GaussError):
@@ -107,7 +108,7 @@ def _run_xtb_once(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, con
     with tempfile.TemporaryDirectory(prefix="gauss-xtb-") as tmp:
         work = Path(tmp)
         _write_xyz(work / "in.xyz", _y_symbols(cx), cx.coords)
-        level = ["--gfnff"] if method == "gfnff" else ["--gfn", "2", "--etemp", f"{etemp:g}"]
+        level = ["--gfnff"] if method == "gfnff" else ["--gfn", method[-1], "--etemp", f"{etemp:g}"]
         cmd = [exe, "in.xyz", *level, "--chrg", str(cx.charge), "--uhf", "0", "-P", "1"]
         if opt:
             cmd += ["--opt", config.opt_level, "--cycles", str(cycles)]
@@ -137,7 +138,8 @@ def _run_xtb_once(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, con
     return XtbResult(coords, charges, energy, converged, out.count(" CYCLE "), etemp)
 
 
-def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig) -> XtbResult:
+def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig,
+            method: str = "gfn2") -> XtbResult:
     """One xtb call on the Y analogue.
 
     The +3 complexes of neutral ligands sometimes have a tiny GFN2 HOMO-LUMO gap and the SCC does not
@@ -147,7 +149,7 @@ def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: R
     last: RelaxationError | None = None
     for etemp in (300.0, *config.retry_etemps_K):
         try:
-            return _run_xtb_once(cx, xcontrol, opt, cycles, config, etemp)
+            return _run_xtb_once(cx, xcontrol, opt, cycles, config, etemp, method)
         except RelaxationError as exc:
             if "longer than" in str(exc):
                 raise
@@ -159,6 +161,15 @@ def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: R
 def _stage1_control(cx: Complex) -> str:
     fixed = [cx.metal_index] + list(cx.donor_indices)
     return "$fix\n   atoms: " + ",".join(str(i + 1) for i in fixed) + "\n$end\n"
+
+
+def _axial_control(cx: Complex) -> str:
+    """Metal and the whole water pentagon fixed; the axial ligands move freely, their axis held straight."""
+    fixed = [cx.metal_index] + [i for i, f in enumerate(cx.fragment) if i != cx.metal_index
+                                and any(f == cx.fragment[o] for o in cx.water_o_indices)]
+    a, b = cx.axial_indices
+    return ("$fix\n   atoms: " + ",".join(str(i + 1) for i in sorted(set(fixed))) + "\n$constrain\n"
+            f"   force constant=0.5\n   angle: {a + 1}, {cx.metal_index + 1}, {b + 1}, 179.9\n$end\n")
 
 
 def _stage2_control(cx: Complex, target: Complex, config: RelaxConfig) -> str:
@@ -178,8 +189,10 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
 
     Args:
         cx: assembled complex (any builder).
-        mode: "constrained" (stage 1 only), "bounded" (stage 1 then the bounded stage 2) or "free"
-            (plain unconstrained GFN2 optimisation, for comparison only: it chelates and bends).
+        mode: "constrained" (stage 1 only), "bounded" (stage 1 then the bounded stage 2), "axial" (stage 1,
+            then metal and water pentagon held while the axial ligands relax freely: the axial distance is
+            GFN2's own, about 0.2 A short of DFT) or "free" (plain unconstrained GFN2 optimisation, for
+            comparison only: it chelates and bends).
         config: xtb settings.
     Returns:
         New Complex with Dy coordinates from the Y relaxation, xTB (GFN2) charges of the final geometry,
@@ -204,6 +217,11 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
             start = cx
     res = run_xtb(start, _stage1_control(cx), True, config.max_cycles, config)
     out = _relaxed(cx, res, CONSTRAINED)
+    if mode == "axial":
+        # The axial distance is computed, not fixed: GFN2 chooses it from the stage-1 geometry. (GFN1 was
+        # tried too: xtb 6 exits with an error on these Y complexes.)
+        res_ax = run_xtb(out, _axial_control(out), True, config.max_cycles, config)
+        out = _relaxed(out, res_ax, AXIAL)
     if mode == "bounded":
         res2 = run_xtb(out, _stage2_control(out, cx, config), True, config.bounded_cycles, config)
         bounded = _relaxed(out, res2, BOUNDED)
