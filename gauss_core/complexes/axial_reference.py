@@ -1,0 +1,138 @@
+"""DFT axial-distance references: collect them from the queue, bundle them, and judge cheap geometry paths.
+
+A reference row is one finished `dft-axial` job (complexes.dft_reference): the ligand, its donor class, the
+Y(III)-analogue DFT distance r_dft_A (mean of the two axial donors), the job's flags and its final xyz.
+`compare_cheap_paths` relaxes each reference ligand with the cheap options and scores the distance they
+give against r_dft_A: MAE, and Spearman within each donor class (what ranking within a class needs).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gauss_core.complexes.assemble import DISTANCES, assemble, ligand_info
+from gauss_core.complexes.relax import relax
+from gauss_core.errors import DataFormatError
+from gauss_core.ligands import smiles_class
+from gauss_core.stats import spearman
+
+REFERENCE_COLUMNS = ("smiles", "ligand_class", "r_dft_A", "r_dft_1_A", "r_dft_2_A", "r_start_A", "steps",
+                     "converged", "flags", "cpu_s", "provenance", "xyz")
+
+
+def reference_rows_from_jobs(jobs: Iterable) -> pd.DataFrame:
+    """One row per finished dft-axial job (objects with .kind, .state, .smiles, .result, .directory)."""
+    rows = []
+    for job in jobs:
+        if job.kind != "dft-axial" or job.state != "done" or not job.result:
+            continue
+        res = job.result
+        xyz_path = Path(job.directory) / "complex_dft.xyz"
+        r1, r2 = res["r_axial_A"]
+        rows.append({"smiles": job.smiles, "ligand_class": smiles_class(job.smiles), "r_dft_A": res["r_mean_A"],
+                     "r_dft_1_A": r1, "r_dft_2_A": r2, "r_start_A": float(np.mean(res["r_start_A"])),
+                     "steps": res["steps"], "converged": res["converged"], "flags": ";".join(res["flags"]),
+                     "cpu_s": res["cpu_s"], "provenance": res["provenance"],
+                     "xyz": xyz_path.read_text() if xyz_path.exists() else ""})
+    return pd.DataFrame(rows, columns=list(REFERENCE_COLUMNS))
+
+
+def load_references(path: Path) -> pd.DataFrame:
+    """The bundled reference table; raises DataFormatError naming missing columns."""
+    table = pd.read_csv(path, keep_default_na=False)
+    missing = [c for c in REFERENCE_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataFormatError(f"{path}: missing column(s) {', '.join(missing)}; regenerate it with "
+                              "`python scripts/compare_geometry.py --export`")
+    return table
+
+
+def _axial_r(cx) -> float:
+    m = cx.coords[cx.metal_index]
+    return float(np.mean([np.linalg.norm(cx.coords[d] - m) for d in cx.axial_indices]))
+
+
+def cheap_distances(smiles: str) -> dict:
+    """Axial distance of each cheap path for one ligand, with the CPU seconds it took."""
+    info = ligand_info(smiles)
+    out = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
+    t = time.process_time()
+    cx = assemble(smiles)
+    try:
+        axial = relax(cx, mode="axial")
+        out["r_gfn2_axial_A"] = _axial_r(axial)
+        out["gfn2_axial_flags"] = ";".join(axial.flags)
+    except Exception as exc:  # one failed relaxation is a data point, not the end of the comparison
+        out["r_gfn2_axial_A"] = float("nan")
+        out["gfn2_axial_flags"] = f"failed: {exc}".splitlines()[0]
+    out["gfn2_axial_cpu_s"] = time.process_time() - t  # xtb runs in a child process: see wall below
+    return out
+
+
+def loo_class_linear(x: np.ndarray, y: np.ndarray, cls: np.ndarray) -> np.ndarray:
+    """Leave-one-out prediction of y from x by a per-class linear map (slope shared, offset per class).
+
+    Sharing the slope keeps the map fit on a handful of references per class; the per-class offset
+    absorbs GFN2's class-dependent shortening of the axial bond.
+    """
+    pred = np.full(len(y), np.nan)
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        classes = sorted(set(cls[keep]))
+        if cls[i] not in classes:
+            continue
+        design = np.column_stack([x[keep]] + [(cls[keep] == c).astype(float) for c in classes])
+        coef, *_ = np.linalg.lstsq(design, y[keep], rcond=None)
+        row = [x[i]] + [float(cls[i] == c) for c in classes]
+        pred[i] = float(np.dot(row, coef))
+    return pred
+
+
+def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda m: None) -> pd.DataFrame:
+    """Per reference: DFT r and the r of each cheap path (template, GFN2 axial, GFN2 axial + correction)."""
+    rows = []
+    for i, ref in enumerate(refs.itertuples(index=False)):
+        t = time.time()
+        cheap = cheap_distances(ref.smiles)
+        cheap["gfn2_axial_wall_s"] = time.time() - t
+        rows.append({"smiles": ref.smiles, "ligand_class": int(ref.ligand_class), "r_dft_A": ref.r_dft_A,
+                     "dft_flags": ref.flags, **cheap})
+        log(f"{i + 1}/{len(refs)} {ref.smiles}: DFT {ref.r_dft_A:.3f}, GFN2 axial {cheap['r_gfn2_axial_A']:.3f}")
+    table = pd.DataFrame(rows)
+    ok = table.r_gfn2_axial_A.notna().to_numpy()
+    corr = np.full(len(table), np.nan)
+    corr[ok] = loo_class_linear(table.r_gfn2_axial_A.to_numpy()[ok], table.r_dft_A.to_numpy()[ok],
+                                table.ligand_class.to_numpy()[ok])
+    table["r_gfn2_axial_corrected_A"] = corr
+    return table
+
+
+PATHS = {"template (fixed per class)": "r_template_A", "GFN2 axial free": "r_gfn2_axial_A",
+         "GFN2 axial + per-class linear map (LOO)": "r_gfn2_axial_corrected_A"}
+
+
+def score_table(table: pd.DataFrame) -> pd.DataFrame:
+    """MAE and within-class Spearman of each cheap path against DFT."""
+    out = []
+    for name, col in PATHS.items():
+        row: dict = {"path": name}
+        sub = table[table[col].notna()]
+        row["n"] = len(sub)
+        row["MAE_A"] = float(np.mean(np.abs(sub[col] - sub.r_dft_A))) if len(sub) else float("nan")
+        for cls in (1, 2, 3, 4):
+            c = sub[sub.ligand_class == cls]
+            row[f"spearman_class{cls}"] = spearman(c[col].to_numpy(), c.r_dft_A.to_numpy()) if len(c) >= 3 \
+                else float("nan")
+            row[f"n_class{cls}"] = len(c)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def to_json(table: pd.DataFrame) -> str:
+    return json.dumps(table.to_dict(orient="records"), indent=1, default=float)

@@ -1,0 +1,50 @@
+"""Collect the DFT axial-distance references from a queue and score the cheap geometry paths against them.
+
+    GAUSS_HOME=<campaign home> python scripts/compare_geometry.py --export   # writes the bundled table
+    python scripts/compare_geometry.py                                        # scores the bundled table
+
+--export writes assets/geometry/dft_axial_reference.csv.gz from the queue's finished dft-axial jobs (keeping
+bundled rows the queue no longer has). The scores go to stdout and docs/geometry_scores.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from gauss_core import paths
+from gauss_core.complexes.axial_reference import (compare_cheap_paths, load_references,
+                                                  reference_rows_from_jobs, score_table)
+
+BUNDLED = paths.ASSETS / "geometry" / "dft_axial_reference.csv.gz"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--export", action="store_true", help="refresh the bundled table from GAUSS_HOME's queue")
+    ap.add_argument("--out", type=Path, default=Path("docs/geometry_compare.csv"))
+    args = ap.parse_args()
+    if args.export:
+        from gauss_core.jobs import JobStore
+        from gauss_core.jobs.store import default_db_path
+
+        fresh = reference_rows_from_jobs(JobStore(default_db_path()).list(kind="dft-axial"))
+        old = load_references(BUNDLED) if BUNDLED.exists() else fresh.iloc[:0]
+        table = pd.concat([fresh, old[~old.smiles.isin(fresh.smiles)]], ignore_index=True)
+        BUNDLED.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(BUNDLED, index=False)
+        print(f"{len(table)} references -> {BUNDLED}")
+    refs = load_references(BUNDLED)
+    refs = refs[refs.flags.astype(str).str.len() == 0]  # dissociated / unconverged ones are not references
+    compared = compare_cheap_paths(refs, log=print)
+    compared.to_csv(args.out, index=False)
+    scores = score_table(compared)
+    print(scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("median CPU s per GFN2 axial relaxation (xtb child included in wall):",
+          f"{compared.gfn2_axial_wall_s.median():.1f} s wall")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""DFT axial-distance references and the cheap geometry paths judged against them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gauss_core import paths
+from gauss_core.complexes.axial_reference import (REFERENCE_COLUMNS, load_references, loo_class_linear,
+                                                  score_table)
+from gauss_core.errors import DataFormatError
+
+BUNDLED = paths.ASSETS / "geometry" / "dft_axial_reference.csv.gz"
+
+
+def test_loo_class_linear_recovers_a_shared_slope_with_class_offsets():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(1.8, 2.1, 24)
+    cls = np.repeat([1, 2, 3, 4], 6)
+    y = 0.9 * x + np.array([0.5, 0.6, 0.3, 0.45])[cls - 1]
+    pred = loo_class_linear(x, y, cls)
+    assert np.allclose(pred, y, atol=1e-9)
+
+
+def test_score_table_ranks_within_each_class():
+    table = pd.DataFrame({"ligand_class": [3, 3, 3, 1, 1, 1], "r_dft_A": [2.10, 2.15, 2.20, 2.3, 2.4, 2.5],
+                          "r_template_A": [2.15] * 3 + [2.30] * 3,
+                          "r_gfn2_axial_A": [1.86, 1.90, 1.95, 2.0, 2.2, 2.1],
+                          "r_gfn2_axial_corrected_A": [2.11, 2.15, 2.19, 2.3, 2.5, 2.4]})
+    scores = score_table(table).set_index("path")
+    assert np.isnan(scores.loc["template (fixed per class)", "spearman_class3"])  # constant: no ranking
+    assert scores.loc["GFN2 axial free", "spearman_class3"] == pytest.approx(1.0)
+    assert scores.loc["GFN2 axial free", "spearman_class1"] == pytest.approx(0.5)
+    assert scores.loc["GFN2 axial + per-class linear map (LOO)", "MAE_A"] == pytest.approx(0.07 / 6 * 3, abs=0.02)
+
+
+def test_load_references_names_missing_columns(tmp_path):
+    bad = tmp_path / "refs.csv"
+    pd.DataFrame({"smiles": ["[O-]C"], "r_dft_A": [2.12]}).to_csv(bad, index=False)
+    with pytest.raises(DataFormatError, match="missing column"):
+        load_references(bad)
+
+
+@pytest.mark.skipif(not BUNDLED.exists(), reason="no bundled DFT references yet")
+def test_bundled_references_are_physical():
+    refs = load_references(BUNDLED)
+    assert list(refs.columns[: len(REFERENCE_COLUMNS)]) == list(REFERENCE_COLUMNS)
+    ok = refs[refs.flags.astype(str) == ""]
+    assert ((ok.r_dft_A > 1.9) & (ok.r_dft_A < 2.9)).all()
+    assert (ok.provenance == "dft-pbe-def2svp-y-axial").all()
+    # anionic donors bind closer than neutral ones of the same element (DFT, not the template, says so)
+    o_anion, o_neutral = ok[ok.ligand_class == 3].r_dft_A, ok[ok.ligand_class == 1].r_dft_A
+    if len(o_anion) and len(o_neutral):
+        assert o_anion.median() < o_neutral.median()
+
+
+@pytest.mark.needs_xtb
+def test_axial_mode_lets_gfn2_choose_the_axial_distance():
+    from gauss_core.complexes.assemble import assemble
+    from gauss_core.complexes.relax import AXIAL, relax
+
+    cx = assemble("[O-]C")
+    constrained = relax(cx, mode="constrained")
+    axial = relax(cx, mode="axial")
+    m = axial.metal_index
+
+    def r(c, idx):
+        return float(np.linalg.norm(c.coords[idx] - c.coords[c.metal_index]))
+
+    assert axial.geometry_provenance == AXIAL
+    # the water pentagon stays where stage 1 left it; the axial donors move (GFN2 shortens them)
+    for o in axial.water_o_indices:
+        assert np.allclose(axial.coords[o], constrained.coords[o], atol=1e-3)
+    assert np.allclose(axial.coords[m], constrained.coords[m], atol=1e-3)
+    for d in axial.axial_indices:
+        assert abs(r(axial, d) - r(constrained, d)) > 0.1
+        assert 1.7 < r(axial, d) < 2.1
