@@ -61,7 +61,7 @@ def _axial_r(cx) -> float:
 def cheap_distances(smiles: str) -> dict:
     """Axial distance of each cheap path for one ligand, with the CPU seconds it took."""
     info = ligand_info(smiles)
-    out = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
+    out: dict[str, float | str] = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
     t = time.process_time()
     cx = assemble(smiles)
     try:
