@@ -31,7 +31,7 @@ kd_known, kd_why = resources.known_first_gaps()
 kd_known = mapview.with_session_estimates(kd_known, state.complexes())
 surrogate, surrogate_why = resources.surrogate_map(lmap)
 choices = mapview.colour_choices(proxies, list(lmap.predictions.columns),
-                                 surrogate.label if surrogate is not None else None)
+                                 surrogate.n_train if surrogate is not None else None)
 
 c1, c2, c3 = top.columns([2, 2, 1])
 labels = [c.label for c in choices]

@@ -26,10 +26,11 @@ class ColourChoice:
 
 
 def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[str],
-                   surrogate_label: str | None = None) -> list[ColourChoice]:
+                   surrogate_n: int | None = None) -> list[ColourChoice]:
     out = [ColourChoice("first KD gap (known: estimate or CASSCF)", "kd", KD_FIRST)]
-    if surrogate_label:
-        out.append(ColourChoice(f"predicted first KD gap: {surrogate_label}", "surrogate", KD_FIRST))
+    if surrogate_n:
+        out.append(ColourChoice(f"predicted first KD gap (latent surrogate from {surrogate_n} CASSCF)", "surrogate",
+                                KD_FIRST))
         out.append(ColourChoice("uncertainty (1σ) of the predicted first KD gap", "surrogate_std", KD_FIRST))
     if proxy_labels is not None:
         for col in C.PROXY_COLUMNS:

@@ -342,6 +342,7 @@ class SurrogateMap:
     mean: np.ndarray     # (n,) predicted first KD gap, cm-1
     std: np.ndarray      # (n,) 1-sigma predictive uncertainty, cm-1
     label: str           # provenance with n CASSCF and checkpoint
+    n_train: int         # CASSCF results it was fitted on
     accuracy: str        # group-CV summary line (or why there is none)
 
 
@@ -352,7 +353,7 @@ def _surrogate_map(ckpt: str, mtime: float, data_hash: str, _lmap, _surrogate, _
     classes = classes_from_ligand_set(list(_lmap.smiles), _ligands)
     mean, std = _surrogate.predict(_lmap.z, classes)
     accuracy = _surrogate.cv.summary() if _surrogate.cv is not None else "too few CASSCF results to cross-validate"
-    return SurrogateMap(mean[:, 0], std[:, 0], _surrogate.label, accuracy)
+    return SurrogateMap(mean[:, 0], std[:, 0], _surrogate.label, _surrogate.n_train, accuracy)
 
 
 def surrogate_map(lmap) -> tuple[SurrogateMap | None, Missing | None]:

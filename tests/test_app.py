@@ -374,7 +374,7 @@ def test_latent_surrogate_colours_the_map_with_its_accuracy(app_env):
     at = _open(_app(), "app_pages/latent_space.py")
     options = at.selectbox(key="map_colour").options
     pred = next(o for o in options if o.startswith("predicted first KD gap"))
-    assert "surrogate-gp-latent" in pred and "CASSCF" in pred
+    assert "latent surrogate" in pred and "CASSCF" in pred
     at.selectbox(key="map_colour").set_value(pred)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
