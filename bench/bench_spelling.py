@@ -25,13 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gauss_core.chem import canonical_kekule  # noqa: E402
 from gauss_core.model.checkpoint import load_checkpoint  # noqa: E402
+from gauss_core.model.vae import GaussVAE  # noqa: E402
 from gauss_core.train.augment import DonorFirstAugmenter  # noqa: E402
 
 TINY = ["[OH-]", "[O-]C", "N", "O", "[NH2-]", "OC", "NC", "[O-]CC", "OCC", "NCC", "[NH-]C", "[O-]C=O", "N#C"]
 
 
 @torch.no_grad()
-def _mu(model: torch.nn.Module, tokens: np.ndarray) -> torch.Tensor:
+def _mu(model: GaussVAE, tokens: np.ndarray) -> torch.Tensor:
     return model.encode(torch.as_tensor(tokens))[0]
 
 
@@ -60,7 +61,7 @@ def measure(path: Path, n: int, seed: int = 0) -> dict:
     keep = has_other
     decoded = vocab.decode_batch(model.greedy_decode(mu_b).numpy())
     same_mol = [canonical_kekule(d) == canonical_kekule(s) for d, s, k in zip(decoded, sample, keep, strict=True) if k]
-    tiny_rows = []
+    tiny_rows: list[dict[str, object]] = []
     for smi in TINY:
         if vocab.check(smi) is not None:
             tiny_rows.append({"smiles": smi, "decoded": None, "ok": None, "note": "not encodable"})
