@@ -228,3 +228,76 @@ def test_resume_on_new_labels_relabels_and_restarts_best_record(tiny_ligand_set,
     assert gauss_main(["train", "--out", str(out), "--resume", "--labels", str(many), "--max-epochs", "3",
                        "--no-progress"]) == 0
     assert "labels differ" not in capsys.readouterr().out     # same labels: an ordinary resume
+
+
+def test_random_donor_first_spellings_are_the_same_molecule_and_vary(ligands):
+    from gauss_core.chem import canonical_kekule
+    from gauss_core.tokens import Vocabulary
+    from gauss_core.train.augment import DonorFirstAugmenter
+
+    smiles = ligands[columns.SMILES].tolist()[:200]
+    vocab = Vocabulary.from_smiles(smiles)
+    aug = DonorFirstAugmenter(smiles, vocab)
+    tokens, fallbacks = aug.tokens(seed=3)
+    again, _ = aug.tokens(seed=3)
+    assert torch.equal(tokens, again)  # seeded: a resumed run sees the same spellings
+    written = vocab.decode_batch(tokens.numpy())
+    assert sum(w != s for w, s in zip(written, smiles, strict=True)) > 50  # most ligands get a new spelling
+    for w, s in zip(written, smiles, strict=True):
+        mol, ref = Chem.MolFromSmiles(w), Chem.MolFromSmiles(s)
+        assert mol is not None, w
+        assert canonical_kekule(w) == canonical_kekule(s), (w, s)
+        donor, ref_donor = mol.GetAtomWithIdx(0), ref.GetAtomWithIdx(0)  # donor stays first, charge and all
+        assert (donor.GetSymbol(), donor.GetFormalCharge(), donor.GetTotalNumHs()) == (
+            ref_donor.GetSymbol(), ref_donor.GetFormalCharge(), ref_donor.GetTotalNumHs()), (w, s)
+    assert 0 <= fallbacks < len(smiles)
+
+
+def test_spellings_outside_the_vocabulary_fall_back_and_are_counted():
+    from gauss_core.tokens import Vocabulary
+    from gauss_core.train.augment import DonorFirstAugmenter
+
+    # "OC1CCC1C" (8 tokens) is the shortest spelling; "OC1C(C)CC1" does not fit a model of length 8
+    smiles = ["OC1CCC1C", "[O-]CC"]
+    vocab = Vocabulary(tokens=Vocabulary.from_smiles(smiles).tokens, max_len=8)
+    fallbacks = [DonorFirstAugmenter(smiles, vocab).tokens(seed)[1] for seed in range(20)]
+    assert max(fallbacks) > 0
+    tokens, _ = DonorFirstAugmenter(smiles, vocab).tokens(0)
+    assert all(Chem.MolFromSmiles(s) is not None for s in vocab.decode_batch(tokens.numpy()))
+
+
+def test_tiny_ligands_are_oversampled():
+    from gauss_core.train.augment import epoch_order, is_tiny
+
+    smiles = ["[OH-]", "[O-]C", "OCC(C)(CC)C#N", "N1CC1", "OC1=CC=CC=C1"]
+    tiny = np.array([is_tiny(s) for s in smiles])
+    assert tiny.tolist() == [True, True, False, True, False]
+    order = epoch_order(len(smiles), tiny, 4, torch.Generator().manual_seed(0)).tolist()
+    assert sorted(order) == sorted([0] * 4 + [1] * 4 + [3] * 4 + [2, 4])
+    assert sorted(epoch_order(5, tiny, 1, torch.Generator().manual_seed(0)).tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_charge_target_column_is_selectable_and_recorded(ligands, tmp_path):
+    from gauss_core.errors import DataFormatError
+    from gauss_core.train.augment import LOPROP_CHARGE
+
+    smiles = ligands[columns.SMILES].tolist()
+    table = gasteiger_labels(smiles)
+    table[LOPROP_CHARGE] = 2.0 * table[columns.Q_DONOR] + 1.0  # a distinct, known column
+    path = tmp_path / "labels.csv"
+    table.to_csv(path, index=False)
+    labels = read_label_tables([path])
+    raw = prepare_data(ligands, labels, n_train=200, n_test=40, label_fraction=1.0, seed=0,
+                       charge_column=columns.Q_DONOR)
+    cal = prepare_data(ligands, labels, n_train=200, n_test=40, label_fraction=1.0, seed=0)  # default: LoProp
+    k = cal.label_names.index(columns.Q_DONOR)
+    assert cal.label_mean[k] == pytest.approx(2.0 * raw.label_mean[k] + 1.0)
+    assert cal.label_sources[columns.Q_DONOR].startswith(LOPROP_CHARGE)
+    assert raw.label_sources[columns.Q_DONOR].startswith(columns.Q_DONOR + ":")
+    with pytest.raises(DataFormatError, match="charge-column"):
+        prepare_data(ligands, labels, n_train=200, n_test=40, charge_column="q_nonsense")
+    result = train_model(cal, _cfg(max_epochs=1, tiny_factor=4), tmp_path / "m.pt", log=lambda s: None)
+    saved = read_checkpoint(result.path)
+    assert saved["label_sources"][columns.Q_DONOR].startswith(LOPROP_CHARGE)
+    assert saved["train_config"]["charge_column"] == LOPROP_CHARGE and saved["train_config"]["augment_smiles"]
+    assert "spelling_fallbacks" in saved["history"][0]

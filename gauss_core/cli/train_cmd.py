@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from gauss_core import paths
 from gauss_core.errors import GaussError
@@ -40,6 +41,14 @@ def register(subparsers) -> None:
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--batch-size", type=int, default=100, help="batch size (paper: 100)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--charge-column", default=None,
+                   help="label column training the donor charge (default q_donor_loprop_est_e, the LoProp-"
+                        "calibrated charge; q_donor_e = raw GFN2 Mulliken); on --resume, default: the run's own")
+    p.add_argument("--augment", choices=("on", "off"), default=None,
+                   help="a new random donor-first spelling of each training ligand every epoch (default on; "
+                        "on --resume, the run's own)")
+    p.add_argument("--tiny-factor", type=int, default=None,
+                   help="ligands of <= 3 heavy atoms appear this many times per epoch (default 8; 1 = off)")
     p.set_defaults(func=run_train)
 
 
@@ -54,6 +63,7 @@ def run_train(args: argparse.Namespace) -> int:
         config = TrainConfig.from_dict(saved.get("train_config") or {})
         config.max_epochs = args.max_epochs
         config.device, config.threads, config.progress = args.device, args.threads, not args.no_progress
+        _apply_augment_args(config, args)
         ligands_path = args.ligands or Path(config.ligands_path or paths.LIGAND_SET)
         labels_paths = args.labels if args.labels is not None else [Path(p) for p in config.labels_paths]
         config.ligands_path, config.labels_paths = str(ligands_path), [str(p) for p in labels_paths]
@@ -69,7 +79,7 @@ def run_train(args: argparse.Namespace) -> int:
         labels = read_label_tables(labels_paths)
         data = prepare_data(ligands, labels, head=config.head, fixed_splits=fixed,
                             label_fraction=config.label_fraction, seed=config.seed,
-                            vocab=Vocabulary.from_dict(saved["vocab"]))
+                            vocab=Vocabulary.from_dict(saved["vocab"]), charge_column=config.charge_column)
         if data.train_hash != saved.get("train_hash"):
             raise GaussError(f"the ligands in {ligands_path} do not reproduce the training set of {out}; "
                              "resume with the files the run started with")
@@ -85,10 +95,12 @@ def run_train(args: argparse.Namespace) -> int:
             batch_size=args.batch_size, max_epochs=args.max_epochs, seed=args.seed, device=args.device,
             threads=args.threads, progress=not args.no_progress, ligands_path=str(ligands_path),
             labels_paths=[str(p) for p in labels_paths])
+        _apply_augment_args(config, args)
         ligands = read_ligands(ligands_path)
         labels = read_label_tables(labels_paths)
         data = prepare_data(ligands, labels, head=config.head, n_train=config.n_train, n_test=config.n_test,
-                            label_fraction=config.label_fraction, seed=config.seed)
+                            label_fraction=config.label_fraction, seed=config.seed,
+                            charge_column=config.charge_column)
         if out.exists():
             out.unlink()
             out.with_suffix(".log").unlink(missing_ok=True)
@@ -96,3 +108,15 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"checkpoint: {result.path} (best epoch {result.best_epoch}); log: {out.with_suffix('.log')}",
           file=sys.stderr)
     return 0
+
+
+def _apply_augment_args(config: Any, args: argparse.Namespace) -> None:
+    """Charge column, spelling augmentation and tiny-ligand oversampling from the flags that were given."""
+    if args.charge_column is not None:
+        config.charge_column = args.charge_column
+    if args.augment is not None:
+        config.augment_smiles = args.augment == "on"
+    if args.tiny_factor is not None:
+        if args.tiny_factor < 1:
+            raise GaussError(f"--tiny-factor {args.tiny_factor} must be 1 or more (1 = no oversampling)")
+        config.tiny_factor = args.tiny_factor

@@ -28,6 +28,7 @@ from gauss_core import columns
 from gauss_core.errors import DataFormatError
 from gauss_core.model.checkpoint import smiles_hash
 from gauss_core.tokens import Vocabulary
+from gauss_core.train.augment import LOPROP_CHARGE, select_charge_target
 
 ANY_NAN_PLACEHOLDER = 0.0  # value stored where a label is unobserved; the mask makes it irrelevant
 
@@ -169,6 +170,7 @@ class PreparedData:
     struct_std: np.ndarray = field(default_factory=lambda: np.ones(0))
     labelled_train: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     train_hash: str = ""
+    label_sources: dict[str, str] = field(default_factory=dict)  # label name -> column and method it came from
 
     @property
     def n_labelled(self) -> int:
@@ -236,6 +238,7 @@ def prepare_data(
     seed: int = 0,
     fixed_splits: dict | None = None,
     vocab: Vocabulary | None = None,
+    charge_column: str = LOPROP_CHARGE,
 ) -> PreparedData:
     """Split, label and tensorise.
 
@@ -249,6 +252,8 @@ def prepare_data(
         fixed_splits: {"train_smiles": [...], "test_smiles": [...], "labelled_train": bool array} from a
             checkpoint (resume): reused exactly instead of drawing new splits.
         vocab: reuse this vocabulary (resume) instead of building one from train+test.
+        charge_column: label column that trains the head's donor charge (gauss2 only; see
+            gauss_core.train.augment.select_charge_target); recorded in PreparedData.label_sources.
     Raises:
         DataFormatError: bad sizes or fractions, SMILES missing from the ligand table, untokenisable SMILES.
     """
@@ -275,6 +280,9 @@ def prepare_data(
             raise DataFormatError(f"cannot build the vocabulary: {exc}") from None
 
     names, struct_names = head_columns(head)
+    label_sources: dict[str, str] = {}
+    if head == "gauss2":
+        labels, label_sources = select_charge_target(labels, charge_column)
     have_tables = labels is not None
     raw_tr = _raw_label_matrix(train_smiles, ligands, labels, names)
     raw_te = _raw_label_matrix(test_smiles, ligands, labels, names)
@@ -305,5 +313,5 @@ def prepare_data(
     return PreparedData(
         train=train, test=test, vocab=vocab, label_names=names, label_mean=mean, label_std=std,
         struct_names=struct_names, struct_mean=s_mean, struct_std=s_std, labelled_train=kept,
-        train_hash=smiles_hash(train_smiles),
+        train_hash=smiles_hash(train_smiles), label_sources=label_sources,
     )

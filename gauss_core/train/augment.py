@@ -1,0 +1,117 @@
+"""Training-time data choices that make the latent space about molecules, not spellings (issue 13, point 3).
+
+- Randomised donor-first SMILES: every epoch each training ligand is written in a new random atom order
+  that still starts at the donor atom (seeded random atom order + rootedAtAtom), so the encoder learns that two
+  spellings of one molecule are the same point. A spelling the vocabulary cannot encode (unknown token,
+  too long) falls back to the stored canonical spelling and is counted.
+- Tiny-ligand oversampling: ligands of at most `max_heavy` heavy atoms ([OH-], [O-]C, N ...) are a few
+  dozen of ~10^5 rows, so the decoder barely sees a sequence that stops after 1-3 tokens; repeating them
+  `factor` times per epoch gives them enough weight to reconstruct.
+- Charge target: which label column trains the head's donor charge (default the LoProp-calibrated one),
+  recorded beside the labels so a checkpoint says what its q_donor_e means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from rdkit import Chem
+
+from gauss_core.errors import DataFormatError, InvalidSmilesError
+from gauss_core.tokens import Vocabulary
+
+LOPROP_CHARGE = "q_donor_loprop_est_e"  # GFN2 charge mapped onto OpenMolcas LoProp (docs/proxy_calibration.md)
+CHARGE_PROVENANCE = {
+    "q_donor_e": "GFN2-xTB Mulliken donor charge (raw)",
+    LOPROP_CHARGE: "GFN2-xTB donor charge calibrated onto CASSCF/LoProp (docs/proxy_calibration.md)",
+}
+CHARGE_LABEL = "q_donor_e"  # the head's charge output keeps this name whatever column trains it
+
+
+def select_charge_target(labels: pd.DataFrame | None, column: str) -> tuple[pd.DataFrame | None, dict[str, str]]:
+    """Make `column` the head's charge label (stored under q_donor_e) and say so.
+
+    Rows where `column` is missing lose their charge label (the raw charge is not mixed in). A table
+    without `column` at all keeps its raw charge, and the returned provenance says that.
+
+    Returns:
+        (labels with q_donor_e replaced, {"q_donor_e": "<source column>: <method>"}).
+    Raises:
+        DataFormatError: `column` names no charge column this function knows.
+    """
+    if column not in CHARGE_PROVENANCE:
+        raise DataFormatError(f"--charge-column {column!r} is unknown; choose one of {', '.join(CHARGE_PROVENANCE)}")
+    if labels is None:
+        return None, {}
+    source = column if column in labels.columns else CHARGE_LABEL
+    out = labels.copy()
+    if source != CHARGE_LABEL:
+        out[CHARGE_LABEL] = out[source]
+    note = f"{source}: {CHARGE_PROVENANCE[source]}"
+    if source != column:
+        note += f" (asked for {column}, which the label tables do not have)"
+    return out, {CHARGE_LABEL: note}
+
+
+def is_tiny(smiles: str, max_heavy: int = 3) -> bool:
+    """True for ligands with at most `max_heavy` heavy atoms (an unparsable SMILES is not tiny)."""
+    mol = Chem.MolFromSmiles(smiles)
+    return mol is not None and mol.GetNumHeavyAtoms() <= max_heavy
+
+
+def epoch_order(n: int, tiny: np.ndarray, factor: int, generator: torch.Generator) -> torch.Tensor:
+    """Shuffled row indices of one epoch; rows flagged `tiny` appear `factor` times (factor 1 = plain shuffle)."""
+    base = torch.arange(n)
+    if factor > 1 and tiny.any():
+        extra = torch.from_numpy(np.flatnonzero(tiny)).repeat(factor - 1)
+        base = torch.cat([base, extra])
+    return base[torch.randperm(len(base), generator=generator)]
+
+
+class DonorFirstAugmenter:
+    """Random donor-first spellings of a fixed list of donor-first SMILES, tokenised for one vocabulary.
+
+    The molecules are parsed once; `tokens(seed)` writes a new spelling of each (atom 0, the donor, stays
+    first) and returns the token matrix plus how many fell back to the stored spelling.
+    """
+
+    def __init__(self, smiles: list[str], vocab: Vocabulary) -> None:
+        self.smiles = list(smiles)
+        self.vocab = vocab
+        self.base = torch.from_numpy(vocab.encode_batch(self.smiles))
+        self.mols: list[Chem.Mol | None] = []
+        for smi in self.smiles:
+            mol = Chem.MolFromSmiles(smi)
+            if mol is not None:
+                Chem.Kekulize(mol, clearAromaticFlags=True)  # the stored set is kekulised; keep its tokens
+            self.mols.append(mol)
+
+    def spelling(self, i: int, rng: np.random.Generator) -> str:
+        """One random donor-first spelling of row i (the stored one for a single atom or an unparsable row).
+
+        Same effect as RDKit's MolToSmiles(doRandom=True, rootedAtAtom=donor), but drawn from `rng`
+        (RDKit's doRandom generator cannot be seeded from Python, so runs would not be reproducible):
+        the non-donor atoms are renumbered at random and the SMILES is written from atom 0 in that order.
+        """
+        mol = self.mols[i]
+        if mol is None or mol.GetNumAtoms() < 2:
+            return self.smiles[i]
+        order = [0, *(int(j) + 1 for j in rng.permutation(mol.GetNumAtoms() - 1))]
+        shuffled = Chem.RenumberAtoms(mol, order)
+        return Chem.MolToSmiles(shuffled, rootedAtAtom=0, canonical=False, isomericSmiles=False, kekuleSmiles=True)
+
+    def tokens(self, seed: int) -> tuple[torch.Tensor, int]:
+        """(n, max_len) int64 tokens of a fresh spelling per row, and the number of canonical fallbacks."""
+        rng = np.random.default_rng(seed)
+        out = self.base.clone()
+        fallbacks = 0
+        for i in range(len(self.smiles)):
+            smi = self.spelling(i, rng)
+            if smi == self.smiles[i]:
+                continue
+            try:
+                out[i] = torch.as_tensor(self.vocab.encode(smi))
+            except InvalidSmilesError:
+                fallbacks += 1
+        return out, fallbacks
