@@ -3,14 +3,18 @@
 import pandas as pd
 import streamlit as st
 
+from gauss_core import columns as C
+from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.latent.bins import kd_bins
 from gauss_core.latent.mapfig import map_payload
 from gauss_core.sampling import check_seed
-from gauss_app import config, mapview, mapwidget, resources, state
+from gauss_app import config, mapview, mapwidget, resources, results_flow, state
 
 st.title("Latent space")
 state.init()
+results_flow.announce_new()
+results_flow.watch()
 top = st.container()  # controls and captions, filled once the map is read
 map_slot = st.empty()
 if not st.session_state.get("_latent_map_mounted"):
@@ -59,6 +63,12 @@ draw_all = len(lmap) > max_points and c3.checkbox(f"Draw all {len(lmap):,}", key
 index = resources.lmap_index(lmap)
 layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known,
                                              len(lmap) if draw_all else max_points, index)
+off_map = mapview.off_map_known(kd_known, index) if choice.kind == "kd" else kd_known.iloc[:0]
+if len(off_map):  # e.g. a sampled ligand's finished CASSCF job: encode it and put it where it belongs
+    z_off, off_errors = resources.seed_latents(off_map["smiles"].tolist())
+    off_map = off_map[~off_map["smiles"].isin(off_errors.keys())]
+    if len(off_map):
+        layers = mapview.merge_layers(layers, mapview.off_map_layers(off_map, lmap.project(z_off)))
 if bin_choice and bins is not None:
     layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known, index)
     if layer is None:
@@ -121,7 +131,12 @@ if st.session_state.get("_seed_msg"):
 
 st.subheader(f"Seed basket ({len(state.basket())})")
 if state.basket():
-    st.dataframe(pd.DataFrame(state.basket()), hide_index=True, width="stretch", key="basket_table")
+    basket = pd.DataFrame(state.basket())
+    known = kd_known.drop_duplicates("smiles", keep="last").set_index("smiles")
+    basket["first KD gap (cm⁻¹)"] = [known[mapview.KD_FIRST].get(s) for s in basket["smiles"]]
+    basket["KD source"] = [P.describe(str(known[C.KD_PROVENANCE].get(s))) if s in known.index else ""
+                           for s in basket["smiles"]]
+    st.dataframe(basket, hide_index=True, width="stretch", key="basket_table")
     b1, b2 = st.columns([3, 1])
     drop = b1.multiselect("Remove seeds", state.basket_smiles(), key="basket_remove")
     if b1.button("Remove selected", disabled=not drop):

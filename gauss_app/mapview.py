@@ -161,3 +161,42 @@ def with_session_estimates(kd_known: pd.DataFrame, complexes: dict) -> pd.DataFr
     extra = pd.DataFrame(rows)
     extra = extra[~extra[C.SMILES].isin(set(kd_known[C.SMILES]))]
     return pd.concat([kd_known, extra], ignore_index=True) if len(extra) else kd_known
+
+
+def off_map_known(kd_known: pd.DataFrame, index: dict[str, int]) -> pd.DataFrame:
+    """Known first gaps of ligands that are not in the mapped ligand set (sampled ligands sent to CASSCF):
+    the map layers only look ligands up by row, so these must be encoded and projected by the caller."""
+    if kd_known.empty:
+        return kd_known
+    t = kd_known.drop_duplicates(C.SMILES, keep="last")
+    return t[~t[C.SMILES].isin(index.keys()) & np.isfinite(pd.to_numeric(t[KD_FIRST], errors="coerce"))]
+
+
+def off_map_layers(table: pd.DataFrame, coords: np.ndarray) -> list[MapLayer]:
+    """One coloured layer per provenance tag for `off_map_known` rows at their projected `coords`."""
+    layers = []
+    provs = table[C.KD_PROVENANCE].astype(str).to_numpy(dtype=object)
+    vals = table[KD_FIRST].to_numpy(dtype=float)
+    smiles = table[C.SMILES].to_numpy(dtype=object)
+    for tag in pd.unique(provs):
+        m = provs == tag
+        layers.append(MapLayer(f"{KD_FIRST} · {P.describe(str(tag))}", coords[m, 0],
+                               coords[m, 1], smiles[m], vals[m],
+                               symbol="diamond" if P.is_casscf(str(tag)) else "circle", size=9))
+    return layers
+
+
+def merge_layers(layers: list[MapLayer], extra: list[MapLayer]) -> list[MapLayer]:
+    """Append `extra` points to the coloured layer of the same name (one legend entry and count per
+    provenance), or add them as a new layer."""
+    out = list(layers)
+    for layer in extra:
+        i = next((k for k, old in enumerate(out) if old.name == layer.name and old.colour is not None), None)
+        if i is None:
+            out.append(layer)
+            continue
+        old = out[i]
+        out[i] = MapLayer(old.name, np.concatenate([old.x, layer.x]), np.concatenate([old.y, layer.y]),
+                          np.concatenate([old.smiles, layer.smiles]), np.concatenate([old.colour, layer.colour]),
+                          symbol=old.symbol, size=old.size, fixed_colour=old.fixed_colour)
+    return out

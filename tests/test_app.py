@@ -336,3 +336,63 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     assert not at.exception
     layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in layers, list(layers)
+
+
+def _finish_bundled_result_as_job(smiles: str, bundled_from) -> dict:
+    """Put a real OpenMolcas CASSCF result (a row of the project's bundled results, assets/kd) into this
+    machine's JobStore as a finished 'casscf' job, through the store's own enqueue/claim/finish."""
+    from gauss_core import columns
+    from gauss_core.jobs import JobStore
+
+    row = pd.read_csv(bundled_from).set_index(columns.SMILES).loc[smiles]
+    result = {"provenance": row[columns.KD_PROVENANCE], "gaps_cm1": [float(row[c]) for c in columns.KD_GAP_COLUMNS],
+              "ground_g": [float(row[f"kd_ground_g{a}"]) for a in "xyz"],
+              "geometry_source": row["kd_geometry_source"], "wall_s": float(row["kd_wall_s"])}
+    store = JobStore()
+    job = store.enqueue("casscf", smiles, {})
+    assert store.claim().id == job.id and store.finish(job.id, result)
+    return result
+
+
+def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_complexes(app_env, monkeypatch,
+                                                                                    tmp_path):
+    """Issue 14 point 3: a ligand outside the mapped set (a sampled one) finishes CASSCF while the dashboard is
+    open; on the next poll it is on the map (encoded and projected, CASSCF layer count +1), in the seed basket
+    with its value and source, on the Complexes page beside the estimates, and a toast says so."""
+    from gauss_core import paths
+
+    bundled = paths.KD_CASSCF_SET
+    new = "[O-]CCCCC1CC1"  # real OpenMolcas result, 583 cm-1; not among the tiny set's QM9 ligands
+    empty = tmp_path / "none.csv"
+    pd.DataFrame(columns=["smiles", "kd_gap1_cm1", "kd_provenance"]).to_csv(empty, index=False)
+    monkeypatch.setattr(paths, "KD_CASSCF_SET", empty)
+    at = _open(_app(), "app_pages/latent_space.py")
+    assert new not in set(at.session_state["complexes"])
+    at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options
+                                                   if o.startswith("first KD gap")))
+    _type_seed(at, new)
+    layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
+    casscf_name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas"
+    before = layers[casscf_name]["n"] if casscf_name in layers else 0
+
+    result = _finish_bundled_result_as_job(new, bundled)
+    at.run()  # the page's poll (results_flow.watch) reruns the app; AppTest reruns it directly
+    assert not at.exception, [e.value for e in at.exception]
+    layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
+    assert layers[casscf_name]["n"] == before + 1, list(layers)
+    assert any(new in t.value and "CASSCF finished" in t.value for t in at.toast)
+    basket = next(d.value for d in at.dataframe if "KD source" in d.value.columns).set_index("smiles")
+    assert basket.loc[new, "first KD gap (cm⁻¹)"] == pytest.approx(result["gaps_cm1"][0])
+    assert basket.loc[new, "KD source"] == "CASSCF(9,7)+SO, OpenMolcas"
+
+    _open(at, "app_pages/complexes.py")
+    at.toggle(key="cx_novel_only").set_value(False)
+    at.radio(key="cx_relax").set_value("template (fast, unrelaxed ligands)")
+    at.multiselect(key="cx_pick").set_value([new])
+    at.run()
+    next(b for b in at.button if b.label == "Assemble selected").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = [d.value for d in at.dataframe if "CASSCF" in d.value.columns]
+    assert tables and tables[0]["CASSCF"].iloc[0] == pytest.approx(round(result["gaps_cm1"][0], 1))
+    assert any("CASSCF column: CASSCF(9,7)+SO, OpenMolcas, queue job #1" in c.value for c in at.caption)
