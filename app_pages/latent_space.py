@@ -9,7 +9,7 @@ from gauss_core.errors import GaussError
 from gauss_core.latent.bins import kd_bins
 from gauss_core.latent.mapfig import map_payload
 from gauss_core.sampling import check_seed
-from gauss_app import config, mapview, mapwidget, resources, results_flow, state
+from gauss_app import config, mapview, mapwidget, resources, results_flow, state, suggest_view
 
 st.title("Latent space")
 state.init()
@@ -32,7 +32,9 @@ if lmap is None:
 proxies, proxy_why = resources.proxy_labels()
 kd_known, kd_why = resources.known_first_gaps()
 kd_known = mapview.with_session_estimates(kd_known, state.complexes())
-choices = mapview.colour_choices(proxies, list(lmap.predictions.columns))
+surrogate, surrogate_why = resources.kd_surrogate()
+surrogate_frame, map_classes = resources.surrogate_on_map(surrogate) if surrogate is not None else (None, None)
+choices = mapview.colour_choices(proxies, list(lmap.predictions.columns), surrogate)
 
 c1, c2, c3 = top.columns([2, 2, 1])
 labels = [c.label for c in choices]
@@ -62,7 +64,7 @@ draw_all = len(lmap) > max_points and c3.checkbox(f"Draw all {len(lmap):,}", key
 
 index = resources.lmap_index(lmap)
 layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known,
-                                             len(lmap) if draw_all else max_points, index)
+                                             len(lmap) if draw_all else max_points, index, surrogate_frame)
 off_map = mapview.off_map_known(kd_known, index) if choice.kind == "kd" else kd_known.iloc[:0]
 if len(off_map):  # e.g. a sampled ligand's finished CASSCF job: encode it and put it where it belongs
     z_off, off_errors = resources.seed_latents(off_map["smiles"].tolist())
@@ -98,6 +100,10 @@ shown = ("all drawn" if n_ligands_drawn >= len(lmap) else
 top.caption(f"{len(lmap):,} ligands encoded ({shown}). Each point is a ligand's latent mean projected on the "
            "first two principal components. Hover for the SMILES; box, lasso or click points to add them to "
            "the seed basket.")
+if choice.kind == "surrogate" and surrogate is not None:
+    top.caption(f"Colour: {surrogate.label}; hover shows ± 1σ. Accuracy: "
+                f"{surrogate.cv.summary() if surrogate.cv is not None else 'too few results to cross-validate'}. "
+                "An estimate, not CASSCF.")
 if choice.kind == "kd" and kd_why is not None:
     top.caption(f"KD gaps: {kd_why.reason}")
 with map_slot:
@@ -109,6 +115,11 @@ if picked is not None:
               "per selection)") if picked.count > state.MAX_SEEDS_PER_SELECTION else ""
     st.toast(f"Added {n_added} seed(s) from the map{spread}.")
     st.rerun()
+
+if surrogate is not None:
+    suggest_view.panel(lmap, surrogate, map_classes, bins)
+elif surrogate_why is not None:
+    st.caption(f"Suggest: {surrogate_why.reason}")
 
 st.subheader("Type a seed")
 with st.form("seed_form", clear_on_submit=False):

@@ -25,8 +25,15 @@ class ColourChoice:
     column: str
 
 
-def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[str]) -> list[ColourChoice]:
+def surrogate_label(surrogate) -> str:
+    return f"predicted first KD gap, latent surrogate from {surrogate.n_train} CASSCF, ± uncertainty"
+
+
+def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[str],
+                   surrogate=None) -> list[ColourChoice]:
     out = [ColourChoice("first KD gap (known: estimate or CASSCF)", "kd", KD_FIRST)]
+    if surrogate is not None:
+        out.append(ColourChoice(surrogate_label(surrogate), "surrogate", C.SURROGATE_GAP_COLUMNS[0]))
     if proxy_labels is not None:
         for col in C.PROXY_COLUMNS:
             if col in proxy_labels.columns:
@@ -64,7 +71,8 @@ def _lookup(smiles: np.ndarray, table: pd.DataFrame, column: str) -> tuple[np.nd
 
 
 def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None, kd_known: pd.DataFrame,
-                  max_points: int, index: dict[str, int] | None = None) -> tuple[list[MapLayer], str]:
+                  max_points: int, index: dict[str, int] | None = None,
+                  surrogate_frame: pd.DataFrame | None = None) -> tuple[list[MapLayer], str]:
     """Layers of the ligand set coloured by `choice`, one coloured layer per provenance tag.
 
     Args:
@@ -91,9 +99,15 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
     sub = display_subset(n, max_points, keep)
     x, y = lmap.coords[sub, 0], lmap.coords[sub, 1]
     s = np.asarray(smiles_all[sub], dtype=object)
+    extra = None
     if choice.kind == "prediction":
         v = lmap.predictions[choice.column].to_numpy(dtype=float)[sub]
         pv = np.full(len(sub), P.MODEL_PREDICTION, dtype=object)
+    elif choice.kind == "surrogate" and surrogate_frame is not None:
+        v = surrogate_frame[C.SURROGATE_GAP_COLUMNS[0]].to_numpy(dtype=float)[sub]
+        sd = surrogate_frame[C.SURROGATE_STD_COLUMNS[0]].to_numpy(dtype=float)[sub]
+        pv = np.full(len(sub), P.SURROGATE_GP_LATENT, dtype=object)
+        extra = np.array([f"± {e:.0f} cm⁻¹ (1σ, surrogate)" for e in sd], dtype=object)
     else:
         v = np.full(len(sub), np.nan)
         pv = np.full(len(sub), "", dtype=object)
@@ -113,7 +127,10 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
         symbol = "diamond" if P.is_casscf(str(tag)) else "circle"
         size = 7 if choice.kind == "kd" else 4
         layers.append(MapLayer(f"{choice.column} · {P.describe(str(tag)) if tag else 'unknown provenance'}",
-                               x[m], y[m], s[m], v[m], symbol=symbol, size=size))
+                               x[m], y[m], s[m], v[m], symbol=symbol, size=size,
+                               hover_extra=None if extra is None else extra[m]))
+    if choice.kind == "surrogate":
+        return layers, "predicted first KD gap (cm⁻¹)"
     unit = UNITS.get(choice.column, "")
     return layers, f"{choice.column}" + (f" ({unit})" if unit else "")
 

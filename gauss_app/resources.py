@@ -333,3 +333,43 @@ def calibrated_kd_model():
         return _calibrated_kd_model(str(path), _mtime(path)), None
     except GaussError as exc:
         return None, Missing(str(exc))
+
+
+def kd_surrogate():
+    """(KDSurrogate fitted on every CASSCF result, bundled + this queue's, None) or (None, Missing).
+
+    Refit only when the results change: gauss_core.surrogate caches by checkpoint and training-rows hash, so
+    a newly finished job gives a new fit on the next rerun (about a second) and nothing else does."""
+    loaded, why = model()
+    if loaded is None:
+        return None, why
+    mod = backend("gauss_core.surrogate")
+    if isinstance(mod, Missing):
+        return None, mod
+    from gauss_core.jobs import all_kd_results
+
+    store, _ = job_store()
+    try:
+        rows = all_kd_results(store)
+    except GaussError:
+        rows = all_kd_results(store, include_bundled=False)
+    try:
+        return mod.load_or_fit_kd_surrogate(loaded, rows), None
+    except GaussError as exc:
+        return None, Missing(f"No KD surrogate: {exc}")
+
+
+@st.cache_resource(show_spinner="Predicting the KD gaps of the ligand set with the surrogate ...", max_entries=2)
+def _surrogate_map(ckpt: str, ckpt_mtime: float, lig: str, lig_mtime: float, surrogate_key: str, _surrogate):
+    from gauss_core.surrogate import classes_from_ligand_set
+
+    lmap = _latent_map(ckpt, ckpt_mtime, lig, lig_mtime)
+    classes = classes_from_ligand_set(list(lmap.smiles), _ligand_set(lig, lig_mtime))
+    return _surrogate.predict_frame(lmap.z, classes), classes
+
+
+def surrogate_on_map(surrogate) -> tuple[pd.DataFrame, np.ndarray]:
+    """(surrogate predictions for every map row, ligand classes of the rows), cached per fit."""
+    ck, lg = config.checkpoint_path(), config.ligand_set_path()
+    return _surrogate_map(str(ck), _mtime(ck), str(lg), _mtime(lg), surrogate.data_hash + surrogate.checkpoint_hash,
+                          surrogate)

@@ -396,3 +396,32 @@ def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_comple
     tables = [d.value for d in at.dataframe if "CASSCF" in d.value.columns]
     assert tables and tables[0]["CASSCF"].iloc[0] == pytest.approx(round(result["gaps_cm1"][0], 1))
     assert any("CASSCF column: CASSCF(9,7)+SO, OpenMolcas, queue job #1" in c.value for c in at.caption)
+
+
+def test_surrogate_colours_the_map_and_suggest_queues_a_batch(app_env):
+    """Issue 14 points 1-2 (dashboard): the latent surrogate fitted on the bundled CASSCF results is a map
+    colour with its provenance, uncertainty on hover and group-CV accuracy; Suggest ranks a batch of 5 and one
+    click queues exactly those 5 as CASSCF jobs in the real JobStore."""
+    from gauss_core.jobs import JobStore
+
+    at = _open(_app(), "app_pages/latent_space.py")
+    option = next(o for o in at.selectbox(key="map_colour").options if o.startswith("predicted first KD gap"))
+    assert "latent surrogate from" in option and "± uncertainty" in option
+    at.selectbox(key="map_colour").set_value(option)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    layers = _map_payload(at)["layers"]
+    sur = [layer for layer in layers if "surrogate" in layer["name"]]
+    assert sur and sur[0]["n"] > 100 and sur[0]["extra"][0].startswith("± ")
+    assert any("group-CV" in c.value and "not CASSCF" in c.value for c in at.caption)
+
+    next(b for b in at.button if b.label == "Suggest").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    picks = at.session_state["_suggested"]
+    assert len(picks) == 5 and picks["smiles"].is_unique
+    next(b for b in at.button if b.label == "Queue these 5 CASSCF jobs").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    jobs = JobStore().list(kind="casscf")
+    assert [j.smiles for j in jobs] == list(picks["smiles"]) and {j.state for j in jobs} == {"queued"}
