@@ -77,6 +77,30 @@ if bin_choice and bins is not None:
         top.info(f"No ligand with a known first KD gap in {bins.label(bin_choice)}.")
     else:
         layers.append(layer)
+        n_max = state.MAX_SEEDS_PER_SELECTION
+        if c2.button(f"Add this bin to the seeds ({min(len(layer.x), n_max)} of {len(layer.x)}, spread)",
+                     key="add_bin", help=f"At most {n_max} ligands of the bin, spread over the latent space "
+                                         "(farthest-point sampling), so the seeds cover the whole bin."):
+            added = state.add_seeds(mapview.bin_smiles(lmap, bins, bin_choice, kd_known, index, n_max), "bin")
+            st.session_state["_seed_msg"] = f"Added {added} seed(s) from {bins.label(bin_choice)}."
+            st.rerun()
+search = top.text_input("Find a ligand on the map (SMILES)", key="map_search",
+                        placeholder="e.g. [O-]c1ccccc1; ringed in green")
+if search.strip():
+    query = search.strip()
+    if query in index:
+        row = index[query]
+        layers.append(mapview.search_layer(lmap.coords[[row], 0], lmap.coords[[row], 1], [query]))
+        top.success(f"`{query}` is in the ligand set: ringed in green at PC1 {lmap.coords[row, 0]:.2f}, "
+                    f"PC2 {lmap.coords[row, 1]:.2f}.")
+    else:
+        z_q, q_errors = resources.seed_latents([query])
+        if q_errors:
+            top.error(f"`{query}` cannot be placed: {q_errors[query]}")
+        else:
+            xy = lmap.project(z_q)
+            layers.append(mapview.search_layer(xy[:, 0], xy[:, 1], [query]))
+            top.info(f"`{query}` is not in the ligand set; ringed in green where the model encodes it.")
 if show_samples:
     layer = mapview.samples_layer(state.samples())
     if layer is not None:

@@ -139,13 +139,39 @@ def bin_layer(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame,
               index: dict[str, int] | None = None) -> MapLayer | None:
     """Ligands whose known first KD gap falls in the target bin (1-based), as an outlined highlight."""
     index = index if index is not None else {s: i for i, s in enumerate(lmap.smiles)}
-    rows, vals, _ = _table_rows(kd_known, KD_FIRST, index)
-    rows = rows[bins.assign(vals) == target]
+    rows, vals, provs = _table_rows(kd_known, KD_FIRST, index)
+    inside = bins.assign(vals) == target
+    rows, vals, provs = rows[inside], vals[inside], provs[inside]
     if not len(rows):
         return None
+    # the ring is drawn on top of the coloured point: hover must still say its value and source
+    hover = [f"first KD gap {v:.0f} cm⁻¹ · {P.describe(str(p))}" for v, p in zip(vals, provs, strict=True)]
     return MapLayer(f"target {bins.label(target)}", lmap.coords[rows, 0], lmap.coords[rows, 1],
                     np.asarray(lmap.smiles[rows], dtype=object), None, symbol="circle-open", size=12,
-                    fixed_colour="#d62728")
+                    fixed_colour="#d62728", hover_extra=hover)
+
+
+def bin_smiles(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame, index: dict[str, int], k: int) -> list[str]:
+    """At most k ligands of the target bin spread over the latent space (farthest-point sampling on the
+    latent means, from the ligand nearest the bin's centroid), for 'add this bin' to the seed basket."""
+    rows, vals, _ = _table_rows(kd_known, KD_FIRST, index)
+    rows = rows[bins.assign(vals) == target]
+    if len(rows) <= k:
+        return [str(s) for s in lmap.smiles[rows]]
+    z = np.asarray(lmap.z[rows], dtype=float)
+    nxt = int(np.argmin(((z - z.mean(0)) ** 2).sum(1)))
+    dmin = np.full(len(rows), np.inf)
+    picked = []
+    while len(picked) < k:
+        picked.append(nxt)
+        dmin = np.minimum(dmin, ((z - z[nxt]) ** 2).sum(1))
+        nxt = int(np.argmax(dmin))
+    return [str(lmap.smiles[rows[i]]) for i in picked]
+
+
+def search_layer(x: np.ndarray, y: np.ndarray, smiles: list[str]) -> MapLayer:
+    return MapLayer("search result", x, y, np.asarray(smiles, dtype=object), None, symbol="circle-open", size=22,
+                    fixed_colour="#2ca02c", hover_extra=["found by the search box"] * len(smiles))
 
 
 def seed_layer(coords: np.ndarray, smiles: list[str]) -> MapLayer:

@@ -425,3 +425,29 @@ def test_surrogate_colours_the_map_and_suggest_queues_a_batch(app_env):
     assert not at.exception, [e.value for e in at.exception]
     jobs = JobStore().list(kind="casscf")
     assert [j.smiles for j in jobs] == list(picks["smiles"]) and {j.state for j in jobs} == {"queued"}
+
+
+def test_map_search_add_this_bin_and_ringed_hover(app_env, monkeypatch, tmp_path):
+    """Issue 14 point 7: the search box rings a ligand of the set; 'add this bin' adds at most 25 seeds, all
+    from the bin; a ringed target-bin point carries its value and source for the hover."""
+    at = _open(_app(), "app_pages/latent_space.py")
+    payload = _map_payload(at)
+    some = next(s for layer in payload["layers"] for s in layer["smiles"].split("\n") if s)
+    at.text_input(key="map_search").set_value(some)
+    at.run()
+    assert not at.exception
+    found = [layer for layer in _map_payload(at)["layers"] if layer["name"] == "search result"]
+    assert found and found[0]["smiles"] == some
+    at.text_input(key="map_search").set_value("C(")
+    at.run()
+    assert any("cannot be placed" in e.value for e in at.error)
+
+    at.selectbox(key="kd_bin").set_value(at.selectbox(key="kd_bin").options[3])
+    at.run()
+    ring = next(layer for layer in _map_payload(at)["layers"] if layer["name"].startswith("target "))
+    assert all(e.startswith("first KD gap ") and " · " in e for e in ring["extra"])
+    next(b for b in at.button if b.label.startswith("Add this bin")).click()
+    at.run()
+    assert not at.exception
+    basket = [b["smiles"] for b in at.session_state["seed_basket"]]
+    assert 0 < len(basket) <= 25 and set(basket) <= set(ring["smiles"].split("\n"))
