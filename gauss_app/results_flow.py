@@ -36,7 +36,7 @@ def announce_new() -> list[tuple[str, str]]:
     for kind, smi in new:
         where = "the map (diamond), the Complexes page, the seed basket and the export" if kind == "casscf" \
             else "the proxy labels and the export"
-        st.toast(f"{kind.upper()} finished for {smi}: now on {where}.")
+        st.toast(f"{kind.upper()} finished for `{smi}`: now on {where}.")
     return new
 
 

@@ -316,3 +316,72 @@ def _non_white_fraction(png: bytes) -> float:
 
     img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     return float((img.sum(axis=2) < 720).mean())
+
+
+def _legend_count(page, name_part: str) -> int:
+    """Points of the legend entry whose name contains `name_part` (0 when there is none)."""
+    items = page.locator(".gmap .gm-legend > *", has_text=name_part)
+    if not items.count():
+        return 0
+    return int(items.first.locator(".gm-n").inner_text().replace(",", ""))
+
+
+def test_casscf_result_reaches_map_and_complexes_and_suggest_queues(server, app_env):
+    """Issue 14 points 2-3 in Chromium: a real OpenMolcas result (methoxide, tests/data) finishes in the
+    JobStore while the map is open; within one poll a toast names it and the CASSCF legend count goes up by
+    one; the Complexes page shows it beside the estimates; Suggest + one click queues a batch of 5."""
+    import json
+
+    from playwright.sync_api import sync_playwright
+
+    from gauss_core.jobs import JobStore
+
+    result = json.loads((REPO / "tests" / "data" / "casscf_methoxide_result.json").read_text())
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{server}/latent")
+            page.wait_for_selector(MAP_DRAWN, timeout=120_000)
+            _wait_idle(page)
+            page.locator("[data-testid=stSelectbox]", has_text="Colour by").first.click()
+            page.get_by_role("option", name="first KD gap (known: estimate or CASSCF)").click()
+            _wait_idle(page)
+            page.wait_for_timeout(1000)
+            before = _legend_count(page, "CASSCF(9,7)+SO")
+            store = JobStore()
+            job = store.enqueue("casscf", "[O-]C", {})
+            assert store.claim().id == job.id and store.finish(job.id, result)
+            page.get_by_text("CASSCF finished for").first.wait_for(timeout=30_000)
+            _wait_idle(page)
+            _shot(page, "14_debug")
+            print("LEGEND", before, page.locator(".gmap .gm-legend").inner_text())
+            page.wait_for_function(f"() => [...document.querySelectorAll('.gmap .gm-legend > *')].some(e => "
+                                   f"e.innerText.includes('CASSCF(9,7)+SO') && e.innerText.includes('{before + 1}'))",
+                                   timeout=30_000)
+            assert _legend_count(page, "CASSCF(9,7)+SO") == before + 1
+            _shot(page, "14_map_after_casscf")
+
+            page.locator("[data-testid=stSelectbox]", has_text="Colour by").first.click()
+            page.get_by_role("option", name="predicted first KD gap").first.click()
+            _wait_idle(page)
+            page.get_by_role("button", name="Suggest", exact=True).click()
+            _wait_idle(page)
+            page.get_by_role("button", name="Queue these 5 CASSCF jobs").click()
+            page.get_by_text("Queued 5 CASSCF job(s)").wait_for(timeout=30_000)
+            _shot(page, "14_suggest_queued")
+            assert len(store.list(state="queued", kind="casscf")) == 5
+
+            page.locator("[data-testid=stTextInput]", has_text="Seed SMILES").locator("input").fill("[O-]C")
+            page.get_by_role("button", name="Place seed on the map").click()
+            _wait_idle(page)
+            _nav(page, "Complexes")
+            _wait_idle(page)
+            page.locator("[data-testid=stRadio]").get_by_text("template (fast").click()
+            _wait_idle(page)
+            page.get_by_role("button", name="Assemble selected").click()
+            page.get_by_text("CASSCF column: CASSCF(9,7)+SO, OpenMolcas").wait_for(timeout=120_000)
+            _wait_idle(page)
+            _shot(page, "14_complexes_casscf")
+        finally:
+            browser.close()
