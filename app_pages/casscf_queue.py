@@ -10,10 +10,11 @@ from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.jobs.labels import kd_rows_from_jobs
 from gauss_core.jobs.progress import queue_progress
-from gauss_app import resources, state, worker
+from gauss_app import resources, results_flow, state, worker
 
 st.title("CASSCF queue")
 state.init()
+results_flow.announce_new()
 
 store, why = resources.job_store()
 if store is None:
@@ -42,12 +43,30 @@ if submitted:
             st.error(f"{smi}: {exc}")
 
 
+def _typical_run_s(jobs) -> dict[str, float]:
+    """Median wall time of each kind's finished jobs: the ETA of a running job of that kind."""
+    runs: dict[str, list[float]] = {}
+    for j in jobs:
+        if j.state == "done" and j.started_at and j.finished_at:
+            runs.setdefault(j.kind, []).append(j.finished_at - j.started_at)
+    return {k: float(pd.Series(v).median()) for k, v in runs.items()}
+
+
 def jobs_frame(jobs) -> pd.DataFrame:
     now = time.time()
-    return pd.DataFrame([{
-        "id": j.id, "kind": j.kind, "ligand": j.smiles, "state": j.state, "attempts": j.attempts,
-        "executor": j.executor or "", "age_min": round((now - j.created_at) / 60, 1),
-        "error": (j.error or "")[:120]} for j in jobs])
+    typical = _typical_run_s(jobs)
+    rows = []
+    for j in jobs:
+        end = j.finished_at or now
+        elapsed = (end - j.started_at) / 60 if j.started_at else None
+        eta = None
+        if j.state == "running" and j.kind in typical:
+            eta = max(typical[j.kind] / 60 - (elapsed or 0.0), 0.0)
+        rows.append({"id": j.id, "kind": j.kind, "ligand": j.smiles, "state": j.state, "attempts": j.attempts,
+                     "executor": j.executor or "", "elapsed_min": None if elapsed is None else round(elapsed, 1),
+                     "eta_min": None if eta is None else round(eta, 1),
+                     "age_min": round((now - j.created_at) / 60, 1), "error": (j.error or "")[:120]})
+    return pd.DataFrame(rows)
 
 
 @st.fragment(run_every=3)
@@ -61,24 +80,40 @@ def live_jobs() -> None:
     casscf = [j for j in jobs if j.kind == "casscf"]
     if casscf:
         st.caption(f"CASSCF: {queue_progress(casscf).summary()}")
-    st.dataframe(jobs_frame(jobs), hide_index=True, width="stretch", key="jobs_table")
+    st.dataframe(jobs_frame(jobs), hide_index=True, width="stretch", key="jobs_table",
+                 column_config={"elapsed_min": st.column_config.NumberColumn(
+                                    "elapsed (min)", help="Wall time since the worker started the job."),
+                                "eta_min": st.column_config.NumberColumn(
+                                    "ETA (min)", help="Median wall time of this machine's finished jobs of the "
+                                                      "same kind, minus the elapsed time; empty until one "
+                                                      "finished.")})
+    if results_flow.announce_new():
+        st.rerun(scope="app")  # a result finished: redraw the results table below
 
 
-st.subheader("Jobs")
-with st.expander("Run the queue from here"):
+st.subheader("Worker")
+with st.container(border=True):
     executors = ["local (OpenMolcas on this machine)"] + (["slurm"] if worker.slurm_available() else [])
     w1, w2, w3 = st.columns([2, 1, 1])
-    ex = w1.selectbox("Executor", executors, key="q_executor",
-                      help="SLURM appears when sbatch/squeue are on PATH.")
+    if len(executors) > 1:
+        ex = w1.selectbox("Executor", executors, key="q_executor",
+                          help="SLURM appears when sbatch/squeue are on PATH.")
+    else:
+        ex = executors[0]
+        w1.markdown(f"Executor: **{ex}** (SLURM is offered when `sbatch` and `squeue` are on PATH)")
     conc = w2.number_input("Jobs at once", min_value=1, max_value=64, value=1, key="q_conc")
     pid = st.session_state.get("worker_pid")
     running = worker.alive(pid)
-    if w3.button("Start worker", disabled=running, key="q_worker"):
+    if w3.button("Start worker", disabled=running, key="q_worker", type="primary"):
         pid, log = worker.start_worker("slurm" if ex == "slurm" else "local", int(conc))
         st.session_state["worker_pid"] = pid
         st.success(f"Worker started (pid {pid}); it exits when the queue is empty. Log: `{log}`")
     elif running:
-        st.caption(f"Worker pid {pid} is running.")
+        st.success(f"Worker pid {pid} is running; finished results reach the map and Complexes page.")
+    else:
+        st.warning("No worker started from this page: queued jobs wait until one runs. Press **Start worker**, "
+                   "or in a terminal run `python -m gauss_core worker` (same GAUSS_HOME).")
+st.subheader("Jobs")
 live_jobs()
 
 jobs = store.list()
@@ -101,11 +136,22 @@ if jobs:
             st.rerun()
         except GaussError as exc:
             st.error(str(exc))
-    c3.markdown(f"state **{job.state}** · attempts {job.attempts}/{job.max_attempts} · dir `{job.directory}`")
-    with st.expander("Log", expanded=True):
-        st.code(job.log_text(tail_chars=20000) or "(no log yet)", language=None)
-    if job.error:
-        st.error(job.error)
+    c3.markdown(f"dir `{job.directory}`")
+
+    @st.fragment(run_every=3)
+    def job_detail(job_id: int) -> None:
+        """State, elapsed time and log tail of one job, re-read every 3 s while the page is open."""
+        job = store.get(job_id)
+        elapsed = ""
+        if job.started_at:
+            elapsed = f" · elapsed {((job.finished_at or time.time()) - job.started_at) / 60:.1f} min"
+        st.markdown(f"state **{job.state}** · attempts {job.attempts}/{job.max_attempts}{elapsed}")
+        with st.expander("Log (live)", expanded=True):
+            st.code(job.log_text(tail_chars=20000) or "(no log yet)", language=None)
+        if job.error:
+            st.error(job.error)
+
+    job_detail(job_id)
 
 st.subheader("Finished KD energies (CASSCF)")
 results = kd_rows_from_jobs(jobs).rename(columns={"kd_job_id": "job_id"})

@@ -7,11 +7,13 @@ import streamlit.components.v1 as components
 from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.export import complex_sdf_record
-from gauss_app import fmt, resources, state
+from gauss_app import fmt, resources, results_flow, state
 from gauss_app.viewer import viewer_html
 
 st.title("Complexes")
 state.init()
+results_flow.announce_new()
+results_flow.watch()
 
 cx_mod = resources.backend("gauss_core.complexes")
 if isinstance(cx_mod, resources.Missing):
@@ -27,7 +29,7 @@ if not candidates:
 picked = st.multiselect("Candidates to assemble", candidates, default=candidates[:1], max_selections=12,
                         key="cx_pick")
 relax_mode = st.radio("Geometry", ["template (fast, unrelaxed ligands)", "constrained GFN2-xTB relaxation (slower)"],
-                      horizontal=True, key="cx_relax",
+                      index=1, horizontal=True, key="cx_relax",
                       help="The relaxation keeps the pentagonal-bipyramidal core fixed and relaxes the ligands "
                            "with xtb on the Y(III) analogue; the KD estimate is better on relaxed geometries.")
 if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_assemble"):
@@ -124,7 +126,17 @@ with right:
         cal = entry.get("calibrated")
         if cal is not None:
             table.insert(2, "calibrated", list(cal.gaps_cm1)[:len(gaps)])
+        casscf = resources.casscf_results()
+        done = casscf[casscf["smiles"] == show] if casscf is not None else None
+        if done is not None and len(done):
+            row = done.iloc[-1]
+            table.insert(1, "CASSCF", [row.get(f"kd_gap{i}_cm1") for i in range(1, len(gaps) + 1)])
         st.dataframe(table.round(1), hide_index=True, width="stretch")
+        if done is not None and len(done):
+            job = row.get("job_id")
+            st.caption(f"CASSCF column: {P.describe(str(row['kd_provenance']))}"
+                       + (f", queue job #{int(job)}" if pd.notna(job) else ", bundled project result")
+                       + ". The other columns are estimates.")
         if cal is not None:
             st.caption(f"Calibrated estimate: {cal.model}. Fitted to the project's own CASSCF results; "
                        "still an estimate, not CASSCF.")

@@ -4,14 +4,17 @@ import pandas as pd
 import streamlit as st
 
 from gauss_core import columns as C
+from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.latent.bins import kd_bins
 from gauss_core.latent.mapfig import map_payload
 from gauss_core.sampling import check_seed
-from gauss_app import config, mapview, mapwidget, resources, state
+from gauss_app import config, mapview, mapwidget, resources, results_flow, state, suggest_view
 
 st.title("Latent space")
 state.init()
+results_flow.announce_new()
+results_flow.watch()
 top = st.container()  # controls and captions, filled once the map is read
 map_slot = st.empty()
 if not st.session_state.get("_latent_map_mounted"):
@@ -29,9 +32,9 @@ if lmap is None:
 proxies, proxy_why = resources.proxy_labels()
 kd_known, kd_why = resources.known_first_gaps()
 kd_known = mapview.with_session_estimates(kd_known, state.complexes())
-surrogate, surrogate_why = resources.surrogate_map(lmap)
-choices = mapview.colour_choices(proxies, list(lmap.predictions.columns),
-                                 surrogate.n_train if surrogate is not None else None)
+surrogate, surrogate_why = resources.kd_surrogate()
+surrogate_frame, map_classes = resources.surrogate_on_map(surrogate) if surrogate is not None else (None, None)
+choices = mapview.colour_choices(proxies, list(lmap.predictions.columns), surrogate)
 
 c1, c2, c3 = top.columns([2, 2, 1])
 labels = [c.label for c in choices]
@@ -61,24 +64,43 @@ draw_all = len(lmap) > max_points and c3.checkbox(f"Draw all {len(lmap):,}", key
 
 index = resources.lmap_index(lmap)
 layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known,
-                                             len(lmap) if draw_all else max_points, index, surrogate)
-if choice.kind == "kd":
-    # Results of ligands outside the set (sampled, then estimated or sent to CASSCF) are encoded and projected.
-    off = mapview.off_map_known(kd_known, index)
-    if off is not None and len(off):
-        z_off, off_errors = resources.seed_latents(list(off[C.SMILES]))
-        off = off[~off[C.SMILES].isin(off_errors.keys())].reset_index(drop=True)
-        if len(off):
-            layers.extend(mapview.off_map_layers(lmap.project(z_off), off))
-if choice.kind.startswith("surrogate") and surrogate is not None:
-    top.caption(f"Latent KD surrogate (Gaussian process on the 32-d latent + donor class), fitted on the CASSCF "
-                f"results; an estimate, never CASSCF. Accuracy: {surrogate.accuracy}.")
+                                             len(lmap) if draw_all else max_points, index, surrogate_frame)
+off_map = mapview.off_map_known(kd_known, index) if choice.kind == "kd" else kd_known.iloc[:0]
+if len(off_map):  # e.g. a sampled ligand's finished CASSCF job: encode it and put it where it belongs
+    z_off, off_errors = resources.seed_latents(off_map["smiles"].tolist())
+    off_map = off_map[~off_map["smiles"].isin(off_errors.keys())]
+    if len(off_map):
+        layers = mapview.merge_layers(layers, mapview.off_map_layers(off_map, lmap.project(z_off)))
 if bin_choice and bins is not None:
     layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known, index)
     if layer is None:
         top.info(f"No ligand with a known first KD gap in {bins.label(bin_choice)}.")
     else:
         layers.append(layer)
+        n_max = state.MAX_SEEDS_PER_SELECTION
+        if c2.button(f"Add this bin to the seeds ({min(len(layer.x), n_max)} of {len(layer.x)}, spread)",
+                     key="add_bin", help=f"At most {n_max} ligands of the bin, spread over the latent space "
+                                         "(farthest-point sampling), so the seeds cover the whole bin."):
+            added = state.add_seeds(mapview.bin_smiles(lmap, bins, bin_choice, kd_known, index, n_max), "bin")
+            st.session_state["_seed_msg"] = f"Added {added} seed(s) from {bins.label(bin_choice)}."
+            st.rerun()
+search = top.text_input("Find a ligand on the map (SMILES)", key="map_search",
+                        placeholder="e.g. [O-]c1ccccc1; ringed in green")
+if search.strip():
+    query = search.strip()
+    if query in index:
+        row = index[query]
+        layers.append(mapview.search_layer(lmap.coords[[row], 0], lmap.coords[[row], 1], [query]))
+        top.success(f"`{query}` is in the ligand set: ringed in green at PC1 {lmap.coords[row, 0]:.2f}, "
+                    f"PC2 {lmap.coords[row, 1]:.2f}.")
+    else:
+        z_q, q_errors = resources.seed_latents([query])
+        if q_errors:
+            top.error(f"`{query}` cannot be placed: {q_errors[query]}")
+        else:
+            xy = lmap.project(z_q)
+            layers.append(mapview.search_layer(xy[:, 0], xy[:, 1], [query]))
+            top.info(f"`{query}` is not in the ligand set; ringed in green where the model encodes it.")
 if show_samples:
     layer = mapview.samples_layer(state.samples())
     if layer is not None:
@@ -102,6 +124,10 @@ shown = ("all drawn" if n_ligands_drawn >= len(lmap) else
 top.caption(f"{len(lmap):,} ligands encoded ({shown}). Each point is a ligand's latent mean projected on the "
            "first two principal components. Hover for the SMILES; box, lasso or click points to add them to "
            "the seed basket.")
+if choice.kind == "surrogate" and surrogate is not None:
+    top.caption(f"Colour: {surrogate.label}; hover shows ± 1σ. Accuracy: "
+                f"{surrogate.cv.summary() if surrogate.cv is not None else 'too few results to cross-validate'}. "
+                "An estimate, not CASSCF.")
 if choice.kind == "kd" and kd_why is not None:
     top.caption(f"KD gaps: {kd_why.reason}")
 with map_slot:
@@ -113,6 +139,11 @@ if picked is not None:
               "per selection)") if picked.count > state.MAX_SEEDS_PER_SELECTION else ""
     st.toast(f"Added {n_added} seed(s) from the map{spread}.")
     st.rerun()
+
+if surrogate is not None:
+    suggest_view.panel(lmap, surrogate, map_classes, bins)
+elif surrogate_why is not None:
+    st.caption(f"Suggest: {surrogate_why.reason}")
 
 st.subheader("Type a seed")
 with st.form("seed_form", clear_on_submit=False):
@@ -135,7 +166,12 @@ if st.session_state.get("_seed_msg"):
 
 st.subheader(f"Seed basket ({len(state.basket())})")
 if state.basket():
-    st.dataframe(pd.DataFrame(state.basket()), hide_index=True, width="stretch", key="basket_table")
+    basket = pd.DataFrame(state.basket())
+    known = kd_known.drop_duplicates("smiles", keep="last").set_index("smiles")
+    basket["first KD gap (cm⁻¹)"] = [known[mapview.KD_FIRST].get(s) for s in basket["smiles"]]
+    basket["KD source"] = [P.describe(str(known[C.KD_PROVENANCE].get(s))) if s in known.index else ""
+                           for s in basket["smiles"]]
+    st.dataframe(basket, hide_index=True, width="stretch", key="basket_table")
     b1, b2 = st.columns([3, 1])
     drop = b1.multiselect("Remove seeds", state.basket_smiles(), key="basket_remove")
     if b1.button("Remove selected", disabled=not drop):

@@ -21,17 +21,19 @@ class ColourChoice:
     """One entry of the 'colour by' menu."""
 
     label: str      # menu text
-    kind: str       # "proxy", "kd", "prediction", "surrogate", "surrogate_std", "none"
+    kind: str       # "proxy", "kd", "prediction", "none"
     column: str
 
 
+def surrogate_label(surrogate) -> str:
+    return f"predicted first KD gap, latent surrogate from {surrogate.n_train} CASSCF, ± uncertainty"
+
+
 def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[str],
-                   surrogate_n: int | None = None) -> list[ColourChoice]:
+                   surrogate=None) -> list[ColourChoice]:
     out = [ColourChoice("first KD gap (known: estimate or CASSCF)", "kd", KD_FIRST)]
-    if surrogate_n:
-        out.append(ColourChoice(f"predicted first KD gap (latent surrogate from {surrogate_n} CASSCF)", "surrogate",
-                                KD_FIRST))
-        out.append(ColourChoice("uncertainty (1σ) of the predicted first KD gap", "surrogate_std", KD_FIRST))
+    if surrogate is not None:
+        out.append(ColourChoice(surrogate_label(surrogate), "surrogate", C.SURROGATE_GAP_COLUMNS[0]))
     if proxy_labels is not None:
         for col in C.PROXY_COLUMNS:
             if col in proxy_labels.columns:
@@ -70,12 +72,11 @@ def _lookup(smiles: np.ndarray, table: pd.DataFrame, column: str) -> tuple[np.nd
 
 def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None, kd_known: pd.DataFrame,
                   max_points: int, index: dict[str, int] | None = None,
-                  surrogate=None) -> tuple[list[MapLayer], str]:
+                  surrogate_frame: pd.DataFrame | None = None) -> tuple[list[MapLayer], str]:
     """Layers of the ligand set coloured by `choice`, one coloured layer per provenance tag.
 
     Args:
         index: SMILES -> map row (built once per map by the caller; built here when None).
-        surrogate: resources.SurrogateMap (mean, std, label) for the "surrogate" kinds.
     Returns:
         (layers, colour-bar title naming units).
     """
@@ -98,12 +99,15 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
     sub = display_subset(n, max_points, keep)
     x, y = lmap.coords[sub, 0], lmap.coords[sub, 1]
     s = np.asarray(smiles_all[sub], dtype=object)
+    extra = None
     if choice.kind == "prediction":
         v = lmap.predictions[choice.column].to_numpy(dtype=float)[sub]
         pv = np.full(len(sub), P.MODEL_PREDICTION, dtype=object)
-    elif choice.kind in ("surrogate", "surrogate_std") and surrogate is not None:
-        v = (surrogate.mean if choice.kind == "surrogate" else surrogate.std)[sub]
-        pv = np.full(len(sub), surrogate.label, dtype=object)
+    elif choice.kind == "surrogate" and surrogate_frame is not None:
+        v = surrogate_frame[C.SURROGATE_GAP_COLUMNS[0]].to_numpy(dtype=float)[sub]
+        sd = surrogate_frame[C.SURROGATE_STD_COLUMNS[0]].to_numpy(dtype=float)[sub]
+        pv = np.full(len(sub), P.SURROGATE_GP_LATENT, dtype=object)
+        extra = np.array([f"± {e:.0f} cm⁻¹ (1σ, surrogate)" for e in sd], dtype=object)
     else:
         v = np.full(len(sub), np.nan)
         pv = np.full(len(sub), "", dtype=object)
@@ -123,24 +127,51 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
         symbol = "diamond" if P.is_casscf(str(tag)) else "circle"
         size = 7 if choice.kind == "kd" else 4
         layers.append(MapLayer(f"{choice.column} · {P.describe(str(tag)) if tag else 'unknown provenance'}",
-                               x[m], y[m], s[m], v[m], symbol=symbol, size=size))
+                               x[m], y[m], s[m], v[m], symbol=symbol, size=size,
+                               hover_extra=None if extra is None else extra[m]))
+    if choice.kind == "surrogate":
+        return layers, "predicted first KD gap (cm⁻¹)"
     unit = UNITS.get(choice.column, "")
-    title = {"surrogate": f"predicted {choice.column}", "surrogate_std": f"1σ of predicted {choice.column}"
-             }.get(choice.kind, choice.column)
-    return layers, title + (f" ({unit})" if unit else "")
+    return layers, f"{choice.column}" + (f" ({unit})" if unit else "")
 
 
 def bin_layer(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame,
               index: dict[str, int] | None = None) -> MapLayer | None:
     """Ligands whose known first KD gap falls in the target bin (1-based), as an outlined highlight."""
     index = index if index is not None else {s: i for i, s in enumerate(lmap.smiles)}
-    rows, vals, _ = _table_rows(kd_known, KD_FIRST, index)
-    rows = rows[bins.assign(vals) == target]
+    rows, vals, provs = _table_rows(kd_known, KD_FIRST, index)
+    inside = bins.assign(vals) == target
+    rows, vals, provs = rows[inside], vals[inside], provs[inside]
     if not len(rows):
         return None
+    # the ring is drawn on top of the coloured point: hover must still say its value and source
+    hover = [f"first KD gap {v:.0f} cm⁻¹ · {P.describe(str(p))}" for v, p in zip(vals, provs, strict=True)]
     return MapLayer(f"target {bins.label(target)}", lmap.coords[rows, 0], lmap.coords[rows, 1],
                     np.asarray(lmap.smiles[rows], dtype=object), None, symbol="circle-open", size=12,
-                    fixed_colour="#d62728")
+                    fixed_colour="#d62728", hover_extra=hover)
+
+
+def bin_smiles(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame, index: dict[str, int], k: int) -> list[str]:
+    """At most k ligands of the target bin spread over the latent space (farthest-point sampling on the
+    latent means, from the ligand nearest the bin's centroid), for 'add this bin' to the seed basket."""
+    rows, vals, _ = _table_rows(kd_known, KD_FIRST, index)
+    rows = rows[bins.assign(vals) == target]
+    if len(rows) <= k:
+        return [str(s) for s in lmap.smiles[rows]]
+    z = np.asarray(lmap.z[rows], dtype=float)
+    nxt = int(np.argmin(((z - z.mean(0)) ** 2).sum(1)))
+    dmin = np.full(len(rows), np.inf)
+    picked: list[int] = []
+    while len(picked) < k:
+        picked.append(nxt)
+        dmin = np.minimum(dmin, ((z - z[nxt]) ** 2).sum(1))
+        nxt = int(np.argmax(dmin))
+    return [str(lmap.smiles[rows[i]]) for i in picked]
+
+
+def search_layer(x: np.ndarray, y: np.ndarray, smiles: list[str]) -> MapLayer:
+    return MapLayer("search result", x, y, np.asarray(smiles, dtype=object), None, symbol="circle-open", size=22,
+                    fixed_colour="#2ca02c", hover_extra=["found by the search box"] * len(smiles))
 
 
 def seed_layer(coords: np.ndarray, smiles: list[str]) -> MapLayer:
@@ -175,23 +206,40 @@ def with_session_estimates(kd_known: pd.DataFrame, complexes: dict) -> pd.DataFr
     return pd.concat([kd_known, extra], ignore_index=True) if len(extra) else kd_known
 
 
-def off_map_known(kd_known: pd.DataFrame, index: dict[str, int], limit: int = 500) -> pd.DataFrame:
-    """Known first gaps of ligands that are not in the map's ligand set (sampled ligands sent to CASSCF or
-    estimated this session): they must be projected onto the map to show up at all."""
-    if kd_known is None or kd_known.empty:
+def off_map_known(kd_known: pd.DataFrame, index: dict[str, int]) -> pd.DataFrame:
+    """Known first gaps of ligands that are not in the mapped ligand set (sampled ligands sent to CASSCF):
+    the map layers only look ligands up by row, so these must be encoded and projected by the caller."""
+    if kd_known.empty:
         return kd_known
-    off = kd_known[~kd_known[C.SMILES].isin(index.keys())]
-    return off.tail(limit).reset_index(drop=True)
+    t = kd_known.drop_duplicates(C.SMILES, keep="last")
+    return t[~t[C.SMILES].isin(index.keys()) & np.isfinite(pd.to_numeric(t[KD_FIRST], errors="coerce"))]
 
 
-def off_map_layers(coords: np.ndarray, known: pd.DataFrame) -> list[MapLayer]:
-    """One layer per provenance of the projected off-set results (diamonds for CASSCF), same colour scale."""
+def off_map_layers(table: pd.DataFrame, coords: np.ndarray) -> list[MapLayer]:
+    """One coloured layer per provenance tag for `off_map_known` rows at their projected `coords`."""
     layers = []
-    provs = known[C.KD_PROVENANCE].astype(str).to_numpy()
+    provs = table[C.KD_PROVENANCE].astype(str).to_numpy(dtype=object)
+    vals = table[KD_FIRST].to_numpy(dtype=float)
+    smiles = table[C.SMILES].to_numpy(dtype=object)
     for tag in pd.unique(provs):
         m = provs == tag
-        layers.append(MapLayer(f"{KD_FIRST} · {P.describe(str(tag))} (new ligands, projected)", coords[m, 0],
-                               coords[m, 1], known[C.SMILES].to_numpy(dtype=object)[m],
-                               known[KD_FIRST].to_numpy(dtype=float)[m],
-                               symbol="diamond" if P.is_casscf(str(tag)) else "circle", size=10))
+        layers.append(MapLayer(f"{KD_FIRST} · {P.describe(str(tag))}", coords[m, 0],
+                               coords[m, 1], smiles[m], vals[m],
+                               symbol="diamond" if P.is_casscf(str(tag)) else "circle", size=9))
     return layers
+
+
+def merge_layers(layers: list[MapLayer], extra: list[MapLayer]) -> list[MapLayer]:
+    """Append `extra` points to the coloured layer of the same name (one legend entry and count per
+    provenance), or add them as a new layer."""
+    out = list(layers)
+    for layer in extra:
+        i = next((k for k, old in enumerate(out) if old.name == layer.name and old.colour is not None), None)
+        if i is None:
+            out.append(layer)
+            continue
+        old = out[i]
+        out[i] = MapLayer(old.name, np.concatenate([old.x, layer.x]), np.concatenate([old.y, layer.y]),
+                          np.concatenate([old.smiles, layer.smiles]), np.concatenate([old.colour, layer.colour]),
+                          symbol=old.symbol, size=old.size, fixed_colour=old.fixed_colour)
+    return out

@@ -335,43 +335,39 @@ def calibrated_kd_model():
         return None, Missing(str(exc))
 
 
-@dataclass(frozen=True)
-class SurrogateMap:
-    """Latent-surrogate first-gap prediction for every ligand of the map, with what it rests on."""
+def kd_surrogate():
+    """(KDSurrogate fitted on every CASSCF result, bundled + this queue's, None) or (None, Missing).
 
-    mean: np.ndarray     # (n,) predicted first KD gap, cm-1
-    std: np.ndarray      # (n,) 1-sigma predictive uncertainty, cm-1
-    label: str           # provenance with n CASSCF and checkpoint
-    n_train: int         # CASSCF results it was fitted on
-    accuracy: str        # group-CV summary line (or why there is none)
-
-
-@st.cache_resource(show_spinner="Fitting the latent KD surrogate and predicting the map ...", max_entries=2)
-def _surrogate_map(ckpt: str, mtime: float, data_hash: str, _lmap, _surrogate, _ligands) -> SurrogateMap:
-    from gauss_core.surrogate.features import classes_from_ligand_set
-
-    classes = classes_from_ligand_set(list(_lmap.smiles), _ligands)
-    mean, std = _surrogate.predict(_lmap.z, classes)
-    accuracy = _surrogate.cv.summary() if _surrogate.cv is not None else "too few CASSCF results to cross-validate"
-    return SurrogateMap(mean[:, 0], std[:, 0], _surrogate.label, _surrogate.n_train, accuracy)
-
-
-def surrogate_map(lmap) -> tuple[SurrogateMap | None, Missing | None]:
-    """The surrogate's first-gap prediction over the map, refitted when the CASSCF results change."""
+    Refit only when the results change: gauss_core.surrogate caches by checkpoint and training-rows hash, so
+    a newly finished job gives a new fit on the next rerun (about a second) and nothing else does."""
     loaded, why = model()
-    ligands, why_l = ligand_set()
-    kd_rows = casscf_results()
-    if loaded is None or ligands is None:
-        return None, why or why_l
-    if kd_rows is None or len(kd_rows) < 5:
-        return None, Missing("The latent surrogate needs at least 5 CASSCF results (bundled or from the queue).")
+    if loaded is None:
+        return None, why
     from gauss_core.jobs import all_kd_results
-    from gauss_core.surrogate.cache import load_or_fit_kd_surrogate
+    from gauss_core.surrogate import load_or_fit_kd_surrogate
 
+    store, _ = job_store()
     try:
-        store, _ = job_store()
-        surrogate = load_or_fit_kd_surrogate(loaded, all_kd_results(store))
-        return _surrogate_map(str(loaded.path), _mtime(Path(loaded.path)), surrogate.data_hash, lmap, surrogate,
-                              ligands), None
+        rows = all_kd_results(store)
+    except GaussError:
+        rows = all_kd_results(store, include_bundled=False)
+    try:
+        return load_or_fit_kd_surrogate(loaded, rows), None
     except GaussError as exc:
-        return None, Missing(f"The latent KD surrogate is not available: {exc}")
+        return None, Missing(f"No KD surrogate: {exc}")
+
+
+@st.cache_resource(show_spinner="Predicting the KD gaps of the ligand set with the surrogate ...", max_entries=2)
+def _surrogate_map(ckpt: str, ckpt_mtime: float, lig: str, lig_mtime: float, surrogate_key: str, _surrogate):
+    from gauss_core.surrogate import classes_from_ligand_set
+
+    lmap = _latent_map(ckpt, ckpt_mtime, lig, lig_mtime)
+    classes = classes_from_ligand_set(list(lmap.smiles), _ligand_set(lig, lig_mtime))
+    return _surrogate.predict_frame(lmap.z, classes), classes
+
+
+def surrogate_on_map(surrogate) -> tuple[pd.DataFrame, np.ndarray]:
+    """(surrogate predictions for every map row, ligand classes of the rows), cached per fit."""
+    ck, lg = config.checkpoint_path(), config.ligand_set_path()
+    return _surrogate_map(str(ck), _mtime(ck), str(lg), _mtime(lg), surrogate.data_hash + surrogate.checkpoint_hash,
+                          surrogate)

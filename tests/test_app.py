@@ -338,50 +338,116 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in layers, list(layers)
 
 
-def test_casscf_result_of_a_new_ligand_reaches_the_map_with_a_toast(app_env, monkeypatch, tmp_path, tiny_ligands):
-    """A CASSCF job finishing for a ligand outside the map's set (as a sampled ligand would be) is announced
-    and drawn on the map, projected through the encoder. Numbers: the real OpenMolcas result of methoxide."""
-    import json
-
+def _finish_bundled_result_as_job(smiles: str, bundled_from) -> dict:
+    """Put a real OpenMolcas CASSCF result (a row of the project's bundled results, assets/kd) into this
+    machine's JobStore as a finished 'casscf' job, through the store's own enqueue/claim/finish."""
     from gauss_core import columns
     from gauss_core.jobs import JobStore
 
-    result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
-    without = tmp_path / "ligands_without_methoxide.csv.gz"
-    tiny_ligands[tiny_ligands[columns.SMILES] != "[O-]C"].to_csv(without, index=False)
-    monkeypatch.setenv("GAUSS_LIGAND_SET", str(without))
-    at = _open(_app(), "app_pages/latent_space.py")        # first look: nothing new yet
+    row = pd.read_csv(bundled_from).set_index(columns.SMILES).loc[smiles]
+    result = {"provenance": row[columns.KD_PROVENANCE], "gaps_cm1": [float(row[c]) for c in columns.KD_GAP_COLUMNS],
+              "ground_g": [float(row[f"kd_ground_g{a}"]) for a in "xyz"],
+              "geometry_source": row["kd_geometry_source"], "wall_s": float(row["kd_wall_s"])}
     store = JobStore()
-    job = store.enqueue("casscf", "[O-]C")
-    claimed = store.claim(kinds=("casscf",))
-    assert claimed is not None and claimed.id == job.id
-    assert store.finish(job.id, result)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert any(f"Job {job.id} finished" in t.value and "[O-]C" in t.value for t in at.toast), \
-        [t.value for t in at.toast]
+    job = store.enqueue("casscf", smiles, {})
+    assert store.claim().id == job.id and store.finish(job.id, result)
+    return result
+
+
+def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_complexes(app_env, monkeypatch,
+                                                                                    tmp_path):
+    """Issue 14 point 3: a ligand outside the mapped set (a sampled one) finishes CASSCF while the dashboard is
+    open; on the next poll it is on the map (encoded and projected, CASSCF layer count +1), in the seed basket
+    with its value and source, on the Complexes page beside the estimates, and a toast says so."""
+    from gauss_core import paths
+
+    bundled = paths.KD_CASSCF_SET
+    new = "[O-]CCCCC1CC1"  # real OpenMolcas result, 583 cm-1; not among the tiny set's QM9 ligands
+    empty = tmp_path / "none.csv"
+    pd.DataFrame(columns=["smiles", "kd_gap1_cm1", "kd_provenance"]).to_csv(empty, index=False)
+    monkeypatch.setattr(paths, "KD_CASSCF_SET", empty)
+    at = _open(_app(), "app_pages/latent_space.py")
+    assert new not in set(at.session_state["complexes"])
     at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options
                                                    if o.startswith("first KD gap")))
-    at.run()
+    _type_seed(at, new)
     layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
-    name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas (new ligands, projected)"
-    assert name in layers, list(layers)
+    casscf_name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas"
+    before = layers[casscf_name]["n"] if casscf_name in layers else 0
+
+    result = _finish_bundled_result_as_job(new, bundled)
+    at.run()  # the page's poll (results_flow.watch) reruns the app; AppTest reruns it directly
+    assert not at.exception, [e.value for e in at.exception]
+    layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
+    assert layers[casscf_name]["n"] == before + 1, list(layers)
+    assert any(new in t.value and "CASSCF finished" in t.value for t in at.toast)
+    basket = next(d.value for d in at.dataframe if "KD source" in d.value.columns).set_index("smiles")
+    assert basket.loc[new, "first KD gap (cm⁻¹)"] == pytest.approx(result["gaps_cm1"][0])
+    assert basket.loc[new, "KD source"] == "CASSCF(9,7)+SO, OpenMolcas"
+
+    _open(at, "app_pages/complexes.py")
+    at.toggle(key="cx_novel_only").set_value(False)
+    at.radio(key="cx_relax").set_value("template (fast, unrelaxed ligands)")
+    at.multiselect(key="cx_pick").set_value([new])
+    at.run()
+    next(b for b in at.button if b.label == "Assemble selected").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = [d.value for d in at.dataframe if "CASSCF" in d.value.columns]
+    assert tables and tables[0]["CASSCF"].iloc[0] == pytest.approx(round(result["gaps_cm1"][0], 1))
+    assert any("CASSCF column: CASSCF(9,7)+SO, OpenMolcas, queue job #1" in c.value for c in at.caption)
 
 
-def test_latent_surrogate_colours_the_map_with_its_accuracy(app_env):
-    """The surrogate fitted on the bundled CASSCF results colours every map point, named as an estimate
-    (surrogate-gp-latent, n CASSCF) with its group-CV accuracy beside it; its uncertainty is a colour too."""
+def test_surrogate_colours_the_map_and_suggest_queues_a_batch(app_env):
+    """Issue 14 points 1-2 (dashboard): the latent surrogate fitted on the bundled CASSCF results is a map
+    colour with its provenance, uncertainty on hover and group-CV accuracy; Suggest ranks a batch of 5 and one
+    click queues exactly those 5 as CASSCF jobs in the real JobStore."""
+    from gauss_core.jobs import JobStore
+
     at = _open(_app(), "app_pages/latent_space.py")
-    options = at.selectbox(key="map_colour").options
-    pred = next(o for o in options if o.startswith("predicted first KD gap"))
-    assert "latent surrogate" in pred and "CASSCF" in pred
-    at.selectbox(key="map_colour").set_value(pred)
+    option = next(o for o in at.selectbox(key="map_colour").options if o.startswith("predicted first KD gap"))
+    assert "latent surrogate from" in option and "± uncertainty" in option
+    at.selectbox(key="map_colour").set_value(option)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     layers = _map_payload(at)["layers"]
-    coloured = [la for la in layers if "surrogate-gp-latent" in la["name"]]
-    assert coloured and not any(la["name"] == "no value" for la in layers)
-    assert any("group-CV" in c.value and "never CASSCF" in c.value for c in at.caption)
-    at.selectbox(key="map_colour").set_value(next(o for o in options if o.startswith("uncertainty")))
+    sur = [layer for layer in layers if "surrogate" in layer["name"]]
+    assert sur and sur[0]["n"] > 100 and sur[0]["extra"][0].startswith("± ")
+    assert any("group-CV" in c.value and "not CASSCF" in c.value for c in at.caption)
+
+    next(b for b in at.button if b.label == "Suggest").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    picks = at.session_state["_suggested"]
+    assert len(picks) == 5 and picks["smiles"].is_unique
+    next(b for b in at.button if b.label == "Queue these 5 CASSCF jobs").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    jobs = JobStore().list(kind="casscf")
+    assert [j.smiles for j in jobs] == list(picks["smiles"]) and {j.state for j in jobs} == {"queued"}
+
+
+def test_map_search_add_this_bin_and_ringed_hover(app_env, monkeypatch, tmp_path):
+    """Issue 14 point 7: the search box rings a ligand of the set; 'add this bin' adds at most 25 seeds, all
+    from the bin; a ringed target-bin point carries its value and source for the hover."""
+    at = _open(_app(), "app_pages/latent_space.py")
+    payload = _map_payload(at)
+    some = next(s for layer in payload["layers"] for s in layer["smiles"].split("\n") if s)
+    at.text_input(key="map_search").set_value(some)
     at.run()
     assert not at.exception
+    found = [layer for layer in _map_payload(at)["layers"] if layer["name"] == "search result"]
+    assert found and found[0]["smiles"] == some
+    at.text_input(key="map_search").set_value("C(")
+    at.run()
+    assert any("cannot be placed" in e.value for e in at.error)
+
+    at.selectbox(key="kd_bin").set_value(at.selectbox(key="kd_bin").options[3])
+    at.run()
+    ring = next(layer for layer in _map_payload(at)["layers"] if layer["name"].startswith("target "))
+    assert all(e.startswith("first KD gap ") and " · " in e for e in ring["extra"])
+    next(b for b in at.button if b.label.startswith("Add this bin")).click()
+    at.run()
+    assert not at.exception
+    basket = [b["smiles"] for b in at.session_state["seed_basket"]]
+    assert 0 < len(basket) <= 25 and set(basket) <= set(ring["smiles"].split("\n"))

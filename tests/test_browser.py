@@ -316,3 +316,11 @@ def _non_white_fraction(png: bytes) -> float:
 
     img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     return float((img.sum(axis=2) < 720).mean())
+
+
+def _legend_count(page, name_part: str) -> int:
+    """Points of the legend entry whose name contains `name_part` (0 when there is none)."""
+    items = page.locator(".gmap .gm-legend > *", has_text=name_part)
+    if not items.count():
+        return 0
+    return int(items.first.locator(".gm-n").inner_text().replace(",", ""))

@@ -740,10 +740,15 @@ class MapView {
       this.hint.textContent = "No ligand in the selection.";
       return;
     }
+    // a box over a coloured region should seed from the coloured points, not the grey no-value ones around
+    // them; only a selection without any value falls back to every point
+    const valued = unique.filter(([l, i]) => l.values && Number.isFinite(l.values[i]));
+    const pool = valued.length ? valued : unique;
     const max = this.data.max_return;
-    const chosen = unique.length > max ? this.spread(unique, max) : unique;
+    const chosen = pool.length > max ? this.spread(pool, max) : pool;
     this.flash = { points: chosen };
-    this.hint.textContent = `${unique.length.toLocaleString("en-US")} ligand(s) selected; adding ` +
+    const note = valued.length && valued.length < unique.length ? ` (the ${valued.length.toLocaleString("en-US")} with a value)` : "";
+    this.hint.textContent = `${unique.length.toLocaleString("en-US")} ligand(s) selected${note}; adding ` +
       `${chosen.length.toLocaleString("en-US")} to the seed basket ...`;
     if (this.trigger) this.trigger("selection", { mode, count: unique.length, smiles: chosen.map(([l, i]) => l.smiles[i]) });
   }
