@@ -79,10 +79,10 @@ def casscf_training_rows(kd_rows: pd.DataFrame) -> pd.DataFrame:
         raise DataFormatError(f"KD results table lacks columns {missing}; pass the table of "
                               "gauss_core.jobs.all_kd_results (bundled + queue CASSCF results)")
     df = kd_rows[need].copy()
-    is_casscf = df[columns.KD_PROVENANCE].astype(str).map(provenance.is_casscf)
+    is_casscf = df[columns.KD_PROVENANCE].astype(str).map(provenance.is_casscf).astype(bool)  # bool when empty too
     gaps = df[list(columns.KD_GAP_COLUMNS)].apply(pd.to_numeric, errors="coerce")
     df[list(columns.KD_GAP_COLUMNS)] = gaps
-    df = df[is_casscf & np.isfinite(gaps.to_numpy()).all(axis=1)]
+    df = df[is_casscf & np.isfinite(gaps.to_numpy(dtype=float, na_value=np.nan)).all(axis=1)]
     df["canonical"] = [canonical(s) for s in df[columns.SMILES]]
     return df.drop_duplicates("canonical", keep="last").reset_index(drop=True)
 
