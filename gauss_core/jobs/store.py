@@ -31,6 +31,7 @@ from pathlib import Path
 
 from gauss_core import paths
 from gauss_core.errors import GaussError
+from gauss_core.procs import job_tag, kill_tagged
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
@@ -185,6 +186,13 @@ def kill_process_group(pgid: int, directory: Path) -> int:
             except ProcessLookupError:
                 pass
     return killed
+
+
+def kill_job_processes(directory: Path, pgid: int | None = None) -> int:
+    """Kill every process of the job in directory: its runner's group and every process carrying its tag
+    (pymolcas in its own session, orphaned Fortran modules). Returns the number signalled."""
+    n = kill_process_group(pgid, directory) if pgid else 0
+    return n + kill_tagged(job_tag(directory))
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -404,6 +412,11 @@ class JobStore:
             conn.execute("UPDATE jobs SET state=?, cancel_requested=1, finished_at=?, error=? WHERE id=?"
                          " AND state IN (?,?)",
                          (CANCELLED, time.time(), "cancelled by user", int(job_id), QUEUED, RUNNING))
+        if job.state == RUNNING and job.executor != SLURM and job.worker_host == socket.gethostname() \
+                and not process_alive(job.worker_host, job.worker_pid, job.worker_start):
+            # No worker will see the flag: end the job's programs here.
+            n = kill_job_processes(job.directory, job.runner_pgid)
+            self.append_log(job_id, f"cancelled while its worker was gone; killed {n} process(es)")
         return self.get(job_id)
 
     def retry(self, job_id: int) -> Job:
@@ -446,11 +459,10 @@ class JobStore:
             if alive or job.executor == SLURM:
                 continue
             who = f"worker {job.worker_host}:{job.worker_pid}"
-            if job.runner_pgid and job.worker_host == socket.gethostname():
-                n = kill_process_group(job.runner_pgid, job.directory)
+            if job.worker_host == socket.gethostname():
+                n = kill_job_processes(job.directory, job.runner_pgid)
                 if n:
-                    self.append_log(job.id, f"{who} is gone; killed {n} orphaned process(es) of group "
-                                            f"{job.runner_pgid}")
+                    self.append_log(job.id, f"{who} is gone; killed {n} orphaned process(es) of the job")
             result_path = job.directory / RESULT_FILE
             with self._write() as conn:
                 row = conn.execute("SELECT * FROM jobs WHERE id=? AND state=? AND worker_pid IS ?",

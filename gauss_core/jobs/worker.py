@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gauss_core.errors import GaussError
 from gauss_core.jobs.executors import Finished, LocalExecutor, SlurmExecutor
 from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, RESULT_FILE, RUNNING, SLURM, Job, JobStore,
-                                   process_alive, worker_identity, write_json_atomic)
+                                   kill_job_processes, process_alive, worker_identity, write_json_atomic)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,10 @@ class Worker:
         self._stop = True
 
     def _start_one(self, job: Job) -> None:
+        # A requeued job must not start a second OpenMolcas beside one left from its previous attempt.
+        leftover = kill_job_processes(job.directory)
+        if leftover:
+            self.store.append_log(job.id, f"killed {leftover} process(es) left from an earlier attempt")
         prepare_job_dir(job)
         self.store.append_log(job.id, f"claimed by {self.executor.name} worker {self.identity[0]}:"
                                       f"{self.identity[1]} (attempt {job.attempts} of {job.max_attempts})")
