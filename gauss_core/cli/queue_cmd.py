@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gauss_core.errors import GaussError
 from gauss_core.inputs import read_text_input
-from gauss_core.ligands.validate import validate_ligand
+from gauss_core.ligands.validate import LigandLimits, validate_ligand
 
 
 def _parse_params(pairs: list[str], params_json: str | None) -> dict:
@@ -62,13 +62,14 @@ def cmd_add(args: argparse.Namespace) -> int:
     params = _parse_params(args.param, args.params_json)
     smiles_list = list(args.smiles)
     rejected: list[str] = []
+    limits = LigandLimits.from_env()
     if args.file:
         for lineno, line in enumerate(read_text_input(args.file, "SMILES file").splitlines(), 1):
             token = line.split(",")[0].strip()
             if not token or token.startswith("#") or (lineno == 1 and token.lower() == "smiles"):
                 continue
             try:
-                smiles_list.append(validate_ligand(token).smiles)
+                smiles_list.append(validate_ligand(token, limits).smiles)
             except GaussError as exc:
                 rejected.append(f"{args.file}:{lineno}: {exc}")
     for reason in rejected[:20]:

@@ -330,7 +330,9 @@ class JobStore:
             (job, created) per SMILES, in order; created is False for an existing job.
         """
         from gauss_core.jobs.kinds import get_kind, resolve_params  # kinds imports nothing heavy at import time
-        from gauss_core.ligands.validate import validate_ligand
+        from gauss_core.ligands.validate import LigandLimits, validate_ligand
+
+        limits = LigandLimits.from_env()
 
         if not validate:
             get_kind(kind)
@@ -338,7 +340,7 @@ class JobStore:
             params = {**get_kind(kind).default_params, **(params or {})}
         else:
             params = resolve_params(kind, params)
-            canon = [validate_ligand(smi).smiles for smi in smiles_list]
+            canon = [validate_ligand(smi, limits).smiles for smi in smiles_list]
         out: list[tuple[int, bool]] = []
         now = time.time()
         with self._write() as conn:
