@@ -267,3 +267,18 @@ def test_loprop_job_through_the_queue(tmp_path):
     labels = merge_loprop_results(store)
     assert list(labels[columns.SMILES]) == ["O"] and labels.loc[0, columns.PROVENANCE] == "openmolcas-loprop"
     assert labels.loc[0, columns.ALPHA_DONOR] > 0
+
+
+def test_a_requeued_job_keeps_the_previous_attempts_output(tmp_path):
+    from gauss_core.jobs.worker import prepare_job_dir
+
+    store = JobStore(tmp_path / "queue.db")
+    job = store.enqueue("casscf", "[O-]C")
+    (job.directory / "casscf.out").write_text("first attempt")
+    (job.directory / js.ERROR_FILE).write_text("{}")
+    prepare_job_dir(job)
+    assert (job.directory / "attempt-1" / "casscf.out").read_text() == "first attempt"
+    assert not (job.directory / "casscf.out").exists() and not (job.directory / js.ERROR_FILE).exists()
+    (job.directory / "casscf.out").write_text("second attempt")
+    prepare_job_dir(job)
+    assert (job.directory / "attempt-2" / "casscf.out").read_text() == "second attempt"
