@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from gauss_core import columns as C
 from gauss_core.errors import GaussError
 from gauss_core.latent.bins import kd_bins
 from gauss_core.latent.mapfig import map_payload
@@ -28,7 +29,9 @@ if lmap is None:
 proxies, proxy_why = resources.proxy_labels()
 kd_known, kd_why = resources.known_first_gaps()
 kd_known = mapview.with_session_estimates(kd_known, state.complexes())
-choices = mapview.colour_choices(proxies, list(lmap.predictions.columns))
+surrogate, surrogate_why = resources.surrogate_map(lmap)
+choices = mapview.colour_choices(proxies, list(lmap.predictions.columns),
+                                 surrogate.label if surrogate is not None else None)
 
 c1, c2, c3 = top.columns([2, 2, 1])
 labels = [c.label for c in choices]
@@ -58,7 +61,18 @@ draw_all = len(lmap) > max_points and c3.checkbox(f"Draw all {len(lmap):,}", key
 
 index = resources.lmap_index(lmap)
 layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known,
-                                             len(lmap) if draw_all else max_points, index)
+                                             len(lmap) if draw_all else max_points, index, surrogate)
+if choice.kind == "kd":
+    # Results of ligands outside the set (sampled, then estimated or sent to CASSCF) are encoded and projected.
+    off = mapview.off_map_known(kd_known, index)
+    if off is not None and len(off):
+        z_off, off_errors = resources.seed_latents(list(off[C.SMILES]))
+        off = off[~off[C.SMILES].isin(off_errors.keys())].reset_index(drop=True)
+        if len(off):
+            layers.extend(mapview.off_map_layers(lmap.project(z_off), off))
+if choice.kind.startswith("surrogate") and surrogate is not None:
+    top.caption(f"Latent KD surrogate (Gaussian process on the 32-d latent + donor class), fitted on the CASSCF "
+                f"results; an estimate, never CASSCF. Accuracy: {surrogate.accuracy}.")
 if bin_choice and bins is not None:
     layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known, index)
     if layer is None:

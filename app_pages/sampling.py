@@ -67,7 +67,7 @@ if last and last.get("status") == "running":
     last["status"] = "stopped"
 
 m = st.columns(4)
-slots = {k: m[i].empty() for i, k in enumerate(("attempts", "valid", "novel", "unique"))}
+slots = {k: m[i].empty() for i, k in enumerate(("attempts", "valid", "unique", "novel"))}
 progress = st.empty()
 status = st.empty()
 table_slot = st.empty()
@@ -122,10 +122,11 @@ if last:
 else:
     show_counters({}, 0.0, "not started")
 show_table(table_slot, state.samples())
-st.caption("Counters: attempts decoded; valid = RDKit-sanitisable; novel = valid and not in the training "
-           "ligand set (canonical kekulised SMILES, counted per attempt); unique = distinct novel molecules. "
-           "Table: one row per distinct valid molecule of each run (newest first); pred_* are model predictions "
-           "(gauss2-prediction).")
+st.caption("Counters (MOSES definitions, docs/dashboard.md): attempts = latent points decoded; valid = attempts "
+           "that decode to an RDKit-sanitisable SMILES; unique = distinct valid molecules (canonical kekulised "
+           "SMILES); novel = distinct valid molecules not in the model's training split and not a seed (a seed is "
+           "never novel); novel ≤ unique ≤ valid ≤ attempts. Table: one row per distinct valid molecule of each "
+           "run (newest first); pred_* are model predictions (gauss2-prediction).")
 
 samples = state.samples()
 lmap, _ = resources.latent_map(build=False)

@@ -21,12 +21,16 @@ class ColourChoice:
     """One entry of the 'colour by' menu."""
 
     label: str      # menu text
-    kind: str       # "proxy", "kd", "prediction", "none"
+    kind: str       # "proxy", "kd", "prediction", "surrogate", "surrogate_std", "none"
     column: str
 
 
-def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[str]) -> list[ColourChoice]:
+def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[str],
+                   surrogate_label: str | None = None) -> list[ColourChoice]:
     out = [ColourChoice("first KD gap (known: estimate or CASSCF)", "kd", KD_FIRST)]
+    if surrogate_label:
+        out.append(ColourChoice(f"predicted first KD gap: {surrogate_label}", "surrogate", KD_FIRST))
+        out.append(ColourChoice("uncertainty (1σ) of the predicted first KD gap", "surrogate_std", KD_FIRST))
     if proxy_labels is not None:
         for col in C.PROXY_COLUMNS:
             if col in proxy_labels.columns:
@@ -64,11 +68,13 @@ def _lookup(smiles: np.ndarray, table: pd.DataFrame, column: str) -> tuple[np.nd
 
 
 def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None, kd_known: pd.DataFrame,
-                  max_points: int, index: dict[str, int] | None = None) -> tuple[list[MapLayer], str]:
+                  max_points: int, index: dict[str, int] | None = None,
+                  surrogate=None) -> tuple[list[MapLayer], str]:
     """Layers of the ligand set coloured by `choice`, one coloured layer per provenance tag.
 
     Args:
         index: SMILES -> map row (built once per map by the caller; built here when None).
+        surrogate: resources.SurrogateMap (mean, std, label) for the "surrogate" kinds.
     Returns:
         (layers, colour-bar title naming units).
     """
@@ -94,6 +100,9 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
     if choice.kind == "prediction":
         v = lmap.predictions[choice.column].to_numpy(dtype=float)[sub]
         pv = np.full(len(sub), P.MODEL_PREDICTION, dtype=object)
+    elif choice.kind in ("surrogate", "surrogate_std") and surrogate is not None:
+        v = (surrogate.mean if choice.kind == "surrogate" else surrogate.std)[sub]
+        pv = np.full(len(sub), surrogate.label, dtype=object)
     else:
         v = np.full(len(sub), np.nan)
         pv = np.full(len(sub), "", dtype=object)
@@ -115,7 +124,9 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
         layers.append(MapLayer(f"{choice.column} · {P.describe(str(tag)) if tag else 'unknown provenance'}",
                                x[m], y[m], s[m], v[m], symbol=symbol, size=size))
     unit = UNITS.get(choice.column, "")
-    return layers, f"{choice.column}" + (f" ({unit})" if unit else "")
+    title = {"surrogate": f"predicted {choice.column}", "surrogate_std": f"1σ of predicted {choice.column}"
+             }.get(choice.kind, choice.column)
+    return layers, title + (f" ({unit})" if unit else "")
 
 
 def bin_layer(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame,
@@ -161,3 +172,25 @@ def with_session_estimates(kd_known: pd.DataFrame, complexes: dict) -> pd.DataFr
     extra = pd.DataFrame(rows)
     extra = extra[~extra[C.SMILES].isin(set(kd_known[C.SMILES]))]
     return pd.concat([kd_known, extra], ignore_index=True) if len(extra) else kd_known
+
+
+def off_map_known(kd_known: pd.DataFrame, index: dict[str, int], limit: int = 500) -> pd.DataFrame:
+    """Known first gaps of ligands that are not in the map's ligand set (sampled ligands sent to CASSCF or
+    estimated this session): they must be projected onto the map to show up at all."""
+    if kd_known is None or kd_known.empty:
+        return kd_known
+    off = kd_known[~kd_known[C.SMILES].isin(index.keys())]
+    return off.tail(limit).reset_index(drop=True)
+
+
+def off_map_layers(coords: np.ndarray, known: pd.DataFrame) -> list[MapLayer]:
+    """One layer per provenance of the projected off-set results (diamonds for CASSCF), same colour scale."""
+    layers = []
+    provs = known[C.KD_PROVENANCE].astype(str).to_numpy()
+    for tag in pd.unique(provs):
+        m = provs == tag
+        layers.append(MapLayer(f"{KD_FIRST} · {P.describe(str(tag))} (new ligands, projected)", coords[m, 0],
+                               coords[m, 1], known[C.SMILES].to_numpy(dtype=object)[m],
+                               known[KD_FIRST].to_numpy(dtype=float)[m],
+                               symbol="diamond" if P.is_casscf(str(tag)) else "circle", size=10))
+    return layers

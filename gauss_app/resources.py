@@ -333,3 +333,44 @@ def calibrated_kd_model():
         return _calibrated_kd_model(str(path), _mtime(path)), None
     except GaussError as exc:
         return None, Missing(str(exc))
+
+
+@dataclass(frozen=True)
+class SurrogateMap:
+    """Latent-surrogate first-gap prediction for every ligand of the map, with what it rests on."""
+
+    mean: np.ndarray     # (n,) predicted first KD gap, cm-1
+    std: np.ndarray      # (n,) 1-sigma predictive uncertainty, cm-1
+    label: str           # provenance with n CASSCF and checkpoint
+    accuracy: str        # group-CV summary line (or why there is none)
+
+
+@st.cache_resource(show_spinner="Fitting the latent KD surrogate and predicting the map ...", max_entries=2)
+def _surrogate_map(ckpt: str, mtime: float, data_hash: str, _lmap, _surrogate, _ligands) -> SurrogateMap:
+    from gauss_core.surrogate.features import classes_from_ligand_set
+
+    classes = classes_from_ligand_set(list(_lmap.smiles), _ligands)
+    mean, std = _surrogate.predict(_lmap.z, classes)
+    accuracy = _surrogate.cv.summary() if _surrogate.cv is not None else "too few CASSCF results to cross-validate"
+    return SurrogateMap(mean[:, 0], std[:, 0], _surrogate.label, accuracy)
+
+
+def surrogate_map(lmap) -> tuple[SurrogateMap | None, Missing | None]:
+    """The surrogate's first-gap prediction over the map, refitted when the CASSCF results change."""
+    loaded, why = model()
+    ligands, why_l = ligand_set()
+    kd_rows = casscf_results()
+    if loaded is None or ligands is None:
+        return None, why or why_l
+    if kd_rows is None or len(kd_rows) < 5:
+        return None, Missing("The latent surrogate needs at least 5 CASSCF results (bundled or from the queue).")
+    from gauss_core.jobs import all_kd_results
+    from gauss_core.surrogate.cache import load_or_fit_kd_surrogate
+
+    try:
+        store, _ = job_store()
+        surrogate = load_or_fit_kd_surrogate(loaded, all_kd_results(store))
+        return _surrogate_map(str(loaded.path), _mtime(Path(loaded.path)), surrogate.data_hash, lmap, surrogate,
+                              ligands), None
+    except GaussError as exc:
+        return None, Missing(f"The latent KD surrogate is not available: {exc}")

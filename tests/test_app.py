@@ -336,3 +336,52 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     assert not at.exception
     layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in layers, list(layers)
+
+
+def test_casscf_result_of_a_new_ligand_reaches_the_map_with_a_toast(app_env, monkeypatch, tmp_path, tiny_ligands):
+    """A CASSCF job finishing for a ligand outside the map's set (as a sampled ligand would be) is announced
+    and drawn on the map, projected through the encoder. Numbers: the real OpenMolcas result of methoxide."""
+    import json
+
+    from gauss_core import columns
+    from gauss_core.jobs import JobStore
+
+    result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
+    without = tmp_path / "ligands_without_methoxide.csv.gz"
+    tiny_ligands[tiny_ligands[columns.SMILES] != "[O-]C"].to_csv(without, index=False)
+    monkeypatch.setenv("GAUSS_LIGAND_SET", str(without))
+    at = _open(_app(), "app_pages/latent_space.py")        # first look: nothing new yet
+    store = JobStore()
+    job = store.enqueue("casscf", "[O-]C")
+    claimed = store.claim(kinds=("casscf",))
+    assert claimed is not None and claimed.id == job.id
+    assert store.finish(job.id, result)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"Job {job.id} finished" in t.value and "[O-]C" in t.value for t in at.toast), \
+        [t.value for t in at.toast]
+    at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options
+                                                   if o.startswith("first KD gap")))
+    at.run()
+    layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
+    name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas (new ligands, projected)"
+    assert name in layers, list(layers)
+
+
+def test_latent_surrogate_colours_the_map_with_its_accuracy(app_env):
+    """The surrogate fitted on the bundled CASSCF results colours every map point, named as an estimate
+    (surrogate-gp-latent, n CASSCF) with its group-CV accuracy beside it; its uncertainty is a colour too."""
+    at = _open(_app(), "app_pages/latent_space.py")
+    options = at.selectbox(key="map_colour").options
+    pred = next(o for o in options if o.startswith("predicted first KD gap"))
+    assert "surrogate-gp-latent" in pred and "CASSCF" in pred
+    at.selectbox(key="map_colour").set_value(pred)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    layers = _map_payload(at)["layers"]
+    coloured = [la for la in layers if "surrogate-gp-latent" in la["name"]]
+    assert coloured and not any(la["name"] == "no value" for la in layers)
+    assert any("group-CV" in c.value and "never CASSCF" in c.value for c in at.caption)
+    at.selectbox(key="map_colour").set_value(next(o for o in options if o.startswith("uncertainty")))
+    at.run()
+    assert not at.exception

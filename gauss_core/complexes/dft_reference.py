@@ -20,9 +20,11 @@ such a complex has no meaningful axial crystal field.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -138,14 +140,27 @@ def _scf_and_forces_numpy_defaults(*args, **kwargs) -> tuple[float, np.ndarray, 
         return _scf_and_forces(*args, **kwargs)
 
 
+def _save_state(path: Path, coords: np.ndarray, k: np.ndarray, prev_g, prev_dq, history: list[dict]) -> None:
+    """After each DFT step: what a restarted job needs to continue from here (written atomically)."""
+    state = {"coords": coords.tolist(), "k": k.tolist(), "history": history,
+             "prev_g": None if prev_g is None else list(map(float, prev_g)),
+             "prev_dq": None if prev_dq is None else list(map(float, prev_dq))}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state))
+    tmp.replace(path)
+
+
 def optimise_axial(cx: Complex, config: DftAxialConfig = DftAxialConfig(),
-                   log: Callable[[str], None] = lambda msg: None) -> DftAxialResult:
+                   log: Callable[[str], None] = lambda msg: None,
+                   state_path: Path | None = None) -> DftAxialResult:
     """Optimise the two axial metal-donor distances of `cx` by DFT on its Y(III) analogue.
 
     Args:
         cx: an assembled (ideally xtb-relaxed) complex; its metal, waters and ligand bodies are kept.
         config: DFT settings and convergence criteria.
         log: receives one line per step.
+        state_path: where each step's geometry and force constants are kept; when it exists (a job killed
+            by a worker stop or the end of a session) the optimisation continues from its last step.
     Returns:
         DftAxialResult with the optimised distances, the final geometry (metal shown as Dy again).
     """
@@ -172,8 +187,20 @@ def optimise_axial(cx: Complex, config: DftAxialConfig = DftAxialConfig(),
     converged = False
     energy = float("nan")
     g_axis = np.zeros(len(donors))
-    steps = 0
-    for steps in range(1, config.max_steps + 1):
+    steps, done_steps = 0, 0
+    if state_path is not None and state_path.exists():
+        try:
+            saved = json.loads(state_path.read_text())
+            saved_coords = np.asarray(saved["coords"], dtype=float)
+            if saved_coords.shape == coords.shape:
+                coords, k, history = saved_coords, np.asarray(saved["k"], dtype=float), list(saved["history"])
+                prev_g = None if saved["prev_g"] is None else np.asarray(saved["prev_g"])
+                prev_dq = None if saved["prev_dq"] is None else np.asarray(saved["prev_dq"])
+                done_steps = len(history)
+                log(f"continuing from step {done_steps} of an earlier attempt ({state_path.name})")
+        except (ValueError, KeyError, OSError) as exc:  # an unreadable state only costs the steps it held
+            log(f"earlier DFT state unreadable ({exc}); starting again")
+    for steps in range(done_steps + 1, config.max_steps + 1):
         energy, grad, dm = _scf_and_forces_numpy_defaults(symbols, coords, cx.charge, config, dm)
         # dE/dq_j: moving ligand j outwards by dq along its axis.
         g_axis = np.array([float(np.sum(grad[atoms] @ axes[j])) for j, atoms in enumerate(ligands)])
@@ -198,6 +225,8 @@ def optimise_axial(cx: Complex, config: DftAxialConfig = DftAxialConfig(),
         for j, atoms in enumerate(ligands):
             coords[atoms] += dq[j] * axes[j]
         prev_g, prev_dq = g_axis, dq
+        if state_path is not None:
+            _save_state(state_path, coords, k, prev_g, prev_dq, history)
     r_final = [float(np.linalg.norm(coords[d] - metal)) for d in donors]
     if neutral and max(r_final) > config.dissociation_A and "dissociated" not in flags:
         flags.append("dissociated")

@@ -221,7 +221,7 @@ def run_dft_axial(ctx: JobContext) -> dict:
     ctx.log(f"start: {start.geometry_provenance}, {start.n_atoms} atoms, flags {start.flags or 'none'}")
     config = DftAxialConfig(xc=str(p["xc"]), basis=str(p["basis"]), grad_tol=float(p["grad_tol"]),
                             max_steps=int(p["max_steps"]))
-    result = optimise_axial(start, config, log=ctx.log)
+    result = optimise_axial(start, config, log=ctx.log, state_path=ctx.workdir / "dft_state.json")
     (ctx.workdir / "complex_dft.xyz").write_text(result.to_xyz(f"{result.provenance} {ctx.smiles}"))
     ctx.log(f"r = {result.r_mean_A:.4f} A after {result.steps} steps, flags {result.flags or 'none'}")
     return {**result.to_dict(), "start_flags": list(start.flags), "n_atoms": start.n_atoms,
