@@ -116,7 +116,7 @@ class LocalExecutor:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            kill_job_processes(Path(proc.args[-1]))  # the runner's argument is its job directory
+            kill_job_processes(Path(str(proc.args[-1])))  # type: ignore[index]  # the runner's argument is its job directory
 
 
 # ------------------------------------------------------------------------------------------------ SLURM
