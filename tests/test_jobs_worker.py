@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from gauss_core import columns
+from gauss_core.errors import GaussError
 from gauss_core.jobs import store as js
 from gauss_core.jobs.executors import LocalExecutor, runner_command
 from gauss_core.jobs.labels import merge_kd_results
@@ -128,7 +129,7 @@ def test_kill_9_worker_leaves_queue_intact_and_job_recoverable(tmp_path):
     home = tmp_path / "home"
     store = JobStore(home / "queue.db")
     job = store.enqueue("casscf", "[O-]C", {"geometry": "idealised"})
-    other = store.enqueue("casscf", "C[O-]", {"geometry": "idealised"})
+    other = store.enqueue("casscf", "[O-]CC", {"geometry": "idealised"})
     worker = start_worker(home)
     pgid = wait_for(lambda: molcas_running(store, job.id), 120, "OpenMolcas to start under the worker")
     worker.send_signal(signal.SIGKILL)
@@ -200,7 +201,10 @@ def test_user_text_never_reaches_a_shell(tmp_path):
     jobs = []
     for i, template in enumerate(HOSTILE):
         smi = template.format(d=marker_dir)
-        jobs.append(store.enqueue("casscf" if i % 2 else "loprop", smi, {}))
+        with pytest.raises(GaussError):  # the queue refuses it ...
+            store.enqueue("casscf" if i % 2 else "loprop", smi, {})
+        # ... and a runner given it anyway (stored unvalidated) passes it only to RDKit
+        jobs.append(store.enqueue("casscf" if i % 2 else "loprop", smi, {}, validate=False))
         assert store.get(jobs[-1].id).smiles == smi
         assert smi not in " ".join(runner_command(jobs[-1].directory))
     Worker(store, LocalExecutor(concurrency=2, nice=0), WorkerConfig(poll_s=0.2, exit_when_idle=True)).run()
@@ -214,7 +218,7 @@ def test_user_text_never_reaches_a_shell(tmp_path):
 
 def test_runner_crash_and_missing_result_end_as_failed_with_log(tmp_path):
     store = JobStore(tmp_path / "queue.db")
-    job = store.enqueue("casscf", "[O-]C", {"geometry": "idealised", "method": "nwchem"})
+    job = store.enqueue("casscf", "[O-]C", {"geometry": "idealised", "method": "nwchem"}, validate=False)
     Worker(store, LocalExecutor(concurrency=1, nice=0), WorkerConfig(poll_s=0.2, exit_when_idle=True)).run()
     final = store.get(job.id)
     assert final.state == js.FAILED and "method='nwchem'" in final.error
@@ -227,7 +231,7 @@ def test_local_pool_respects_the_concurrency_limit(tmp_path):
 
     store = JobStore(tmp_path / "queue.db")
     for i in range(5):
-        store.enqueue("loprop", f"X{i}(", {})            # invalid SMILES: each runner fails in seconds
+        store.enqueue("loprop", f"X{i}(", {}, validate=False)          # invalid SMILES: each runner fails in seconds
     seen: list[int] = []
     stop = threading.Event()
 
@@ -263,3 +267,18 @@ def test_loprop_job_through_the_queue(tmp_path):
     labels = merge_loprop_results(store)
     assert list(labels[columns.SMILES]) == ["O"] and labels.loc[0, columns.PROVENANCE] == "openmolcas-loprop"
     assert labels.loc[0, columns.ALPHA_DONOR] > 0
+
+
+def test_a_requeued_job_keeps_the_previous_attempts_output(tmp_path):
+    from gauss_core.jobs.worker import prepare_job_dir
+
+    store = JobStore(tmp_path / "queue.db")
+    job = store.enqueue("casscf", "[O-]C")
+    (job.directory / "casscf.out").write_text("first attempt")
+    (job.directory / js.ERROR_FILE).write_text("{}")
+    prepare_job_dir(job)
+    assert (job.directory / "attempt-1" / "casscf.out").read_text() == "first attempt"
+    assert not (job.directory / "casscf.out").exists() and not (job.directory / js.ERROR_FILE).exists()
+    (job.directory / "casscf.out").write_text("second attempt")
+    prepare_job_dir(job)
+    assert (job.directory / "attempt-2" / "casscf.out").read_text() == "second attempt"

@@ -17,7 +17,7 @@ def home(tmp_path, monkeypatch):
 
 
 def test_add_list_show_cancel_retry(home, capsys):
-    assert main(["queue", "add", "[O-]C", "C[O-]", "--param", "dy_basis=ANO-RCC-VTZP", "--param", "relax=false"]) == 0
+    assert main(["queue", "add", "[O-]C", "[O-]CC", "--param", "dy_basis=ANO-RCC-VTZP", "--param", "relax=false"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert [ln.split("\t")[:2] for ln in out] == [["1", "queued"], ["2", "queued"]]
     assert main(["queue", "add", "[O-]C", "--params-json", '{"relax": false, "dy_basis": "ANO-RCC-VTZP"}']) == 0
@@ -32,6 +32,51 @@ def test_add_list_show_cancel_retry(home, capsys):
     assert main(["queue", "show", "2", "--log"]) == 0
     shown = capsys.readouterr().out
     assert '"state": "queued"' in shown and "cancelled by user" in shown and "retry requested" in shown
+
+
+def test_spellings_of_one_molecule_make_one_job(home, capsys):
+    assert main(["queue", "add", "[O-]C", "C[O-]", "[O-][CH3]"]) == 0
+    out = [ln.split("\t")[:2] for ln in capsys.readouterr().out.splitlines()]
+    assert out == [["1", "queued"], ["1", "existing"], ["1", "existing"]]
+    assert JobStore(home / "queue.db").get(1).smiles == "[O-]C"
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["[O]C"], "radical"), (["CCCC"], "starts with C"), (["O" + "C" * 5000], "longer than"),
+    (["[O-]C", "--param", "n_roots=abc"], "whole number"), (["[O-]C", "--param", "relax=maybe"], "true or false"),
+    (["[O-]C", "--param", "geometry=spiral"], "not one of"),
+])
+def test_add_validates_before_it_stores(home, capsys, args, reason):
+    assert main(["queue", "add", *args]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and "Traceback" not in err
+    assert JobStore(home / "queue.db").list() == []
+
+
+def test_add_file_skips_header_and_junk_with_reasons(home, capsys):
+    f = home / "in.csv"
+    f.write_text("smiles,name\n[O-]C,methoxide\nhello world,x\n[O]C,radical\nOCC,ethanol\n")
+    assert main(["queue", "add", "--file", str(f)]) == 0
+    cap = capsys.readouterr()
+    assert [j.smiles for j in JobStore(home / "queue.db").list()] == ["[O-]C", "OCC"]
+    assert "in.csv:3" in cap.err and "in.csv:4" in cap.err and "radical" in cap.err
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary", "[O-]C\n".encode("utf-16"), None, "dir"])
+def test_add_file_bad_files_are_messages(home, capsys, content):
+    f = home / "in.txt"
+    if content == "dir":
+        f.mkdir()
+    elif content is not None:
+        f.write_bytes(content)
+    rc = main(["queue", "add", "--file", str(f)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if isinstance(content, bytes) and content.startswith(b"\xff\xfe"):  # UTF-16 with BOM is read
+        assert rc == 0
+    else:
+        assert rc == 2 and len(err.strip().splitlines()) == 1
+        assert JobStore(home / "queue.db").list() == []
 
 
 def test_errors_are_messages_not_tracebacks(home, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _prepare(smiles: str, builder: str, relax_mode: str):
     from gauss_core.complexes import assemble, relax
+    from gauss_core.ligands.validate import validate_ligand
 
+    validate_ligand(smiles, reroot=False)  # size, radicals, metals, N/O donor first: before any 3-D work
     cx = assemble(smiles, builder=builder)
     if relax_mode != "none":
         cx = relax(cx, relax_mode)
@@ -98,15 +101,20 @@ def _read_smiles(args: argparse.Namespace) -> list[str]:
         import pandas as pd
 
         from gauss_core.errors import DataFormatError
-        if not args.file.exists():
-            raise DataFormatError(f"{args.file} does not exist: give a CSV with a 'smiles' column")
+        from gauss_core.inputs import read_text_input
+
+        text = read_text_input(args.file, "ligand file") if args.file.suffix != ".gz" else None
         if args.file.suffix in (".csv", ".gz"):
-            df = pd.read_csv(args.file)
+            try:
+                df = pd.read_csv(io.StringIO(text) if text is not None else args.file)
+            except (ValueError, OSError) as exc:
+                raise DataFormatError(f"{args.file} is not a readable CSV ({exc}); give a CSV with a "
+                                      "'smiles' column") from None
             if columns.SMILES not in df:
                 raise DataFormatError(f"{args.file} has no 'smiles' column: rename the ligand column to smiles")
             smiles += [str(s) for s in df[columns.SMILES]]
         else:
-            smiles += [ln.split()[0] for ln in args.file.read_text().splitlines() if ln.strip()]
+            smiles += [ln.split()[0] for ln in (text or "").splitlines() if ln.strip()]
     if not smiles:
         from gauss_core.errors import GaussError
         raise GaussError("no ligands given: pass SMILES arguments or --file")

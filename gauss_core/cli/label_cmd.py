@@ -51,7 +51,29 @@ def run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
-    frame = read_smiles_file(args.input)
+    from gauss_core.errors import GaussError
+    from gauss_core.inputs import read_text_input
+    from gauss_core.ligands.validate import LigandLimits, validate_ligand
+
+    if args.input.suffix != ".gz":
+        read_text_input(args.input, "ligand file")  # missing, directory, empty, binary: a one-line reason
+    try:
+        frame = read_smiles_file(args.input)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GaussError(f"{args.input} is not a readable CSV/SMILES file ({exc}); give one SMILES per "
+                         "line or a CSV with a 'smiles' column") from None
+    limits, keep, refused = LigandLimits.from_env(), [], 0
+    for i, smi in enumerate(frame["smiles"].tolist()):
+        try:  # refuse C/Cl donors, radicals and oversized ligands before any xtb/OpenMolcas work
+            validate_ligand(smi, limits, reroot=False)
+            keep.append(i)
+        except GaussError as exc:
+            refused += 1
+            if refused <= 20:
+                print(f"skipped row {i + 1}: {exc}", file=sys.stderr)
+    if not keep:
+        raise GaussError(f"no valid ligand in {args.input} ({refused} refused); give donor-first SMILES, e.g. [O-]C")
+    frame = frame.iloc[keep].reset_index(drop=True)
     if args.sample:
         frame = sample_ligands(frame, args.sample, args.seed)
     if args.enqueue:

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from gauss_core.errors import GaussError
+from gauss_core.inputs import read_text_input
+from gauss_core.ligands.validate import LigandLimits, validate_ligand
 
 
 def _parse_params(pairs: list[str], params_json: str | None) -> dict:
@@ -59,17 +61,26 @@ def cmd_add(args: argparse.Namespace) -> int:
     store = _store(args)
     params = _parse_params(args.param, args.params_json)
     smiles_list = list(args.smiles)
+    rejected: list[str] = []
+    limits = LigandLimits.from_env()
     if args.file:
-        for line in Path(args.file).read_text().splitlines():
+        for lineno, line in enumerate(read_text_input(args.file, "SMILES file").splitlines(), 1):
             token = line.split(",")[0].strip()
-            if token and token.lower() != "smiles" and not token.startswith("#"):
-                smiles_list.append(token)
+            if not token or token.startswith("#") or (lineno == 1 and token.lower() == "smiles"):
+                continue
+            try:
+                smiles_list.append(validate_ligand(token, limits).smiles)
+            except GaussError as exc:
+                rejected.append(f"{args.file}:{lineno}: {exc}")
+    for reason in rejected[:20]:
+        print(f"skipped {reason}", file=sys.stderr)
+    if len(rejected) > 20:
+        print(f"... and {len(rejected) - 20} more rows skipped", file=sys.stderr)
     if not smiles_list:
-        raise GaussError("no SMILES given; pass them as arguments or with --file")
-    for smi in smiles_list:
-        before = {j.id for j in store.list()}
-        job = store.enqueue(args.kind, smi, params)
-        tag = "existing" if job.id in before else "queued"
+        raise GaussError("no valid SMILES given; pass them as arguments or with --file (one SMILES per line, "
+                         "donor atom first)")
+    for job, created in store.enqueue_many(args.kind, smiles_list, params):
+        tag = "queued" if created else "existing"
         print(f"{job.id}\t{tag}\t{job.state}\t{job.kind}\t{job.smiles}")
     return 0
 

@@ -8,6 +8,7 @@ appears in it at all; it is read from job.json by the runner).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gauss_core.errors import GaussError, MissingProgramError
-from gauss_core.jobs.store import LOG_FILE, Job, kill_process_group
-import contextlib
+from gauss_core.jobs.store import LOG_FILE, Job, kill_job_processes
+from gauss_core.procs import TAG_VAR, job_tag
 
 RUNNER_MODULE = "gauss_core.jobs.runner"
 
@@ -38,8 +39,9 @@ def runner_command(job_dir: Path, python: str | None = None) -> list[str]:
     return [python or sys.executable, "-m", RUNNER_MODULE, str(job_dir)]
 
 
-def _runner_env() -> dict[str, str]:
+def _runner_env(job_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
+    env[TAG_VAR] = job_tag(job_dir)  # every program the job starts inherits it: cancel sweeps by it
     env.setdefault("OMP_NUM_THREADS", "1")
     # The runner must import this checkout's gauss_core even when it is not installed.
     root = str(Path(__file__).resolve().parents[2])
@@ -80,7 +82,7 @@ class LocalExecutor:
                 os.nice(nice)
 
         with open(job.directory / LOG_FILE, "ab") as log:  # the runner keeps its own descriptor
-            proc = subprocess.Popen(runner_command(job.directory), cwd=job.directory, env=_runner_env(),
+            proc = subprocess.Popen(runner_command(job.directory), cwd=job.directory, env=_runner_env(job.directory),
                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, preexec_fn=_lower_priority)
         self.procs[job.id] = proc
@@ -102,8 +104,7 @@ class LocalExecutor:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        elif job.runner_pgid:
-            kill_process_group(job.runner_pgid, job.directory)
+        kill_job_processes(job.directory, job.runner_pgid)
 
     def active(self) -> list[int]:
         return list(self.procs)
@@ -115,6 +116,7 @@ class LocalExecutor:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            kill_job_processes(Path(str(proc.args[-1])))  # type: ignore[index]  # the runner's argument is its job directory
 
 
 # ------------------------------------------------------------------------------------------------ SLURM

@@ -71,13 +71,14 @@ def get_kind(name: str) -> JobKind:
 
 def resolve_params(name: str, params: dict | None) -> dict:
     """Kind defaults overlaid with the user's parameters; unknown keys are an error."""
-    kind = get_kind(name)
-    params = dict(params or {})
-    unknown = sorted(set(params) - set(kind.default_params))
-    if unknown:
-        raise GaussError(f"unknown parameter(s) {', '.join(unknown)} for job kind {name!r}; allowed: "
-                         f"{', '.join(sorted(kind.default_params))}")
-    return {**kind.default_params, **params}
+    from gauss_core.ligands.validate import validate_params
+
+    return validate_params(name, get_kind(name).default_params, params, PARAM_CHOICES)
+
+
+# Parameters with a fixed set of values, checked on enqueue rather than when the job runs.
+PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": ("assemble", "idealised"),
+                                             "method": ("openmolcas", "orca")}
 
 
 def check_smiles(smiles: str) -> str:
@@ -87,13 +88,9 @@ def check_smiles(smiles: str) -> str:
     Returns:
         The SMILES, unchanged.
     """
-    from gauss_core.chem import mol_from_smiles
-    from gauss_core.errors import InvalidSmilesError
+    from gauss_core.ligands.validate import validate_ligand
 
-    if any(ch.isspace() for ch in smiles) or not smiles.isprintable():
-        raise InvalidSmilesError(f"SMILES {smiles!r} contains whitespace or control characters; a SMILES is a "
-                                 "single token: remove them")
-    mol_from_smiles(smiles)
+    validate_ligand(smiles)  # also refuses radicals, metals, oversized and donor-less ligands
     return smiles
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from gauss_core import paths
 from gauss_core.errors import GaussError
+from gauss_core.procs import job_tag, kill_tagged
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
@@ -187,6 +188,13 @@ def kill_process_group(pgid: int, directory: Path) -> int:
     return killed
 
 
+def kill_job_processes(directory: Path, pgid: int | None = None) -> int:
+    """Kill every process of the job in directory: its runner's group and every process carrying its tag
+    (pymolcas in its own session, orphaned Fortran modules). Returns the number signalled."""
+    n = kill_process_group(pgid, directory) if pgid else 0
+    return n + kill_tagged(job_tag(directory))
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so that readers see either nothing or the whole file (temporary file + rename)."""
     tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
@@ -295,7 +303,8 @@ class JobStore:
         return out
 
     # -- state changes ----------------------------------------------------------------------------
-    def enqueue(self, kind: str, smiles: str, params: dict | None = None, max_attempts: int = 3) -> Job:
+    def enqueue(self, kind: str, smiles: str, params: dict | None = None, max_attempts: int = 3,
+                validate: bool = True) -> Job:
         """Add a job, or return the existing one with the same (kind, smiles, params).
 
         Args:
@@ -306,23 +315,50 @@ class JobStore:
         Returns:
             The Job (new or existing).
         """
-        from gauss_core.jobs.kinds import resolve_params  # kinds imports nothing heavy at import time
+        return self.enqueue_many(kind, [smiles], params, max_attempts, validate)[0][0]
 
-        if not isinstance(smiles, str) or not smiles.strip():
-            raise GaussError("empty SMILES; give the ligand's SMILES string")
-        params = resolve_params(kind, params)
-        key = job_key(kind, smiles, params)
+    def enqueue_many(self, kind: str, smiles_list: Sequence[str], params: dict | None = None,
+                     max_attempts: int = 3, validate: bool = True) -> builtins.list[tuple[Job, bool]]:
+        """Validate and add many jobs in one transaction (linear in their number).
+
+        Each SMILES is validated (gauss_core.ligands.validate) and stored donor-first and canonical, so
+        [O-]C, C[O-] and [O-][CH3] are one job. Raises on the first invalid SMILES, before storing any.
+
+        validate=False stores the text as given (only for tests of how a runner handles bad input).
+
+        Returns:
+            (job, created) per SMILES, in order; created is False for an existing job.
+        """
+        from gauss_core.jobs.kinds import get_kind, resolve_params  # kinds imports nothing heavy at import time
+        from gauss_core.ligands.validate import LigandLimits, validate_ligand
+
+        limits = LigandLimits.from_env()
+
+        if not validate:
+            get_kind(kind)
+            canon = list(smiles_list)
+            params = {**get_kind(kind).default_params, **(params or {})}
+        else:
+            params = resolve_params(kind, params)
+            canon = [validate_ligand(smi, limits).smiles for smi in smiles_list]
+        out: list[tuple[int, bool]] = []
+        now = time.time()
         with self._write() as conn:
-            row = conn.execute("SELECT * FROM jobs WHERE job_key=?", (key,)).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO jobs (job_key, kind, smiles, params_json, state, created_at, max_attempts)"
-                    " VALUES (?,?,?,?,?,?,?)",
-                    (key, kind, smiles, canonical_params(params), QUEUED, time.time(), int(max_attempts)))
-                row = conn.execute("SELECT * FROM jobs WHERE job_key=?", (key,)).fetchone()
-        job = self._row_to_job(row)
-        job.directory.mkdir(parents=True, exist_ok=True)
-        return job
+            for smi in canon:
+                key = job_key(kind, smi, params)
+                row = conn.execute("SELECT id FROM jobs WHERE job_key=?", (key,)).fetchone()
+                if row is None:
+                    cur = conn.execute(
+                        "INSERT INTO jobs (job_key, kind, smiles, params_json, state, created_at, max_attempts)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (key, kind, smi, canonical_params(params), QUEUED, now, int(max_attempts)))
+                    out.append((int(cur.lastrowid or 0), True))
+                else:
+                    out.append((int(row[0]), False))
+        for job_id, created in out:
+            if created:
+                self.job_dir(job_id).mkdir(parents=True, exist_ok=True)
+        return [(self.get(job_id), created) for job_id, created in out]
 
     def claim(self, executor: str = LOCAL, kinds: tuple[str, ...] | None = None,
               identity: tuple[str, int, str] | None = None) -> Job | None:
@@ -404,6 +440,11 @@ class JobStore:
             conn.execute("UPDATE jobs SET state=?, cancel_requested=1, finished_at=?, error=? WHERE id=?"
                          " AND state IN (?,?)",
                          (CANCELLED, time.time(), "cancelled by user", int(job_id), QUEUED, RUNNING))
+        if job.state == RUNNING and job.executor != SLURM and job.worker_host == socket.gethostname() \
+                and not process_alive(job.worker_host, job.worker_pid, job.worker_start):
+            # No worker will see the flag: end the job's programs here.
+            n = kill_job_processes(job.directory, job.runner_pgid)
+            self.append_log(job_id, f"cancelled while its worker was gone; killed {n} process(es)")
         return self.get(job_id)
 
     def retry(self, job_id: int) -> Job:
@@ -446,11 +487,10 @@ class JobStore:
             if alive or job.executor == SLURM:
                 continue
             who = f"worker {job.worker_host}:{job.worker_pid}"
-            if job.runner_pgid and job.worker_host == socket.gethostname():
-                n = kill_process_group(job.runner_pgid, job.directory)
+            if job.worker_host == socket.gethostname():
+                n = kill_job_processes(job.directory, job.runner_pgid)
                 if n:
-                    self.append_log(job.id, f"{who} is gone; killed {n} orphaned process(es) of group "
-                                            f"{job.runner_pgid}")
+                    self.append_log(job.id, f"{who} is gone; killed {n} orphaned process(es) of the job")
             result_path = job.directory / RESULT_FILE
             with self._write() as conn:
                 row = conn.execute("SELECT * FROM jobs WHERE id=? AND state=? AND worker_pid IS ?",

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from gauss_core.errors import GaussError
 from gauss_core.jobs.executors import Finished, LocalExecutor, SlurmExecutor
-from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, RESULT_FILE, RUNNING, SLURM, Job, JobStore,
-                                   process_alive, worker_identity, write_json_atomic)
+from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, RUNNING, SLURM, Job,
+                                   JobStore, kill_job_processes, process_alive, worker_identity,
+                                   write_json_atomic)
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,16 @@ class WorkerConfig:
 
 
 def prepare_job_dir(job: Job) -> None:
-    """Write job.json for the runner and clear the result files of an earlier attempt."""
+    """Write job.json for the runner; an earlier attempt's files move to attempt-<n>/ (kept, not overwritten)."""
     job.directory.mkdir(parents=True, exist_ok=True)
-    for name in (RESULT_FILE, ERROR_FILE):
-        (job.directory / name).unlink(missing_ok=True)
+    leftovers = [p for p in job.directory.iterdir()
+                 if p.name not in (LOG_FILE, JOB_FILE) and not p.name.startswith("attempt-")]
+    if leftovers:
+        n = 1 + sum(1 for p in job.directory.glob("attempt-*"))
+        keep = job.directory / f"attempt-{n}"
+        keep.mkdir()
+        for path in leftovers:
+            path.rename(keep / path.name)
     write_json_atomic(job.directory / JOB_FILE, {"id": job.id, "kind": job.kind, "smiles": job.smiles,
                                                  "params": job.params, "attempt": job.attempts})
 
@@ -96,6 +103,10 @@ class Worker:
         self._stop = True
 
     def _start_one(self, job: Job) -> None:
+        # A requeued job must not start a second OpenMolcas beside one left from its previous attempt.
+        leftover = kill_job_processes(job.directory)
+        if leftover:
+            self.store.append_log(job.id, f"killed {leftover} process(es) left from an earlier attempt")
         prepare_job_dir(job)
         self.store.append_log(job.id, f"claimed by {self.executor.name} worker {self.identity[0]}:"
                                       f"{self.identity[1]} (attempt {job.attempts} of {job.max_attempts})")

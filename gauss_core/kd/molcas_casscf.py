@@ -16,13 +16,13 @@ import math
 import os
 import re
 import shutil
-import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gauss_core.errors import GaussError, MissingProgramError
+from gauss_core.procs import kill_tree, with_job_tag
 from gauss_core.provenance import CASSCF_OPENMOLCAS
 
 HARTREE_TO_CM1 = 219474.6313632
@@ -215,7 +215,7 @@ def molcas_env(workdir: Path, memory_mb: int, threads: int = 1) -> dict[str, str
     env["MOLCAS_PRINT"] = "NORMAL"
     env["OMP_NUM_THREADS"] = str(threads)
     env["MOLCAS_NPROCS"] = "1"
-    return env
+    return with_job_tag(env)  # a job's cancel finds pymolcas and its modules by this tag
 
 
 @dataclass
@@ -260,12 +260,11 @@ def run_molcas(input_text: str, workdir: Path, memory_mb: int = 2000, project: s
             on_start(proc)
         try:
             rc = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            if new_session:
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
-                proc.kill()
+        except BaseException as exc:  # timeout, Ctrl-C, SIGTERM turned into an exception
+            kill_tree(proc.pid)  # pymolcas and its modules (gateway.exe, ...), whatever their group
             proc.wait()
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                raise
             raise MolcasRunError(f"pymolcas exceeded {timeout_s:.0f} s in {workdir}; give a larger timeout "
                                  "or a smaller basis") from None
     return MolcasRun(inp, out, rc)

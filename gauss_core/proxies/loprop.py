@@ -27,6 +27,7 @@ import numpy as np
 
 from gauss_core import provenance
 from gauss_core.errors import MissingProgramError
+from gauss_core.procs import kill_tree, with_job_tag
 from gauss_core.proxies.errors import LopropError
 from gauss_core.proxies.structure import Geometry, embed_ligand
 import contextlib
@@ -113,6 +114,7 @@ def run_openmolcas(jobdir: Path, config: LopropConfig = LopropConfig()) -> Path:
         "MOLCAS_PROJECT": "loprop",
         "OMP_NUM_THREADS": "1",
     }
+    env = with_job_tag(env)  # the job's cancel finds pymolcas and its modules by this tag
     log = jobdir / LOG_NAME
     with open(log, "w") as out, open(jobdir / "loprop.err", "w") as err:
         # own process group, so that a timeout, Ctrl-C or a terminated worker also ends the Fortran modules
@@ -140,12 +142,11 @@ def run_openmolcas(jobdir: Path, config: LopropConfig = LopropConfig()) -> Path:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    """End pymolcas and every module below it (a module that left the group is found as a descendant)."""
+    kill_tree(proc.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _failure_reason(text: str) -> str:

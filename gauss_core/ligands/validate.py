@@ -1,0 +1,183 @@
+"""One validation of a ligand SMILES (and of job parameters) used by every entry point: the CLI
+commands, the queue and the dashboard. Checks run cheapest first and before any 3-D work:
+
+text (empty, length, whitespace, control characters) -> RDKit parse -> one fragment, allowed elements
+(no metals), closed shell (no radicals), heavy-atom bound, charge 0 or -1 -> donor: the first atom is
+N or O, or, when it is not, the molecule is re-rooted at its single anionic N/O.
+
+Limits are configurable (LigandLimits; GAUSS_MAX_HEAVY_ATOMS, GAUSS_MAX_SMILES_CHARS override the
+defaults) so a 5000-carbon chain is refused in microseconds instead of exhausting memory in embedding.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from gauss_core.errors import GaussError, InvalidSmilesError
+
+# Elements of organic ligands; anything else (metals, noble gases, ...) is refused.
+ORGANIC_ELEMENTS = frozenset({"H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Br", "I", "Se"})
+DONOR_ELEMENTS = ("N", "O")
+
+
+class LigandRejectedError(InvalidSmilesError):
+    """A parseable SMILES that is not a ligand this project can handle (size, metal, radical, donor)."""
+
+
+@dataclass(frozen=True)
+class LigandLimits:
+    """Bounds checked before any work. Defaults cover every ligand of the bundled set with a margin."""
+
+    max_smiles_chars: int = 250
+    max_heavy_atoms: int = 60
+
+    @classmethod
+    def from_env(cls) -> LigandLimits:
+        def _int(name: str, default: int) -> int:
+            raw = os.environ.get(name)
+            if not raw:
+                return default
+            try:
+                return max(1, int(raw))
+            except ValueError:
+                raise GaussError(f"{name}={raw!r} is not a whole number; unset it or give e.g. 60") from None
+        return cls(_int("GAUSS_MAX_SMILES_CHARS", cls.max_smiles_chars),
+                   _int("GAUSS_MAX_HEAVY_ATOMS", cls.max_heavy_atoms))
+
+
+@dataclass(frozen=True)
+class ValidLigand:
+    """A ligand that passed: its donor-first canonical SMILES (the dedup key) and donor element."""
+
+    smiles: str
+    donor: str
+    charge: int
+    heavy_atoms: int
+
+
+def _short(text: str, n: int = 40) -> str:
+    return repr(text if len(text) <= n else text[:n] + "...")
+
+
+def check_text(smiles: object, limits: LigandLimits) -> str:
+    """The text checks (no RDKit): a one-word, printable string within the length bound."""
+    if not isinstance(smiles, str) or not smiles.strip():
+        raise InvalidSmilesError("empty SMILES: type a SMILES string such as [O-]C")
+    text = smiles.strip()
+    if len(text) > limits.max_smiles_chars:
+        raise LigandRejectedError(f"SMILES of {len(text)} characters is longer than the limit of "
+                                  f"{limits.max_smiles_chars}; give a smaller ligand (or raise "
+                                  "GAUSS_MAX_SMILES_CHARS)")
+    if any(ch.isspace() for ch in text) or not text.isprintable() or not text.isascii():
+        raise InvalidSmilesError(f"{_short(text)} contains spaces, control or non-ASCII characters; a SMILES "
+                                 "is one ASCII word such as [O-]C")
+    return text
+
+
+_VALID: dict[tuple[str, LigandLimits], ValidLigand] = {}  # donor-first forms already checked (bulk adds check twice)
+
+
+def validate_ligand(smiles: object, limits: LigandLimits | None = None, reroot: bool = True) -> ValidLigand:
+    """Check a ligand SMILES; returns it donor-first and canonical, or raises InvalidSmilesError (one line)."""
+    limits = limits or LigandLimits.from_env()
+    if isinstance(smiles, str) and (smiles, limits) in _VALID:
+        return _VALID[(smiles, limits)]
+    valid = _validate(smiles, limits, reroot)
+    if len(_VALID) > 500_000:
+        _VALID.clear()
+    _VALID[(valid.smiles, limits)] = valid
+    return valid
+
+
+def _validate(smiles: object, limits: LigandLimits, reroot: bool) -> ValidLigand:
+    from rdkit import Chem
+    from rdkit.Chem import rdMolDescriptors
+
+    from gauss_core.chem import mol_from_smiles
+
+    text = check_text(smiles, limits)
+    if "." in text:
+        raise LigandRejectedError(f"{_short(text)} has several fragments ('.'); give one ligand")
+    mol = mol_from_smiles(text)
+    # C++ descriptors rather than Python loops over atoms: `queue add --file` validates 200k rows.
+    formula = rdMolDescriptors.CalcMolFormula(mol)
+    bad = sorted(set(re.findall(r"[A-Z][a-z]?", formula)) - ORGANIC_ELEMENTS)
+    if bad:
+        raise LigandRejectedError(f"{_short(text)} contains {', '.join(bad)}; a ligand is organic "
+                                  "(the Dy(III) and waters are added by the complex builder)")
+    heavy = mol.GetNumHeavyAtoms()
+    if heavy > limits.max_heavy_atoms:
+        raise LigandRejectedError(f"{_short(text)} has {heavy} heavy atoms, more than the limit of "
+                                  f"{limits.max_heavy_atoms}; give a smaller ligand (or raise "
+                                  "GAUSS_MAX_HEAVY_ATOMS)")
+    # only bracket atoms can carry radical electrons in RDKit's reading of a SMILES
+    if "[" in text and any(a.GetNumRadicalElectrons() for a in mol.GetAtoms()):
+        raise LigandRejectedError(f"{_short(text)} is a radical (open shell); write the hydrogens or charge "
+                                  "explicitly, e.g. [O-]C instead of [O]C")
+    charge = Chem.GetFormalCharge(mol)
+    if charge not in (0, -1):
+        raise LigandRejectedError(f"{_short(text)} has total charge {charge:+d}; ligands are neutral or "
+                                  "mono-anionic")
+    donor_idx = 0
+    if mol.GetAtomWithIdx(0).GetSymbol() not in DONOR_ELEMENTS:
+        anions = [a.GetIdx() for a in mol.GetAtoms()
+                  if a.GetSymbol() in DONOR_ELEMENTS and a.GetFormalCharge() == -1]
+        if not reroot or len(anions) != 1:
+            first = mol.GetAtomWithIdx(0).GetSymbol()
+            raise LigandRejectedError(f"{_short(text)} starts with {first}; write the donor atom (N or O) "
+                                      "first, e.g. [O-]C or OCC")
+        donor_idx = anions[0]
+    donor_first = Chem.MolToSmiles(mol, rootedAtAtom=donor_idx, isomericSmiles=True, canonical=True)
+    return ValidLigand(donor_first, mol.GetAtomWithIdx(donor_idx).GetSymbol(), charge, heavy)
+
+
+# ------------------------------------------------------------------------------------------ parameters
+
+def _coerce(key: str, value: object, default: object) -> object:
+    """value converted to the type of default, or a GaussError naming the key and the expected type."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+            return value.lower() in ("true", "yes", "1")
+        raise GaussError(f"parameter {key}={value!r} must be true or false")
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise GaussError(f"parameter {key}={value!r} must be a whole number, e.g. {key}={default}")
+        try:
+            number = int(value)
+        except ValueError:
+            raise GaussError(f"parameter {key}={value!r} must be a whole number, e.g. {key}={default}") from None
+        if number <= 0:
+            raise GaussError(f"parameter {key}={number} must be positive")
+        return number
+    if isinstance(default, float):
+        try:
+            number_f = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise GaussError(f"parameter {key}={value!r} must be a number, e.g. {key}={default}") from None
+        if not number_f > 0:
+            raise GaussError(f"parameter {key}={number_f} must be positive")
+        return number_f
+    if isinstance(default, str) and not isinstance(value, str):
+        raise GaussError(f"parameter {key}={value!r} must be text, e.g. {key}={default}")
+    return value
+
+
+def validate_params(kind: str, defaults: dict, params: dict | None,
+                    choices: dict[str, tuple[str, ...]] | None = None) -> dict:
+    """Defaults overlaid with params, each value of the default's type and, where listed, one of choices."""
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise GaussError(f"unknown parameter(s) {', '.join(unknown)} for job kind {kind!r}; allowed: "
+                         f"{', '.join(sorted(defaults))}")
+    out = dict(defaults)
+    for key, value in params.items():
+        out[key] = _coerce(key, value, defaults[key]) if defaults[key] is not None else value
+        allowed = (choices or {}).get(key)
+        if allowed and out[key] not in allowed:
+            raise GaussError(f"parameter {key}={out[key]!r} is not one of {', '.join(allowed)}")
+    return out
