@@ -76,3 +76,21 @@ def test_axial_mode_lets_gfn2_choose_the_axial_distance():
     for d in axial.axial_indices:
         assert abs(r(axial, d) - r(constrained, d)) > 0.1
         assert 1.7 < r(axial, d) < 2.1
+
+
+def test_recover_state_brings_back_the_attempt_with_most_dft_steps(tmp_path):
+    import json
+
+    from gauss_core.complexes.dft_reference import recover_state
+
+    state = tmp_path / "dft_state.json"
+    assert not recover_state(state)  # nothing saved: start afresh
+    for n, steps in ((1, 2), (2, 1), (3, None)):
+        (tmp_path / f"attempt-{n}").mkdir()
+        body = "{broken" if steps is None else json.dumps({"history": [{"step": i} for i in range(steps)]})
+        (tmp_path / f"attempt-{n}" / state.name).write_text(body)
+    assert recover_state(state)
+    assert len(json.loads(state.read_text())["history"]) == 2
+    state.write_text(json.dumps({"history": []}))
+    assert not recover_state(state)  # a state in the job dir itself is never overwritten
+    assert json.loads(state.read_text())["history"] == []

@@ -150,6 +150,31 @@ def _save_state(path: Path, coords: np.ndarray, k: np.ndarray, prev_g, prev_dq, 
     tmp.replace(path)
 
 
+def recover_state(path: Path) -> bool:
+    """Bring back the saved steps of an earlier attempt when the worker moved them to attempt-<n>/.
+
+    The worker keeps a requeued job's files in attempt-<n>/ (jobs/worker.py); without this a DFT job put
+    back in the queue by a stopped worker would start its 20-40 min steps again. The attempt holding the
+    most steps wins. Returns whether a state was brought back.
+    """
+    if path.exists():
+        return False
+    best, best_steps = None, 0
+    for candidate in path.parent.glob(f"attempt-*/{path.name}"):
+        try:
+            n_steps = len(json.loads(candidate.read_text())["history"])
+        except (ValueError, KeyError, TypeError, OSError):  # unreadable: that attempt's steps are lost
+            continue
+        if n_steps > best_steps:
+            best, best_steps = candidate, n_steps
+    if best is None:
+        return False
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(best.read_text())
+    tmp.replace(path)
+    return True
+
+
 def optimise_axial(cx: Complex, config: DftAxialConfig = DftAxialConfig(),
                    log: Callable[[str], None] = lambda msg: None,
                    state_path: Path | None = None) -> DftAxialResult:

@@ -207,7 +207,7 @@ def run_dft_axial(ctx: JobContext) -> dict:
     """DFT (PySCF, Y(III) analogue) axial metal-donor distances of [Dy(H2O)5L2]+, starting from the GFN2-xTB
     constrained relaxation; the reference the cheap geometry paths are judged against (docs/geometry.md)."""
     from gauss_core.complexes.assemble import assemble
-    from gauss_core.complexes.dft_reference import DftAxialConfig, optimise_axial
+    from gauss_core.complexes.dft_reference import DftAxialConfig, optimise_axial, recover_state
     from gauss_core.complexes.relax import relax
 
     p = ctx.params
@@ -221,7 +221,10 @@ def run_dft_axial(ctx: JobContext) -> dict:
     ctx.log(f"start: {start.geometry_provenance}, {start.n_atoms} atoms, flags {start.flags or 'none'}")
     config = DftAxialConfig(xc=str(p["xc"]), basis=str(p["basis"]), grad_tol=float(p["grad_tol"]),
                             max_steps=int(p["max_steps"]))
-    result = optimise_axial(start, config, log=ctx.log, state_path=ctx.workdir / "dft_state.json")
+    state_path = ctx.workdir / "dft_state.json"
+    if recover_state(state_path):
+        ctx.log("DFT steps of an earlier attempt brought back from attempt-<n>/")
+    result = optimise_axial(start, config, log=ctx.log, state_path=state_path)
     (ctx.workdir / "complex_dft.xyz").write_text(result.to_xyz(f"{result.provenance} {ctx.smiles}"))
     ctx.log(f"r = {result.r_mean_A:.4f} A after {result.steps} steps, flags {result.flags or 'none'}")
     return {**result.to_dict(), "start_flags": list(start.flags), "n_atoms": start.n_atoms,
