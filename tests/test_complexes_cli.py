@@ -35,7 +35,7 @@ def test_estimate_rows_carry_provenance_and_bad_ligands_are_skipped(tmp_path, ca
     assert rc == 0
     captured = capsys.readouterr()
     assert "1 estimated, 1 failed" in captured.out and "not CASSCF" in captured.out
-    assert "CC: error" in captured.err and "donor-first" in captured.err
+    assert "CC: error" in captured.err and "donor atom (N or O) first" in captured.err
     df = pd.read_csv(out_csv)
     assert list(df[columns.KD_PROVENANCE]) == ["cf-pointcharge"]
     assert df.loc[0, "geometry_provenance"] == "xtb-gfn2-constrained"
