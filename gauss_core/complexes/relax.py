@@ -108,7 +108,7 @@ def _run_xtb_once(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, con
     with tempfile.TemporaryDirectory(prefix="gauss-xtb-") as tmp:
         work = Path(tmp)
         _write_xyz(work / "in.xyz", _y_symbols(cx), cx.coords)
-        level = ["--gfnff"] if method == "gfnff" else ["--gfn", method[-1], "--etemp", f"{etemp:g}"]
+        level = ["--gfnff"] if method == "gfnff" else ["--gfn", "2", "--etemp", f"{etemp:g}"]
         cmd = [exe, "in.xyz", *level, "--chrg", str(cx.charge), "--uhf", "0", "-P", "1"]
         if opt:
             cmd += ["--opt", config.opt_level, "--cycles", str(cycles)]
@@ -138,8 +138,7 @@ def _run_xtb_once(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, con
     return XtbResult(coords, charges, energy, converged, out.count(" CYCLE "), etemp)
 
 
-def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig,
-            method: str = "gfn2") -> XtbResult:
+def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig) -> XtbResult:
     """One xtb call on the Y analogue.
 
     The +3 complexes of neutral ligands sometimes have a tiny GFN2 HOMO-LUMO gap and the SCC does not
@@ -149,7 +148,7 @@ def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: R
     last: RelaxationError | None = None
     for etemp in (300.0, *config.retry_etemps_K):
         try:
-            return _run_xtb_once(cx, xcontrol, opt, cycles, config, etemp, method)
+            return _run_xtb_once(cx, xcontrol, opt, cycles, config, etemp)
         except RelaxationError as exc:
             if "longer than" in str(exc):
                 raise
