@@ -122,6 +122,13 @@ def _scf_and_forces(symbols: list[str], coords: np.ndarray, charge: int, config:
     mf.grids.level = config.grid_level
     mf.conv_tol = config.conv_tol
     mf.max_cycle = 100
+    # A job process may leave numpy raising on underflow (an earlier xtb/molSimplify import); PySCF's
+    # screening underflows by design, so it runs under numpy's default error handling.
+    with np.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
+        return _converged_scf(mf, dm0)
+
+
+def _converged_scf(mf, dm0: np.ndarray | None) -> tuple[float, np.ndarray, np.ndarray]:
     energy = mf.kernel(dm0=dm0)
     if not mf.converged:
         mf = mf.newton()  # second-order SCF rescues the rare oscillating case
@@ -132,12 +139,6 @@ def _scf_and_forces(symbols: list[str], coords: np.ndarray, charge: int, config:
     grad = mf.nuc_grad_method().kernel() / BOHR_A
     return float(energy), np.asarray(grad), mf.make_rdm1()
 
-
-def _scf_and_forces_numpy_defaults(*args, **kwargs) -> tuple[float, np.ndarray, np.ndarray]:
-    # Something earlier in a job process (an xtb/molSimplify import) may leave numpy raising on underflow;
-    # PySCF's screening underflows by design, so run it under numpy's default error handling.
-    with np.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
-        return _scf_and_forces(*args, **kwargs)
 
 
 def _save_state(path: Path, coords: np.ndarray, k: np.ndarray, prev_g, prev_dq, history: list[dict]) -> None:
@@ -226,7 +227,7 @@ def optimise_axial(cx: Complex, config: DftAxialConfig = DftAxialConfig(),
         except (ValueError, KeyError, OSError) as exc:  # an unreadable state only costs the steps it held
             log(f"earlier DFT state unreadable ({exc}); starting again")
     for steps in range(done_steps + 1, config.max_steps + 1):
-        energy, grad, dm = _scf_and_forces_numpy_defaults(symbols, coords, cx.charge, config, dm)
+        energy, grad, dm = _scf_and_forces(symbols, coords, cx.charge, config, dm)
         # dE/dq_j: moving ligand j outwards by dq along its axis.
         g_axis = np.array([float(np.sum(grad[atoms] @ axes[j])) for j, atoms in enumerate(ligands)])
         r_now = [float(np.linalg.norm(coords[d] - metal)) for d in donors]
