@@ -327,3 +327,37 @@ def _legend_count(page, name_part: str) -> int:
     if not items.count():
         return 0
     return int(items.first.locator(".gm-n").inner_text().replace(",", ""))
+
+
+@pytest.mark.needs_xtb
+def test_assembled_complex_shows_in_3d(server):
+    """Complexes page on its own: a typed seed, 'Assemble selected' (relaxed by default, so xtb runs first),
+    the 3-D view drawn on a canvas and the estimate labelled as such."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(server)
+            page.wait_for_selector("h1:has-text('GAUSS Studio')", timeout=120_000)
+            _nav(page, "Latent space")
+            page.get_by_label("Seed SMILES, donor atom first").fill("[O-]C")
+            page.get_by_role("button", name="Place seed on the map").click()
+            page.wait_for_selector("text=placed on the map", timeout=60_000)
+            _nav(page, "Complexes")
+            _wait_idle(page)
+            _shot(page, "04a_complexes_before")
+            page.get_by_role("button", name="Assemble selected").click()
+            _wait_idle(page, 240)
+            _shot(page, "04b_complexes_after")
+            page.wait_for_selector("iframe", timeout=240_000)
+            frame = page.frame_locator("iframe").first
+            frame.locator("[data-rendered='1'] canvas").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            png = frame.locator("[data-rendered='1'] canvas").first.screenshot()
+            assert _non_white_fraction(png) > 0.01, "the 3D canvas is blank"
+            assert page.get_by_text("ESTIMATE").count() >= 1
+            _shot(page, "04_complex_3d")
+        finally:
+            browser.close()
