@@ -2,7 +2,6 @@
 
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
 from gauss_core import provenance as P
 from gauss_core.export import complex_sdf_record
@@ -64,7 +63,7 @@ with left:
     st.markdown(f"**{fmt.COMPLEX}{fmt.charge(cx.charge)}**, L = `{cx.ligand_smiles}` · {fmt.formula(cx.formula)} · "
                 "geometry: "
                 f"{cx.geometry_provenance}")
-    components.html(viewer_html(complex_sdf_record(cx)), height=470)
+    st.iframe(viewer_html(complex_sdf_record(cx)), height=470)
 with right:
     for flag in cx.flags:
         st.warning(f"Check: {flag}")

@@ -59,6 +59,10 @@ def server(app_env, tmp_path):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    # `make run` must start without deprecation warnings (issue 14, point 9): the server log says if any API
+    # the pages use is on its way out.
+    warned = [ln for ln in (tmp_path / "streamlit.log").read_text().splitlines() if "deprecat" in ln.lower()]
+    assert not warned, "the dashboard logged deprecation warnings:\n" + "\n".join(warned[:5])
 
 
 def _shot(page, name: str) -> None:
@@ -148,10 +152,20 @@ def test_deep_link_on_a_fresh_server_draws_the_map(server):
             assert page.get_by_text("Page not found").count() == 0
             assert page.locator("h1").first.inner_text() == "Latent space"
             assert int(page.locator(".gmap").get_attribute("data-points")) > 100
-            img, _ = _map_pixels(page)
-            assert len(_marker_pixels(img)) > 500, "the map canvas is blank"
+            img, box = _map_pixels(page)
+            markers = _marker_pixels(img)
+            assert len(markers) > 500, "the map canvas is blank"
             legend = page.locator(".gmap .gm-legend").inner_text()
             assert "GAUSS-II model prediction" in legend      # provenance of the default colouring
+            # hover: the tooltip draws the ligand in 2-D (bundled SmilesDrawer) above its SMILES and value
+            row, col = markers[len(markers) // 3]
+            page.mouse.move(box["x"] + float(col), box["y"] + float(row))
+            page.locator(".gmap .gm-tip .gm-smiles").wait_for(state="visible", timeout=10_000)
+            depiction = page.locator(".gmap .gm-tip svg.gm-depict")
+            depiction.wait_for(state="visible", timeout=10_000)
+            assert depiction.get_attribute("data-smiles") == page.locator(".gmap .gm-tip .gm-smiles").inner_text()
+            assert depiction.locator("path, line, text").count() >= 2     # bonds / atom labels were drawn
+            _shot(page, "00b_hover_depiction")
         finally:
             browser.close()
 
