@@ -16,12 +16,16 @@ results_flow.watch()
 
 novel_only = st.toggle("Only novel sampled candidates (plus basket seeds)", value=True, key="cx_novel_only")
 candidates = state.candidate_smiles(novel_only=novel_only)
+sent = st.session_state.pop(state.SENT_TO_COMPLEXES, None)  # rows picked on the Candidates page
+if sent:
+    candidates = list(dict.fromkeys([*sent, *candidates]))
+    st.session_state["cx_pick"] = sent[:12]
 if not candidates:
     st.info("No candidates yet: sample on the **Sampling** page or add seeds on the **Latent space** page.")
     st.stop()
 
-picked = st.multiselect("Candidates to assemble", candidates, default=candidates[:1], max_selections=12,
-                        key="cx_pick")
+picked = st.multiselect("Candidates to assemble", candidates, max_selections=12, key="cx_pick",
+                        default=None if "cx_pick" in st.session_state else candidates[:1])
 relax_mode = st.radio("Geometry", ["template (fast, unrelaxed ligands)", "constrained GFN2-xTB relaxation (slower)"],
                       index=1, horizontal=True, key="cx_relax",
                       help="The relaxation keeps the pentagonal-bipyramidal core fixed and relaxes the ligands "
