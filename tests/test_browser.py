@@ -75,6 +75,19 @@ def server(app_env, tmp_path):
         yield url
 
 
+@contextlib.contextmanager
+def _chromium(**page_options):
+    """A page of Debian's headless Chromium (1400 x 1000), closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000}, **page_options)
+        finally:
+            browser.close()
+
+
 def _shot(page, name: str) -> None:
     """Screenshot of the whole page: Streamlit scrolls inside its main container, not the document, so the
     viewport is stretched to the content's height for the shot (full_page alone would cut it)."""
@@ -149,35 +162,29 @@ def _drag(page, points: list[tuple[float, float]]) -> None:
 def test_deep_link_on_a_fresh_server_draws_the_map(server):
     """The first request to a new server is the deep link /latent: the Latent space page, no "Page not
     found" (Streamlit ran a pages/ folder as a v1 app until st.navigation had run once)."""
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(f"{server}/latent")
-            page.wait_for_selector(MAP_DRAWN, timeout=120_000)
-            _wait_idle(page)
-            _shot(page, "00_deep_link_latent")
-            assert page.get_by_text("Page not found").count() == 0
-            assert page.locator("h1").first.inner_text() == "Latent space"
-            assert int(page.locator(".gmap").get_attribute("data-points")) > 100
-            img, box = _map_pixels(page)
-            markers = _marker_pixels(img)
-            assert len(markers) > 500, "the map canvas is blank"
-            legend = page.locator(".gmap .gm-legend").inner_text()
-            assert "GAUSS-II model prediction" in legend      # provenance of the default colouring
-            # hover: the tooltip draws the ligand in 2-D (bundled SmilesDrawer) above its SMILES and value
-            row, col = markers[len(markers) // 3]
-            page.mouse.move(box["x"] + float(col), box["y"] + float(row))
-            page.locator(".gmap .gm-tip .gm-smiles").wait_for(state="visible", timeout=10_000)
-            depiction = page.locator(".gmap .gm-tip svg.gm-depict")
-            depiction.wait_for(state="visible", timeout=10_000)
-            assert depiction.get_attribute("data-smiles") == page.locator(".gmap .gm-tip .gm-smiles").inner_text()
-            assert depiction.locator("path, line, text").count() >= 2     # bonds / atom labels were drawn
-            _shot(page, "00b_hover_depiction")
-        finally:
-            browser.close()
+    with _chromium() as page:
+        page.goto(f"{server}/latent")
+        page.wait_for_selector(MAP_DRAWN, timeout=120_000)
+        _wait_idle(page)
+        _shot(page, "00_deep_link_latent")
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator("h1").first.inner_text() == "Latent space"
+        assert int(page.locator(".gmap").get_attribute("data-points")) > 100
+        img, box = _map_pixels(page)
+        markers = _marker_pixels(img)
+        assert len(markers) > 500, "the map canvas is blank"
+        legend = page.locator(".gmap .gm-legend").inner_text()
+        assert "GAUSS-II model prediction" in legend      # provenance of the default colouring
+        # hover: the tooltip draws the ligand in 2-D (bundled SmilesDrawer) above its SMILES and value
+        row, col = markers[len(markers) // 3]
+        page.mouse.move(box["x"] + float(col), box["y"] + float(row))
+        page.locator(".gmap .gm-tip .gm-smiles").wait_for(state="visible", timeout=10_000)
+        depiction = page.locator(".gmap .gm-tip svg.gm-depict")
+        depiction.wait_for(state="visible", timeout=10_000)
+        assert depiction.get_attribute("data-smiles") == page.locator(".gmap .gm-tip .gm-smiles").inner_text()
+        assert depiction.locator("path, line, text").count() >= 2     # bonds / atom labels were drawn
+        _shot(page, "00b_hover_depiction")
 
 
 @pytest.mark.skip(reason="regressed in session 5 after the Complexes page moved to the relaxed geometry and a 5 s "
@@ -357,34 +364,26 @@ def _legend_count(page, name_part: str) -> int:
 def test_assembled_complex_shows_in_3d(server):
     """Complexes page on its own: a typed seed, 'Assemble selected' (relaxed by default, so xtb runs first),
     the 3-D view drawn on a canvas and the estimate labelled as such."""
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(server)
-            page.wait_for_selector("h1:has-text('GAUSS Studio')", timeout=120_000)
-            _nav(page, "Latent space")
-            page.get_by_label("Seed SMILES, donor atom first").fill("[O-]C")
-            page.get_by_role("button", name="Place seed on the map").click()
-            page.wait_for_selector("text=placed on the map", timeout=60_000)
-            _nav(page, "Complexes")
-            _wait_idle(page)
-            _shot(page, "04a_complexes_before")
-            page.get_by_role("button", name="Assemble selected").click()
-            _wait_idle(page, 240)
-            _shot(page, "04b_complexes_after")
-            page.wait_for_selector("iframe", timeout=240_000)
-            frame = page.frame_locator("iframe").first
-            frame.locator("[data-rendered='1'] canvas").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
-            png = frame.locator("[data-rendered='1'] canvas").first.screenshot()
-            assert _non_white_fraction(png) > 0.01, "the 3D canvas is blank"
-            assert page.get_by_text("ESTIMATE").count() >= 1
-            _shot(page, "04_complex_3d")
-        finally:
-            browser.close()
+    with _chromium() as page:
+        page.goto(server)
+        page.wait_for_selector("h1:has-text('GAUSS Studio')", timeout=120_000)
+        _nav(page, "Latent space")
+        page.get_by_label("Seed SMILES, donor atom first").fill("[O-]C")
+        page.get_by_role("button", name="Place seed on the map").click()
+        page.wait_for_selector("text=placed on the map", timeout=60_000)
+        _nav(page, "Complexes")
+        _wait_idle(page)
+        page.get_by_role("button", name="Assemble selected").click()
+        _wait_idle(page, 240)
+        page.wait_for_selector("iframe", timeout=240_000)
+        frame = page.frame_locator("iframe").first
+        frame.locator("[data-rendered='1'] canvas").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        png = frame.locator("[data-rendered='1'] canvas").first.screenshot()
+        assert _non_white_fraction(png) > 0.01, "the 3D canvas is blank"
+        assert page.get_by_text("ESTIMATE").count() >= 1
+        _shot(page, "04_complex_3d")
 
 
 @pytest.fixture()
@@ -422,57 +421,51 @@ def test_casscf_result_reaches_map_and_complexes_and_suggest_queues_a_batch(serv
     """Issue 14 in Chromium: a CASSCF job of a ligand outside the map finishes while the page is open: a toast,
     one more CASSCF point on the map, the CASSCF column on the Complexes page; then Suggest + one click queues a
     batch of 5 CASSCF jobs in the real queue."""
-    from playwright.sync_api import sync_playwright
 
     from gauss_core.jobs import JobStore
     from test_app import _finish_bundled_result_as_job
 
     url, new, bundled = server_new_casscf
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(f"{url}/latent")
-            page.wait_for_selector(MAP_DRAWN, timeout=120_000)
-            _wait_idle(page)
-            page.locator("[data-testid=stSelectbox]", has_text="Colour by").click()
-            page.get_by_role("option", name="first KD gap", exact=False).first.click()
-            _wait_idle(page)
-            page.get_by_label("Seed SMILES, donor atom first").fill(new)
-            page.get_by_role("button", name="Place seed on the map").click()
-            page.wait_for_selector("text=placed on the map", timeout=60_000)
-            _wait_idle(page)
-            page.wait_for_selector(MAP_DRAWN, timeout=60_000)
-            before = _legend_count(page, "CASSCF")
+    with _chromium() as page:
+        page.goto(f"{url}/latent")
+        page.wait_for_selector(MAP_DRAWN, timeout=120_000)
+        _wait_idle(page)
+        page.locator("[data-testid=stSelectbox]", has_text="Colour by").click()
+        page.get_by_role("option", name="first KD gap", exact=False).first.click()
+        _wait_idle(page)
+        page.get_by_label("Seed SMILES, donor atom first").fill(new)
+        page.get_by_role("button", name="Place seed on the map").click()
+        page.wait_for_selector("text=placed on the map", timeout=60_000)
+        _wait_idle(page)
+        page.wait_for_selector(MAP_DRAWN, timeout=60_000)
+        before = _legend_count(page, "CASSCF")
 
-            result = _finish_bundled_result_as_job(new, bundled)
-            page.wait_for_selector("text=CASSCF finished for", timeout=60_000)   # within one 5 s poll (+ rerun)
-            deadline = time.time() + 60
-            while _legend_count(page, "CASSCF") != before + 1 and time.time() < deadline:
-                page.wait_for_timeout(500)
-            assert _legend_count(page, "CASSCF") == before + 1, page.locator(".gmap .gm-legend").inner_text()
-            _shot(page, "07_casscf_result_on_map")
+        result = _finish_bundled_result_as_job(new, bundled)
+        page.wait_for_selector("text=CASSCF finished for", timeout=60_000)   # within one 5 s poll (+ rerun)
+        deadline = time.time() + 60
+        while _legend_count(page, "CASSCF") != before + 1 and time.time() < deadline:
+            page.wait_for_timeout(500)
+        assert _legend_count(page, "CASSCF") == before + 1, page.locator(".gmap .gm-legend").inner_text()
+        _shot(page, "07_casscf_result_on_map")
 
-            _nav(page, "Complexes")
-            page.get_by_text("template (fast, unrelaxed ligands)").click()
-            _wait_idle(page)
-            page.get_by_role("button", name="Assemble selected").click()
-            _wait_idle(page, 240)
-            page.wait_for_selector("text=CASSCF column: CASSCF(9,7)+SO, OpenMolcas, queue job #1", timeout=120_000)
-            assert result["gaps_cm1"][0] > 0
-            _shot(page, "08_casscf_on_complexes")
+        _nav(page, "Complexes")
+        page.get_by_text("template (fast, unrelaxed ligands)").click()
+        _wait_idle(page)
+        page.get_by_role("button", name="Assemble selected").click()
+        _wait_idle(page, 240)
+        page.wait_for_selector("text=CASSCF column: CASSCF(9,7)+SO, OpenMolcas, queue job #1", timeout=120_000)
+        assert result["gaps_cm1"][0] > 0
+        _shot(page, "08_casscf_on_complexes")
 
-            _nav(page, "Latent space")
-            page.wait_for_selector(MAP_DRAWN, timeout=120_000)
-            _wait_idle(page)
-            page.get_by_role("button", name="Suggest", exact=True).click()
-            queue = page.get_by_role("button", name="Queue these 5 CASSCF jobs")
-            queue.wait_for(timeout=120_000)
-            _wait_idle(page)
-            queue.click()
-            page.wait_for_selector("text=Queued 5 CASSCF job(s)", timeout=60_000)
-            _shot(page, "09_suggest_queued")
-        finally:
-            browser.close()
+        _nav(page, "Latent space")
+        page.wait_for_selector(MAP_DRAWN, timeout=120_000)
+        _wait_idle(page)
+        page.get_by_role("button", name="Suggest", exact=True).click()
+        queue = page.get_by_role("button", name="Queue these 5 CASSCF jobs")
+        queue.wait_for(timeout=120_000)
+        _wait_idle(page)
+        queue.click()
+        page.wait_for_selector("text=Queued 5 CASSCF job(s)", timeout=60_000)
+        _shot(page, "09_suggest_queued")
     jobs = JobStore().list(kind="casscf")
     assert sorted(j.state for j in jobs) == ["done"] + ["queued"] * 5
