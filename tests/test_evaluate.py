@@ -12,25 +12,6 @@ import pytest
 from gauss_core import columns as C
 from gauss_core.evaluate.common import r2
 
-@pytest.fixture(scope="module")
-def tiny_kd_mapping(tiny_ligands, tmp_path_factory):
-    """A real KD mapping set of 16 tiny-set ligands (RDKit template + xtb single point + crystal field)."""
-    from gauss_core.evaluate.kd_mapping import KDMapConfig, build_kd_mapping
-
-    base = tmp_path_factory.mktemp("kdmap")
-    cfg = KDMapConfig(n_ligands=16, out=base / "kd.csv.gz", cache_dir=base / "cache")
-    build_kd_mapping(cfg, tiny_ligands, log=lambda s: None)
-    return cfg.out
-
-
-@pytest.fixture(scope="module")
-def inputs(tiny_checkpoint, tiny_ligand_set, tiny_kd_mapping):
-    from gauss_core.evaluate.report import ReportConfig, load_inputs
-
-    cfg = ReportConfig(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=tiny_kd_mapping,
-                       read_queue=False, casscf_set=None, kd_calibration=None)
-    return load_inputs(cfg, log=lambda s: None)
-
 
 def test_r2_definition():
     y = np.array([1.0, 2.0, 3.0, 4.0])
@@ -70,182 +51,6 @@ def test_sweep_validity_falls_with_sigma(inputs):
     assert at0["valid"] in (0, 200) and at0["novel"] in (0, at0["valid"]) and at0["unique"] <= 1
 
 
-def _pairs(seed_gap1, sample_gap1, flags=None) -> pd.DataFrame:
-    """Seed/sample pairs with all 7 gaps (gap k = gap1 * (1 + (k - 1) / 4)) and the rules' verdicts."""
-    from gauss_core.evaluate.fidelity import exclusion_reason
-
-    seed_gap1, sample_gap1 = np.asarray(seed_gap1, float), np.asarray(sample_gap1, float)
-    rows = []
-    for i, (a, b) in enumerate(zip(seed_gap1, sample_gap1, strict=False)):
-        gaps = {c: b * (1 + k / 4) for k, c in enumerate(C.KD_GAP_COLUMNS)}
-        row = {"seed_smiles": f"s{i // 2}", "seed_gap1_cm1": a, "seed_gap7_cm1": a * 4, **gaps,
-               "flags": (flags or {}).get(i, ""), "seed_excluded": ""}
-        row["excluded"] = exclusion_reason(row)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def test_fidelity_score_is_the_papers_r2_like_metric():
-    from gauss_core.evaluate.fidelity import fidelity_scores
-
-    seeds = np.array([100.0, 100, 300, 300, 450, 450])
-    exact = _pairs(seeds, seeds)
-    assert fidelity_scores(exact)["score_gap1"] == pytest.approx(1.0)
-    noisy = _pairs(seeds, seeds + np.array([50, -50, 50, -50, 50, -50.0]))
-    s = fidelity_scores(noisy)["score_gap1"]
-    expected = 1 - 6 * 50 ** 2 / ((noisy[C.KD_GAP_COLUMNS[0]] - noisy[C.KD_GAP_COLUMNS[0]].mean()) ** 2).sum()
-    assert s == pytest.approx(expected) and s < 1
-    assert fidelity_scores(_pairs(seeds, seeds[::-1]))["score_gap1"] < 0
-
-
-def test_within_class_score_separates_class_level_from_within_class_order():
-    """Two classes at different gap levels: samples that only keep their class level score well pooled but
-    not within the class; samples that follow their seed within the class score well there too."""
-    from gauss_core.evaluate.fidelity import MIN_CLASS_PAIRS, fidelity_scores, smiles_class, within_class_table
-
-    assert [smiles_class(s) for s in ("OC", "NC", "[O-]C", "[N-]C", "C", "not smiles")] == [1, 2, 3, 4, 0, 0]
-    rng = np.random.default_rng(0)
-    n = MIN_CLASS_PAIRS
-    anion_seeds = 400 + 100 * rng.random(n)             # class 3 near 450 cm-1
-    neutral_seeds = 50 + 100 * rng.random(n)            # class 1 near 100 cm-1
-    rows = []
-    for seeds, seed_smi, smi, follows in ((anion_seeds, "[O-]C", "[O-]CC", True), (neutral_seeds, "OC", "OCC", False)):
-        samples = seeds + rng.normal(0, 5, n) if follows else rng.permutation(seeds)
-        for a, b in zip(seeds, samples, strict=False):
-            rows.append({"estimator": "cf-pointcharge", "seed_smiles": seed_smi, C.SMILES: smi, "seed_gap1_cm1": a,
-                         "seed_gap7_cm1": 4 * a, C.KD_GAP_COLUMNS[0]: b, C.KD_GAP_COLUMNS[-1]: 4 * b,
-                         "excluded": "", "seed_excluded": ""})
-    pairs = pd.DataFrame(rows)
-    assert fidelity_scores(pairs)["score_gap1"] > 0.8                       # pooled: the class levels carry it
-    table = within_class_table(pairs).set_index("seed_class")
-    assert list(table.index) == [1, 3] and (table["pairs"] == n).all() and (table["same_class_pct"] == 100).all()
-    assert table.loc[3, "score_gap1"] > 0.9 and table.loc[1, "score_gap1"] < 0.2
-    few = within_class_table(pairs.iloc[: n // 2])
-    assert np.isnan(few["score_gap1"]).all()                                 # below MIN_CLASS_PAIRS: no score
-
-
-def test_fidelity_rules_exclude_failed_assemblies_and_unphysical_estimates():
-    """Rule R1 (assembly-check flags) and R2 (plausible gaps) take such pairs out of the score; the score over
-    every pair is still reported, and each exclusion is counted by reason."""
-    from gauss_core.evaluate.fidelity import MAX_TOTAL_SPLITTING_CM1, exclusion_reason, fidelity_scores
-
-    seeds = np.array([100.0, 100, 300, 300, 450, 450])
-    # sample 0: the complex fails the clash check and its estimate is blown up; sample 3: an unphysical estimate
-    blown = _pairs(seeds, [722.0, 100, 300, 3000, 450, 450], flags={0: "clash: 6 contact(s) too short; "
-                                                                       "unrelaxed-template: not relaxed"})
-    sc = fidelity_scores(blown)
-    assert sc["n_pairs"] == 4 and sc["n_excluded_samples"] == 2 and sc["score_gap1"] == pytest.approx(1.0)
-    assert sc["excluded_reasons"] == {"assembly check: clash": 1,
-                                      f"implausible: total splitting > {MAX_TOTAL_SPLITTING_CM1:.0f} cm-1": 1}
-    assert sc["n_pairs_all"] == 6 and sc["score_gap1_all"] < 0
-    # informational flags are not failures; bent-axis is a real geometry
-    ok = {c: 10.0 * (k + 1) for k, c in enumerate(C.KD_GAP_COLUMNS)}
-    assert exclusion_reason({**ok, "flags": "unrelaxed-template: ...; bent-axis: L-Dy-L 150 deg"}) == ""
-    assert exclusion_reason({**ok, "flags": np.nan}) == ""
-    assert exclusion_reason({**ok, "error": "AssemblyError: no donor"}).startswith("estimate failed")
-    assert "unordered" in exclusion_reason({**ok, C.KD_GAP_COLUMNS[0]: 500.0})
-    assert "missing" in exclusion_reason({**ok, C.KD_GAP_COLUMNS[3]: np.nan})
-
-
-def test_fidelity_bins_span_robust_percentiles_of_the_bundled_mapping_set():
-    """On the bundled KD mapping set (real estimates, one 722 cm-1 outlier from a chelating complex), equal-width
-    bins over min..max leave bin 4-5 nearly empty; the rules drop the failed complexes and the bins span the
-    1st-99th percentiles of the rest; values beyond count in the end bins."""
-    from gauss_core import paths
-    from gauss_core.evaluate.fidelity import assign_bins, exclusion_reason, robust_bins
-    from gauss_core.latent.bins import kd_bins
-
-    kd = pd.read_csv(paths.KD_MAPPING_SET)
-    gap1 = kd[C.KD_GAP_COLUMNS[0]]
-    reasons = [exclusion_reason(r) for r in kd.to_dict("records")]
-    outlier = kd.index[kd[C.SMILES] == "N1(CC(O)CCO)CC1"][0]
-    assert "assembly check: chelation" in reasons[outlier] and "assembly check: clash" in reasons[outlier]
-    assert gap1.max() == gap1[outlier]                         # the set's maximum is that failed assembly
-    valid = gap1[[r == "" for r in reasons]]
-    assert 0.8 * len(kd) < len(valid) < len(kd)
-    naive = kd_bins(gap1, 6)
-    robust = robust_bins(valid, 6)
-    assert naive.edges[-1] == pytest.approx(gap1.max()) and robust.edges[-1] < valid.max() < naive.edges[-1] / 2
-    assert robust.edges[0] == pytest.approx(np.percentile(valid, 1))
-    bins = assign_bins(robust, valid)
-    assert set(bins) == {1, 2, 3, 4, 5, 6}                     # every valid ligand lands in a bin
-    assert assign_bins(robust, [valid.max() + 500, -1.0]).tolist() == [6, 1]
-    per_bin = np.bincount(bins, minlength=7)[1:]
-    assert per_bin.min() >= 5 * 5                              # enough candidates for 5 seeds per bin
-
-
-def _hand_made_calibration():
-    """A CalibratedModel with fixed coefficients (NOT fitted to CASSCF): gap k = 100 + 1.5 cf_gap1 + 0.1 k cf_gap7
-    (k = 1..7),
-    to check that the fidelity experiment runs seeds and samples through it."""
-    from gauss_core.kd import CalibratedModel
-
-    coef = [[1.5, 0.1 * k] for k in range(1, 8)]
-    return CalibratedModel(name="kd-calibrated-ridge-v1", feature_names=["cf_gap1_cm1", "cf_gap7_cm1"],
-                           mean=[0.0, 0.0], scale=[1.0, 1.0], coef=coef, intercept=[100.0] * 7, alpha=1.0, n_train=0,
-                           cv_mae_cm1=float("nan"), cv_mae_per_gap_cm1=[float("nan")] * 7, cv_r_gap1=float("nan"),
-                           cv_r_gap7=float("nan"), cf_only_r_gap1=float("nan"), training_hash="hand-made",
-                           training_provenance=[])  # fitted-on geometry: the default (constrained GFN2)
-
-
-CHELATING = "N1(CC(O)CCO)CC1"   # its template complex puts both OH groups on Dy (chelation, clash flags)
-
-
-@pytest.mark.needs_xtb
-@pytest.mark.slow
-def test_fidelity_scores_both_estimators_with_recomputed_seeds(inputs, tmp_path):
-    """Seeds and samples through both estimators (cf-pointcharge and a calibrated model), seeds recomputed, a
-    failed assembly excluded and replaced. Candidates: the chelating ligand, then real ligands of the tiny set
-    (the tiny model's LP samples are rarely donor-first ligands; LP sampling is covered by the report test)."""
-    from dataclasses import replace
-
-    from gauss_core import provenance
-    from gauss_core.evaluate.fidelity import FidelityConfig, per_bin_table, run_fidelity, scores_by_estimator
-
-    def candidates(inp, seed_smiles, z, config, rng_seed):
-        yield CHELATING, 0.1
-        for smi in inp.ligands[C.SMILES].iloc[rng_seed * 7:]:
-            if smi != seed_smiles:
-                yield smi, 0.1
-
-    model = _hand_made_calibration()
-    path = model.save(tmp_path / "kd_calibration.json")
-    config = replace(FidelityConfig.quick(), calibration=path)
-    seeds, samples, summary = run_fidelity(inputs, config, log=lambda s: None, candidates=candidates)
-    assert set(summary["estimators"]) == {provenance.CF_POINTCHARGE, model.name}
-    assert "CASSCF complexes" in summary["estimators"][model.name]
-    # template geometries are not what the model was fitted on: the run says so for that estimator only
-    assert summary["estimator_notes"][provenance.CF_POINTCHARGE] == []
-    assert any("applied to a rdkit one" in n for n in summary["estimator_notes"][model.name])
-    g1 = C.KD_GAP_COLUMNS[0]
-    accepted = seeds[seeds["accepted"]]
-    cf = accepted[accepted["estimator"] == provenance.CF_POINTCHARGE].set_index(C.SMILES)
-    cal = accepted[accepted["estimator"] == model.name].set_index(C.SMILES)
-    assert len(cf) >= 1 and set(cf.index) == set(cal.index)
-    # seeds recomputed: cf-pointcharge reproduces the mapping set, the calibrated values follow the model
-    assert np.allclose(cf[g1], cf["set_gap1_cm1"], rtol=1e-6)
-    g7 = C.KD_GAP_COLUMNS[-1]
-    assert np.allclose(cal[g1], 100 + 1.5 * cf.loc[cal.index, g1] + 0.1 * cf.loc[cal.index, g7], rtol=1e-6)
-    assert (cal[C.KD_PROVENANCE] == model.name).all() and not provenance.is_casscf(model.name)
-    # samples: every candidate through both estimators, seed values of the same estimator beside them
-    assert len(samples) and set(samples["estimator"]) == {provenance.CF_POINTCHARGE, model.name}
-    s_cal = samples[samples["estimator"] == model.name]
-    assert np.allclose(s_cal["seed_gap1_cm1"], cal.loc[s_cal["seed_smiles"], g1].to_numpy())
-    cf_rows = samples[samples["estimator"] == provenance.CF_POINTCHARGE]
-    chel = cf_rows[cf_rows[C.SMILES] == CHELATING]
-    assert len(chel) == len(cf) and chel["excluded"].str.contains("assembly check: chelation").all()
-    per_seed = cf_rows[cf_rows["excluded"] == ""].groupby("seed_smiles").size()
-    assert (per_seed == config.samples_per_seed).all()      # the excluded candidate was replaced
-    scores = scores_by_estimator(samples)
-    assert list(scores) == [provenance.CF_POINTCHARGE, model.name]
-    sc = scores[provenance.CF_POINTCHARGE]
-    assert sc["n_pairs"] == len(cf) * config.samples_per_seed and sc["n_excluded_samples"] >= len(cf)
-    assert sc["excluded_reasons"].get("assembly check: chelation", 0) >= len(cf)
-    per_bin = per_bin_table(samples)                    # one block per estimator, bins in order
-    assert per_bin["estimator"].tolist() == sorted(per_bin["estimator"], key=list(scores).index)
-    assert all(g["kd_bin"].is_monotonic_increasing for _, g in per_bin.groupby("estimator"))
-
-
 def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
     """A real OpenMolcas CASSCF result ([Dy(H2O)5(OMe)2]+, tests/data/casscf_methoxide_result.json) bundled to a
     file is read without the queue; with the queue, its row is attributed to the queue; an unreadable bundled
@@ -278,7 +83,7 @@ def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
         casscf_results(ReportConfig(casscf_set=bundled, read_queue=False))
 
 
-def test_ranking_stats_and_calibration_cv(tmp_path):
+def test_ranking_stats_and_calibration_cv(tmp_path, hand_made_calibration):
     from gauss_core.evaluate.casscf_check import calibration_cv, calibration_cv_figure, comparison_table, ranking_stats
 
     ref = np.array([100.0, 200, 300, 400, 500])
@@ -294,13 +99,13 @@ def test_ranking_stats_and_calibration_cv(tmp_path):
     table = comparison_table(pairs)
     assert list(table["group"]) == ["all", "without 1 estimate(s) failing rules R1/R2"]  # class 1: n < 10
     assert calibration_cv(tmp_path / "none.json") is None
-    cv = calibration_cv(_hand_made_calibration().save(tmp_path / "cal.json"))
+    cv = calibration_cv(hand_made_calibration.save(tmp_path / "cal.json"))
     assert cv["name"] == "kd-calibrated-ridge-v1" and cv["n_train"] == 0 and cv["file"] == "cal.json"
     assert calibration_cv_figure(cv, tmp_path / "none.png") is None          # no out-of-fold pairs stored
     from dataclasses import replace
 
     pairs = [[f"[O-]{'C' * i}", r, e] for i, (r, e) in enumerate(zip(ref, est, strict=False), start=1)]
-    cv = calibration_cv(replace(_hand_made_calibration(), cv_spearman_gap1=1.0, cv_gap1_pairs=pairs,
+    cv = calibration_cv(replace(hand_made_calibration, cv_spearman_gap1=1.0, cv_gap1_pairs=pairs,
                                 cv_per_class={"3": {"n": 5, "mae_gap1_cm1": 1.0, "spearman_gap1": 1.0}})
                         .save(tmp_path / "cal2.json"))
     assert cv["cv_spearman_gap1"] == 1.0 and cv["cv_per_class"]["3"]["n"] == 5

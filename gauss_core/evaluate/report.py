@@ -435,8 +435,9 @@ def _exp_latent(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log)
 
 
 def _exp_fidelity(inputs: EvalInputs, config: ReportConfig, numbers: Numbers, log) -> str:
-    from gauss_core.evaluate.fidelity import (fidelity_figure, per_bin_table, protocol_markdown, run_fidelity,
-                                              scores_by_estimator, within_class_table)
+    from gauss_core.evaluate.fidelity import protocol_markdown, run_fidelity
+    from gauss_core.evaluate.fidelity_scores import (fidelity_figure, per_bin_table, scores_by_estimator,
+                                                     within_class_table)
 
     fc = replace(config.fidelity, calibration=config.kd_calibration)
     seeds, samples, summary = run_fidelity(inputs, fc, log)
