@@ -113,7 +113,8 @@ def tiny_kd_mapping(tiny_ligands, tmp_path_factory):
 @pytest.fixture(scope="module")
 def inputs(tiny_checkpoint, tiny_ligand_set, tiny_kd_mapping):
     """The evaluation experiments' EvalInputs on the tiny checkpoint, ligand set and KD mapping set."""
-    from gauss_core.evaluate.report import ReportConfig, load_inputs
+    from gauss_core.evaluate.report_config import ReportConfig
+    from gauss_core.evaluate.report_inputs import load_inputs
 
     cfg = ReportConfig(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=tiny_kd_mapping,
                        read_queue=False, casscf_set=None, kd_calibration=None)

@@ -344,21 +344,3 @@ def run_fidelity(inputs: EvalInputs, config: FidelityConfig, log: Callable[[str]
         for tag in summary["estimators"]}
     summary["seconds"] = round(time.perf_counter() - t_start, 1)
     return seeds, samples, summary
-
-
-def protocol_markdown(config: FidelityConfig, summary: dict) -> str:
-    """The rules as run (for the report), with the mapping set's exclusions and the bin edges."""
-    edges = ", ".join(f"{e:.0f}" for e in summary.get("bin_edges", []))
-    lo, hi = summary.get("bin_percentiles", config.bin_percentiles)
-    set_reasons = "; ".join(f"{k}: {v}" for k, v in summary.get("set_excluded_reasons", {}).items()) or "none"
-    return (
-        f"Rules (chosen before scoring; `gauss_core/evaluate/fidelity.py`): **R1** an estimate is excluded when its "
-        f"complex fails the assembly checks ({', '.join(FAILURE_FLAGS)}) or the estimate raised an error; **R2** "
-        f"also when its gaps are not finite, negative or unordered, or the total splitting (gap 7) exceeds "
-        f"{MAX_TOTAL_SPLITTING_CM1:.0f} cm-1. Bins: {config.n_bins} equal-width bins of the first gap between "
-        f"percentiles P{lo:g} and P{hi:g} of the valid mapping rows (edges {edges} cm-1; values beyond count in "
-        f"the end bins). Mapping set: {summary.get('n_set', 0)} rows, {summary.get('n_set_excluded', 0)} excluded "
-        f"by R1/R2 ({set_reasons}). Seeds ({config.seeds_per_bin} per bin) are drawn among valid rows and "
-        f"recomputed with each estimator; excluded seed candidates and samples are replaced by the next ones "
-        f"(at most {config.max_candidates_per_seed} candidates estimated per seed). A pair counts for an "
-        f"estimator when seed and sample both pass R1 and R2 under it.")
