@@ -7,7 +7,8 @@ from gauss_core.evaluate.experiments.base import ExperimentResult, Numbers, RunC
 
 
 def run(ctx: RunContext) -> ExperimentResult:
-    from gauss_core.evaluate.learning_curve import PROPERTY_MONITORS, label_curve, label_curve_figure
+    from gauss_core.evaluate.learning_curve import PROPERTY_MONITORS, label_curve
+    from gauss_core.evaluate.learning_curve_figures import label_curve_figure
 
     inputs, lc = ctx.inputs, ctx.config.learning
     curve = label_curve(inputs, lc, log=ctx.log)

@@ -10,8 +10,8 @@ COLUMNS = ["model", "n_train", "n_labelled", "batches_cap", "batches_trained", "
 
 
 def run(ctx: RunContext) -> ExperimentResult:
-    from gauss_core.evaluate.learning_curve import (evaluate_checkpoint, fixed_test_set, reconstruction_curve,
-                                                    reconstruction_figure)
+    from gauss_core.evaluate.learning_curve import evaluate_checkpoint, fixed_test_set, reconstruction_curve
+    from gauss_core.evaluate.learning_curve_figures import reconstruction_figure
 
     inputs, lc = ctx.inputs, ctx.config.learning
     curve = reconstruction_curve(inputs, lc, log=ctx.log)
