@@ -96,3 +96,42 @@ def test_calibrated_estimate_warns_where_its_class_is_not_ranked(tmp_path, ome_r
     unranked = replace(model, cv_per_class={"3": {"n": 25, "mae_gap1_cm1": 14.0, "spearman_gap1": 0.2}})
     flags = estimate(ome_relaxed, calibrated=unranked).flags
     assert any(f.startswith("weak-ranking") and "anionic O" in f for f in flags)
+
+
+def test_descriptors_constant_by_construction_are_left_out_of_the_fit():
+    """Issue 13.4: on geometries that hold the L-Dy-L angle at 180 deg and the water pentagon planar, the angle
+    and mpp_A vary only by rounding (spreads of 1e-7 and 5e-12); standardised, that noise took ridge weights and
+    a slightly different geometry gave first gaps of 1e9 cm-1. The fit drops them and says so."""
+    rng = np.random.default_rng(1)
+    n = 30
+    feats = pd.DataFrame({f: rng.normal(size=n) for f in FEATURES})
+    feats["angle_L_Dy_L_deg"] = 180.0 - rng.uniform(0, 2e-7, n)
+    feats["mpp_A"] = rng.uniform(0, 1e-11, n)
+    feats[columns.SMILES] = [f"[O-]{'C' * (i + 1)}" for i in range(n)]
+    table = pd.DataFrame({columns.SMILES: feats[columns.SMILES], columns.KD_PROVENANCE: provenance.CASSCF_OPENMOLCAS})
+    for i, c in enumerate(columns.KD_GAP_COLUMNS):
+        table[c] = (400 + 80 * feats["q_donor_xtb_e"]) * (1 + 0.3 * i)
+    model = fit_calibration(feats, table)
+    assert model.dropped_constant == ["angle_L_Dy_L_deg", "mpp_A"]
+    assert "angle_L_Dy_L_deg" not in model.feature_names and "mpp_A" not in model.feature_names
+    bent = feats.iloc[:1].assign(angle_L_Dy_L_deg=179.5, mpp_A=0.02)   # a bounded relaxation's geometry
+    assert np.allclose(model.predict(bent), model.predict(feats.iloc[:1]))
+
+
+def test_a_file_fitted_with_constant_descriptors_holds_them_at_their_training_value():
+    """The calibration files written before the fix (angle scale 1.1e-7, mpp scale 5e-12) stay usable."""
+    names = ["q_donor_xtb_e", "angle_L_Dy_L_deg", "mpp_A"]
+    old = CalibratedModel(name="kd-calibrated-ridge-v1", feature_names=names, mean=[-0.3, 179.99999998, 1e-12],
+                          scale=[0.14, 1.1e-7, 5.1e-12], coef=[[50.0, 30.0, 20.0]] * 7, intercept=[500.0] * 7,
+                          alpha=1.0, n_train=113, cv_mae_cm1=57.0, cv_mae_per_gap_cm1=[57.0] * 7, cv_r_gap1=0.99,
+                          cv_r_gap7=0.98, cf_only_r_gap1=0.87, training_hash="x", training_provenance=["casscf"])
+    bounded = pd.DataFrame([{"q_donor_xtb_e": -0.3, "angle_L_Dy_L_deg": 179.2, "mpp_A": 0.03}])
+    assert np.allclose(old.predict(bounded), 500.0, atol=1e-6)   # was 30 * 0.8 / 1.1e-7 ~ 2e8 cm-1 above
+
+
+def test_bundled_calibration_has_no_constant_descriptor():
+    from gauss_core import paths
+
+    model = CalibratedModel.load(paths.KD_CALIBRATION)
+    assert {"angle_L_Dy_L_deg", "mpp_A"} <= set(model.dropped_constant)
+    assert min(model.scale) > 1e-3

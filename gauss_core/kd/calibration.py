@@ -101,12 +101,19 @@ class CalibratedModel:
     cv_per_class: dict = field(default_factory=dict)
     # out-of-fold first-gap predictions, [smiles, CASSCF gap1, CV-predicted gap1], for parity plots
     cv_gap1_pairs: list = field(default_factory=list)
+    # descriptors left out because they were constant over the training complexes (e.g. the L-Dy-L angle on
+    # geometries that hold it at 180 deg): standardising them divides rounding noise by ~1e-12
+    dropped_constant: list = field(default_factory=list)
 
     def predict(self, feats: pd.DataFrame) -> np.ndarray:
         """(n, 7) gaps in cm^-1 from a table with `feature_names` columns (missing values -> train mean)."""
         x = feats.reindex(columns=self.feature_names).to_numpy(dtype=float)
         x = np.where(np.isnan(x), np.array(self.mean)[None, :], x)
-        z = (x - np.array(self.mean)) / np.array(self.scale)
+        mean, scale = np.array(self.mean), np.array(self.scale)
+        z = (x - mean) / scale
+        # Files fitted before constant descriptors were dropped: such a descriptor is held at its training value
+        # (otherwise a bounded geometry's 179.9 deg angle, 1e7 training scales away, gives gaps of 1e9 cm-1).
+        z[:, ~varying(mean, scale)] = 0.0
         return np.clip(z @ np.array(self.coef).T + np.array(self.intercept), 0.0, None)
 
     def weak_ranking_note(self, ligand_class: int) -> str | None:
@@ -143,6 +150,12 @@ class CalibratedModel:
 
 
 USER_CALIBRATION_NAME = "kd_calibrated.json"  # a user's own fit, under GAUSS_HOME
+CONSTANT_RTOL = 1e-6  # a descriptor whose spread is below this fraction of its size is constant by construction
+
+
+def varying(mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """True for descriptors that vary over the training set (spread above CONSTANT_RTOL of their size)."""
+    return np.asarray(scale) > CONSTANT_RTOL * np.maximum(1.0, np.abs(np.asarray(mean)))
 
 
 def default_calibration_path() -> Path:
@@ -197,6 +210,9 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     x = data[names].to_numpy(dtype=float)
     col_mean = np.nanmean(x, 0)
     x = np.where(np.isnan(x), col_mean[None, :], x)
+    keep = varying(x.mean(0), x.std(0))
+    dropped = [n for n, k in zip(names, keep, strict=True) if not k]
+    names, x = [n for n, k in zip(names, keep, strict=True) if k], x[:, keep]
     y = data[list(columns.KD_GAP_COLUMNS)].to_numpy(dtype=float)
 
     def fit(xtr, ytr):
@@ -230,7 +246,8 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
                            cv_spearman_gap1=spearman(pred[:, 0], y[:, 0]),
                            cf_only_spearman_gap1=spearman(cf_gap1, y[:, 0]), cv_per_class=per_class,
                            cv_gap1_pairs=[[str(smi), float(a), float(b)] for smi, a, b in
-                                          zip(data[columns.SMILES], y[:, 0], pred[:, 0], strict=False)])
+                                          zip(data[columns.SMILES], y[:, 0], pred[:, 0], strict=False)],
+                           dropped_constant=dropped)
 
 
 def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
