@@ -29,6 +29,20 @@ def _open(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def _wait_for_run(at: AppTest, timeout_s: float = 180) -> dict:
+    """Rerun until the session's sampling run (a server thread, not the script run) has ended."""
+    import time
+
+    t_end = time.monotonic() + timeout_s
+    while True:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        run = at.session_state["last_run"]
+        if run is None or run["status"] != "running" or time.monotonic() > t_end:
+            return run
+        time.sleep(0.3)
+
+
 def _map_payload(at: AppTest) -> dict:
     """What the Latent space page sends to its WebGL map component (gauss_core.latent.mapfig.map_payload)."""
     import json
@@ -154,6 +168,7 @@ def test_sampling_streams_counters_and_results_then_sweep(app_env):
     next(b for b in at.button if b.label == "Start sampling").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    _wait_for_run(at)
     metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
     assert metrics["attempts"] == 400
     assert 0 <= metrics["novel"] <= metrics["unique"] <= metrics["valid"] <= 400   # MOSES definitions

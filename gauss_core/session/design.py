@@ -101,10 +101,11 @@ class DesignSession:
                               for i in range(len(texts))])
             return int(start + len(texts))
 
-    def samples(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """(candidate table in insertion order, latents aligned with it)."""
+    def samples(self, start: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+        """(candidate table in insertion order, latents aligned with it), from row `start` on (a reader that
+        holds the first rows already asks only for the new ones)."""
         rows = self.store._read("SELECT row_json, latent, dim, times_generated FROM samples WHERE session_id = ? "
-                                "ORDER BY idx", (self._rsid(),))
+                                "AND idx >= ? ORDER BY idx", (self._rsid(), int(start)))
         return samples_frame(rows)
 
     def set_times_generated(self, run_id: int, counts: dict[str, int]) -> None:
