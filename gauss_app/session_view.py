@@ -16,7 +16,7 @@ def panel() -> None:
                 "(GAUSS_HOME/sessions.db): a reload, a new tab or a server restart brings them back.")
     with st.expander("Save as · Load · Export · Import"):
         new = st.text_input("Save as (a copy under a new name)", key="sess_save_as", placeholder="e.g. phenolates")
-        if st.button("Save as", key="sess_save_btn", disabled=not new.strip()):
+        if st.button("Save as", key="sess_save_btn"):
             try:
                 store.copy(name, new.strip())
                 state.switch_to(new.strip())

@@ -201,3 +201,49 @@ def test_mismatched_rows_and_latents_refused(tmp_path):
     with pytest.raises(SessionFormatError, match="2 sample rows but 1 latent"):
         s.append_samples(candidate_rows(["OC", "OCC"]), np.zeros((1, 4), np.float32))
     assert s.n_samples() == 0
+
+
+def test_sampling_run_into_session_and_stop_keeps_the_batch_in_progress(tmp_path, tiny_checkpoint):
+    import torch
+
+    from gauss_core.model.checkpoint import load_checkpoint
+    from gauss_core.sampling import LPConfig, LPSampler, encode_seeds
+    from gauss_core.session.sampling_run import sample_into_session, start_run
+
+    torch.set_num_threads(1)
+    loaded = load_checkpoint(tiny_checkpoint)
+    sampler = LPSampler.from_model(loaded, frozenset())
+    z = encode_seeds(loaded, ["OC"])
+    s = SessionStore(tmp_path).open()
+    config = LPConfig(sigma=0.6, attempts_per_seed=300, batch_size=100, random_seed=1)
+
+    run_id = start_run(s, ["OC"], config)
+    run = sample_into_session(sampler, s, run_id, ["OC"], z, config, project=lambda zz: zz[:, :2] * 0 + 1.5)
+    direct = sampler.run(["OC"], z, config)
+    assert run["status"] == "finished" and run["done"] == 300 and run["counters"] == direct.counters.as_dict()
+    df, lat = s.samples()
+    assert df[C.CANONICAL].tolist() == direct.candidates[C.CANONICAL].tolist()   # the same molecules, in order
+    assert np.allclose(lat, direct.latents) and (df["pc1"] == 1.5).all()
+    assert df[C.TIMES_GENERATED].tolist() == direct.candidates[C.TIMES_GENERATED].tolist()
+
+    s.clear_samples()
+    run_id = start_run(s, ["OC"], config)
+    s.request_stop(run_id)   # pressed while the first batch is decoded
+    run = sample_into_session(sampler, s, run_id, ["OC"], z, config)
+    first_batch = next(sampler.iter_batches(["OC"], z, config))
+    assert run["status"] == "stopped" and run["done"] == 100
+    assert s.samples()[0][C.CANONICAL].tolist() == first_batch.new_rows[C.CANONICAL].tolist()   # kept
+
+
+def test_sampling_run_records_a_failure(tmp_path):
+    from gauss_core.sampling import LPConfig, LPSampler
+    from gauss_core.session.sampling_run import sample_into_session, start_run
+
+    def broken_decoder(z):
+        raise RuntimeError("decoder exploded")
+
+    s = SessionStore(tmp_path).open()
+    config = LPConfig(attempts_per_seed=10, batch_size=5)
+    run_id = start_run(s, ["OC"], config)
+    run = sample_into_session(LPSampler(broken_decoder, frozenset()), s, run_id, ["OC"], np.zeros((1, 4)), config)
+    assert run["status"] == "failed" and "decoder exploded" in run["error"]

@@ -1,0 +1,152 @@
+"""The dashboard's design session (issue 14 points 4 and 5) under streamlit.testing AppTest on the tiny model:
+a new AppTest on the same GAUSS_HOME is a reload (new browser session, same server data); page switches keep
+the map's colour and bin and the sampling settings; the URL carries and restores colour and bin; a sampling
+run goes on in the server while the user is on another page; Save as / Load switch named sessions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+LATENT, SAMPLING, HOME = "app_pages/latent_space.py", "app_pages/sampling.py", "app_pages/home.py"
+
+
+def _app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _open(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+    return at
+
+
+def _type_seed(at: AppTest, text: str) -> None:
+    at.text_input(key="seed_text").set_value(text)
+    next(b for b in at.button if b.label == "Place seed on the map").click()
+    at.run()
+    assert not at.exception
+
+
+def _metrics(at: AppTest) -> dict[str, int]:
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric if m.label in ("attempts", "valid")}
+
+
+def test_reload_restores_seeds_samples_colour_and_sampling_settings(app_env):
+    at = _open(_app(), LATENT)
+    _type_seed(at, "[O-]C")
+    grey = next(o for o in at.selectbox(key="map_colour").options if o.startswith("nothing"))
+    at.selectbox(key="map_colour").set_value(grey)
+    at.run()
+    _open(at, SAMPLING)
+    at.number_input(key="lp_attempts").set_value(300)
+    at.number_input(key="lp_batch").set_value(100)
+    at.number_input(key="lp_sigma").set_value(0.45)
+    next(b for b in at.button if b.label == "Start sampling").click()
+    at.run()
+    deadline = time.monotonic() + 120
+    while at.session_state["last_run"]["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    n_samples = len(at.session_state["samples"])
+    assert at.session_state["last_run"]["status"] == "finished" and n_samples > 0
+
+    again = _open(_app(), LATENT)     # a reload: a new browser session on the same server data
+    assert again.session_state["seed_basket"] == [{"smiles": "[O-]C", "source": "typed"}]
+    assert again.selectbox(key="map_colour").value == grey
+    assert len(again.session_state["samples"]) == n_samples
+    assert again.session_state["sample_latents"].shape[0] == n_samples
+    _open(again, SAMPLING)
+    assert again.number_input(key="lp_sigma").value == 0.45 and again.number_input(key="lp_attempts").value == 300
+    assert _metrics(again)["attempts"] == 300      # the last run's counters come back too
+    assert any("last run: finished" in p.proto.text for p in again.get("progress"))
+
+
+def test_page_switch_keeps_colour_and_bin_and_the_url_carries_them(app_env):
+    at = _open(_app(), LATENT)
+    options = at.selectbox(key="map_colour").options
+    kd = next(o for o in options if o.startswith("first KD gap"))
+    at.selectbox(key="map_colour").set_value(kd)
+    at.run()
+    bin_label = at.selectbox(key="kd_bin").options[2]
+    at.selectbox(key="kd_bin").set_value(bin_label)
+    at.run()
+    assert at.query_params["colour"] == "kd" and at.query_params["bin"] == "2"
+    _open(at, HOME)
+    assert at.query_params["colour"] == "kd" and at.query_params["bin"] == "2"   # every page's URL
+    _open(at, LATENT)
+    assert at.selectbox(key="map_colour").value == kd
+    assert at.selectbox(key="kd_bin").value == bin_label
+    assert any(layer_name.startswith("target ") for layer_name in _layer_names(at))
+
+    # opening a copied URL in a new browser session restores them (grey map, no bin)
+    fresh = _open(_app({"colour": "none", "bin": "0"}), LATENT)
+    assert fresh.selectbox(key="map_colour").value.startswith("nothing")
+    assert fresh.selectbox(key="kd_bin").value == "(none)"
+
+
+def _layer_names(at: AppTest) -> list[str]:
+    import json
+
+    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "gauss_latent_map"]
+    return [layer["name"] for layer in json.loads(maps[0].proto.json)["layers"]]
+
+
+def test_sampling_goes_on_while_on_another_page_and_stop_keeps_results(app_env):
+    at = _open(_app(), LATENT)
+    _type_seed(at, "OC")
+    _open(at, SAMPLING)
+    at.number_input(key="lp_attempts").set_value(200_000)
+    at.number_input(key="lp_batch").set_value(200)
+    next(b for b in at.button if b.label == "Start sampling").click()
+    at.run()
+    assert at.session_state["last_run"]["status"] == "running"
+    first = at.session_state["last_run"]["done"]
+    _open(at, HOME)                     # leave the page: the old page stopped the run here
+    time.sleep(3)
+    _open(at, SAMPLING)
+    run = at.session_state["last_run"]
+    assert run["status"] == "running" and run["done"] > first
+    assert next(b for b in at.button if b.label == "Start sampling").disabled   # one run at a time
+    next(b for b in at.button if b.label == "Stop").click()
+    at.run()
+    deadline = time.monotonic() + 60
+    while at.session_state["last_run"]["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    run = at.session_state["last_run"]
+    assert run["status"] == "stopped" and 0 < run["done"] < 200_000 and run["done"] % 200 == 0
+    assert any("Sampling stopped" in i.value for i in at.info)
+    samples = at.session_state["samples"]
+    assert len(samples) == run["counters"]["unique"]   # every distinct valid molecule found, the last batch's too
+    assert int(samples["times_generated"].sum()) == run["counters"]["valid"]
+
+
+def test_save_as_and_load_switch_named_sessions(app_env):
+    at = _open(_app(), LATENT)
+    _type_seed(at, "[O-]C")
+    at.text_input(key="sess_save_as").set_value("phenolates")
+    next(b for b in at.button if b.label == "Save as").click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["design_session"] == "phenolates" and at.query_params["session"] == "phenolates"
+    _type_seed(at, "OC")                      # only in the new session
+    assert [b["smiles"] for b in at.session_state["seed_basket"]] == ["[O-]C", "OC"]
+    at.selectbox(key="sess_load_pick").set_value("default")
+    next(b for b in at.button if b.label == "Load").click()
+    at.run()
+    assert [b["smiles"] for b in at.session_state["seed_basket"]] == ["[O-]C"]
+    assert "session" not in at.query_params
+    linked = _app({"session": "phenolates"})   # a link to the saved session
+    assert [b["smiles"] for b in linked.session_state["seed_basket"]] == ["[O-]C", "OC"]
+    assert any("Design session: **phenolates**" in m.value for m in linked.sidebar.markdown)
+    assert any(b.label == "Export this session" for b in linked.get("download_button"))
