@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from gauss_core import columns as C
+from gauss_core.errors import GaussError
 from gauss_core.session import DEFAULT_SESSION, DesignSession, SessionStore
 from gauss_app import sampling_runner
 
@@ -66,7 +67,10 @@ class _WriteThroughComplexes(dict):
     stored at once (so the Complexes page needs no change to persist what it builds)."""
 
     def __setitem__(self, smiles: str, entry: dict) -> None:
-        session().save_complex(smiles, entry)
+        try:
+            session().save_complex(smiles, entry)
+        except GaussError as exc:  # still shown in this tab; say that a reload will not bring it back
+            st.warning(f"The complex of {smiles} is not saved in the design session: {exc}")
         super().__setitem__(smiles, entry)
 
     def __delitem__(self, smiles: str) -> None:

@@ -15,8 +15,11 @@ PAGES = ["app_pages/home.py", "app_pages/latent_space.py", "app_pages/sampling.p
          "app_pages/casscf_queue.py", "app_pages/export.py"]
 
 
-def _app() -> AppTest:
+def _app(query: dict | None = None) -> AppTest:
+    """A new browser session (a reload), opened on a URL with `query` parameters."""
     at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -29,7 +32,7 @@ def _open(at: AppTest, page: str) -> AppTest:
     return at
 
 
-def _wait_for_run(at: AppTest, timeout_s: float = 180) -> dict:
+def _wait_for_run(at: AppTest, timeout_s: float = 180) -> dict | None:
     """Rerun until the session's sampling run (a server thread, not the script run) has ended."""
     import time
 

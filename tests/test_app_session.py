@@ -6,35 +6,10 @@ run goes on in the server while the user is on another page; Save as / Load swit
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
+from test_app import _app, _map_payload, _open, _type_seed, _wait_for_run
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LATENT, SAMPLING, HOME = "app_pages/latent_space.py", "app_pages/sampling.py", "app_pages/home.py"
-
-
-def _app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _open(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
-    return at
-
-
-def _type_seed(at: AppTest, text: str) -> None:
-    at.text_input(key="seed_text").set_value(text)
-    next(b for b in at.button if b.label == "Place seed on the map").click()
-    at.run()
-    assert not at.exception
 
 
 def _metrics(at: AppTest) -> dict[str, int]:
@@ -53,10 +28,7 @@ def test_reload_restores_seeds_samples_colour_and_sampling_settings(app_env):
     at.number_input(key="lp_sigma").set_value(0.45)
     next(b for b in at.button if b.label == "Start sampling").click()
     at.run()
-    deadline = time.monotonic() + 120
-    while at.session_state["last_run"]["status"] == "running" and time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
+    _wait_for_run(at)
     n_samples = len(at.session_state["samples"])
     assert at.session_state["last_run"]["status"] == "finished" and n_samples > 0
 
@@ -95,10 +67,7 @@ def test_page_switch_keeps_colour_and_bin_and_the_url_carries_them(app_env):
 
 
 def _layer_names(at: AppTest) -> list[str]:
-    import json
-
-    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "gauss_latent_map"]
-    return [layer["name"] for layer in json.loads(maps[0].proto.json)["layers"]]
+    return [layer["name"] for layer in _map_payload(at)["layers"]]
 
 
 def test_sampling_goes_on_while_on_another_page_and_stop_keeps_results(app_env):
@@ -119,10 +88,7 @@ def test_sampling_goes_on_while_on_another_page_and_stop_keeps_results(app_env):
     assert next(b for b in at.button if b.label == "Start sampling").disabled   # one run at a time
     next(b for b in at.button if b.label == "Stop").click()
     at.run()
-    deadline = time.monotonic() + 60
-    while at.session_state["last_run"]["status"] == "running" and time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
+    _wait_for_run(at)
     run = at.session_state["last_run"]
     assert run["status"] == "stopped" and 0 < run["done"] < 200_000 and run["done"] % 200 == 0
     assert any("Sampling stopped" in i.value for i in at.info)
