@@ -82,6 +82,8 @@ if start and not running:
     try:
         sampling_runner.start(sampler, session, good, z, config, lmap.project if lmap is not None else None)
         running = True
+        if not errors:
+            st.rerun()   # redraw the form with Start disabled while the run goes on
     except GaussError as exc:
         st.error(str(exc))
 

@@ -38,7 +38,7 @@ COLOUR_SETTING, BIN_SETTING = "map_colour", "kd_bin"
 # widget keys whose values are kept in the session's settings (restored as the widgets' defaults, so a page
 # switch, which drops the widgets of the page left, or a reload, keeps them)
 PERSISTED_WIDGETS = ("map_show_samples", "lp_sigma", "lp_attempts", "lp_batch", "lp_rng", "sw_max", "sw_steps",
-                     "sw_batches", "sw_bs", "cx_novel_only")
+                     "sw_batches", "sw_bs")
 PICK_WIDGETS = {"complexes": "cx_pick", "queue": "q_pick"}   # picks kind -> multiselect key
 
 
