@@ -31,6 +31,7 @@ SESSION = "design_session"      # name of the current design session
 SETTINGS = "_session_settings"  # this browser session's copy of the stored settings
 LOADED = "_session_loaded"      # name of the session whose content st.session_state holds
 RUN_MARK = "_session_run_mark"  # (id, status) of the last run when the samples were read
+SENT_TO_COMPLEXES = "sent_to_complexes"  # SMILES the Candidates page sent to the Complexes page (one-shot)
 MAX_SEEDS_PER_SELECTION = 25
 # URL query parameters: which session, and the map's colour (mapview.colour_slug) and target KD bin (1-6)
 QP_SESSION, QP_COLOUR, QP_BIN = "session", "colour", "bin"
