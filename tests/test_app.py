@@ -476,10 +476,14 @@ def test_map_search_add_this_bin_and_ringed_hover(app_env, monkeypatch, tmp_path
 def test_candidates_are_triaged_filtered_and_sent_to_complexes(app_env):
     import pandas as pd
 
-    at = _app()
+    from gauss_core.session import SessionStore
+
     smiles = ["[O-]c1ccccc1", "OOC", "[O-]C1=CC=C1", "n1ccccc1", "[O-]C"]
-    at.session_state["samples"] = pd.DataFrame({"smiles": smiles, "canonical_smiles": smiles,
-                                                "novel": [True] * len(smiles)})
+    # sampled candidates live in the design session (GAUSS_HOME/sessions.db), as a sampling run leaves them
+    SessionStore().open().append_samples(pd.DataFrame({"smiles": smiles, "canonical_smiles": smiles,
+                                                       "novel": [True] * len(smiles)}),
+                                         np.zeros((len(smiles), 4), np.float32))
+    at = _app()
     _open(at, "app_pages/candidates.py")
     shown = at.dataframe[0].value
     # structure alerts hidden by default: the peroxide and the cyclobutadiene-olate are filtered out
