@@ -116,3 +116,19 @@ def test_save_as_and_load_switch_named_sessions(app_env):
     assert [b["smiles"] for b in linked.session_state["seed_basket"]] == ["[O-]C", "OC"]
     assert any("Design session: **phenolates**" in m.value for m in linked.sidebar.markdown)
     assert any(b.label == "Export this session" for b in linked.get("download_button"))
+
+
+def test_a_run_left_running_by_a_stopped_server_shows_as_interrupted(app_env):
+    from gauss_core.sampling import LPConfig
+    from gauss_core.session import SessionStore
+    from gauss_core.session.sampling_run import start_run
+
+    session = SessionStore().open()
+    session.add_seeds(["OC"], "typed")
+    run_id = start_run(session, ["OC"], LPConfig(attempts_per_seed=1000, batch_size=100))
+    session.update_run(run_id, counters={"attempts": 300, "valid": 120}, done=300)   # then the server died
+    at = _open(_app(), SAMPLING)
+    run = at.session_state["last_run"]
+    assert run["status"] == "interrupted" and run["done"] == 300
+    assert any("Sampling interrupted" in w.value and "kept" in w.value for w in at.warning)
+    assert not next(b for b in at.button if b.label == "Start sampling").disabled   # a new run may start
