@@ -132,3 +132,25 @@ def test_a_run_left_running_by_a_stopped_server_shows_as_interrupted(app_env):
     assert run["status"] == "interrupted" and run["done"] == 300
     assert any("Sampling interrupted" in w.value and "kept" in w.value for w in at.warning)
     assert not next(b for b in at.button if b.label == "Start sampling").disabled   # a new run may start
+
+
+def test_import_of_an_exported_session_from_the_sidebar(app_env):
+    from gauss_core.session import SessionStore
+
+    at = _open(_app(), LATENT)
+    _type_seed(at, "[O-]C")
+    exported = SessionStore().export("default")          # what the sidebar's Export button downloads
+    at.file_uploader(key="sess_import").upload("gauss_session_default.json", exported, "application/json")
+    at.run()
+    at.text_input(key="sess_import_as").set_value("from-colleague")
+    next(b for b in at.button if b.label == "Import and load").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["design_session"] == "from-colleague"
+    assert at.session_state["seed_basket"] == [{"smiles": "[O-]C", "source": "typed"}]
+    at.file_uploader(key="sess_import").clear().upload("bad.json", b"{\"x\": 1}", "application/json")
+    at.run()
+    next(b for b in at.button if b.label == "Import and load").click()
+    at.run()
+    assert any("Import refused" in e.value and "not a GAUSS design session" in e.value for e in at.sidebar.error)
+    assert at.session_state["design_session"] == "from-colleague"
