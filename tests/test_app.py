@@ -15,8 +15,11 @@ PAGES = ["app_pages/home.py", "app_pages/latent_space.py", "app_pages/sampling.p
          "app_pages/complexes.py", "app_pages/casscf_queue.py", "app_pages/export.py"]
 
 
-def _app() -> AppTest:
+def _app(query: dict | None = None) -> AppTest:
+    """A new browser session (a reload), opened on a URL with `query` parameters."""
     at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -27,6 +30,20 @@ def _open(at: AppTest, page: str) -> AppTest:
     at.run()
     assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
     return at
+
+
+def _wait_for_run(at: AppTest, timeout_s: float = 180) -> dict | None:
+    """Rerun until the session's sampling run (a server thread, not the script run) has ended."""
+    import time
+
+    t_end = time.monotonic() + timeout_s
+    while True:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        run = at.session_state["last_run"]
+        if run is None or run["status"] != "running" or time.monotonic() > t_end:
+            return run
+        time.sleep(0.3)
 
 
 def _map_payload(at: AppTest) -> dict:
@@ -154,6 +171,7 @@ def test_sampling_streams_counters_and_results_then_sweep(app_env):
     next(b for b in at.button if b.label == "Start sampling").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    _wait_for_run(at)
     metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
     assert metrics["attempts"] == 400
     assert 0 <= metrics["novel"] <= metrics["unique"] <= metrics["valid"] <= 400   # MOSES definitions
@@ -458,10 +476,14 @@ def test_map_search_add_this_bin_and_ringed_hover(app_env, monkeypatch, tmp_path
 def test_candidates_are_triaged_filtered_and_sent_to_complexes(app_env):
     import pandas as pd
 
-    at = _app()
+    from gauss_core.session import SessionStore
+
     smiles = ["[O-]c1ccccc1", "OOC", "[O-]C1=CC=C1", "n1ccccc1", "[O-]C"]
-    at.session_state["samples"] = pd.DataFrame({"smiles": smiles, "canonical_smiles": smiles,
-                                                "novel": [True] * len(smiles)})
+    # sampled candidates live in the design session (GAUSS_HOME/sessions.db), as a sampling run leaves them
+    SessionStore().open().append_samples(pd.DataFrame({"smiles": smiles, "canonical_smiles": smiles,
+                                                       "novel": [True] * len(smiles)}),
+                                         np.zeros((len(smiles), 4), np.float32))
+    at = _app()
     _open(at, "app_pages/candidates.py")
     shown = at.dataframe[0].value
     # structure alerts hidden by default: the peroxide and the cyclobutadiene-olate are filtered out
