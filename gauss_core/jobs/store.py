@@ -6,205 +6,36 @@ Each job owns a directory <root>/jobs/<id>/ holding its input, program output, l
 
 Crash safety: every state change is one short transaction; workers claim with BEGIN IMMEDIATE so two
 workers never take the same job; a running job records the worker's identity (host, pid, process start
-time) and a heartbeat. `recover_stale()` (called by every worker at start and by `gauss queue list`)
-finds running jobs whose worker is gone (killed with kill -9, machine rebooted), kills the orphaned
-program's process group if it still runs on this host, appends a note to the job's log and puts the
-job back in the queue while it has attempts left (default max_attempts=3), else marks it failed.
-A job whose orphaned runner had already written result.json is collected as done instead.
+time) and a heartbeat. `recover_stale()` (gauss_core.jobs.recovery) puts jobs of a dead worker back.
+
+This module holds the connection and the queue operations; the row type and constants live in
+gauss_core.jobs.schema, process identity and kills in gauss_core.jobs.liveness. They are re-exported
+here, so `from gauss_core.jobs.store import ...` keeps working.
 """
 
 from __future__ import annotations
 
 import builtins  # JobStore.list shadows the built-in inside the class
-import hashlib
 import json
 import os
-import signal
 import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from gauss_core import paths
-from gauss_core.errors import GaussError
-from gauss_core.procs import job_tag, kill_tagged
+from gauss_core.jobs.liveness import (kill_job_processes, kill_process_group, process_alive, process_start_time,
+                                      worker_identity)
+from gauss_core.jobs.schema import (CANCELLED, DONE, ERROR_FILE, FAILED, FINAL_STATES, JOB_FILE, LOCAL, LOG_FILE,
+                                    QUEUED, RESULT_FILE, RUNNING, SCHEMA, SLURM, STATES, Job, JobNotFoundError,
+                                    JobStateError, canonical_params, default_db_path, job_key, write_json_atomic)
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
-FINAL_STATES = (DONE, FAILED, CANCELLED)
-LOCAL, SLURM = "local", "slurm"
-
-RESULT_FILE = "result.json"
-ERROR_FILE = "error.json"
-JOB_FILE = "job.json"
-LOG_FILE = "log.txt"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    smiles TEXT NOT NULL,
-    params_json TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    heartbeat_at REAL,
-    executor TEXT,
-    worker_host TEXT,
-    worker_pid INTEGER,
-    worker_start TEXT,
-    runner_pgid INTEGER,
-    slurm_id TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    max_attempts INTEGER NOT NULL DEFAULT 3,
-    cancel_requested INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    result_json TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);
-"""
-
-
-class JobNotFoundError(GaussError):
-    """A job id that is not in the queue."""
-
-
-class JobStateError(GaussError):
-    """An action not allowed in the job's current state (e.g. retry of a running job)."""
-
-
-@dataclass
-class Job:
-    """One row of the queue."""
-
-    id: int
-    kind: str
-    smiles: str
-    params: dict
-    state: str
-    created_at: float
-    started_at: float | None
-    finished_at: float | None
-    heartbeat_at: float | None
-    executor: str | None
-    worker_host: str | None
-    worker_pid: int | None
-    worker_start: str | None
-    runner_pgid: int | None
-    slurm_id: str | None
-    attempts: int
-    max_attempts: int
-    cancel_requested: bool
-    error: str | None
-    result: dict | None
-    directory: Path
-
-    def log_text(self, tail_chars: int | None = None) -> str:
-        """Contents of the job's log (last tail_chars characters if given); '' when none yet."""
-        path = self.directory / LOG_FILE
-        if not path.exists():
-            return ""
-        text = path.read_text(errors="replace")
-        return text[-tail_chars:] if tail_chars else text
-
-
-def canonical_params(params: dict | None) -> str:
-    """Parameters as canonical JSON (sorted keys), the form used in the uniqueness key."""
-    try:
-        return json.dumps(params or {}, sort_keys=True, separators=(",", ":"))
-    except TypeError as exc:
-        raise GaussError(f"job parameters must be JSON-serialisable ({exc}); pass numbers, strings, "
-                         "lists or dicts") from None
-
-
-def job_key(kind: str, smiles: str, params: dict | None) -> str:
-    """Uniqueness key of (kind, smiles, params)."""
-    raw = json.dumps([kind, smiles, canonical_params(params)])
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def process_start_time(pid: int) -> str | None:
-    """Kernel start time of a process (clock ticks since boot) or None if it does not exist.
-
-    Together with the pid it identifies a process even after pid reuse.
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    return fields[19]  # field 22 of stat, counted after the command name
-
-
-def worker_identity() -> tuple[str, int, str]:
-    """(host, pid, start time) of the calling process."""
-    pid = os.getpid()
-    return socket.gethostname(), pid, process_start_time(pid) or ""
-
-
-def process_alive(host: str | None, pid: int | None, start: str | None) -> bool | None:
-    """True/False for a process on this host; None when it runs elsewhere (cannot tell)."""
-    if not pid or host != socket.gethostname():
-        return None
-    current = process_start_time(pid)
-    if current is None:
-        return False
-    return not start or current == start
-
-
-def kill_process_group(pgid: int, directory: Path) -> int:
-    """SIGKILL the processes of group pgid whose working directory lies in `directory`.
-
-    The directory check keeps a recycled pgid from killing an unrelated program.
-
-    Returns:
-        Number of processes signalled.
-    """
-    killed = 0
-    root = str(Path(directory).resolve())
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-            pgrp = int(stat[stat.rindex(")") + 2:].split()[2])
-            if pgrp != pgid:
-                continue
-            cwd = os.readlink(proc / "cwd")
-        except (OSError, ValueError):
-            continue
-        if cwd == root or cwd.startswith(root + os.sep):
-            try:
-                os.kill(int(proc.name), signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-    return killed
-
-
-def kill_job_processes(directory: Path, pgid: int | None = None) -> int:
-    """Kill every process of the job in directory: its runner's group and every process carrying its tag
-    (pymolcas in its own session, orphaned Fortran modules). Returns the number signalled."""
-    n = kill_process_group(pgid, directory) if pgid else 0
-    return n + kill_tagged(job_tag(directory))
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON so that readers see either nothing or the whole file (temporary file + rename)."""
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
-
-
-def default_db_path() -> Path:
-    """The queue database under GAUSS_HOME."""
-    return paths.gauss_home() / "queue.db"
+__all__ = ["CANCELLED", "DONE", "ERROR_FILE", "FAILED", "FINAL_STATES", "JOB_FILE", "LOCAL", "LOG_FILE", "QUEUED",
+           "RESULT_FILE", "RUNNING", "SCHEMA", "SLURM", "STATES", "Job", "JobNotFoundError", "JobStateError",
+           "JobStore", "canonical_params", "default_db_path", "job_key", "kill_job_processes", "kill_process_group",
+           "process_alive", "process_start_time", "worker_identity", "write_json_atomic"]
 
 
 class JobStore:
@@ -468,50 +299,13 @@ class JobStore:
             fh.write(f"[{stamp}] [queue] {message}\n")
 
     # -- crash recovery ---------------------------------------------------------------------------
+    # -- crash recovery ---------------------------------------------------------------------------
     def recover_stale(self, stale_after_s: float = 120.0) -> builtins.list[Job]:
-        """Find running jobs whose worker is gone; requeue them (or fail them when out of attempts).
-
-        A worker is gone when it ran on this host and its (pid, start time) no longer exists, or when
-        it ran elsewhere and its heartbeat is older than stale_after_s. SLURM jobs are left running:
-        the SLURM job survives its submitting worker and the next SLURM worker adopts it.
+        """Requeue (or fail) running jobs whose worker is gone; see gauss_core.jobs.recovery.
 
         Returns:
             The jobs that changed state.
         """
-        now = time.time()
-        changed: list[Job] = []
-        for job in self.list(state=RUNNING):
-            alive = process_alive(job.worker_host, job.worker_pid, job.worker_start)
-            if alive is None:
-                alive = job.heartbeat_at is not None and now - job.heartbeat_at < stale_after_s
-            if alive or job.executor == SLURM:
-                continue
-            who = f"worker {job.worker_host}:{job.worker_pid}"
-            if job.worker_host == socket.gethostname():
-                n = kill_job_processes(job.directory, job.runner_pgid)
-                if n:
-                    self.append_log(job.id, f"{who} is gone; killed {n} orphaned process(es) of the job")
-            result_path = job.directory / RESULT_FILE
-            with self._write() as conn:
-                row = conn.execute("SELECT * FROM jobs WHERE id=? AND state=? AND worker_pid IS ?",
-                                   (job.id, RUNNING, job.worker_pid)).fetchone()
-                if row is None:
-                    continue  # someone else recovered it meanwhile
-                if result_path.exists():
-                    conn.execute("UPDATE jobs SET state=?, result_json=?, finished_at=? WHERE id=?",
-                                 (DONE, result_path.read_text(), now, job.id))
-                    note = f"{who} is gone; its runner had finished, result collected"
-                elif row["attempts"] < row["max_attempts"]:
-                    conn.execute("UPDATE jobs SET state=?, runner_pgid=NULL, error=? WHERE id=?",
-                                 (QUEUED, f"{who} died during attempt {row['attempts']}; requeued", job.id))
-                    note = (f"{who} died during attempt {row['attempts']} of {row['max_attempts']}; "
-                            "job requeued")
-                else:
-                    conn.execute("UPDATE jobs SET state=?, error=?, finished_at=? WHERE id=?",
-                                 (FAILED, f"{who} died during the last attempt ({row['attempts']} of "
-                                          f"{row['max_attempts']}); see log, then `gauss queue retry "
-                                          f"{job.id}`", now, job.id))
-                    note = f"{who} died during the last attempt; job failed"
-            self.append_log(job.id, note)
-            changed.append(self.get(job.id))
-        return changed
+        from gauss_core.jobs.recovery import recover_stale
+
+        return recover_stale(self, stale_after_s)
