@@ -182,6 +182,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     from gauss_core.kd.estimate import (FEATURES, USER_CALIBRATION_NAME, CalibrationError, casscf_table,
                                         complex_features, fit_calibration)
 
+    # Where the fit goes is checked first: a read-only GAUSS_HOME is reported before minutes of work.
+    out = args.out or paths.writable_dir(paths.gauss_home(), "GAUSS_HOME") / USER_CALIBRATION_NAME
     if args.casscf is not None:
         if not args.casscf.exists():
             raise CalibrationError(f"{args.casscf} does not exist: pass a CASSCF results CSV")
@@ -208,7 +210,6 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"{len(table)} CASSCF complexes ({len(flagged)} more left out for flagged geometries): "
           f"descriptors stored by {len(stored)} jobs, rebuilt for {len(todo) - failed}, {failed} failed")
     model = fit_calibration(pd.DataFrame(feats), table)
-    out = args.out or paths.gauss_home() / USER_CALIBRATION_NAME
     model.save(out)
     print(f"{model.name}: {model.n_train} CASSCF complexes ({', '.join(model.training_provenance)}), "
           f"{failed} skipped; features {', '.join(model.feature_names)}")

@@ -26,6 +26,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from gauss_core.paths import writable_dir
+from gauss_core.errors import NotWritableError
+from gauss_core.jobs import dberrors
 from gauss_core.jobs.liveness import (kill_job_processes, kill_process_group, process_alive, process_start_time,
                                       worker_identity)
 from gauss_core.jobs.schema import (CANCELLED, DONE, ERROR_FILE, FAILED, FINAL_STATES, JOB_FILE, LOCAL, LOG_FILE,
@@ -46,11 +49,12 @@ class JobStore:
         busy_timeout_s: how long a writer waits for another writer's lock.
     """
 
-    def __init__(self, db_path: str | Path | None = None, busy_timeout_s: float = 30.0):
+    def __init__(self, db_path: str | Path | None = None, busy_timeout_s: float | None = None):
         self.db_path = Path(db_path) if db_path else default_db_path()
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.jobs_root = self.db_path.parent / "jobs"
-        self.busy_timeout_s = busy_timeout_s
+        # Checked before SQLite, which would say only "unable to open database file".
+        writable_dir(self.db_path.parent, "queue folder")
+        self.busy_timeout_s = dberrors.busy_timeout_s(busy_timeout_s)
         self._local = threading.local()
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -63,15 +67,23 @@ class JobStore:
 
         Why kept open: closing the last connection checkpoints the WAL and fsyncs (20 ms here), which
         made every enqueue cost ~35 ms; with a kept connection an enqueue is about 1 ms.
+        SQLite errors a user can fix (lock held by another process, read-only database) come out as
+        one-line GaussErrors (gauss_core.jobs.dberrors).
         """
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_s, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn, self._local.pid = conn, os.getpid()
-        yield conn
+        try:
+            conn = getattr(self._local, "conn", None)
+            if conn is None or getattr(self._local, "pid", None) != os.getpid():
+                conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_s, isolation_level=None)
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                self._local.conn, self._local.pid = conn, os.getpid()
+            yield conn
+        except sqlite3.Error as exc:
+            friendly = dberrors.translate(exc, self.db_path)
+            if friendly is None:
+                raise
+            raise friendly from None
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
@@ -188,7 +200,7 @@ class JobStore:
                     out.append((int(row[0]), False))
         for job_id, created in out:
             if created:
-                self.job_dir(job_id).mkdir(parents=True, exist_ok=True)
+                self._make_job_dir(job_id)
         return [(self.get(job_id), created) for job_id, created in out]
 
     def claim(self, executor: str = LOCAL, kinds: tuple[str, ...] | None = None,
@@ -292,11 +304,25 @@ class JobStore:
 
     def append_log(self, job_id: int, message: str) -> None:
         """Append a time-stamped line to the job's log.txt."""
-        d = self.job_dir(job_id)
-        d.mkdir(parents=True, exist_ok=True)
+        d = self._make_job_dir(job_id)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        with open(d / LOG_FILE, "a") as fh:
-            fh.write(f"[{stamp}] [queue] {message}\n")
+        try:
+            with open(d / LOG_FILE, "a") as fh:
+                fh.write(f"[{stamp}] [queue] {message}\n")
+        except OSError as exc:
+            raise NotWritableError(f"job log {d / LOG_FILE} is not writable ({exc.strerror}); set GAUSS_HOME "
+                                   "to a writable folder") from None
+
+    def _make_job_dir(self, job_id: int) -> Path:
+        """The job's directory, created; NotWritableError (one line) when it cannot be."""
+        d = self.job_dir(job_id)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            what = "is a file, not a folder" if isinstance(exc, FileExistsError) else f"cannot be created " \
+                f"({exc.strerror})"
+            raise NotWritableError(f"job directory {d} {what}; set GAUSS_HOME to a writable folder") from None
+        return d
 
     # -- crash recovery ---------------------------------------------------------------------------
     # -- crash recovery ---------------------------------------------------------------------------
