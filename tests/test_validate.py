@@ -47,3 +47,15 @@ def test_bad_parameters_are_refused(params, reason):
 def test_good_parameters_are_coerced():
     out = validate_params("casscf", {"n_roots": 21, "relax": True}, {"n_roots": "5", "relax": "false"})
     assert out == {"n_roots": 5, "relax": False}
+
+
+def test_nitro_groups_are_neutral_but_other_separated_charges_are_refused():
+    # the bundled set has nitro ligands such as n1coc([N+](=O)[O-])c1 (issue 15 pt 6)
+    assert validate_ligand("n1coc([N+](=O)[O-])c1").smiles == "n1coc([N+](=O)[O-])c1"
+    assert validate_ligand("[n-]1cccc1[N+](=O)[O-]").charge == -1
+    # the phenolate, not the nitro O-, is the anionic donor to re-root at
+    assert validate_ligand("c1cc([O-])ccc1[N+](=O)[O-]").smiles.startswith("[O-]c")
+    for bad, reason in [("C[N+](=O)[O-]", "starts with C"), ("[O-][N+](=O)C", "nitro"),
+                        ("[NH3+]CC(=O)[O-]", "positive charge"), ("OCC[NH3+].[Cl-]", "fragments")]:
+        with pytest.raises(InvalidSmilesError, match=reason):
+            validate_ligand(bad)

@@ -18,6 +18,7 @@ from gauss_core import chem, columns, provenance
 from gauss_core.errors import DataFormatError, InvalidSmilesError
 from gauss_core.ligands import donors
 from gauss_core.ligands.build import ligand_class
+from gauss_core.ligands.validate import charge_separated_atoms
 
 DONOR_INDEX = "donor_index"           # optional column of an imported ligand CSV: 0-based RDKit atom index
 INPUT_SMILES = "input_smiles"         # the SMILES as the user wrote it (before re-rooting)
@@ -78,7 +79,8 @@ def resolve_donor(mol: Chem.Mol, donor_index: int | None) -> int:
     charge = _net_charge(mol)
     if charge not in (0, -1):
         raise RowError(f"net charge {charge:+d}: ligands must be neutral (0) or mono-anionic (-1)")
-    anionic = [a.GetIdx() for a in mol.GetAtoms() if a.GetFormalCharge() == -1]
+    paired = charge_separated_atoms(mol)  # nitro [N+](=O)[O-]: neutral as a group, its O- is no donor
+    anionic = [a.GetIdx() for a in mol.GetAtoms() if a.GetFormalCharge() == -1 and a.GetIdx() not in paired]
     if donor_index is not None:
         if not 0 <= donor_index < mol.GetNumAtoms():
             raise RowError(f"donor index {donor_index} out of range: the molecule has {mol.GetNumAtoms()} heavy atoms "
@@ -94,17 +96,17 @@ def resolve_donor(mol: Chem.Mol, donor_index: int | None) -> int:
         return donor_index
     first = mol.GetAtomWithIdx(0)
     if charge == -1:
-        if first.GetSymbol() in ("N", "O") and first.GetFormalCharge() == -1:
+        if first.GetSymbol() in ("N", "O") and first.GetFormalCharge() == -1 and 0 not in paired:
             return 0
         candidates = [i for i in anionic if mol.GetAtomWithIdx(i).GetSymbol() in ("N", "O")]
         if len(candidates) == 1 and len(anionic) == 1:
             return candidates[0]
         raise RowError("anion without a unique N-/O- donor: write the charged N or O first, or give donor_index")
-    if any(a.GetFormalCharge() for a in mol.GetAtoms()):
+    if any(a.GetFormalCharge() and a.GetIdx() not in paired for a in mol.GetAtoms()):
         raise RowError("zwitterion (separated formal charges): not a class 1-4 ligand")
-    if _accepted_neutral(mol, first):
+    if 0 not in paired and _accepted_neutral(mol, first):
         return 0
-    candidates = [a.GetIdx() for a in mol.GetAtoms() if _accepted_neutral(mol, a)]
+    candidates = [a.GetIdx() for a in mol.GetAtoms() if a.GetIdx() not in paired and _accepted_neutral(mol, a)]
     if not candidates:
         excluded = sorted({donors.site_kind(mol, a) for a in mol.GetAtoms() if a.GetSymbol() in ("N", "O")})
         why = "; ".join(donors.EXCLUDED_REASONS[k] for k in excluded if k in donors.EXCLUDED_REASONS)

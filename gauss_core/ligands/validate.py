@@ -91,6 +91,20 @@ def validate_ligand(smiles: object, limits: LigandLimits | None = None, reroot: 
     return valid
 
 
+def charge_separated_atoms(mol: object) -> set[int]:
+    """Atoms of charge-separated groups that are neutral as a whole, such as nitro [N+](=O)[O-]: each +1
+    atom with a bonded -1 atom. Their charges are not the ligand's: the O- of a nitro group is no anionic
+    donor, and a nitro compound is no zwitterion."""
+    out: set[int] = set()
+    for atom in mol.GetAtoms():  # type: ignore[attr-defined]
+        if atom.GetFormalCharge() == 1:
+            partner = next((n for n in atom.GetNeighbors()
+                            if n.GetFormalCharge() == -1 and n.GetIdx() not in out), None)
+            if partner is not None:
+                out.update((atom.GetIdx(), partner.GetIdx()))
+    return out
+
+
 def _validate(smiles: object, limits: LigandLimits, reroot: bool) -> ValidLigand:
     from rdkit import Chem
     from rdkit.Chem import rdMolDescriptors
@@ -120,10 +134,19 @@ def _validate(smiles: object, limits: LigandLimits, reroot: bool) -> ValidLigand
     if charge not in (0, -1):
         raise LigandRejectedError(f"{_short(text)} has total charge {charge:+d}; ligands are neutral or "
                                   "mono-anionic")
+    paired = charge_separated_atoms(mol) if "+" in text else set()
+    cations = [a for a in mol.GetAtoms() if a.GetFormalCharge() > 0 and a.GetIdx() not in paired]
+    if cations:
+        raise LigandRejectedError(f"{_short(text)} carries a positive charge on {cations[0].GetSymbol()} that no "
+                                  "neighbouring negative charge balances (zwitterion or cation); ligands are "
+                                  "neutral or mono-anionic (a nitro group [N+](=O)[O-] is fine)")
     donor_idx = 0
+    if 0 in paired:
+        raise LigandRejectedError(f"{_short(text)} starts with the O- of a nitro-like group, which is no donor; "
+                                  "write the donor atom (N or O) first")
     if mol.GetAtomWithIdx(0).GetSymbol() not in DONOR_ELEMENTS:
         anions = [a.GetIdx() for a in mol.GetAtoms()
-                  if a.GetSymbol() in DONOR_ELEMENTS and a.GetFormalCharge() == -1]
+                  if a.GetSymbol() in DONOR_ELEMENTS and a.GetFormalCharge() == -1 and a.GetIdx() not in paired]
         if not reroot or len(anions) != 1:
             first = mol.GetAtomWithIdx(0).GetSymbol()
             raise LigandRejectedError(f"{_short(text)} starts with {first}; write the donor atom (N or O) "
