@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from gauss_core.errors import GaussError
-from gauss_core.inputs import read_text_input
+from gauss_core.inputs import read_smiles_rows
 from gauss_core.ligands.validate import LigandLimits, validate_ligand
 
 
@@ -64,10 +64,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     rejected: list[str] = []
     limits = LigandLimits.from_env()
     if args.file:
-        for lineno, line in enumerate(read_text_input(args.file, "SMILES file").splitlines(), 1):
-            token = line.split(",")[0].strip()
-            if not token or token.startswith("#") or (lineno == 1 and token.lower() == "smiles"):
-                continue
+        rows = read_smiles_rows(args.file, "SMILES file")
+        for note in rows.notes:
+            print(f"{args.file}: {note}", file=sys.stderr)
+        for lineno, token in zip(rows.lines, rows.smiles, strict=True):
             try:
                 smiles_list.append(validate_ligand(token, limits).smiles)
             except GaussError as exc:

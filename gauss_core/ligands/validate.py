@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from gauss_core.errors import GaussError, InvalidSmilesError
 
@@ -105,7 +106,13 @@ def charge_separated_atoms(mol: object) -> set[int]:
     return out
 
 
-def _validate(smiles: object, limits: LigandLimits, reroot: bool) -> ValidLigand:
+def check_molecule(smiles: object, limits: LigandLimits | None = None) -> tuple[Any, set[int]]:
+    """Every check but the donor's (text, parse, fragments, elements, size, radicals, charges): the parsed
+    molecule and its charge-separated atoms. For imports that find the donor their own way."""
+    return _check_molecule(smiles, limits or LigandLimits.from_env())[1:]
+
+
+def _check_molecule(smiles: object, limits: LigandLimits) -> tuple[str, Any, set[int]]:
     from rdkit import Chem
     from rdkit.Chem import rdMolDescriptors
 
@@ -132,7 +139,7 @@ def _validate(smiles: object, limits: LigandLimits, reroot: bool) -> ValidLigand
                                   "explicitly, e.g. [O-]C instead of [O]C")
     charge = Chem.GetFormalCharge(mol)
     if charge not in (0, -1):
-        raise LigandRejectedError(f"{_short(text)} has total charge {charge:+d}; ligands are neutral or "
+        raise LigandRejectedError(f"{_short(text)} has net charge {charge:+d}; ligands are neutral or "
                                   "mono-anionic")
     paired = charge_separated_atoms(mol) if "+" in text else set()
     cations = [a for a in mol.GetAtoms() if a.GetFormalCharge() > 0 and a.GetIdx() not in paired]
@@ -140,6 +147,14 @@ def _validate(smiles: object, limits: LigandLimits, reroot: bool) -> ValidLigand
         raise LigandRejectedError(f"{_short(text)} carries a positive charge on {cations[0].GetSymbol()} that no "
                                   "neighbouring negative charge balances (zwitterion or cation); ligands are "
                                   "neutral or mono-anionic (a nitro group [N+](=O)[O-] is fine)")
+    return text, mol, paired
+
+
+def _validate(smiles: object, limits: LigandLimits, reroot: bool) -> ValidLigand:
+    from rdkit import Chem
+
+    text, mol, paired = _check_molecule(smiles, limits)
+    heavy, charge = mol.GetNumHeavyAtoms(), Chem.GetFormalCharge(mol)
     donor_idx = 0
     if 0 in paired:
         raise LigandRejectedError(f"{_short(text)} starts with the O- of a nitro-like group, which is no donor; "
