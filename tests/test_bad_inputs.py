@@ -3,6 +3,8 @@ one-line reason and exit code 2, and leaves no queue row and no output file behi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gauss_core.cli import main
@@ -125,3 +127,55 @@ def test_first_word_is_the_smiles_and_a_header_is_skipped_with_a_note(home, caps
     # a headerless file: its first line is a molecule, not a header
     f.write_text("OCC ethanol\nNCC\n")
     assert read_smiles_rows(f).smiles == ["OCC", "NCC"] and read_smiles_rows(f).notes == []
+
+
+DASHBOARD_CORPUS = {
+    "empty": "", "invalid": "C1CC(", "radical": "[O]C", "metal": "[Na+]", "no donor": "CCCC",
+    "huge": "O" + "C" * 300, "unicode": "OCé", "spaces": "O C C", "unknown token": "[Xx]O",
+    "sql": "'; DROP TABLE jobs;--", "shell": "$(rm -rf /)",
+}
+
+
+def _one_reason(at) -> str:
+    errors = [e.value for e in at.error] + [w.value for w in at.warning]
+    assert not at.exception and errors, errors
+    assert all("\n" not in e.strip() for e in errors), errors
+    return errors[-1]
+
+
+def test_dashboard_text_inputs_refuse_the_corpus(app_env):
+    """The seed box of the Latent space page and the SMILES box of the queue page: each bad text gives a
+    one-line reason, and no seed, no queue row and no file appear."""
+    from streamlit.testing.v1 import AppTest
+
+    from gauss_core.jobs.store import JobStore
+
+    home = Path(app_env["GAUSS_HOME"])
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/latent_space.py")
+    at.run()
+    assert not at.exception
+    at.switch_page("app_pages/casscf_queue.py")
+    at.run()
+    store = JobStore()
+    before = _files(home)
+    at.switch_page("app_pages/latent_space.py")
+    at.run()
+    for name, text in DASHBOARD_CORPUS.items():
+        at.text_input(key="seed_text").set_value(text)
+        next(b for b in at.button if b.label == "Place seed on the map").click()
+        at.run()
+        reason = _one_reason(at)
+        assert reason.startswith("Seed refused") and len(reason) < 600, (name, reason)
+        assert at.session_state["seed_basket"] == [], name
+    at.switch_page("app_pages/casscf_queue.py")
+    at.run()
+    for name, text in DASHBOARD_CORPUS.items():
+        at.text_input(key="q_extra").set_value(text)
+        next(b for b in at.button if b.label == "Queue CASSCF").click()
+        at.run()
+        assert not at.success, (name, [s.value for s in at.success])
+        _one_reason(at)
+        assert store.list() == [], name
+    assert _files(home) == before
