@@ -59,3 +59,24 @@ def test_nitro_groups_are_neutral_but_other_separated_charges_are_refused():
                         ("[NH3+]CC(=O)[O-]", "positive charge"), ("OCC[NH3+].[Cl-]", "fragments")]:
         with pytest.raises(InvalidSmilesError, match=reason):
             validate_ligand(bad)
+
+
+def test_validate_many_in_processes_matches_one_by_one():
+    """The bulk path of `queue add --file` (split over processes from 5,000 rows) gives each row the same
+    verdict as validate_ligand, in order."""
+    import pandas as pd
+
+    from gauss_core import paths
+    from gauss_core.ligands.validate import ValidLigand, validate_many
+
+    rows = pd.read_csv(paths.LIGAND_SET, usecols=["smiles"], dtype=str, nrows=5500)["smiles"].tolist()
+    rows[::500] = ["[O]C", "CCCC", "O C", "[Dy]O", "C[O-]", "", "OC.OC", "[O-]C(=O)[O-]", "ClCCO", "OCé", "x"]
+    parallel = validate_many(rows, workers=2)
+    assert len(parallel) == len(rows)
+    for smi, got in zip(rows, parallel, strict=True):
+        try:
+            want: ValidLigand | str = validate_ligand(smi)
+        except GaussError as exc:
+            want = str(exc)
+        assert got == want, smi
+    assert parallel[4 * 500].smiles == "[O-]C" and "radical" in parallel[0]

@@ -106,9 +106,9 @@ def canonical_params(params: dict | None) -> str:
                          "lists or dicts") from None
 
 
-def job_key(kind: str, smiles: str, params: dict | None) -> str:
-    """Uniqueness key of (kind, smiles, params)."""
-    raw = json.dumps([kind, smiles, canonical_params(params)])
+def job_key(kind: str, smiles: str, params: dict | None, params_json: str | None = None) -> str:
+    """Uniqueness key of (kind, smiles, params); params_json: canonical_params(params) when already known."""
+    raw = json.dumps([kind, smiles, canonical_params(params) if params_json is None else params_json])
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
