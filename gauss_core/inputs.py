@@ -10,13 +10,14 @@ skipped with a note, never read as a SMILES.
 from __future__ import annotations
 
 import codecs
+import os
 import csv
 import gzip
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gauss_core.errors import DataFormatError
+from gauss_core.errors import DataFormatError, GaussError
 
 
 def read_text_input(path: str | Path, what: str = "input file") -> str:
@@ -49,6 +50,19 @@ def read_text_input(path: str | Path, what: str = "input file") -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataFormatError(f"{what} {path} is not UTF-8 text; save it as UTF-8") from None
+
+
+def env_number(name: str, default: float, cast: type[int] | type[float] = float, minimum: float = 0,
+               what: str = "a number") -> float:
+    """A numeric setting from the environment (default when unset, at least minimum), or a GaussError
+    naming the variable, its value and an example."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return max(minimum, cast(raw))
+    except ValueError:
+        raise GaussError(f"{name}={raw!r} is not {what}; unset it or give e.g. {default:g}") from None
 
 
 SMILES_COLUMN = "smiles"

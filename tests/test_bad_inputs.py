@@ -143,6 +143,13 @@ def _one_reason(at) -> str:
     return errors[-1]
 
 
+def _type_and_press(at, key: str, button: str, text: str) -> str:
+    at.text_input(key=key).set_value(text)
+    next(b for b in at.button if b.label == button).click()
+    at.run()
+    return _one_reason(at)
+
+
 def test_dashboard_text_inputs_refuse_the_corpus(app_env):
     """The seed box of the Latent space page and the SMILES box of the queue page: each bad text gives a
     one-line reason, and no seed, no queue row and no file appear."""
@@ -163,19 +170,13 @@ def test_dashboard_text_inputs_refuse_the_corpus(app_env):
     at.switch_page("app_pages/latent_space.py")
     at.run()
     for name, text in DASHBOARD_CORPUS.items():
-        at.text_input(key="seed_text").set_value(text)
-        next(b for b in at.button if b.label == "Place seed on the map").click()
-        at.run()
-        reason = _one_reason(at)
+        reason = _type_and_press(at, "seed_text", "Place seed on the map", text)
         assert reason.startswith("Seed refused") and len(reason) < 600, (name, reason)
         assert at.session_state["seed_basket"] == [], name
     at.switch_page("app_pages/casscf_queue.py")
     at.run()
     for name, text in DASHBOARD_CORPUS.items():
-        at.text_input(key="q_extra").set_value(text)
-        next(b for b in at.button if b.label == "Queue CASSCF").click()
-        at.run()
+        _type_and_press(at, "q_extra", "Queue CASSCF", text)
         assert not at.success, (name, [s.value for s in at.success])
-        _one_reason(at)
         assert store.list() == [], name
     assert _files(home) == before

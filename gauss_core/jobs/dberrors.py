@@ -16,15 +16,11 @@ DEFAULT_BUSY_TIMEOUT_S = 30.0
 
 def busy_timeout_s(explicit: float | None = None) -> float:
     """The lock wait: explicit, else GAUSS_QUEUE_BUSY_TIMEOUT_S, else 30 s."""
+    from gauss_core.inputs import env_number
+
     if explicit is not None:
         return float(explicit)
-    raw = os.environ.get(BUSY_TIMEOUT_VAR)
-    if not raw:
-        return DEFAULT_BUSY_TIMEOUT_S
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        raise GaussError(f"{BUSY_TIMEOUT_VAR}={raw!r} is not a number of seconds; unset it or give e.g. 30") from None
+    return float(env_number(BUSY_TIMEOUT_VAR, DEFAULT_BUSY_TIMEOUT_S, float, 0.0, "a number of seconds"))
 
 
 def lock_holders(db_path: Path) -> list[int]:

@@ -37,16 +37,10 @@ class LigandLimits:
 
     @classmethod
     def from_env(cls) -> LigandLimits:
-        def _int(name: str, default: int) -> int:
-            raw = os.environ.get(name)
-            if not raw:
-                return default
-            try:
-                return max(1, int(raw))
-            except ValueError:
-                raise GaussError(f"{name}={raw!r} is not a whole number; unset it or give e.g. 60") from None
-        return cls(_int("GAUSS_MAX_SMILES_CHARS", cls.max_smiles_chars),
-                   _int("GAUSS_MAX_HEAVY_ATOMS", cls.max_heavy_atoms))
+        from gauss_core.inputs import env_number
+
+        return cls(int(env_number("GAUSS_MAX_SMILES_CHARS", cls.max_smiles_chars, int, 1, "a whole number")),
+                   int(env_number("GAUSS_MAX_HEAVY_ATOMS", cls.max_heavy_atoms, int, 1, "a whole number")))
 
 
 @dataclass(frozen=True)
