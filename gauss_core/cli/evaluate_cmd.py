@@ -17,7 +17,7 @@ def register(subparsers) -> None:
 # ------------------------------------------------------------------------------------------- kdmap
 
 def _register_kdmap(subparsers) -> None:
-    from gauss_core.evaluate.kd_mapping import MODES
+    from gauss_core.kd.kd_mapping import MODES
 
     p = subparsers.add_parser("kdmap", help="KD mapping set: ligands assembled into complexes with KD estimates",
                               description="Build the KD mapping set (assets/kd/kd_mapping.csv.gz): a stratified draw "
@@ -62,7 +62,7 @@ def _register_kdmap(subparsers) -> None:
 
 
 def _config(args):
-    from gauss_core.evaluate.kd_mapping import KDMapConfig
+    from gauss_core.kd.kd_mapping import KDMapConfig
 
     shard, n_shards = 0, 1
     if getattr(args, "shard", None):
@@ -77,7 +77,7 @@ def _config(args):
 
 
 def _kdmap_build(args) -> int:
-    from gauss_core.evaluate.kd_mapping import build_kd_mapping
+    from gauss_core.kd.kd_mapping import build_kd_mapping
 
     from gauss_core.ligands import load_ligand_set
 
@@ -89,7 +89,7 @@ def _kdmap_build(args) -> int:
 
 
 def _kdmap_status(args) -> int:
-    from gauss_core.evaluate.kd_mapping import kd_mapping_status
+    from gauss_core.kd.kd_mapping import kd_mapping_status
 
     print(kd_mapping_status(_config(args)).line())
     return 0
@@ -97,7 +97,7 @@ def _kdmap_status(args) -> int:
 
 def _kdmap_casscf(args) -> int:
     from gauss_core import columns as C
-    from gauss_core.evaluate.kd_mapping import enqueue_casscf, load_kd_mapping, pick_casscf_ligands
+    from gauss_core.kd.kd_mapping import enqueue_casscf, load_kd_mapping, pick_casscf_ligands
 
     picks = pick_casscf_ligands(load_kd_mapping(args.kd_mapping), args.n, args.seed)
     for row in picks.itertuples(index=False):
@@ -148,7 +148,8 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--only", default=None, help=f"comma-separated experiments: {', '.join(EXPERIMENTS)}")
     p.add_argument("--update", action="store_true",
                    help="keep the other experiments' sections and numbers from earlier runs into the same --out "
-                        "(stored in evaluation_data/sections.json; same checkpoint only) and replace those run now")
+                        "(stored in GAUSS_HOME/evaluate/, one file per report path; same checkpoint only) and "
+                        "replace those run now")
     p.add_argument("--quick", action="store_true", help="tiny settings (tests, smoke runs)")
     p.add_argument("--train-sizes", default=None, help="learning curve sizes (default 1000,4000,16000)")
     p.add_argument("--max-batches", type=int, default=None,
