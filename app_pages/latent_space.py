@@ -26,7 +26,7 @@ if not st.session_state.get("_latent_map_mounted"):
 lmap, why = resources.latent_map(show_progress=True)
 if lmap is None:
     map_slot.empty()
-    st.warning(why.reason)
+    why.show()
     st.stop()
 
 proxies, proxy_why = resources.proxy_labels()

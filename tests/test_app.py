@@ -473,6 +473,46 @@ def test_map_search_add_this_bin_and_ringed_hover(app_env, monkeypatch, tmp_path
     assert 0 < len(basket) <= 25 and set(basket) <= set(ring["smiles"].split("\n"))
 
 
+def test_unwritable_gauss_home_is_an_error_line_not_a_traceback(app_env, monkeypatch, tmp_path):
+    home = tmp_path / "home_is_a_file"
+    home.write_text("")  # stops root too, unlike a chmod'ed folder
+    monkeypatch.setenv("GAUSS_HOME", str(home))
+    at = _app()
+    for page in ("app_pages/latent_space.py", "app_pages/casscf_queue.py"):
+        _open(at, page)
+        assert any(str(home) in e.value and "GAUSS_HOME" in e.value for e in at.error), (page, at.error)
+
+
+def test_unwritable_map_cache_is_reported_before_encoding(app_env, monkeypatch):
+    from gauss_core.latent import pca
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the ligand set was encoded although its map could not be stored")
+
+    cache = Path(app_env["GAUSS_HOME"]) / "cache"
+    cache.parent.mkdir(parents=True)
+    cache.write_text("")  # the cache folder cannot be created
+    monkeypatch.setattr(pca, "build_latent_map", must_not_run)
+    at = _open(_app(), "app_pages/latent_space.py")
+    assert any(str(cache) in e.value and "GAUSS_HOME" in e.value for e in at.error), at.error
+
+
+def test_queue_page_recovers_the_jobs_of_a_dead_worker(app_env):
+    import socket
+
+    from gauss_core.jobs import JobStore
+
+    store = JobStore()
+    job = store.enqueue("casscf", "[O-]C", {})
+    no_such_pid = int(Path("/proc/sys/kernel/pid_max").read_text())  # pids stay below pid_max
+    store.claim(identity=(socket.gethostname(), no_such_pid, "1"))
+    assert store.get(job.id).state == "running"
+    at = _open(_app(), "app_pages/casscf_queue.py")
+    assert store.get(job.id).state == "queued"
+    assert "worker" in store.get(job.id).log_text() and "requeued" in store.get(job.id).log_text()
+    assert any(f"Job {job.id}" in i.value and "queued" in i.value for i in at.info), at.info
+
+
 def test_candidates_are_triaged_filtered_and_sent_to_complexes(app_env):
     import pandas as pd
 
