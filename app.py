@@ -15,10 +15,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # gauss_app next to th
 
 import streamlit as st  # noqa: E402
 
+from gauss_core.errors import GaussError  # noqa: E402
 from gauss_app import session_view, state  # noqa: E402
 
 st.set_page_config(page_title="GAUSS Studio", page_icon=":material/hub:", layout="wide")
-state.init()
+try:
+    state.init()
+except GaussError as exc:  # e.g. GAUSS_HOME unwritable: the design session cannot be kept, say why and how to fix it
+    st.error(str(exc))
+    st.stop()
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
