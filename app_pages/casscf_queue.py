@@ -21,7 +21,7 @@ if store is None:
     st.warning(why.reason)
     st.stop()
 
-st.caption(f"Queue database: `{store.db_path if hasattr(store, 'db_path') else ''}`. Jobs run on a worker: "
+st.caption(f"Queue database: `{store.db_path}`. Jobs run on a worker: "
            "`gauss worker` (local OpenMolcas) or with SLURM when configured; this page only queues and "
            "watches. CASSCF(9,7)+SO on [Dy(H₂O)₅L₂]⁺ takes minutes to hours per ligand.")
 
@@ -75,7 +75,7 @@ def live_jobs() -> None:
     if not jobs:
         st.caption("No jobs yet.")
         return
-    counts = store.counts() if hasattr(store, "counts") else {}
+    counts = store.counts()
     st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))
     casscf = [j for j in jobs if j.kind == "casscf"]
     if casscf:

@@ -50,9 +50,6 @@ def model():
         return None, Missing(
             f"No trained model found at `{path}`. Train one with `gauss train` (see README) or point "
             "the GAUSS_CHECKPOINT environment variable at a checkpoint file, then reload this page.")
-    mod = backend("gauss_core.model.checkpoint")
-    if isinstance(mod, Missing):
-        return None, mod
     try:
         return _load_model(str(path), _mtime(path)), None
     except GaussError as exc:
@@ -165,9 +162,6 @@ def proxy_labels():
     """(DataFrame keyed by smiles with PROXY_COLUMNS + provenance, None) or (None, Missing)."""
     from gauss_core import paths
 
-    if isinstance(backend("gauss_core.proxies"), Missing) or not hasattr(backend("gauss_core.proxies"),
-                                                                          "load_proxy_labels"):
-        return None, Missing("Proxy labels are not available in this build yet.")
     if not paths.PROXY_LABELS.exists():
         return None, Missing(f"No proxy label file at `{paths.PROXY_LABELS}` yet (run `gauss label`).")
     try:
@@ -210,9 +204,6 @@ def known_first_gaps() -> tuple[pd.DataFrame, Missing | None]:
 
 def job_store():
     """(JobStore on GAUSS_HOME/queue.db, None) or (None, Missing)."""
-    mod = backend("gauss_core.jobs")
-    if isinstance(mod, Missing) or not hasattr(mod, "JobStore"):
-        return None, Missing("The CASSCF queue backend (`gauss_core.jobs`) is not available in this build yet.")
     try:
         return _job_store(os.environ.get("GAUSS_HOME", "")), None
     except GaussError as exc:
@@ -242,14 +233,6 @@ def casscf_results() -> pd.DataFrame | None:
         return None
     table = table.rename(columns={"kd_job_id": "job_id"})
     return table[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"]].reset_index(drop=True)
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")
-
-
-def finite(values) -> np.ndarray:
-    return np.asarray(values, dtype=float)
 
 
 @st.cache_data(show_spinner=False, max_entries=5000)

@@ -97,8 +97,7 @@ EstimateEntry = tuple  # (7 gaps in cm^-1, provenance tag) or (gaps, tag, geomet
 
 def estimate_entry(est) -> tuple[list[float], str, str]:
     """(gaps, provenance, geometry) of a gauss_core.kd.KDEstimate, the value type of `estimates`/`calibrated`."""
-    return list(getattr(est, "gaps_cm1", [])), str(getattr(est, "provenance", "")), \
-        str(getattr(est, "geometry_provenance", ""))
+    return list(est.gaps_cm1), str(est.provenance), str(est.geometry_provenance)
 
 
 def _estimate_frame(smiles: pd.Series, entries: Mapping[str, EstimateEntry] | None, gap_cols: tuple[str, ...],
