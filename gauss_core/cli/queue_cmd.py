@@ -213,7 +213,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--kind", default="casscf", choices=("casscf", "loprop", "dft-axial"),
                      help="job kind (default casscf; dft-axial: DFT reference of the axial distance)")
     add.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                     help="job parameter, e.g. dy_basis=ANO-RCC-VTZP, relax=true, geometry=idealised")
+                     help="job parameter, e.g. dy_basis=ANO-RCC-VTZP, relax=true, geometry=idealised; "
+                          "method=orca only writes an ORCA input and runs ORCA if installed (no KD energies "
+                          "are parsed from its output)")
     add.add_argument("--params-json", default=None, help="parameters as a JSON object")
     add.set_defaults(func=cmd_add)
 
