@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gauss_core.atomic import atomic_write_json
 from gauss_core import columns as C
 from gauss_core import paths, provenance
 from gauss_core.errors import GaussError
@@ -272,9 +273,7 @@ def load_stored_sections(config: ReportConfig, inputs: EvalInputs) -> dict:
 def _store_sections(config: ReportConfig, inputs: EvalInputs, stored: dict) -> None:
     data = {"checkpoint": str(config.checkpoint), "epoch": inputs.loaded.epoch,
             "train_hash": inputs.loaded.train_hash, "sections": stored}
-    tmp = config.sections_json.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str))
-    tmp.replace(config.sections_json)
+    atomic_write_json(config.sections_json, data, indent=1, default=str)
 
 
 def _write(config: ReportConfig, inputs: EvalInputs, stored: dict, skipped: dict, t_all: float) -> pd.DataFrame:

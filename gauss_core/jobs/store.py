@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from gauss_core.atomic import atomic_write_json
 from gauss_core import paths
 from gauss_core.errors import GaussError
 from gauss_core.procs import job_tag, kill_tagged
@@ -197,9 +198,7 @@ def kill_job_processes(directory: Path, pgid: int | None = None) -> int:
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so that readers see either nothing or the whole file (temporary file + rename)."""
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
+    atomic_write_json(path, data, indent=1)
 
 
 def default_db_path() -> Path:

@@ -14,10 +14,7 @@ continues exactly as an uninterrupted one would (on the same device and thread c
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -28,6 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from gauss_core.atomic import atomic_write_json
 from gauss_core.model.checkpoint import cpu_state, read_checkpoint, save_checkpoint
 from gauss_core.model.loss import gauss_loss
 from gauss_core.model.vae import GaussVAE, ModelConfig
@@ -130,16 +128,6 @@ def labels_hash(data: PreparedData) -> str:
     h.update(mask.tobytes())
     h.update(data.train.labels.cpu().numpy()[mask].tobytes())
     return h.hexdigest()[:16]
-
-
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(_json_safe(data), fh, indent=1, default=str)
-    from gauss_core.model.checkpoint import _umask_mode
-
-    os.chmod(tmp, _umask_mode())
-    os.replace(tmp, path)
 
 
 def _json_safe(obj: Any) -> Any:
@@ -284,7 +272,7 @@ def train_model(
         }
 
     def sidecar() -> None:
-        _write_json_atomic(json_path, {
+        atomic_write_json(json_path, _json_safe({
             "checkpoint": str(out), "epoch": epoch, "best_epoch": best_epoch, "best_loss": best_loss,
             "metrics": best_metrics, "model_config": model.config.to_dict(), "train_config": config_dict,
             "label_names": list(data.label_names), "label_mean": list(map(float, data.label_mean)),
@@ -292,7 +280,7 @@ def train_model(
             "n_train": len(data.train), "n_test": len(data.test),
             "n_labelled": data.n_labelled, "train_hash": data.train_hash, "stop_reason": stop_reason,
             "history": history,
-        })
+        }), indent=1, default=str)
 
     if not resume:
         log(f"training on {n} ligands ({data.n_labelled} labelled), testing on {len(test)}; vocabulary "
