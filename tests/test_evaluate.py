@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from gauss_core import columns as C
-from gauss_core.evaluate.common import r2
 
 @pytest.fixture(scope="module")
 def tiny_kd_mapping(tiny_ligands, tmp_path_factory):
@@ -30,14 +29,6 @@ def inputs(tiny_checkpoint, tiny_ligand_set, tiny_kd_mapping):
     cfg = ReportConfig(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=tiny_kd_mapping,
                        read_queue=False, casscf_set=None, kd_calibration=None)
     return load_inputs(cfg, log=lambda s: None)
-
-
-def test_r2_definition():
-    y = np.array([1.0, 2.0, 3.0, 4.0])
-    assert r2(y, y) == pytest.approx(1.0)
-    assert r2(y, np.full(4, y.mean())) == pytest.approx(0.0)
-    assert r2(y, y[::-1]) < 0
-    assert np.isnan(r2([1.0], [1.0]))
 
 
 def test_sweep_shape_check_tells_good_from_bad():

@@ -54,7 +54,8 @@ import pandas as pd
 from gauss_core import columns as C
 from gauss_core import paths, provenance
 from gauss_core.errors import GaussError
-from gauss_core.evaluate.common import EvalInputs, kd_labelled, r2
+from gauss_core.evaluate.common import EvalInputs, kd_labelled
+from gauss_core.stats import r2
 from gauss_core.ligands.build import smiles_class
 from gauss_core.stats import pearson, spearman
 
