@@ -9,6 +9,7 @@ from typing import Any
 
 from gauss_core import paths
 from gauss_core.errors import GaussError
+from gauss_core.modes import HeadKind
 
 DEFAULT_OUT = Path(".gauss") / "models" / "gauss2.pt"
 
@@ -24,7 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--labels", type=Path, action="append", default=None, metavar="PATH",
                    help="label table keyed by smiles (CSV/CSV.GZ, NaN = missing) or the paper's whitespace "
                         "layout; repeat for several (later files win where they have a value)")
-    p.add_argument("--head", choices=("gauss2", "gauss1", "none"), default="gauss2",
+    p.add_argument("--head", choices=tuple(HeadKind), default=HeadKind.GAUSS2.value,
                    help="gauss2: donor proxies (Z, q, mu, alpha); gauss1: 7 KD gaps from latent + 6-d structure")
     p.add_argument("--n-train", type=int, default=None, help="training ligands (default: all non-test ligands)")
     p.add_argument("--n-test", type=int, default=1000, help="fixed held-out ligands, seeded (default 1000)")

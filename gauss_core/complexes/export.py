@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from rdkit import Chem
@@ -10,8 +10,9 @@ from rdkit.Geometry import Point3D
 
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import GaussError
+from gauss_core.modes import ExportFormat
 
-FORMATS = ("xyz", "mol2", "sdf")
+FORMATS = tuple(ExportFormat)
 
 
 def _title(cx: Complex) -> str:
@@ -115,9 +116,10 @@ def to_mol2(cx: Complex) -> str:
     return "\n".join(lines)
 
 
-def export(cx: Complex, fmt: str) -> str:
+def export(cx: Complex, fmt: ExportFormat | str) -> str:
     """Text of `cx` in format `fmt` ("xyz", "mol2" or "sdf")."""
-    writers = {"xyz": to_xyz, "mol2": to_mol2, "sdf": to_sdf}
+    writers: dict[str, Callable[[Complex], str]] = {ExportFormat.XYZ: to_xyz, ExportFormat.MOL2: to_mol2,
+                                                    ExportFormat.SDF: to_sdf}
     if fmt not in writers:
         raise GaussError(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
     return writers[fmt](cx)

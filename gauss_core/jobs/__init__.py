@@ -12,11 +12,11 @@ from gauss_core.jobs.kinds import REGISTRY as JOB_KINDS
 from gauss_core.jobs.kinds import get_kind, register_kind
 from gauss_core.jobs.labels import (all_kd_results, bundle_kd_results, merge_kd_results, merge_loprop_results,
                                    write_kd_labels, write_loprop_labels)
-from gauss_core.jobs.store import (CANCELLED, DONE, FAILED, QUEUED, RUNNING, STATES, Job, JobNotFoundError,
+from gauss_core.jobs.store import (CANCELLED, DONE, FAILED, QUEUED, RUNNING, STATES, Job, JobNotFoundError, JobState,
                                    JobStateError, JobStore)
 from gauss_core.jobs.worker import Worker, WorkerConfig, run_worker
 
-__all__ = ["CANCELLED", "DONE", "FAILED", "JOB_KINDS", "Job", "JobNotFoundError", "JobStateError", "JobStore",
-           "LocalExecutor", "QUEUED", "RUNNING", "STATES", "SlurmExecutor", "SlurmResources", "Worker",
+__all__ = ["CANCELLED", "DONE", "FAILED", "JOB_KINDS", "Job", "JobNotFoundError", "JobState", "JobStateError",
+           "JobStore", "LocalExecutor", "QUEUED", "RUNNING", "STATES", "SlurmExecutor", "SlurmResources", "Worker",
            "WorkerConfig", "all_kd_results", "bundle_kd_results", "get_kind", "merge_kd_results",
            "merge_loprop_results", "register_kind", "run_worker", "write_kd_labels", "write_loprop_labels"]

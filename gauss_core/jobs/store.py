@@ -32,12 +32,13 @@ from pathlib import Path
 from gauss_core.atomic import atomic_write_json
 from gauss_core import paths
 from gauss_core.errors import GaussError
+from gauss_core.modes import ExecutorName, JobState
 from gauss_core.procs import job_tag, kill_tagged
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = JobState
+STATES = tuple(JobState)
 FINAL_STATES = (DONE, FAILED, CANCELLED)
-LOCAL, SLURM = "local", "slurm"
+LOCAL, SLURM = ExecutorName
 
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
@@ -297,7 +298,7 @@ class JobStore:
     def counts(self) -> dict[str, int]:
         with self._connect() as conn:
             rows = conn.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
-        out = {s: 0 for s in STATES}
+        out: dict[str, int] = {s: 0 for s in STATES}
         out.update({r[0]: r[1] for r in rows})
         return out
 
@@ -369,7 +370,7 @@ class JobStore:
         host, pid, start = identity or worker_identity()
         now = time.time()
         with self._write() as conn:
-            sql, args = "SELECT id FROM jobs WHERE state=?", [QUEUED]
+            sql, args = "SELECT id FROM jobs WHERE state=?", [str(QUEUED)]
             if kinds:
                 sql += f" AND kind IN ({','.join('?' * len(kinds))})"
                 args += list(kinds)

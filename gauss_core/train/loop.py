@@ -32,6 +32,7 @@ from gauss_core.model.vae import GaussVAE, ModelConfig
 from gauss_core.train.augment import LOPROP_CHARGE, DonorFirstAugmenter, epoch_order, is_tiny
 from gauss_core.train.data import PreparedData
 from gauss_core.train.metrics import evaluate
+from gauss_core.modes import HeadKind
 
 
 @dataclass
@@ -57,7 +58,7 @@ class TrainConfig:
             per epoch (1 = no oversampling). See gauss_core.train.augment.
     """
 
-    head: str = "gauss2"
+    head: str = HeadKind.GAUSS2.value
     n_train: int | None = None
     n_test: int = 1000
     label_fraction: float = 0.25
@@ -152,7 +153,7 @@ def _fmt(metrics: dict[str, Any], names: list[str]) -> str:
 def build_model(data: PreparedData, head: str) -> GaussVAE:
     """The GaussVAE for a prepared data set (vocabulary size, length, head outputs)."""
     config = ModelConfig(vocab_size=data.vocab.size, max_len=data.vocab.max_len, head=head,
-                         n_labels=len(data.label_names) if head != "none" else 0,
+                         n_labels=len(data.label_names) if head != HeadKind.NONE else 0,
                          n_struct=len(data.struct_names))
     return GaussVAE(config)
 
