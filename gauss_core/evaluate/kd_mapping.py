@@ -45,7 +45,7 @@ MAPPING_COLUMNS = (C.LIGAND_ID, C.SMILES, C.CANONICAL, C.DONOR_ELEMENT, C.CHARGE
 ERROR_COLUMNS = (C.LIGAND_ID, C.SMILES, C.LIGAND_CLASS, C.KD_MODE, "error")
 
 
-@dataclass
+@dataclass(frozen=True)
 class KDMapConfig:
     """Settings of a KD mapping build.
 

@@ -20,7 +20,7 @@ from gauss_core.stats import r2
 CHARGE_R2_TARGET = 0.9
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParityConfig:
     n_heldout: int = 2000
     seed: int = 0

@@ -36,7 +36,7 @@ RECON_TARGET = 0.90
 NUMBER_COLUMNS = ("experiment", "metric", "value", "target", "passed", "provenance")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReportConfig:
     """Where inputs come from, where outputs go, and each experiment's settings."""
 

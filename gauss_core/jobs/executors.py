@@ -122,7 +122,7 @@ class LocalExecutor:
 
 # ------------------------------------------------------------------------------------------------ SLURM
 
-@dataclass
+@dataclass(frozen=True)
 class SlurmResources:
     """Resources requested per job (sbatch options)."""
 

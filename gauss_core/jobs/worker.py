@@ -23,7 +23,7 @@ from gauss_core.modes import ExecutorName
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkerConfig:
     """How a worker behaves.
 

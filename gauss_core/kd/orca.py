@@ -34,7 +34,7 @@ class OrcaInputError(GaussError):
     """Settings or a structure the ORCA writer cannot use."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class OrcaCasscfConfig:
     """ORCA 5 CASSCF(9,7)+QDPT settings (defaults: the paper's).
 

@@ -52,7 +52,7 @@ def smiles_class(smiles: str) -> int:
         return 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildConfig:
     """Inputs of one build."""
 

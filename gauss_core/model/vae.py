@@ -37,7 +37,7 @@ def run_bigru(gru: nn.GRU, x: torch.Tensor, steps: int | None = None) -> torch.T
     return bigru_infer_time_major(gru, x, steps)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
     """Architecture of the VAE and its property head.
 

@@ -32,7 +32,7 @@ ERROR = "error"
 METHOD = "label_method"
 
 
-@dataclass
+@dataclass(frozen=True)
 class BatchConfig:
     """Settings of one batch run.
 

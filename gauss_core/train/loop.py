@@ -17,7 +17,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from gauss_core.train.metrics import evaluate
 from gauss_core.modes import HeadKind
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Training settings (defaults = the paper's). Stored in the checkpoint as a dict.
 
@@ -370,9 +370,8 @@ def train_from_files(
     """
     from gauss_core.train.data import prepare_data, read_label_tables, read_ligands
 
-    config = config or TrainConfig()
-    config.ligands_path = str(ligands_path)
-    config.labels_paths = [str(p) for p in labels_paths]
+    config = replace(config or TrainConfig(), ligands_path=str(ligands_path),
+                     labels_paths=[str(p) for p in labels_paths])
     data = prepare_data(read_ligands(ligands_path), read_label_tables(list(labels_paths)), head=config.head,
                         n_train=config.n_train, n_test=config.n_test, label_fraction=config.label_fraction,
                         seed=config.seed, charge_column=config.charge_column)
