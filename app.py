@@ -1,6 +1,6 @@
 """GAUSS Studio dashboard entry point: `streamlit run app.py` (or `make run`).
 
-The pages follow the design path: Latent space -> Sampling -> Complexes -> CASSCF queue -> Export.
+The pages follow the design path: Latent space -> Sampling -> Candidates -> Complexes -> CASSCF queue -> Export.
 Pages are thin: widgets and calls into gauss_core; cached resources and session state live in gauss_app.
 
 The page scripts live in app_pages/, not pages/: Streamlit treats a `pages/` folder next to the entry point as
@@ -24,6 +24,7 @@ PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("app_pages/latent_space.py", title="Latent space", icon=":material/scatter_plot:", url_path="latent"),
     st.Page("app_pages/sampling.py", title="Sampling", icon=":material/casino:", url_path="sampling"),
+    st.Page("app_pages/candidates.py", title="Candidates", icon=":material/filter_list:", url_path="candidates"),
     st.Page("app_pages/complexes.py", title="Complexes", icon=":material/view_in_ar:", url_path="complexes"),
     st.Page("app_pages/casscf_queue.py", title="CASSCF queue", icon=":material/pending_actions:", url_path="queue"),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:", url_path="export"),

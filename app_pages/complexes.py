@@ -2,12 +2,11 @@
 
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
 from gauss_core import provenance as P
-from gauss_core.errors import GaussError
 from gauss_core.export import complex_sdf_record
 from gauss_app import fmt, resources, results_flow, state
+from gauss_app.complex_entries import characterise_entry
 from gauss_app.viewer import viewer_html
 
 st.title("Complexes")
@@ -15,54 +14,28 @@ state.init()
 results_flow.announce_new()
 results_flow.watch()
 
-cx_mod = resources.backend("gauss_core.complexes")
-if isinstance(cx_mod, resources.Missing):
-    st.warning(cx_mod.reason)
-    st.stop()
-
 novel_only = st.toggle("Only novel sampled candidates (plus basket seeds)", value=True, key="cx_novel_only")
 candidates = state.candidate_smiles(novel_only=novel_only)
+sent = st.session_state.pop(state.SENT_TO_COMPLEXES, None)  # rows picked on the Candidates page
+if sent:
+    candidates = list(dict.fromkeys([*sent, *candidates]))
+    st.session_state["cx_pick"] = sent[:12]
 if not candidates:
     st.info("No candidates yet: sample on the **Sampling** page or add seeds on the **Latent space** page.")
     st.stop()
 
-picked = st.multiselect("Candidates to assemble", candidates, default=candidates[:1], max_selections=12,
-                        key="cx_pick")
+picked = st.multiselect("Candidates to assemble", candidates, max_selections=12, key="cx_pick",
+                        default=None if "cx_pick" in st.session_state else candidates[:1])
 relax_mode = st.radio("Geometry", ["template (fast, unrelaxed ligands)", "constrained GFN2-xTB relaxation (slower)"],
                       index=1, horizontal=True, key="cx_relax",
                       help="The relaxation keeps the pentagonal-bipyramidal core fixed and relaxes the ligands "
                            "with xtb on the Y(III) analogue; the KD estimate is better on relaxed geometries.")
 if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_assemble"):
     bar = st.progress(0.0)
+    model, _ = resources.calibrated_kd_model()
+    relax = "constrained" if relax_mode.startswith("constrained") else "none"
     for i, smi in enumerate(picked):
-        entry = {"complex": None, "error": None, "descriptors": None, "estimate": None, "estimate_error": None}
-        try:
-            entry["complex"] = cx_mod.assemble(smi)
-            if relax_mode.startswith("constrained"):
-                entry["complex"] = cx_mod.relax(entry["complex"], mode="constrained")
-        except GaussError as exc:
-            entry["error"] = str(exc)
-        if entry["complex"] is not None:
-            describe = getattr(cx_mod, "descriptors", None)
-            if callable(describe):
-                try:
-                    entry["descriptors"] = describe(entry["complex"])
-                except GaussError as exc:
-                    entry["descriptors"] = {"error": str(exc)}
-            kd_mod = resources.backend("gauss_core.kd")
-            estimate = getattr(kd_mod, "estimate", None) if not isinstance(kd_mod, resources.Missing) else None
-            if callable(estimate):
-                try:
-                    entry["estimate"] = estimate(entry["complex"])
-                    model, _ = resources.calibrated_kd_model()
-                    if model is not None:
-                        entry["calibrated"] = estimate(entry["complex"], calibrated=model)
-                except GaussError as exc:
-                    entry["estimate_error"] = str(exc)
-            else:
-                entry["estimate_error"] = ("the KD estimate (`gauss_core.kd.estimate`) is not available in "
-                                           "this build yet")
-        state.complexes()[smi] = entry
+        state.complexes()[smi] = characterise_entry(smi, relax, model)
         bar.progress((i + 1) / len(picked), text=f"assembled {i + 1}/{len(picked)}")
 
 built = state.complexes()
@@ -94,18 +67,13 @@ with left:
     st.markdown(f"**{fmt.COMPLEX}{fmt.charge(cx.charge)}**, L = `{cx.ligand_smiles}` · {fmt.formula(cx.formula)} · "
                 "geometry: "
                 f"{cx.geometry_provenance}")
-    components.html(viewer_html(complex_sdf_record(cx)), height=470)
+    st.iframe(viewer_html(complex_sdf_record(cx)), height=470)
 with right:
     for flag in cx.flags:
         st.warning(f"Check: {flag}")
     if not cx.flags:
         st.success("No clash or geometry warning.")
-    desc = entry.get("descriptors")
-    rows = []
-    if isinstance(desc, dict):
-        rows = [{"descriptor": k, "value": v} for k, v in desc.items()]
-    elif desc is not None and hasattr(desc, "__dataclass_fields__"):
-        rows = [{"descriptor": k, "value": getattr(desc, k)} for k in desc.__dataclass_fields__]
+    rows = [{"descriptor": k, "value": v} for k, v in (entry.get("descriptors") or {}).items()]
     have = {r["descriptor"] for r in rows}
     rows += [{"descriptor": k, "value": v} for k, v in cx.checks.items() if k not in have]
     st.markdown("**Structural descriptors**")
@@ -113,13 +81,12 @@ with right:
                  hide_index=True, width="stretch")
     est = entry.get("estimate")
     if est is not None:
-        tag = str(getattr(est, "provenance", P.CF_POINTCHARGE))
+        tag = str(est.provenance)
         if P.is_casscf(tag):  # never let an estimate pass as CASSCF
             tag = f"{tag} (mislabelled estimate)"
-        gaps = list(getattr(est, "gaps_cm1", []))
+        gaps = list(est.gaps_cm1)
         st.markdown(f"**KD gaps (cm⁻¹): ESTIMATE** ({P.describe(tag)}; not CASSCF)")
-        mj = est.dominant_mj() if hasattr(est, "dominant_mj") else [""] * (len(gaps) + 1)
-        mj = [m.replace("+-", "±") for m in mj]
+        mj = [m.replace("+-", "±") for m in est.dominant_mj()]
         # short headers: the table sits in the narrow right-hand column beside the 3D view
         table = pd.DataFrame({"gap": [f"KD{i + 1}–KD1" for i in range(1, len(gaps) + 1)], "point charge": gaps,
                               "upper KD M_J": mj[1:len(gaps) + 1]})
@@ -142,11 +109,9 @@ with right:
                        "still an estimate, not CASSCF.")
             for flag in cal.flags[len(est.flags):]:
                 st.warning(f"Calibrated estimate: {flag}")
-        g = getattr(est, "g_tensor", None)
-        if g is not None:
-            st.caption(f"ground KD g = ({', '.join(f'{v:.2f}' for v in g)}), {mj[0]} · geometry "
-                       f"{getattr(est, 'geometry_provenance', '')} · charges {getattr(est, 'charges_provenance', '')}")
-        for flag in getattr(est, "flags", []) or []:
+        st.caption(f"ground KD g = ({', '.join(f'{v:.2f}' for v in est.g_tensor)}), {mj[0]} · geometry "
+                   f"{est.geometry_provenance} · charges {est.charges_provenance}")
+        for flag in est.flags:
             st.warning(f"Estimate: {flag}")
     else:
         st.info(f"KD estimate: {entry.get('estimate_error') or 'not computed'}")

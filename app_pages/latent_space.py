@@ -171,7 +171,8 @@ if state.basket():
     basket["first KD gap (cm⁻¹)"] = [known[mapview.KD_FIRST].get(s) for s in basket["smiles"]]
     basket["KD source"] = [P.describe(str(known[C.KD_PROVENANCE].get(s))) if s in known.index else ""
                            for s in basket["smiles"]]
-    st.dataframe(basket, hide_index=True, width="stretch", key="basket_table")
+    st.dataframe(basket, hide_index=True, width="stretch", key="basket_table",
+                 column_config={"first KD gap (cm⁻¹)": st.column_config.NumberColumn(format="%.1f")})
     b1, b2 = st.columns([3, 1])
     drop = b1.multiselect("Remove seeds", state.basket_smiles(), key="basket_remove")
     if b1.button("Remove selected", disabled=not drop):

@@ -1,10 +1,11 @@
 """The latent map as a Streamlit component (st.components.v2, no iframe): WebGL points drawn in the page by
 gauss_app/web/latent_map.js from `gauss_core.latent.mapfig.map_payload`, with hover SMILES, zoom / pan and
-box, lasso or click selection returned to Python as SMILES.
+box, lasso or click selection returned to Python as SMILES. The tooltip draws the hovered ligand in 2-D with
+the bundled SmilesDrawer (gauss_app/web/PROVENANCE.md).
 
 Why not st.plotly_chart: plotly.js is 4.7 MB of JavaScript that a fresh browser tab has to parse and run
 before the first point appears (about two thirds of the Latent space page's load time, see
-bench/bench_dashboard.py); this component is ~20 kB.
+bench/bench_dashboard.py); this component is ~20 kB plus SmilesDrawer's 197 kB.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ WEB = Path(__file__).resolve().parent / "web"
 _MAP = st.components.v2.component(
     "gauss_latent_map",
     html='<div class="gmap" data-testid="gauss-latent-map"></div>',
-    js=(WEB / "latent_map.js").read_text(encoding="utf-8"),
+    # SmilesDrawer (MIT, bundled) first: it defines window.SmilesDrawer, which draws the hovered ligand's 2-D
+    # structure in the tooltip without a round trip to Python.
+    js=(WEB / "smiles-drawer.min.js").read_text(encoding="utf-8") + "\n"
+    + (WEB / "latent_map.js").read_text(encoding="utf-8"),
     css=(WEB / "latent_map.css").read_text(encoding="utf-8"),
 )
 

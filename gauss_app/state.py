@@ -17,6 +17,7 @@ SAMPLE_Z = "sample_latents"     # np.ndarray aligned with SAMPLES
 COMPLEXES = "complexes"         # dict smiles -> dict(complex, error, estimate, descriptors)
 SWEEP = "sweep"                 # DataFrame from gauss_core.sampling.sigma_sweep
 LAST_RUN = "last_run"           # dict(counters, status) of the last sampling run
+SENT_TO_COMPLEXES = "sent_to_complexes"  # SMILES the Candidates page sent to the Complexes page (one-shot)
 MAX_SEEDS_PER_SELECTION = 25
 
 

@@ -8,7 +8,8 @@ import streamlit as st
 
 from gauss_core import columns as C
 from gauss_core.errors import GaussError
-from gauss_app import resources, state
+from gauss_app import state
+from gauss_app.queueing import queue_casscf
 
 RESULT = "_suggested"
 
@@ -59,15 +60,4 @@ def panel(lmap, surrogate, map_classes: np.ndarray, bins) -> None:
     show = picks.drop(columns=["row"], errors="ignore")
     st.dataframe(show.round(2), hide_index=True, width="stretch", key="sg_table")
     if st.button(f"Queue these {len(picks)} CASSCF jobs", key="sg_queue"):
-        store, why = resources.job_store()
-        if store is None:
-            st.error(why.reason)
-            return
-        queued = []
-        for smi in picks[C.SMILES]:
-            try:
-                queued.append(store.enqueue("casscf", smi, None).id)
-            except GaussError as exc:
-                st.error(f"{smi}: {exc}")
-        st.success(f"Queued {len(queued)} CASSCF job(s) (#{', #'.join(map(str, queued))}); start a worker on the "
-                   "CASSCF queue page.")
+        queue_casscf(picks[C.SMILES])

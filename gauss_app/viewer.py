@@ -1,7 +1,7 @@
 """3D viewer of complexes with the 3Dmol.js bundled in assets/web (inlined: no CDN, works offline).
 
 py3Dmol's own HTML loads 3Dmol.js from a CDN, so the page builds the viewer HTML here and hands it to
-streamlit.components.v1.html.
+st.iframe (an HTML string is embedded as is).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ RANDOM_SEED = "random_seed"           # numpy seed of the LP run that produced t
 CHECKPOINT_HASH = "checkpoint_hash"   # first 16 hex of the SHA-256 of the checkpoint file that decoded the row
 PREDICTED_PREFIX = "pred_"
 
-# KD mapping set (assets/kd/kd_mapping.csv.gz, gauss_core.evaluate.kd_mapping): how each KD estimate was made.
+# KD mapping set (assets/kd/kd_mapping.csv.gz, gauss_core.kd.kd_mapping): how each KD estimate was made.
 KD_MODE = "kd_mode"                       # "template-sp" (unrelaxed template + xtb charges) or "relaxed"
 GEOMETRY_PROVENANCE = "geometry_provenance"  # builder or relaxation that made the complex geometry
 CHARGES_PROVENANCE = "charges_provenance"    # source of the point charges (xtb-gfn2)

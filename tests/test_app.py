@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["app_pages/home.py", "app_pages/latent_space.py", "app_pages/sampling.py", "app_pages/complexes.py",
-         "app_pages/casscf_queue.py", "app_pages/export.py"]
+PAGES = ["app_pages/home.py", "app_pages/latent_space.py", "app_pages/sampling.py", "app_pages/candidates.py",
+         "app_pages/complexes.py", "app_pages/casscf_queue.py", "app_pages/export.py"]
 
 
 def _app() -> AppTest:
@@ -453,3 +453,30 @@ def test_map_search_add_this_bin_and_ringed_hover(app_env, monkeypatch, tmp_path
     assert not at.exception
     basket = [b["smiles"] for b in at.session_state["seed_basket"]]
     assert 0 < len(basket) <= 25 and set(basket) <= set(ring["smiles"].split("\n"))
+
+
+def test_candidates_are_triaged_filtered_and_sent_to_complexes(app_env):
+    import pandas as pd
+
+    at = _app()
+    smiles = ["[O-]c1ccccc1", "OOC", "[O-]C1=CC=C1", "n1ccccc1", "[O-]C"]
+    at.session_state["samples"] = pd.DataFrame({"smiles": smiles, "canonical_smiles": smiles,
+                                                "novel": [True] * len(smiles)})
+    _open(at, "app_pages/candidates.py")
+    shown = at.dataframe[0].value
+    # structure alerts hidden by default: the peroxide and the cyclobutadiene-olate are filtered out
+    assert set(shown["smiles"]) == {"[O-]c1ccccc1", "n1ccccc1", "[O-]C"}
+    assert shown["first gap (surrogate)"].str.contains("±").all()      # surrogate mean ± 1 sigma
+    assert any("never CASSCF itself" in c.value for c in at.caption)
+    at.toggle(key="tr_hide_alerts").set_value(False)
+    at.run()
+    shown = at.dataframe[0].value.set_index("smiles")
+    assert "peroxide" in shown.loc["OOC", "structure_alerts"]
+    assert "antiaromatic" in shown.loc["[O-]C1=CC=C1", "structure_alerts"]
+    at.multiselect(key="tr_classes").set_value([2])
+    at.run()
+    assert list(at.dataframe[0].value["smiles"]) == ["n1ccccc1"]
+    # what the page's "Assemble on the Complexes page" button hands over is preselected there
+    at.session_state["sent_to_complexes"] = ["n1ccccc1"]
+    _open(at, "app_pages/complexes.py")
+    assert at.multiselect(key="cx_pick").value == ["n1ccccc1"]

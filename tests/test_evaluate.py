@@ -14,7 +14,7 @@ from gauss_core import columns as C
 @pytest.fixture(scope="module")
 def tiny_kd_mapping(tiny_ligands, tmp_path_factory):
     """A real KD mapping set of 16 tiny-set ligands (RDKit template + xtb single point + crystal field)."""
-    from gauss_core.evaluate.kd_mapping import KDMapConfig, build_kd_mapping
+    from gauss_core.kd.kd_mapping import KDMapConfig, build_kd_mapping
 
     base = tmp_path_factory.mktemp("kdmap")
     cfg = KDMapConfig(n_ligands=16, out=base / "kd.csv.gz", cache_dir=base / "cache")

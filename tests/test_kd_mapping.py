@@ -11,7 +11,7 @@ import pytest
 
 from gauss_core import columns as C
 from gauss_core import provenance
-from gauss_core.evaluate import kd_mapping as km
+from gauss_core.kd import kd_mapping as km
 
 def test_select_ligands_is_stratified_and_interleaved(tiny_ligands):
     picked = km.select_ligands(tiny_ligands, 40, seed=3)
@@ -124,7 +124,7 @@ def test_read_cache_ignores_cut_line(tmp_path):
 
 
 def test_spread_order_covers_the_range_coarse_to_fine():
-    from gauss_core.evaluate.kd_mapping import spread_order
+    from gauss_core.kd.kd_mapping import spread_order
 
     for n in (1, 2, 3, 7, 25):
         rank = spread_order(n)

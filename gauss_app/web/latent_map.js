@@ -18,6 +18,30 @@ function mark(name) {
   if (window.performance && performance.mark) performance.mark(name);
 }
 
+// 2-D structure of the hovered ligand, drawn by the bundled SmilesDrawer (prepended to this module by
+// mapwidget.py). A SMILES it cannot parse leaves the picture out; the SMILES line is always there.
+const DEPICT = { width: 180, height: 130 };
+let DRAWER = null;
+function depict(smiles, svg) {
+  if (!svg || !smiles || !window.SmilesDrawer) {
+    if (svg) svg.remove();
+    return;
+  }
+  if (!DRAWER) DRAWER = new window.SmilesDrawer.SvgDrawer({ width: DEPICT.width, height: DEPICT.height, compactDrawing: false });
+  window.SmilesDrawer.parse(
+    smiles,
+    (tree) => {
+      try {
+        DRAWER.draw(tree, svg, "light");
+        svg.setAttribute("data-smiles", smiles);
+      } catch (err) {
+        svg.remove();
+      }
+    },
+    () => svg.remove(),
+  );
+}
+
 export default function (component) {
   mark("gmap:mount");
   const { data, parentElement, setTriggerValue } = component;
@@ -710,11 +734,13 @@ class MapView {
     }
     if (!same) {
       const { l, i } = hit;
-      let html = `<div class="gm-smiles">${escapeHtml(l.smiles[i] || "")}</div>`;
+      let html = `<svg class="gm-depict" width="${DEPICT.width}" height="${DEPICT.height}"></svg>`;
+      html += `<div class="gm-smiles">${escapeHtml(l.smiles[i] || "")}</div>`;
       if (l.values) html += `<div>${escapeHtml(this.data.colour.title || "value")}: <b>${fmtValue(l.values[i])}</b></div>`;
       html += `<div class="gm-layer">${escapeHtml(l.name)}</div>`;
       if (l.extra && l.extra[i]) html += `<div class="gm-layer">${escapeHtml(l.extra[i])}</div>`;
       this.tip.innerHTML = html;
+      depict(l.smiles[i], this.tip.querySelector(".gm-depict"));
       this.drawOverlay();
     }
     this.tip.hidden = false;

@@ -62,14 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _prepare(smiles: str, builder: str, relax_mode: str):
-    from gauss_core.complexes import assemble, relax
-    from gauss_core.ligands.validate import validate_ligand
+    from gauss_core.kd.characterise import build_geometry
 
-    validate_ligand(smiles, reroot=False)  # size, radicals, metals, N/O donor first: before any 3-D work
-    cx = assemble(smiles, builder=builder)
-    if relax_mode != "none":
-        cx = relax(cx, relax_mode)
-    return cx
+    return build_geometry(smiles, relax_mode, builder=builder)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -126,7 +121,8 @@ def _estimate(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from gauss_core.errors import GaussError
-    from gauss_core.kd import CFConfig, estimate
+    from gauss_core.kd import CFConfig
+    from gauss_core.kd.characterise import characterise
     from gauss_core.kd.estimate import CalibratedModel, default_calibration_path
 
     model = None
@@ -137,8 +133,11 @@ def _estimate(args: argparse.Namespace) -> int:
     for smi in _read_smiles(args):
         t0 = time.perf_counter()
         try:
-            cx = _prepare(smi, args.builder, args.relax)
-            est = estimate(cx, CFConfig(radial=args.radial), calibrated=model)
+            result = characterise(smi, args.relax, builder=args.builder, estimators=(model,),
+                                  cf_config=CFConfig(radial=args.radial))
+            if result.estimate is None:
+                raise GaussError(result.estimate_error or "no estimate")
+            est = result.estimate
         except GaussError as exc:
             errors.append((smi, str(exc)))
             print(f"{smi}: error: {exc}", file=sys.stderr)

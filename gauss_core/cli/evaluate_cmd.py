@@ -61,7 +61,7 @@ def _register_kdmap(subparsers) -> None:
 
 
 def _config(args):
-    from gauss_core.evaluate.kd_mapping import KDMapConfig
+    from gauss_core.kd.kd_mapping import KDMapConfig
 
     shard, n_shards = 0, 1
     if getattr(args, "shard", None):
@@ -76,7 +76,7 @@ def _config(args):
 
 
 def _kdmap_build(args) -> int:
-    from gauss_core.evaluate.kd_mapping import build_kd_mapping
+    from gauss_core.kd.kd_mapping import build_kd_mapping
 
     from gauss_core.ligands import load_ligand_set
 
@@ -88,7 +88,7 @@ def _kdmap_build(args) -> int:
 
 
 def _kdmap_status(args) -> int:
-    from gauss_core.evaluate.kd_mapping import kd_mapping_status
+    from gauss_core.kd.kd_mapping import kd_mapping_status
 
     print(kd_mapping_status(_config(args)).line())
     return 0
@@ -96,7 +96,7 @@ def _kdmap_status(args) -> int:
 
 def _kdmap_casscf(args) -> int:
     from gauss_core import columns as C
-    from gauss_core.evaluate.kd_mapping import enqueue_casscf, load_kd_mapping, pick_casscf_ligands
+    from gauss_core.kd.kd_mapping import enqueue_casscf, load_kd_mapping, pick_casscf_ligands
 
     picks = pick_casscf_ligands(load_kd_mapping(args.kd_mapping), args.n, args.seed)
     for row in picks.itertuples(index=False):

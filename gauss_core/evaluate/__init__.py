@@ -1,6 +1,7 @@
-"""The paper's evaluation experiments (`gauss evaluate`) and the KD mapping set (`gauss kdmap`).
+"""The paper's evaluation experiments (`gauss evaluate`); the KD mapping set they read is built by
+gauss_core.kd.kd_mapping (`gauss kdmap`).
 
-Modules: kd_mapping (KD mapping set), learning_curve (Fig. 2b, 6b), sweep_exp (Fig. 2c), proxy_parity
+Modules: learning_curve (Fig. 2b, 6b), sweep_exp (Fig. 2c), proxy_parity
 (Fig. 6c), latent_maps (Fig. 7), fidelity (Fig. 8), repopulation (Fig. 10), casscf_check (estimates vs
 CASSCF), report (docs/evaluation.md).
 Imported lazily: `import gauss_core.evaluate` is cheap.

@@ -254,7 +254,7 @@ def iter_samples(inputs: EvalInputs, seed_smiles: str, z: np.ndarray, config: Fi
 def _estimate_rows(smiles: str, estimators: list[Estimator], mode: str) -> dict[str, dict]:
     """{estimator tag: estimate row + 'excluded' reason}; one complex serves every estimator, and a build that
     fails (GaussError) gives each estimator the row {"error": message}."""
-    from gauss_core.evaluate.kd_mapping import estimate_ligand_all
+    from gauss_core.kd.kd_mapping import estimate_ligand_all
 
     try:
         rows = estimate_ligand_all(smiles, mode, [e.calibrated for e in estimators])

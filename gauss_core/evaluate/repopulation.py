@@ -61,7 +61,7 @@ def run_repopulation(inputs: EvalInputs, config: RepopulationConfig, log: Callab
          (novel vs training set and subset, donor first) with seed, "estimated": the KD-estimated sample of
          them (7 gaps, kd_provenance, kd_mode, error)}.
     """
-    from gauss_core.evaluate.kd_mapping import estimate_ligand
+    from gauss_core.kd.kd_mapping import estimate_ligand
     from gauss_core.latent import encode_smiles
     from gauss_core.sampling import LPConfig, LPSampler, NoveltyTracker
 

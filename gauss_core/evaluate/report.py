@@ -122,7 +122,7 @@ def casscf_results(config: ReportConfig) -> pd.DataFrame | None:
 
 def load_inputs(config: ReportConfig, log: Callable[[str], None] = print) -> EvalInputs:
     """Checkpoint, ligand set, proxy labels, KD mapping (+ CASSCF from the queue) and novelty reference."""
-    from gauss_core.evaluate.kd_mapping import load_kd_mapping, with_casscf
+    from gauss_core.kd.kd_mapping import load_kd_mapping, with_casscf
     from gauss_core.ligands import load_ligand_set
     from gauss_core.model.checkpoint import load_checkpoint
     from gauss_core.sampling import training_reference

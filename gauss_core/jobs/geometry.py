@@ -6,7 +6,13 @@ from __future__ import annotations
 import logging
 import math
 
+from typing import TYPE_CHECKING
+
+from gauss_core.errors import GaussError
 from gauss_core.kd.molcas_casscf import XyzStructure, structure_from
+
+if TYPE_CHECKING:
+    from gauss_core.complexes import Complex
 
 log = logging.getLogger(__name__)
 
@@ -59,40 +65,29 @@ def idealised_dy_water5_methoxide2() -> XyzStructure:
     return XyzStructure(symbols, coords, charge=1, title="[Dy(H2O)5(OMe)2]+ idealised")
 
 
-def casscf_geometry(smiles: str, relax: bool = True) -> tuple[XyzStructure, str]:
-    """Geometry of [Dy(H2O)5L2]+ for a CASSCF job (casscf_complex without the Complex)."""
-    structure, source, _ = casscf_complex(smiles, relax)
-    return structure, source
-
-
-def casscf_complex(smiles: str, relax: bool = True) -> tuple[XyzStructure, str, object | None]:
+def casscf_complex(smiles: str, relax: bool = True) -> tuple[XyzStructure, str, Complex | None]:
     """Geometry of [Dy(H2O)5L2]+ for a CASSCF job, and the Complex it came from.
 
     Args:
         smiles: ligand L (donor-first SMILES).
-        relax: relax with GFN2-xTB (gauss_core.complexes.relax, constrained core) after assembly.
+        relax: relax with GFN2-xTB (constrained core) after assembly; a failed relaxation keeps the
+            assembled geometry with a flag.
     Returns:
         (structure, source, complex): source names how the coordinates were made: the complex's
         geometry_provenance ("molsimplify", "rdkit", "xtb-gfn2-constrained", ...) plus its flags, or
         "idealised-methoxide" when assembly failed for methoxide (complex None then).
     """
+    from gauss_core.kd.characterise import build_geometry  # lazily: heavy imports (molSimplify, RDKit)
+
     try:
-        from gauss_core.complexes import assemble  # lazily: heavy imports (molSimplify, RDKit)
-        cplx = assemble(smiles)
-        if relax:
-            try:
-                from gauss_core.complexes.relax import relax as relax_complex
-                cplx = relax_complex(cplx)
-            except Exception as exc:  # relaxation failure is not fatal: the assembled geometry is usable
-                log.warning("relaxation of %s failed (%s); using the assembled geometry", smiles, exc)
-                cplx.flags.append(f"relaxation failed: {exc}")
-        source = str(getattr(cplx, "geometry_provenance", "assembled"))
-        flags = list(getattr(cplx, "flags", []) or [])
-        if flags:
-            source += " [flags: " + "; ".join(flags) + "]"
-        return structure_from(cplx), source, cplx
-    except Exception as exc:
+        # The queue validated the ligand on enqueue; the job only builds.
+        cplx = build_geometry(smiles, "constrained" if relax else "none", validate=False, keep_unrelaxed=True)
+    except GaussError as exc:
         if smiles.strip() in METHOXIDE_SMILES:
             log.warning("assemble(%s) failed (%s); using the idealised methoxide bipyramid", smiles, exc)
             return idealised_dy_water5_methoxide2(), "idealised-methoxide", None
         raise
+    source = cplx.geometry_provenance
+    if cplx.flags:
+        source += " [flags: " + "; ".join(cplx.flags) + "]"
+    return structure_from(cplx), source, cplx

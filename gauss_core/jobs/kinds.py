@@ -206,18 +206,15 @@ DFT_AXIAL_DEFAULTS = {"xc": "pbe", "basis": "def2-svp", "grad_tol": 3e-4, "max_s
 def run_dft_axial(ctx: JobContext) -> dict:
     """DFT (PySCF, Y(III) analogue) axial metal-donor distances of [Dy(H2O)5L2]+, starting from the GFN2-xTB
     constrained relaxation; the reference the cheap geometry paths are judged against (docs/geometry.md)."""
-    from gauss_core.complexes.assemble import assemble
+    from gauss_core.complexes import to_xyz
     from gauss_core.complexes.dft_reference import DftAxialConfig, optimise_axial, recover_state
-    from gauss_core.complexes.relax import relax
+    from gauss_core.kd.characterise import build_geometry
 
     p = ctx.params
     check_smiles(ctx.smiles)
     t0 = time.time()
-    start = relax(assemble(ctx.smiles), mode="constrained")
-    (ctx.workdir / "start_xtb.xyz").write_text(
-        f"{start.n_atoms}\n{start.geometry_provenance}\n"
-        + "".join(f"{s} {x:.6f} {y:.6f} {z:.6f}\n" for s, (x, y, z) in zip(start.symbols, start.coords,
-                                                                           strict=True)))
+    start = build_geometry(ctx.smiles, "constrained", validate=False)  # check_smiles validated it
+    (ctx.workdir / "start_xtb.xyz").write_text(to_xyz(start))
     ctx.log(f"start: {start.geometry_provenance}, {start.n_atoms} atoms, flags {start.flags or 'none'}")
     config = DftAxialConfig(xc=str(p["xc"]), basis=str(p["basis"]), grad_tol=float(p["grad_tol"]),
                             max_steps=int(p["max_steps"]))

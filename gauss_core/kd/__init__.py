@@ -1,5 +1,6 @@
 """Kramers-doublet estimates: point-charge crystal field and a calibrated estimate (CASSCF backends live
-in kd/molcas*.py and kd/orca.py)."""
+in kd/molcas*.py and kd/orca.py); kd/characterise.py is the one ligand -> complex -> estimate pipeline and
+kd/kd_mapping.py builds the KD mapping set with it."""
 
 from gauss_core.kd.crystal_field import CFConfig, CFResult, crystal_field_from_point_charges
 from gauss_core.kd.estimate import (CalibratedModel, CalibrationError, KDEstimate, complex_features, estimate,

@@ -131,27 +131,22 @@ def estimate_ligand_all(smiles: str, mode: str = "template-sp", calibrated: Sequ
     CalibratedModel. One estimate_ligand row per estimator, in order; the build (and the xtb charges) are
     shared, and `seconds` is the time of the whole call.
     """
-    from gauss_core.complexes import assemble, descriptors, relax
-    from gauss_core.kd import estimate
-    from gauss_core.kd.estimate import with_charges
+    from gauss_core.kd.characterise import characterise
 
-    t0 = time.perf_counter()
-    if mode == "relaxed":
-        cx = relax(assemble(smiles), "constrained")
-    elif mode == "template-sp":
-        cx = assemble(smiles, builder="rdkit")
-    else:
+    if mode not in MODES:
         raise GaussError(f"unknown KD mapping mode {mode!r}: choose one of {', '.join(MODES)}")
-    cx = with_charges(cx)
-    shape = descriptors(cx)
+    # The bundled set's rows were validated when the set was built; the map keeps every one of them.
+    result = (characterise(smiles, "constrained", estimators=calibrated, validate=False) if mode == "relaxed"
+              else characterise(smiles, "none", builder="rdkit", estimators=calibrated, validate=False))
+    if result.estimate_error is not None:
+        raise GaussError(result.estimate_error)
     rows = []
-    for model in calibrated:
-        row = estimate(cx, calibrated=model).to_row()
-        row.update(shape)
+    for est in result.estimates:
+        row = est.to_row()
+        row.update(result.descriptors)
         row[C.KD_MODE] = mode
+        row["seconds"] = round(result.seconds, 3)
         rows.append(row)
-    for row in rows:
-        row["seconds"] = round(time.perf_counter() - t0, 3)
     return rows
 
 
