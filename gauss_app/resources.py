@@ -3,7 +3,6 @@ plain-language reason when the backend or file is not there yet, so that pages n
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +21,6 @@ class Missing:
     """Why something is unavailable, phrased for the user."""
 
     reason: str
-
-
-def backend(module: str) -> object | Missing:
-    """Import a gauss_core module, or say it is not available yet."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        return Missing(f"`{module}` is not installed in this build yet ({exc.name} missing).")
 
 
 def _mtime(path: Path) -> float:
