@@ -48,3 +48,17 @@ class KDMode(StrEnum):
 
     TEMPLATE_SP = "template-sp"   # RDKit template + xtb single-point charges, no relaxation
     RELAXED = "relaxed"           # assembled + constrained xtb relaxation
+
+
+class CasscfGeometry(StrEnum):
+    """Geometry of a queued CASSCF job (parameter `geometry`)."""
+
+    ASSEMBLE = "assemble"     # assembled (+ xtb relaxation when relax=true)
+    IDEALISED = "idealised"   # the idealised methoxide complex (methoxide only)
+
+
+class CasscfMethod(StrEnum):
+    """Program of a queued CASSCF job (parameter `method`)."""
+
+    OPENMOLCAS = "openmolcas"
+    ORCA = "orca"             # only writes the input and runs ORCA when installed; nothing is parsed

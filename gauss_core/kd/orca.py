@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gauss_core.errors import GaussError, MissingProgramError
 from gauss_core.kd.molcas_casscf import N_4F_ELECTRONS, N_4F_ORBITALS, N_SEXTET_ROOTS, XyzStructure
+from gauss_core.modes import CasscfMethod
 from gauss_core.provenance import CASSCF_ORCA
 
 
@@ -146,5 +147,5 @@ def run_orca_job(structure: XyzStructure, workdir: Path, config: OrcaCasscfConfi
         rc = subprocess.run([exe, inp.name], cwd=workdir, stdout=fh, stderr=subprocess.STDOUT).returncode
     if rc != 0:
         raise GaussError(f"ORCA exited with code {rc}; see {out}")
-    return {"provenance": CASSCF_ORCA, "method": "orca", "input": inp.name, "output": out.name, "parsed": False,
-            "note": ONLY_WRITES_INPUTS}
+    return {"provenance": CASSCF_ORCA, "method": CasscfMethod.ORCA.value, "input": inp.name, "output": out.name,
+            "parsed": False, "note": ONLY_WRITES_INPUTS}
