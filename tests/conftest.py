@@ -99,6 +99,43 @@ def tiny_ligands(tiny_ligand_set):
     return load_ligand_set(tiny_ligand_set)
 
 
+@pytest.fixture(scope="session")
+def tiny_kd_mapping(tiny_ligands, tmp_path_factory):
+    """A real KD mapping set of 16 tiny-set ligands (RDKit template + xtb single point + crystal field)."""
+    from gauss_core.kd.kd_mapping import KDMapConfig, build_kd_mapping
+
+    base = tmp_path_factory.mktemp("kdmap")
+    cfg = KDMapConfig(n_ligands=16, out=base / "kd.csv.gz", cache_dir=base / "cache")
+    build_kd_mapping(cfg, tiny_ligands, log=lambda s: None)
+    return cfg.out
+
+
+@pytest.fixture(scope="module")
+def inputs(tiny_checkpoint, tiny_ligand_set, tiny_kd_mapping):
+    """The evaluation experiments' EvalInputs on the tiny checkpoint, ligand set and KD mapping set."""
+    from gauss_core.evaluate.report_config import ReportConfig
+    from gauss_core.evaluate.report_inputs import load_inputs
+
+    cfg = ReportConfig(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=tiny_kd_mapping,
+                       read_queue=False, casscf_set=None, kd_calibration=None)
+    return load_inputs(cfg, log=lambda s: None)
+
+
+@pytest.fixture()
+def hand_made_calibration():
+    """A CalibratedModel with fixed coefficients (NOT fitted to CASSCF): gap k = 100 + 1.5 cf_gap1 + 0.1 k cf_gap7
+    (k = 1..7),
+    to check that the fidelity experiment runs seeds and samples through it."""
+    from gauss_core.kd import CalibratedModel
+
+    coef = [[1.5, 0.1 * k] for k in range(1, 8)]
+    return CalibratedModel(name="kd-calibrated-ridge-v1", feature_names=["cf_gap1_cm1", "cf_gap7_cm1"],
+                           mean=[0.0, 0.0], scale=[1.0, 1.0], coef=coef, intercept=[100.0] * 7, alpha=1.0, n_train=0,
+                           cv_mae_cm1=float("nan"), cv_mae_per_gap_cm1=[float("nan")] * 7, cv_r_gap1=float("nan"),
+                           cv_r_gap7=float("nan"), cf_only_r_gap1=float("nan"), training_hash="hand-made",
+                           training_provenance=[])  # fitted-on geometry: the default (constrained GFN2)
+
+
 @pytest.fixture()
 def app_env(tiny_checkpoint, tiny_ligand_set, tmp_path, monkeypatch):
     """Environment of a dashboard run on the tiny model, with its own empty GAUSS_HOME."""

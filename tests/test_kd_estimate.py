@@ -1,18 +1,14 @@
-"""KD estimates: point-charge model on a relaxed complex, its distance from the project's CASSCF
-reference, provenance, and the calibrated estimate's refusal / fitting machinery."""
+"""KD point-charge estimate: the model on a relaxed complex, its distance from the project's CASSCF
+reference, and provenance."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import pandas as pd
 import pytest
 
 from gauss_core import columns, provenance
 from gauss_core.complexes import assemble, relax
-from gauss_core.kd import CalibrationError, CFConfig, estimate, fit_calibration
-from gauss_core.kd.estimate import FEATURES, MIN_CASSCF_ROWS, CalibratedModel, casscf_table
+from gauss_core.kd import CFConfig, estimate
 
 # CASSCF(9,7)+SO (OpenMolcas) KD energies of [Dy(H2O)5(OMe)2]+ measured in this project, cm^-1.
 CASSCF_OME = np.array([0, 502, 814, 967, 1001, 1012, 1020, 1025.0])
@@ -63,78 +59,3 @@ def test_estimate_on_unrelaxed_template_computes_charges_and_says_so():
     est = estimate(assemble("[O-]C", builder="rdkit"))
     assert est.charges_provenance == provenance.XTB_GFN2
     assert any(f.startswith("unrelaxed-template") for f in est.flags)
-
-
-def test_calibration_refuses_without_casscf_data():
-    empty = pd.DataFrame(columns=[columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE])
-    with pytest.raises(CalibrationError, match="no CASSCF results yet"):
-        fit_calibration(pd.DataFrame(columns=[columns.SMILES, *FEATURES]), empty)
-    # estimates are never training data
-    estimates_only = pd.DataFrame([{columns.SMILES: "[O-]C",
-                                    **dict(zip(columns.KD_GAP_COLUMNS, CASSCF_OME[1:], strict=False)),
-                                    columns.KD_PROVENANCE: provenance.CF_POINTCHARGE}])
-    with pytest.raises(CalibrationError, match="no CASSCF results yet"):
-        casscf_table(estimates_only)
-    # one real CASSCF row is not enough either
-    one = estimates_only.assign(**{columns.KD_PROVENANCE: provenance.CASSCF_OPENMOLCAS})
-    feats = pd.DataFrame([{columns.SMILES: "[O-]C", **{f: 1.0 for f in FEATURES}}])
-    with pytest.raises(CalibrationError, match=f"at least {MIN_CASSCF_ROWS}"):
-        fit_calibration(feats, one)
-    with pytest.raises(CalibrationError, match="gauss complex calibrate"):
-        CalibratedModel.load("/nonexistent/kd_calibrated.json")
-
-
-@pytest.mark.needs_xtb
-def test_calibration_machinery_recovers_a_known_relation(tmp_path, ome_relaxed):
-    """Regression-code check on a table constructed for this test (NOT CASSCF results): gaps that are an
-    exact linear function of two features are recovered with small cross-validated error."""
-    rng = np.random.default_rng(0)
-    n = 24
-    feats = pd.DataFrame({f: rng.normal(size=n) for f in FEATURES})
-    feats[columns.SMILES] = [f"[O-]{'C' * (i + 1)}" for i in range(n)]
-    base = 400 + 80 * feats["q_donor_xtb_e"] - 50 * feats["r_Dy_L_mean_A"]
-    table = pd.DataFrame({columns.SMILES: feats[columns.SMILES], columns.KD_PROVENANCE: provenance.CASSCF_OPENMOLCAS})
-    for i, c in enumerate(columns.KD_GAP_COLUMNS):
-        table[c] = base * (1 + 0.3 * i)
-    model = fit_calibration(feats, table, alpha=1e-3)
-    assert model.n_train == n and model.cv_mae_cm1 < 5 and model.cv_r_gap1 > 0.99
-    assert model.cv_spearman_gap1 > 0.95 and len(model.cv_gap1_pairs) == n
-    # classes come from the anionic / donor_is_N descriptors; every row is in exactly one class
-    assert sum(row["n"] for row in model.cv_per_class.values()) == n
-    assert set(model.cv_per_class) <= {"1", "2", "3", "4"}
-    path = model.save(tmp_path / "m.json")
-    loaded = CalibratedModel.load(path)
-    assert np.allclose(loaded.predict(feats.iloc[:3]), model.predict(feats.iloc[:3]))
-    # a file written before the ranking fields existed still loads (they read as unknown)
-    old = {k: v for k, v in json.loads(path.read_text()).items()
-           if k not in ("cv_spearman_gap1", "cf_only_spearman_gap1", "cv_per_class", "cv_gap1_pairs")}
-    (tmp_path / "old.json").write_text(json.dumps(old))
-    assert np.isnan(CalibratedModel.load(tmp_path / "old.json").cv_spearman_gap1)
-    est = estimate(ome_relaxed, calibrated=loaded)
-    assert est.provenance == "kd-calibrated-ridge-v1" and not provenance.is_casscf(est.provenance)
-    assert "calibrated" in provenance.describe(est.provenance)
-    assert est.g_provenance == provenance.CF_POINTCHARGE
-
-
-@pytest.mark.needs_xtb
-def test_calibrated_estimate_warns_where_its_class_is_not_ranked(tmp_path, ome_relaxed):
-    """The calibration file's per-class CV numbers reach the user: methoxide is class 3 (anionic O); a fit
-    that ranks class 3 badly flags the estimate, one that ranks it well does not, an old file stays silent."""
-    from dataclasses import replace
-
-    nan = float("nan")
-    model = CalibratedModel(name="kd-calibrated-ridge-v1", feature_names=["cf_gap1_cm1"], mean=[0.0], scale=[1.0],
-                            coef=[[1.0]] * 7, intercept=[0.0] * 7, alpha=1.0, n_train=40, cv_mae_cm1=nan,
-                            cv_mae_per_gap_cm1=[nan] * 7, cv_r_gap1=nan, cv_r_gap7=nan, cf_only_r_gap1=nan,
-                            training_hash="hand-made", training_provenance=[])
-    per_class = {"2": {"n": 25, "mae_gap1_cm1": 28.0, "spearman_gap1": -0.52},
-                 "3": {"n": 25, "mae_gap1_cm1": 14.0, "spearman_gap1": 0.91}}
-    assert model.weak_ranking_note(3) is None  # no per-class numbers: nothing claimed
-    ranked = replace(model, cv_per_class=per_class)
-    assert ranked.weak_ranking_note(3) is None
-    note = ranked.weak_ranking_note(2)
-    assert note.startswith("weak-ranking") and "neutral N" in note and "-0.52" in note and "25" in note
-    assert not any(f.startswith("weak-ranking") for f in estimate(ome_relaxed, calibrated=ranked).flags)
-    unranked = replace(model, cv_per_class={"3": {"n": 25, "mae_gap1_cm1": 14.0, "spearman_gap1": 0.2}})
-    flags = estimate(ome_relaxed, calibrated=unranked).flags
-    assert any(f.startswith("weak-ranking") and "anionic O" in f for f in flags)

@@ -122,8 +122,8 @@ def _estimate(args: argparse.Namespace) -> int:
 
     from gauss_core.errors import GaussError
     from gauss_core.kd import CFConfig
+    from gauss_core.kd.calibration import CalibratedModel, default_calibration_path
     from gauss_core.kd.characterise import characterise
-    from gauss_core.kd.estimate import CalibratedModel, default_calibration_path
 
     model = None
     if args.calibrated:
@@ -179,8 +179,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from gauss_core.errors import GaussError
     from gauss_core.jobs import JobStore, all_kd_results
-    from gauss_core.kd.estimate import (FEATURES, USER_CALIBRATION_NAME, CalibrationError, casscf_table,
-                                        complex_features, fit_calibration)
+    from gauss_core.kd.calibration import (FEATURES, USER_CALIBRATION_NAME, CalibrationError, casscf_table,
+                                           complex_features, fit_calibration)
 
     if args.casscf is not None:
         if not args.casscf.exists():

@@ -147,7 +147,8 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--only", default=None, help=f"comma-separated experiments: {', '.join(EXPERIMENTS)}")
     p.add_argument("--update", action="store_true",
                    help="keep the other experiments' sections and numbers from earlier runs into the same --out "
-                        "(stored in evaluation_data/sections.json; same checkpoint only) and replace those run now")
+                        "(stored in GAUSS_HOME/evaluate/, one file per report path; same checkpoint only) and "
+                        "replace those run now")
     p.add_argument("--quick", action="store_true", help="tiny settings (tests, smoke runs)")
     p.add_argument("--train-sizes", default=None, help="learning curve sizes (default 1000,4000,16000)")
     p.add_argument("--max-batches", type=int, default=None,

@@ -1,41 +1,31 @@
-"""KD estimates without CASSCF.
+"""KD estimate without CASSCF: the electrostatic crystal field of the complex's atomic charges.
 
-Two estimators, each naming itself in `KDEstimate.provenance`:
-
-* "cf-pointcharge": the electrostatic crystal field (crystal_field.py) of the complex's GFN2-xTB atomic
-  charges at its (constrained) geometry, bare <r^k> by default (docs/kd_estimate.md says why).
-* "kd-calibrated-ridge-v1": a small ridge regression from cheap descriptors (donor charge, anionic flag,
-  donor element, donor polarisability where proxy labels exist, constrained geometry, the point-charge
-  gaps) to the 7 gaps, fitted to the project's own CASSCF results. `fit_calibration` refuses to fit
-  without enough CASSCF rows, and reports cross-validated accuracy against them.
+"cf-pointcharge": the crystal field (crystal_field.py) of the complex's GFN2-xTB atomic charges at its
+(constrained) geometry, bare <r^k> by default (docs/kd_estimate.md says why). `estimate(cx, calibrated=...)`
+replaces the gaps by those of the calibrated fit (kd/calibration.py, provenance "kd-calibrated-ridge-v1").
 
 Neither is CASSCF: the provenance tags are never a CASSCF tag (provenance.is_casscf is False).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from gauss_core import columns, provenance
 from gauss_core.provenance import CF_POINTCHARGE  # the field `provenance` shadows the module in KDEstimate
-from gauss_core.complexes.descriptors import descriptors
 from gauss_core.complexes.structure import Complex
-from gauss_core.errors import DataFormatError, GaussError
+from gauss_core.kd.calibration import (CALIBRATED_NAME, FEATURES, MIN_CASSCF_ROWS, USER_CALIBRATION_NAME,
+                                       WEAK_RANKING_SPEARMAN, CalibratedModel, CalibrationError, casscf_table,
+                                       complex_features, default_calibration_path, fit_calibration)
 from gauss_core.kd.crystal_field import CFConfig, CFResult, crystal_field_from_point_charges
-from gauss_core.stats import pearson, spearman
 
-CALIBRATED_NAME = "kd-calibrated-ridge-v1"
-MIN_CASSCF_ROWS = 6
-
-
-class CalibrationError(GaussError):
-    """The calibrated estimate cannot be fitted or used (no or too little CASSCF data, stale model)."""
+# The calibrated fit's names, importable from here as before the split (the queue's job kinds, the app).
+__all__ = ["CALIBRATED_NAME", "FEATURES", "MIN_CASSCF_ROWS", "USER_CALIBRATION_NAME", "WEAK_RANKING_SPEARMAN",
+           "CalibratedModel", "CalibrationError", "KDEstimate", "casscf_table", "complex_features", "crystal_field",
+           "default_calibration_path", "estimate", "fit_calibration", "with_charges"]
 
 
 @dataclass
@@ -147,217 +137,3 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
         est.model = f"{calibrated.name}: ridge on {', '.join(calibrated.feature_names)} (CV MAE " \
                     f"{calibrated.cv_mae_cm1:.0f} cm-1 on {calibrated.n_train} CASSCF complexes)"
     return est
-
-
-# ----------------------------------------------------------------------------- calibrated estimate
-
-FEATURES = columns.KD_ESTIMATE_FEATURES
-
-
-def complex_features(cx: Complex, cf: CFResult | None = None, charges_source: str | None = None,
-                     alpha_donor: float | None = None) -> dict[str, float | str]:
-    """Cheap descriptors of one relaxed complex for the calibrated estimate (NaN where unavailable; the
-    SMILES under columns.SMILES)."""
-    if cf is None:
-        cf, charges_source = crystal_field(cx)
-    charges = cx.atomic_charges
-    q_donor = float(np.mean(charges[cx.axial_indices])) if charges is not None else float("nan")
-    d = descriptors(cx)
-    if alpha_donor is None:
-        alpha_donor = _proxy_alpha(cx.ligand_smiles)
-    return {columns.SMILES: cx.ligand_smiles, "q_donor_xtb_e": q_donor, "anionic": float(cx.ligand_charge < 0),
-            "donor_is_N": float(cx.donor_element == "N"), "alpha_donor_au3": alpha_donor,
-            "r_Dy_L_mean_A": 0.5 * (d["r_Dy_L1_A"] + d["r_Dy_L2_A"]), "angle_L_Dy_L_deg": d["angle_L_Dy_L_deg"],
-            "mpp_A": d["mpp_A"], "cf_gap1_cm1": float(cf.gaps_cm1[0]), "cf_gap7_cm1": float(cf.gaps_cm1[-1])}
-
-
-def _proxy_alpha(smiles: str) -> float:
-    """Donor polarisability from the project's proxy-label table when it has this ligand, else NaN."""
-    try:
-        from gauss_core.proxies import load_proxy_labels
-        table = load_proxy_labels()
-        row = table.loc[table[columns.SMILES] == smiles]
-        if len(row) and columns.ALPHA_DONOR in row:
-            return float(row[columns.ALPHA_DONOR].iloc[0])
-    except Exception:  # labels absent or module not ready: the feature is just missing
-        pass
-    return float("nan")
-
-
-# Below this cross-validated within-class Spearman the calibrated estimate is said not to rank that class.
-WEAK_RANKING_SPEARMAN = 0.5
-
-
-@dataclass
-class CalibratedModel:
-    """Ridge regression (standardised features) from descriptors to the 7 KD gaps, with its CV accuracy."""
-
-    name: str
-    feature_names: list[str]
-    mean: list[float]
-    scale: list[float]
-    coef: list[list[float]]        # (7, n_features)
-    intercept: list[float]         # (7,)
-    alpha: float
-    n_train: int
-    cv_mae_cm1: float
-    cv_mae_per_gap_cm1: list[float]
-    cv_r_gap1: float
-    cv_r_gap7: float
-    cf_only_r_gap1: float
-    training_hash: str
-    training_provenance: list[str]
-    # the descriptors were taken on these geometries; on others the estimate is extrapolating
-    feature_geometry: str = "xtb-gfn2-constrained"
-    # Ranking, not just error: screening needs the order of the first gap right. Older files lack these.
-    cv_spearman_gap1: float = float("nan")
-    cf_only_spearman_gap1: float = float("nan")
-    # class -> {"n", "mae_gap1_cm1", "spearman_gap1"}; keys are the ligand class numbers as strings (JSON)
-    cv_per_class: dict = field(default_factory=dict)
-    # out-of-fold first-gap predictions, [smiles, CASSCF gap1, CV-predicted gap1], for parity plots
-    cv_gap1_pairs: list = field(default_factory=list)
-
-    def predict(self, feats: pd.DataFrame) -> np.ndarray:
-        """(n, 7) gaps in cm^-1 from a table with `feature_names` columns (missing values -> train mean)."""
-        x = feats.reindex(columns=self.feature_names).to_numpy(dtype=float)
-        x = np.where(np.isnan(x), np.array(self.mean)[None, :], x)
-        z = (x - np.array(self.mean)) / np.array(self.scale)
-        return np.clip(z @ np.array(self.coef).T + np.array(self.intercept), 0.0, None)
-
-    def weak_ranking_note(self, ligand_class: int) -> str | None:
-        """A warning when, cross-validated within `ligand_class`, this fit does not rank the first gap
-        (Spearman below WEAK_RANKING_SPEARMAN); None when it does or the file has no per-class numbers."""
-        from gauss_core.ligands.build import CLASS_NAMES
-
-        row = self.cv_per_class.get(str(ligand_class))
-        if not row or not np.isfinite(row.get("spearman_gap1", np.nan)):
-            return None
-        rho = float(row["spearman_gap1"])
-        if rho >= WEAK_RANKING_SPEARMAN:
-            return None
-        return (f"weak-ranking: among {CLASS_NAMES.get(ligand_class, ligand_class)} ligands this estimate does not "
-                f"rank the first gap (cross-validated Spearman {rho:.2f} on {row['n']} CASSCF complexes). Compare it "
-                "across classes only, or queue CASSCF")  # no ';': flags are joined with it in tables
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=1))
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path) -> CalibratedModel:
-        path = Path(path)
-        if not path.exists():
-            raise CalibrationError(f"no calibrated KD model at {path}: fit one with `gauss complex calibrate "
-                                   "--casscf RESULTS.csv` once CASSCF results exist")
-        try:
-            return cls(**json.loads(path.read_text()))
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise CalibrationError(f"{path} is not a calibrated KD model ({exc}): refit it") from None
-
-
-USER_CALIBRATION_NAME = "kd_calibrated.json"  # a user's own fit, under GAUSS_HOME
-
-
-def default_calibration_path() -> Path:
-    """The user's own calibration ($GAUSS_HOME/kd_calibrated.json) if fitted, else the bundled one."""
-    from gauss_core import paths
-
-    own = paths.gauss_home() / USER_CALIBRATION_NAME
-    return own if own.exists() else paths.KD_CALIBRATION
-
-
-def casscf_table(table: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """CASSCF rows only (provenance casscf-*), with smiles + 7 gaps; estimates are dropped.
-
-    Raises:
-        DataFormatError: columns missing.
-        CalibrationError: no CASSCF rows.
-    """
-    df = pd.read_csv(table) if isinstance(table, (str, Path)) else table.copy()
-    need = [columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise DataFormatError(f"CASSCF table lacks columns {missing}: it needs {need}")
-    df = df.loc[df[columns.KD_PROVENANCE].map(provenance.is_casscf).astype(bool)]
-    df = df.dropna(subset=list(columns.KD_GAP_COLUMNS))
-    if len(df) == 0:
-        raise CalibrationError("no CASSCF results yet (no rows with kd_provenance casscf-openmolcas or "
-                               "casscf-orca): run CASSCF jobs from the queue first; until then use the "
-                               "cf-pointcharge estimate")
-    return df.reset_index(drop=True)
-
-
-def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, alpha: float = 1.0,
-                    n_folds: int = 5, seed: int = 0) -> CalibratedModel:
-    """Fit the calibrated estimate and measure its cross-validated accuracy against CASSCF.
-
-    Args:
-        features: one row per ligand (column smiles + FEATURES), e.g. from complex_features.
-        casscf: table or CSV with smiles, the 7 kd_gap columns and kd_provenance (CASSCF rows used only).
-        alpha: ridge strength; n_folds: CV folds (leave-one-out when fewer rows).
-    Raises:
-        CalibrationError: fewer than MIN_CASSCF_ROWS CASSCF complexes with features.
-    """
-    from sklearn.linear_model import Ridge
-    from sklearn.model_selection import KFold
-
-    ref = casscf_table(casscf)[[columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE]]
-    data = ref.merge(features, on=columns.SMILES, how="inner").drop_duplicates(columns.SMILES)
-    if len(data) < MIN_CASSCF_ROWS:
-        raise CalibrationError(f"only {len(data)} CASSCF complexes with descriptors; the calibrated estimate "
-                               f"needs at least {MIN_CASSCF_ROWS}: run more CASSCF jobs, meanwhile use cf-pointcharge")
-    names = [f for f in FEATURES if f in data and data[f].notna().mean() > 0.5]
-    x = data[names].to_numpy(dtype=float)
-    col_mean = np.nanmean(x, 0)
-    x = np.where(np.isnan(x), col_mean[None, :], x)
-    y = data[list(columns.KD_GAP_COLUMNS)].to_numpy(dtype=float)
-
-    def fit(xtr, ytr):
-        mu, sd = xtr.mean(0), xtr.std(0)
-        sd = np.where(sd < 1e-12, 1.0, sd)
-        model = Ridge(alpha=alpha).fit((xtr - mu) / sd, ytr)
-        return mu, sd, model
-
-    folds = min(n_folds, len(data))
-    pred = np.zeros_like(y)
-    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(x):
-        mu, sd, model = fit(x[tr], y[tr])
-        pred[te] = np.clip(model.predict((x[te] - mu) / sd), 0, None)
-    mu, sd, model = fit(x, y)
-    err = np.abs(pred - y)
-
-    cf_gap1 = data["cf_gap1_cm1"].to_numpy(float) if "cf_gap1_cm1" in data else np.full(len(data), np.nan)
-    classes = _ligand_classes(data)
-    per_class = {}
-    for cls in sorted(set(classes) - {0}):
-        m = classes == cls
-        per_class[str(cls)] = {"n": int(m.sum()), "mae_gap1_cm1": float(err[m, 0].mean()),
-                               "spearman_gap1": spearman(pred[m, 0], y[m, 0])}
-    digest = hashlib.sha256(data[[columns.SMILES, *columns.KD_GAP_COLUMNS]].to_csv(index=False).encode()).hexdigest()
-    return CalibratedModel(name=CALIBRATED_NAME, feature_names=names, mean=mu.tolist(), scale=sd.tolist(),
-                           coef=model.coef_.tolist(), intercept=np.atleast_1d(model.intercept_).tolist(),
-                           alpha=alpha, n_train=len(data), cv_mae_cm1=float(err.mean()),
-                           cv_mae_per_gap_cm1=err.mean(0).tolist(), cv_r_gap1=pearson(pred[:, 0], y[:, 0]),
-                           cv_r_gap7=pearson(pred[:, -1], y[:, -1]), cf_only_r_gap1=pearson(cf_gap1, y[:, 0]),
-                           training_hash=digest[:16], training_provenance=sorted(set(data[columns.KD_PROVENANCE])),
-                           cv_spearman_gap1=spearman(pred[:, 0], y[:, 0]),
-                           cf_only_spearman_gap1=spearman(cf_gap1, y[:, 0]), cv_per_class=per_class,
-                           cv_gap1_pairs=[[str(smi), float(a), float(b)] for smi, a, b in
-                                          zip(data[columns.SMILES], y[:, 0], pred[:, 0], strict=False)])
-
-
-def _ligand_classes(data: pd.DataFrame) -> np.ndarray:
-    """Ligand class (1-4) per row, from the class column or from the anionic / donor_is_N descriptors;
-    0 where neither says."""
-    if columns.LIGAND_CLASS in data:
-        return data[columns.LIGAND_CLASS].fillna(0).astype(int).to_numpy()
-    if {"anionic", "donor_is_N"} <= set(data.columns):
-        from gauss_core.ligands.build import ligand_class
-
-        return np.array([ligand_class("N" if n > 0.5 else "O", -1 if an > 0.5 else 0)
-                         if np.isfinite(an) and np.isfinite(n) else 0
-                         for an, n in zip(data["anionic"].to_numpy(float), data["donor_is_N"].to_numpy(float),
-                                          strict=False)])
-    return np.zeros(len(data), dtype=int)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gauss_core.errors import GaussError, MissingProgramError
-from gauss_core.kd.molcas_casscf import N_4F_ELECTRONS, N_4F_ORBITALS, N_SEXTET_ROOTS, XyzStructure
+from gauss_core.kd.molcas_input import N_4F_ELECTRONS, N_4F_ORBITALS, N_SEXTET_ROOTS, XyzStructure
 from gauss_core.modes import CasscfMethod
 from gauss_core.provenance import CASSCF_ORCA
 

@@ -1,0 +1,174 @@
+"""OpenMolcas CASSCF(9,7)+SO input: the structure type, the calculation's settings and the input writer.
+
+The recipe (measured on the 2-core target machine, a few minutes for [Dy(H2O)5(OMe)2]+ with small
+basis sets): &GATEWAY ANO-RCC, NoSym, RICD, AMFI, angular momentum about Dy; &SEWARD; &GUESSORB whose
+orbitals seed &RASSCF (9 electrons in 7 orbitals, 21 sextet roots averaged); &RASSI spin-orbit with
+angular-momentum integrals; &SINGLE_ANISO on the 8 Kramers doublets of the J=15/2 multiplet, printing
+their energies, g-tensors and the crystal-field parameters B(k,q).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gauss_core.errors import GaussError
+
+HARTREE_TO_CM1 = 219474.6313632
+N_KD = 8                       # Kramers doublets of the Dy(III) 6H15/2 ground multiplet
+N_4F_ELECTRONS = 9             # Dy(III) is 4f9
+N_4F_ORBITALS = 7
+N_SEXTET_ROOTS = 21            # all 6H, 6F, 6P sextets of 4f9
+
+ATOMIC_NUMBER = {"H": 1, "B": 5, "C": 6, "N": 7, "O": 8, "F": 9, "Si": 14, "P": 15, "S": 16, "Cl": 17,
+                 "Br": 35, "I": 53, "Dy": 66, "Se": 34}
+
+
+class MolcasInputError(GaussError):
+    """A structure the CASSCF writer cannot handle (no Dy, odd electron count, unknown element)."""
+
+
+class MolcasRunError(GaussError):
+    """pymolcas failed or its output lacks the SINGLE_ANISO results."""
+
+
+@dataclass
+class XyzStructure:
+    """A molecule as element symbols, Cartesian coordinates (Angstrom) and total charge."""
+
+    symbols: list[str]
+    coords: list[tuple[float, float, float]]
+    charge: int
+    title: str = ""
+
+    def n_electrons(self) -> int:
+        """Total electron count (nuclear charges minus total charge)."""
+        try:
+            return sum(ATOMIC_NUMBER[s] for s in self.symbols) - self.charge
+        except KeyError as exc:
+            raise MolcasInputError(f"element {exc.args[0]!r} has no atomic number here; add it to "
+                                   "gauss_core.kd.molcas_input.ATOMIC_NUMBER") from None
+
+    def to_xyz(self) -> str:
+        """XYZ file text (comment line holds title and charge)."""
+        lines = [str(len(self.symbols)), f"{self.title} charge={self.charge}".strip()]
+        for s, (x, y, z) in zip(self.symbols, self.coords, strict=False):
+            lines.append(f"{s:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
+        return "\n".join(lines) + "\n"
+
+
+def structure_from(obj: object) -> XyzStructure:
+    """Adapt a Complex (or anything with symbols/coords/charge) to an XyzStructure.
+
+    Args:
+        obj: an XyzStructure, or an object with `symbols` (or `atoms`), `coords` (n x 3, Angstrom), `charge`.
+    Returns:
+        XyzStructure.
+    """
+    if isinstance(obj, XyzStructure):
+        return obj
+    symbols = getattr(obj, "symbols", None) or getattr(obj, "atoms", None)
+    coords = getattr(obj, "coords", None)
+    charge = getattr(obj, "charge", None)
+    if symbols is None or coords is None or charge is None:
+        raise MolcasInputError(f"{type(obj).__name__} has no symbols/coords/charge; pass an XyzStructure")
+    return XyzStructure([str(s) for s in symbols], [(float(x), float(y), float(z)) for x, y, z in coords], int(charge),
+                        str(getattr(obj, "ligand_smiles", "") or getattr(obj, "smiles", "") or ""))
+
+
+@dataclass(frozen=True)
+class MolcasCasscfConfig:
+    """Settings of the OpenMolcas CASSCF(9,7)+SO calculation.
+
+    dy_basis / ligand_basis: ANO-RCC contractions (Dy VDZP and ligands MB is the small, fast choice;
+    the paper-quality choice is Dy VTZP, ligands VDZP).
+    """
+
+    dy_basis: str = "ANO-RCC-VDZP"
+    ligand_basis: str = "ANO-RCC-MB"
+    n_roots: int = N_SEXTET_ROOTS
+    memory_mb: int = 2000
+    rasscf_max_iter: int = 200
+    magnetism: bool = False       # SINGLE_ANISO susceptibility/magnetisation (slow); off for labels
+
+    def validate(self) -> None:
+        for name in (self.dy_basis, self.ligand_basis):
+            if not re.fullmatch(r"ANO-RCC-(MB|VDZ|VDZP|VTZP|VQZP)", name, re.IGNORECASE):
+                raise MolcasInputError(f"basis {name!r} is not an ANO-RCC contraction; use one of "
+                                       "ANO-RCC-MB, -VDZ, -VDZP, -VTZP, -VQZP")
+        if not 1 <= self.n_roots <= N_SEXTET_ROOTS:
+            raise MolcasInputError(f"n_roots={self.n_roots}: a 4f9 sextet has 1..21 roots")
+        if self.memory_mb < 200:
+            raise MolcasInputError(f"memory_mb={self.memory_mb} is too small; give at least 200")
+
+
+def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | None = None) -> str:
+    """OpenMolcas input text for CASSCF(9,7) + RASSI-SO + SINGLE_ANISO on a mononuclear Dy(III) complex.
+
+    Args:
+        structure: the complex, Dy anywhere (angular momentum is taken about the Dy nucleus).
+        config: basis sets and roots.
+    Returns:
+        The input file text.
+    """
+    config = config or MolcasCasscfConfig()
+    config.validate()
+    if structure.symbols.count("Dy") != 1:
+        raise MolcasInputError(f"need exactly one Dy atom, got {structure.symbols.count('Dy')}; this "
+                               "recipe is for mononuclear Dy(III) complexes")
+    n_el = structure.n_electrons()
+    n_inactive, rem = divmod(n_el - N_4F_ELECTRONS, 2)
+    if rem:
+        raise MolcasInputError(f"{n_el} electrons with charge {structure.charge}: Dy(III) 4f9 needs an odd "
+                               "total; check the complex charge")
+    i_dy = structure.symbols.index("Dy")
+    dy = structure.coords[i_dy]
+    lines = [f"* {structure.title or 'Dy(III) complex'}: CASSCF(9,7)+SO, written by GAUSS Studio",
+             "&GATEWAY", "  Coord", f"  {len(structure.symbols)}", "  Angstrom"]
+    for sym, (x, y, z) in zip(structure.symbols, structure.coords, strict=False):
+        lines.append(f"  {sym:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
+    # One default for the ligand atoms plus the Dy override keeps the line short: OpenMolcas cuts a long
+    # per-element list near 90 characters, and a cut label (e.g. "O.ANO-R") silently means the full,
+    # uncontracted-size basis (seen: 541 instead of ~200 functions, and hours of RASSCF).
+    lines.append(f"  Basis = {config.ligand_basis}, Dy.{config.dy_basis}")
+    lines += ["  Group = NoSym", "  RICD", "  AMFI",
+              f"  ANGM = {dy[0]:.8f} {dy[1]:.8f} {dy[2]:.8f} Angstrom",
+              "&SEWARD",
+              "&GUESSORB",
+              ">> COPY $Project.GssOrb INPORB",
+              "&RASSCF",
+              "  LUMORB",
+              "  Title = CASSCF(9,7) 4f sextets",
+              "  Spin = 6",
+              f"  Charge = {structure.charge}",
+              f"  Nactel = {N_4F_ELECTRONS} 0 0",
+              f"  Inactive = {n_inactive}",
+              f"  Ras2 = {N_4F_ORBITALS}",
+              f"  CIRoot = {config.n_roots} {config.n_roots} 1",
+              f"  Iterations = {config.rasscf_max_iter} 100",
+              "  ORBA = FULL",
+              # Per-root natural orbitals and LoProp/bond-order analyses for root 1 only: the other 20 cost
+              # ~45 s CPU per job and feed nothing (measured: identical KD energies and g values).
+              "  MAXORB = 1",
+              ">> COPY $Project.JobIph JOB001",
+              "&RASSI",
+              f"  Nr of JobIph = 1 {config.n_roots}",
+              "  " + " ".join(str(i) for i in range(1, config.n_roots + 1)),
+              "  Spin Orbit",
+              "  Ejob",
+              "  MEES",
+              "  Prop",
+              "  3",
+              "  'AngMom' 1",
+              "  'AngMom' 2",
+              "  'AngMom' 3",
+              "&SINGLE_ANISO",
+              "  MLTP",
+              f"  {N_KD}",
+              "  " + " ".join(["2"] * N_KD),
+              "  CRYS",
+              "  Dy"]
+    if not config.magnetism:
+        # Temperature/field scans are not needed for KD labels and cost minutes.
+        lines += ["  TINT", "  0.0 300.0 2", "  HINT", "  0.0 1.0 2"]
+    return "\n".join(lines) + "\n"
