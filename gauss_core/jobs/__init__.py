@@ -12,8 +12,9 @@ from gauss_core.jobs.kinds import REGISTRY as JOB_KINDS
 from gauss_core.jobs.kinds import get_kind, register_kind
 from gauss_core.jobs.labels import (all_kd_results, bundle_kd_results, merge_kd_results, merge_loprop_results,
                                    write_kd_labels, write_loprop_labels)
-from gauss_core.jobs.store import (CANCELLED, DONE, FAILED, QUEUED, RUNNING, STATES, Job, JobNotFoundError, JobState,
+from gauss_core.jobs.store import (CANCELLED, DONE, FAILED, QUEUED, RUNNING, STATES, Job, JobNotFoundError,
                                    JobStateError, JobStore)
+from gauss_core.modes import JobState
 from gauss_core.jobs.worker import Worker, WorkerConfig, run_worker
 
 __all__ = ["CANCELLED", "DONE", "FAILED", "JOB_KINDS", "Job", "JobNotFoundError", "JobState", "JobStateError",
