@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import torch
 
@@ -14,7 +15,9 @@ def test_job_states_round_trip_through_the_queue_database(tmp_path):
 
     store = JobStore(tmp_path / "queue.db")
     job = store.enqueue("casscf", "[O-]C")
-    assert job.state == JobState.QUEUED and type(job.state) is str          # read back as the stored text
+    assert job.state == JobState.QUEUED
+    with sqlite3.connect(tmp_path / "queue.db") as conn:                    # the stored text, not an enum repr
+        assert conn.execute("SELECT state, typeof(state) FROM jobs").fetchone() == ("queued", "text")
     assert store.counts() == {s.value: (1 if s == JobState.QUEUED else 0) for s in JobState}
     assert json.dumps({"state": JobState.DONE}) == '{"state": "done"}'
 
