@@ -10,6 +10,7 @@ from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.jobs.labels import kd_rows_from_jobs
 from gauss_core.jobs.progress import queue_progress
+from gauss_core.modes import JobState
 from gauss_app import resources, results_flow, state, worker
 
 st.title("CASSCF queue")
@@ -27,7 +28,7 @@ try:  # jobs of a worker that died (kill -9, reboot) go back to the queue, as `g
 except GaussError as exc:
     st.error(str(exc))
 
-st.caption(f"Queue database: `{store.db_path if hasattr(store, 'db_path') else ''}`. Jobs run on a worker: "
+st.caption(f"Queue database: `{store.db_path}`. Jobs run on a worker: "
            "`gauss worker` (local OpenMolcas) or with SLURM when configured; this page only queues and "
            "watches. CASSCF(9,7)+SO on [Dy(H₂O)₅L₂]⁺ takes minutes to hours per ligand.")
 
@@ -53,7 +54,7 @@ def _typical_run_s(jobs) -> dict[str, float]:
     """Median wall time of each kind's finished jobs: the ETA of a running job of that kind."""
     runs: dict[str, list[float]] = {}
     for j in jobs:
-        if j.state == "done" and j.started_at and j.finished_at:
+        if j.state == JobState.DONE and j.started_at and j.finished_at:
             runs.setdefault(j.kind, []).append(j.finished_at - j.started_at)
     return {k: float(pd.Series(v).median()) for k, v in runs.items()}
 
@@ -66,7 +67,7 @@ def jobs_frame(jobs) -> pd.DataFrame:
         end = j.finished_at or now
         elapsed = (end - j.started_at) / 60 if j.started_at else None
         eta = None
-        if j.state == "running" and j.kind in typical:
+        if j.state == JobState.RUNNING and j.kind in typical:
             eta = max(typical[j.kind] / 60 - (elapsed or 0.0), 0.0)
         rows.append({"id": j.id, "kind": j.kind, "ligand": j.smiles, "state": j.state, "attempts": j.attempts,
                      "executor": j.executor or "", "elapsed_min": None if elapsed is None else round(elapsed, 1),
@@ -81,7 +82,7 @@ def live_jobs() -> None:
     if not jobs:
         st.caption("No jobs yet.")
         return
-    counts = store.counts() if hasattr(store, "counts") else {}
+    counts = store.counts()
     st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))
     casscf = [j for j in jobs if j.kind == "casscf"]
     if casscf:
@@ -130,13 +131,13 @@ if jobs:
                           key="q_job")
     job = store.get(job_id)
     c1, c2, c3 = st.columns([1, 1, 4])
-    if c1.button("Cancel", disabled=job.state not in ("queued", "running"), key="q_cancel"):
+    if c1.button("Cancel", disabled=job.state not in (JobState.QUEUED, JobState.RUNNING), key="q_cancel"):
         try:
             store.cancel(job.id)
             st.rerun()
         except GaussError as exc:
             st.error(str(exc))
-    if c2.button("Retry", disabled=job.state not in ("failed", "cancelled"), key="q_retry"):
+    if c2.button("Retry", disabled=job.state not in (JobState.FAILED, JobState.CANCELLED), key="q_retry"):
         try:
             store.retry(job.id)
             st.rerun()

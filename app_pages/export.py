@@ -26,7 +26,7 @@ estimates = {}
 for smi, e in state.complexes().items():
     est = e.get("estimate")
     if est is not None:
-        estimates[smi] = (list(getattr(est, "gaps_cm1", [])), str(getattr(est, "provenance", "")))
+        estimates[smi] = (list(est.gaps_cm1), str(est.provenance))
 try:
     table = build_candidate_table(rows.drop(columns=[c for c in ("pc1", "pc2") if c in rows.columns]),
                                   estimates, resources.casscf_results())

@@ -55,23 +55,23 @@ loaded, why = resources.model()
 if loaded is None:
     st.warning(why.reason)
 else:
-    metrics = dict(getattr(loaded, "metrics", {}) or {})
+    metrics = dict(loaded.metrics)
     cfg = loaded.config
     c1, c2, c3 = st.columns(3)
     c1.metric("Checkpoint", config.checkpoint_path().name)
-    c2.metric("Latent size", getattr(cfg, "latent_dim", "?"))
+    c2.metric("Latent size", cfg.latent_dim)
     c3.metric("Vocabulary", f"{loaded.vocab.size} tokens, max {loaded.vocab.max_len}")
     st.caption(f"File `{loaded.path}` · training data hash `{loaded.train_hash}`")
     size_keys = [k for k in metrics if any(w in k.lower() for w in ("n_train", "train_size", "n_labelled",
                                                                       "n_test", "n_val", "dataset"))]
-    tcfg = dict(getattr(loaded, "train_config", {}) or {})
-    n_train = len(getattr(loaded, "train_smiles", []) or [])
-    n_test = len(getattr(loaded, "test_smiles", []) or [])
+    tcfg = dict(loaded.train_config)
+    n_train = len(loaded.train_smiles)
+    n_test = len(loaded.test_smiles)
     st.markdown(
         f"**Training set**: `{Path(tcfg.get('ligands_path', '?')).name}` · {n_train:,} training ligands, "
         f"{n_test:,} held out · labelled fraction {tcfg.get('label_fraction', '?')} · label files: "
         + (", ".join(f"`{Path(p).name}`" for p in tcfg.get("labels_paths", [])) or "none") +
-        f" · head `{getattr(cfg, 'head', '?')}` · epochs {getattr(loaded, 'epoch', '?')}")
+        f" · head `{cfg.head}` · epochs {loaded.epoch}")
     if size_keys:
         st.caption("sizes in the metrics: " + ", ".join(f"{k} = {metrics[k]}" for k in size_keys))
     flat = {k: v for k, v in metrics.items() if isinstance(v, (int, float, str)) and k not in size_keys}
@@ -84,7 +84,7 @@ else:
     for name, sub in nested.items():
         with st.expander(f"metrics: {name}"):
             st.json(sub)
-    labels = list(getattr(loaded, "label_names", []) or [])
+    labels = list(loaded.label_names)
     proxies, pwhy = resources.proxy_labels()
     counts = {}
     if proxies is not None and C.PROVENANCE in proxies:

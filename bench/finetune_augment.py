@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +53,10 @@ def main() -> int:
     fixed = {"train_smiles": [train_all[i] for i in rows],
              "test_smiles": saved["splits"]["test_smiles"].split("\n"),
              "labelled_train": labelled_all[rows]}
-    config = TrainConfig.from_dict(saved["train_config"])
-    config.max_epochs, config.lr, config.threads, config.progress = args.epochs, args.lr, args.threads, False
-    config.charge_column, config.tiny_factor = args.charge_column, args.tiny_factor
-    config.augment_smiles = args.augment == "on"
-    config.ligands_path, config.labels_paths = str(args.ligands), [str(args.labels)]
+    config = replace(TrainConfig.from_dict(saved["train_config"]), max_epochs=args.epochs, lr=args.lr,
+                     threads=args.threads, progress=False, charge_column=args.charge_column,
+                     tiny_factor=args.tiny_factor, augment_smiles=args.augment == "on",
+                     ligands_path=str(args.ligands), labels_paths=[str(args.labels)])
     data = prepare_data(read_ligands(args.ligands), read_label_tables([args.labels]), head=config.head,
                         fixed_splits=fixed, label_fraction=config.label_fraction, seed=config.seed,
                         vocab=Vocabulary.from_dict(saved["vocab"]), charge_column=config.charge_column)

@@ -66,16 +66,6 @@ def _table_rows(table: pd.DataFrame | None, column: str, index: dict[str, int]
     return rows[ok], vals[ok], provs[ok]
 
 
-def _lookup(smiles: np.ndarray, table: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Values and provenance tags of `column` for each SMILES (NaN / '' where unknown)."""
-    index = {s: i for i, s in enumerate(smiles)}
-    rows, v, p = _table_rows(table, column, index)
-    vals = np.full(len(smiles), np.nan)
-    provs = np.full(len(smiles), "", dtype=object)
-    vals[rows], provs[rows] = v, p
-    return vals, provs
-
-
 def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None, kd_known: pd.DataFrame,
                   max_points: int, index: dict[str, int] | None = None,
                   surrogate_frame: pd.DataFrame | None = None) -> tuple[list[MapLayer], str]:
@@ -202,8 +192,8 @@ def with_session_estimates(kd_known: pd.DataFrame, complexes: dict) -> pd.DataFr
     rows = []
     for smi, entry in complexes.items():
         est = entry.get("estimate")
-        gaps = list(getattr(est, "gaps_cm1", []) if est is not None else [])
-        if gaps and not P.is_casscf(str(getattr(est, "provenance", ""))):
+        gaps = list(est.gaps_cm1) if est is not None else []
+        if gaps and not P.is_casscf(est.provenance):
             rows.append({C.SMILES: smi, KD_FIRST: float(gaps[0]), C.KD_PROVENANCE: str(est.provenance)})
     if not rows:
         return kd_known

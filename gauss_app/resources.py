@@ -3,7 +3,6 @@ plain-language reason when the backend or file is not there yet, so that pages n
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,14 +28,6 @@ class Missing:
         (st.error if self.error else st.warning)(self.reason)
 
 
-def backend(module: str) -> object | Missing:
-    """Import a gauss_core module, or say it is not available yet."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        return Missing(f"`{module}` is not installed in this build yet ({exc.name} missing).")
-
-
 def _mtime(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else -1.0
 
@@ -55,9 +46,6 @@ def model():
         return None, Missing(
             f"No trained model found at `{path}`. Train one with `gauss train` (see README) or point "
             "the GAUSS_CHECKPOINT environment variable at a checkpoint file, then reload this page.")
-    mod = backend("gauss_core.model.checkpoint")
-    if isinstance(mod, Missing):
-        return None, mod
     try:
         return _load_model(str(path), _mtime(path)), None
     except GaussError as exc:
@@ -178,9 +166,6 @@ def proxy_labels():
     """(DataFrame keyed by smiles with PROXY_COLUMNS + provenance, None) or (None, Missing)."""
     from gauss_core import paths
 
-    if isinstance(backend("gauss_core.proxies"), Missing) or not hasattr(backend("gauss_core.proxies"),
-                                                                          "load_proxy_labels"):
-        return None, Missing("Proxy labels are not available in this build yet.")
     if not paths.PROXY_LABELS.exists():
         return None, Missing(f"No proxy label file at `{paths.PROXY_LABELS}` yet (run `gauss label`).")
     try:
@@ -223,9 +208,6 @@ def known_first_gaps() -> tuple[pd.DataFrame, Missing | None]:
 
 def job_store():
     """(JobStore on GAUSS_HOME/queue.db, None) or (None, Missing)."""
-    mod = backend("gauss_core.jobs")
-    if isinstance(mod, Missing) or not hasattr(mod, "JobStore"):
-        return None, Missing("The CASSCF queue backend (`gauss_core.jobs`) is not available in this build yet.")
     try:
         return _job_store(os.environ.get("GAUSS_HOME", "")), None
     except GaussError as exc:
@@ -255,14 +237,6 @@ def casscf_results() -> pd.DataFrame | None:
         return None
     table = table.rename(columns={"kd_job_id": "job_id"})
     return table[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"]].reset_index(drop=True)
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")
-
-
-def finite(values) -> np.ndarray:
-    return np.asarray(values, dtype=float)
 
 
 @st.cache_data(show_spinner=False, max_entries=5000)

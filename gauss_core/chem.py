@@ -50,7 +50,3 @@ def donor_first_smiles(mol: Chem.Mol, donor_idx: int) -> str:
     """SMILES of `mol` written starting at atom `donor_idx` (RDKit rootedAtAtom), without stereo."""
     return Chem.MolToSmiles(mol, rootedAtAtom=int(donor_idx), isomericSmiles=False, canonical=True)
 
-
-def first_atom_index(smiles: str) -> int:
-    """Index, in RDKit's parse of `smiles`, of the atom the string starts with (always 0)."""
-    return 0

@@ -97,8 +97,7 @@ EstimateEntry = tuple  # (7 gaps in cm^-1, provenance tag) or (gaps, tag, geomet
 
 def estimate_entry(est) -> tuple[list[float], str, str]:
     """(gaps, provenance, geometry) of a gauss_core.kd.KDEstimate, the value type of `estimates`/`calibrated`."""
-    return list(getattr(est, "gaps_cm1", [])), str(getattr(est, "provenance", "")), \
-        str(getattr(est, "geometry_provenance", ""))
+    return list(est.gaps_cm1), str(est.provenance), str(est.geometry_provenance)
 
 
 def _estimate_frame(smiles: pd.Series, entries: Mapping[str, EstimateEntry] | None, gap_cols: tuple[str, ...],
@@ -204,34 +203,10 @@ def complexes_sdf(complexes: Iterable) -> str:
 def complex_sdf_record(cplx) -> str:
     """One V2000 SDF record ($$$$-terminated) of a Complex without the metal-donor bonds (V2000 has no dative
     bond type): the plain form the 3D viewer reads; files for other programs use `complexes_sdf`."""
-    from rdkit import Chem
-    from rdkit.Geometry import Point3D
+    from gauss_core.complexes.export import sdf_record, to_rdkit
 
-    order = {1: Chem.BondType.SINGLE, 2: Chem.BondType.DOUBLE, 3: Chem.BondType.TRIPLE}
-    rw = Chem.RWMol()
-    for sym, fc in zip(cplx.symbols, cplx.formal_charges, strict=False):
-        atom = Chem.Atom(sym)
-        atom.SetFormalCharge(int(fc))
-        atom.SetNoImplicit(True)
-        rw.AddAtom(atom)
-    for i, j, o in cplx.bonds:
-        rw.AddBond(int(i), int(j), order.get(int(o), Chem.BondType.SINGLE))
-    mol = rw.GetMol()
-    mol.UpdatePropertyCache(strict=False)
-    conf = Chem.Conformer(mol.GetNumAtoms())
-    for k, (x, y, z) in enumerate(np.asarray(cplx.coords, dtype=float)):
-        conf.SetAtomPosition(k, Point3D(float(x), float(y), float(z)))
-    mol.AddConformer(conf, assignId=True)
-    mol.SetProp("_Name", f"[Dy(H2O)5L2]{cplx.charge:+d} L={cplx.ligand_smiles}")
-    mol.SetProp("ligand_smiles", cplx.ligand_smiles)
-    mol.SetProp("total_charge", str(cplx.charge))
-    mol.SetProp("builder", cplx.builder)
-    mol.SetProp("geometry_provenance", cplx.geometry_provenance)
-    mol.SetProp("flags", "; ".join(cplx.flags) if cplx.flags else "none")
-    block = Chem.MolToMolBlock(mol, kekulize=False)
-    props = "".join(f">  <{k}>\n{mol.GetProp(k)}\n\n" for k in
-                    ("ligand_smiles", "total_charge", "builder", "geometry_provenance", "flags"))
-    return block + props + "$$$$\n"
+    return sdf_record(to_rdkit(cplx, metal_bonds=False),
+                      ("ligand_smiles", "total_charge", "builder", "geometry_provenance", "flags"), v3000=False)
 
 
 def parse_candidates_csv(text: str) -> pd.DataFrame:

@@ -169,6 +169,18 @@ def test_export_round_trips(ome_rdkit):
         export(cx, "pdb")
 
 
+def test_mol2_is_open_babels_and_keeps_the_metal_bonds(ome_rdkit):
+    from openbabel import pybel
+
+    text = export(ome_rdkit, "mol2")
+    ob = pybel.readstring("mol2", text)
+    assert ob.OBMol.NumAtoms() == ome_rdkit.n_atoms
+    dy = [a for a in ob.atoms if a.atomicnum == 66]
+    assert len(dy) == 1 and dy[0].OBAtom.GetExplicitDegree() == 7        # the 7 Dy-donor bonds survive
+    assert text.splitlines()[4] == "NO_CHARGES"                         # not Open Babel's GASTEIGER label
+    assert sorted(r.name for r in ob.residues) == ["DY1", *(f"HOH{k}" for k in range(2, 7)), "LG17", "LG28"]
+
+
 def test_aromatic_ligand_export_keeps_bond_orders():
     cx = assemble("n1ccccc1", builder="rdkit")
     mol = Chem.MolFromMolBlock(export(cx, "sdf").split("$$$$")[0], removeHs=False, sanitize=False)

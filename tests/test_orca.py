@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -54,3 +55,21 @@ def test_missing_orca_names_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MissingProgramError, match="ORCA not found"):
         orca.run_orca_job(idealised_dy_water5_methoxide2(), tmp_path)
+
+
+def test_orca_job_result_says_it_only_writes_inputs(tmp_path, monkeypatch):
+    # /bin/true stands in for the ORCA binary (not installed here): it exits 0 and writes no output, which
+    # is all the wrapper needs to reach its result. The result must say plainly that nothing was parsed.
+    monkeypatch.setenv("GAUSS_ORCA", shutil.which("true") or "/bin/true")
+    result = orca.run_orca_job(idealised_dy_water5_methoxide2(), tmp_path, log=lambda s: None)
+    assert result["parsed"] is False and "gaps_cm1" not in result
+    assert "only writes the input" in result["note"]
+    assert (tmp_path / "dy.inp").read_text().startswith("# ")
+
+
+def test_cli_help_says_orca_only_writes_inputs(capsys):
+    from gauss_core.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["queue", "add", "--help"])
+    assert "method=orca only writes an ORCA input" in " ".join(capsys.readouterr().out.split())

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from gauss_core import columns, paths, provenance
+from gauss_core.modes import ExportFormat
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="GFN2-xTB relaxation on the Y analogue (default constrained; free is for comparison only)")
     build.add_argument("--out", type=Path, default=None,
                        help="file stem to write (STEM.xyz/.mol2/.sdf per --format); default: print XYZ only")
-    build.add_argument("--format", choices=("xyz", "mol2", "sdf", "all"), default="all", help="files to write")
+    build.add_argument("--format", choices=(*ExportFormat, "all"), default="all", help="files to write")
     build.set_defaults(func=_build)
 
     est = sub.add_parser("estimate", help="KD estimate (crystal field or calibrated) for one or more ligands",
@@ -80,7 +81,7 @@ def _build(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(export(cx, "xyz"))
         return 0
-    formats = ("xyz", "mol2", "sdf") if args.format == "all" else (args.format,)
+    formats = tuple(ExportFormat) if args.format == "all" else (args.format,)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         path = args.out.with_suffix(f".{fmt}")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from gauss_core import paths
+from gauss_core.modes import KDMode
 
 
 def register(subparsers) -> None:
@@ -17,8 +18,6 @@ def register(subparsers) -> None:
 # ------------------------------------------------------------------------------------------- kdmap
 
 def _register_kdmap(subparsers) -> None:
-    from gauss_core.kd.kd_mapping import MODES
-
     p = subparsers.add_parser("kdmap", help="KD mapping set: ligands assembled into complexes with KD estimates",
                               description="Build the KD mapping set (assets/kd/kd_mapping.csv.gz): a stratified draw "
                                           "of the bundled ligands, each assembled into [Dy(H2O)5L2]+ and given a "
@@ -28,7 +27,7 @@ def _register_kdmap(subparsers) -> None:
 
     def common(sp) -> None:
         sp.add_argument("--n", type=int, default=2400, help="ligands to plan, equal per class (default 2400)")
-        sp.add_argument("--mode", choices=MODES, default="template-sp",
+        sp.add_argument("--mode", choices=tuple(KDMode), default=KDMode.TEMPLATE_SP.value,
                         help="template-sp: RDKit template + xtb single-point charges, no relaxation (~1 s each); "
                              "relaxed: assemble + constrained xtb relaxation (~5-10 s each)")
         sp.add_argument("--seed", type=int, default=0)
@@ -163,7 +162,7 @@ def _register_evaluate(subparsers) -> None:
     p.add_argument("--fidelity-samples-per-seed", type=int, default=None, help="paper 10")
     p.add_argument("--repop-attempts", type=int, default=None, help="LP attempts per repopulation seed")
     p.add_argument("--repop-estimate", type=int, default=None, help="generated ligands to KD-estimate")
-    p.add_argument("--kd-mode", choices=("template-sp", "relaxed"), default=None,
+    p.add_argument("--kd-mode", choices=tuple(KDMode), default=None,
                    help="KD estimate of seeds and new samples (default: template-sp, as the bundled mapping set)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_evaluate)
@@ -206,23 +205,22 @@ def _evaluate(args) -> int:
         lc = replace(lc, max_batches=args.max_batches)
     if args.label_max_batches:
         lc = replace(lc, label_max_batches=args.label_max_batches)
-    config.learning = replace(lc, seed=args.seed)
+    sweep, fidelity, repop = config.sweep, config.fidelity, config.repopulation
     if args.sweep_batches:
-        config.sweep = replace(config.sweep, batches=args.sweep_batches)
-    config.sweep = replace(config.sweep, seed=args.seed)
+        sweep = replace(sweep, batches=args.sweep_batches)
     if args.fidelity_seeds_per_bin:
-        config.fidelity = replace(config.fidelity, seeds_per_bin=args.fidelity_seeds_per_bin)
+        fidelity = replace(fidelity, seeds_per_bin=args.fidelity_seeds_per_bin)
     if args.fidelity_samples_per_seed:
-        config.fidelity = replace(config.fidelity, samples_per_seed=args.fidelity_samples_per_seed)
+        fidelity = replace(fidelity, samples_per_seed=args.fidelity_samples_per_seed)
     if args.kd_mode:
-        config.fidelity = replace(config.fidelity, kd_mode=args.kd_mode)
-        config.repopulation = replace(config.repopulation, kd_mode=args.kd_mode)
+        fidelity = replace(fidelity, kd_mode=args.kd_mode)
+        repop = replace(repop, kd_mode=args.kd_mode)
     if args.repop_attempts:
-        config.repopulation = replace(config.repopulation, attempts_per_seed=args.repop_attempts)
+        repop = replace(repop, attempts_per_seed=args.repop_attempts)
     if args.repop_estimate is not None:
-        config.repopulation = replace(config.repopulation, n_estimate=args.repop_estimate)
-    config.fidelity = replace(config.fidelity, seed=args.seed)
-    config.repopulation = replace(config.repopulation, seed=args.seed)
+        repop = replace(repop, n_estimate=args.repop_estimate)
+    config = replace(config, learning=replace(lc, seed=args.seed), sweep=replace(sweep, seed=args.seed),
+                     fidelity=replace(fidelity, seed=args.seed), repopulation=replace(repop, seed=args.seed))
     result = run_report(config, log=lambda s: print(s, flush=True))
     targets = result["numbers"][result["numbers"]["target"].astype(str) != ""]
     print("\ntargets:")

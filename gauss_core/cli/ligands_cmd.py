@@ -60,12 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _build(args: argparse.Namespace) -> int:
     from gauss_core.ligands import BuildConfig, build_ligand_set
 
+    windows = {k: v for k, v in (("neutral_window", args.neutral_window), ("anion_window", args.anion_window))
+               if v is not None}
     config = BuildConfig(qm9_path=args.qm9, workers=max(1, args.workers), limit=args.limit,
-                         progress=not args.no_progress)
-    if args.neutral_window is not None:
-        config.neutral_window = args.neutral_window
-    if args.anion_window is not None:
-        config.anion_window = args.anion_window
+                         progress=not args.no_progress, **windows)
     result = build_ligand_set(config, out_path=args.out)
     print(result.counts_table())
     print(f"\n{result.n_molecules:,} QM9 molecules in {result.seconds:.0f} s; skipped:")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gauss_core import paths
 from gauss_core.errors import DataFormatError, GaussError
+from gauss_core.modes import HeadKind
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -109,7 +110,7 @@ def run_encode(args: argparse.Namespace) -> int:
     zcols = pd.DataFrame(z, columns=[f"z{i}" for i in range(z.shape[1])])
     parts = [frame, zcols]
     ok = np.array([e is None for e in errors])
-    if loaded.model.head is not None and loaded.config.head == "gauss2" and ok.any():
+    if loaded.model.head is not None and loaded.config.head == HeadKind.GAUSS2 and ok.any():
         pred = pd.DataFrame(np.nan, index=range(len(smiles)), columns=[f"pred_{n}" for n in loaded.label_names])
         pred.loc[ok, :] = predict_proxies(loaded, z[ok]).to_numpy()
         parts.append(pred)

@@ -11,6 +11,7 @@ from pathlib import Path
 from gauss_core.errors import GaussError
 from gauss_core.inputs import read_smiles_rows
 from gauss_core.ligands.validate import LigandLimits, validate_many
+from gauss_core.modes import ExecutorName, JobState
 
 
 def _parse_params(pairs: list[str], params_json: str | None) -> dict:
@@ -49,10 +50,10 @@ def _age(t: float | None) -> str:
 
 def _summary(job) -> str:
     res = job.result or {}
-    if job.state == "done" and "gaps_cm1" in res:
+    if job.state == JobState.DONE and "gaps_cm1" in res:
         g = res.get("ground_g", [0, 0, 0])
         return f"gap1 {res['gaps_cm1'][0]:.0f} cm-1, gz {g[2]:.2f} [{res.get('provenance')}]"
-    if job.state == "done":
+    if job.state == JobState.DONE:
         return f"[{res.get('provenance', '')}]"
     return (job.error or "")[:70]
 
@@ -147,7 +148,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     for job_id in args.job_ids:
         before = store.get(job_id)
         job = store.cancel(job_id)
-        if before.state == "running":
+        if before.state == JobState.RUNNING:
             _kill_now(job)
         store.append_log(job_id, "cancelled by user")
         print(f"{job.id}\t{job.state}")
@@ -188,7 +189,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     config = WorkerConfig(poll_s=args.poll, exit_when_idle=args.exit_when_idle, max_jobs=args.max_jobs,
                           kinds=tuple(args.kinds.split(",")) if args.kinds else None, max_wall_s=args.max_wall)
     executor: LocalExecutor | SlurmExecutor
-    if args.executor == "local":
+    if args.executor == ExecutorName.LOCAL:
         executor = LocalExecutor(concurrency=args.concurrency, nice=args.nice)
     else:
         executor = SlurmExecutor(SlurmResources(partition=args.partition, cpus=args.cpus, mem_mb=args.mem_mb,
@@ -213,12 +214,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--kind", default="casscf", choices=("casscf", "loprop", "dft-axial"),
                      help="job kind (default casscf; dft-axial: DFT reference of the axial distance)")
     add.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                     help="job parameter, e.g. dy_basis=ANO-RCC-VTZP, relax=true, geometry=idealised")
+                     help="job parameter, e.g. dy_basis=ANO-RCC-VTZP, relax=true, geometry=idealised; "
+                          "method=orca only writes an ORCA input and runs ORCA if installed (no KD energies "
+                          "are parsed from its output)")
     add.add_argument("--params-json", default=None, help="parameters as a JSON object")
     add.set_defaults(func=cmd_add)
 
     ls = qs.add_parser("list", help="list jobs (also recovers jobs of dead workers)")
-    ls.add_argument("--state", choices=("queued", "running", "done", "failed", "cancelled"))
+    ls.add_argument("--state", choices=tuple(JobState))
     ls.add_argument("--kind", choices=("casscf", "loprop", "dft-axial"))
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(func=cmd_list)
@@ -263,7 +266,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _worker_args(w: argparse.ArgumentParser) -> None:
-    w.add_argument("--executor", choices=("local", "slurm"), default="local")
+    w.add_argument("--executor", choices=tuple(ExecutorName), default=ExecutorName.LOCAL.value)
     w.add_argument("--concurrency", type=int, default=1, help="jobs at once (local) / in SLURM at once (slurm)")
     w.add_argument("--nice", type=int, default=10, help="niceness of local runners (default 10)")
     w.add_argument("--poll", type=float, default=2.0, help="seconds between polls")

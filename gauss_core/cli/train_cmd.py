@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gauss_core import paths
 from gauss_core.errors import GaussError
+from gauss_core.modes import HeadKind
+
+if TYPE_CHECKING:
+    from gauss_core.train import TrainConfig
 
 DEFAULT_OUT = Path(".gauss") / "models" / "gauss2.pt"
 
@@ -24,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--labels", type=Path, action="append", default=None, metavar="PATH",
                    help="label table keyed by smiles (CSV/CSV.GZ, NaN = missing) or the paper's whitespace "
                         "layout; repeat for several (later files win where they have a value)")
-    p.add_argument("--head", choices=("gauss2", "gauss1", "none"), default="gauss2",
+    p.add_argument("--head", choices=tuple(HeadKind), default=HeadKind.GAUSS2.value,
                    help="gauss2: donor proxies (Z, q, mu, alpha); gauss1: 7 KD gaps from latent + 6-d structure")
     p.add_argument("--n-train", type=int, default=None, help="training ligands (default: all non-test ligands)")
     p.add_argument("--n-test", type=int, default=1000, help="fixed held-out ligands, seeded (default 1000)")
@@ -61,12 +66,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.resume:
         saved = read_checkpoint(out)
         config = TrainConfig.from_dict(saved.get("train_config") or {})
-        config.max_epochs = args.max_epochs
-        config.device, config.threads, config.progress = args.device, args.threads, not args.no_progress
-        _apply_augment_args(config, args)
+        config = _apply_augment_args(replace(config, max_epochs=args.max_epochs, device=args.device,
+                                             threads=args.threads, progress=not args.no_progress), args)
         ligands_path = args.ligands or Path(config.ligands_path or paths.LIGAND_SET)
         labels_paths = args.labels if args.labels is not None else [Path(p) for p in config.labels_paths]
-        config.ligands_path, config.labels_paths = str(ligands_path), [str(p) for p in labels_paths]
+        config = replace(config, ligands_path=str(ligands_path), labels_paths=[str(p) for p in labels_paths])
         splits = saved["splits"]
         fixed = {"train_smiles": splits["train_smiles"].split("\n"),
                  "test_smiles": splits["test_smiles"].split("\n") if splits["test_smiles"] else [],
@@ -95,7 +99,7 @@ def run_train(args: argparse.Namespace) -> int:
             batch_size=args.batch_size, max_epochs=args.max_epochs, seed=args.seed, device=args.device,
             threads=args.threads, progress=not args.no_progress, ligands_path=str(ligands_path),
             labels_paths=[str(p) for p in labels_paths])
-        _apply_augment_args(config, args)
+        config = _apply_augment_args(config, args)
         ligands = read_ligands(ligands_path)
         labels = read_label_tables(labels_paths)
         data = prepare_data(ligands, labels, head=config.head, n_train=config.n_train, n_test=config.n_test,
@@ -110,13 +114,14 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _apply_augment_args(config: Any, args: argparse.Namespace) -> None:
+def _apply_augment_args(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:
     """Charge column, spelling augmentation and tiny-ligand oversampling from the flags that were given."""
     if args.charge_column is not None:
-        config.charge_column = args.charge_column
+        config = replace(config, charge_column=args.charge_column)
     if args.augment is not None:
-        config.augment_smiles = args.augment == "on"
+        config = replace(config, augment_smiles=args.augment == "on")
     if args.tiny_factor is not None:
         if args.tiny_factor < 1:
             raise GaussError(f"--tiny-factor {args.tiny_factor} must be 1 or more (1 = no oversampling)")
-        config.tiny_factor = args.tiny_factor
+        config = replace(config, tiny_factor=args.tiny_factor)
+    return config

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from rdkit import Chem
 from rdkit.Geometry import Point3D
 
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import GaussError
+from gauss_core.modes import ExportFormat
 
-FORMATS = ("xyz", "mol2", "sdf")
+FORMATS = tuple(ExportFormat)
 
 
 def _title(cx: Complex) -> str:
@@ -26,8 +29,9 @@ def to_xyz(cx: Complex) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_rdkit(cx: Complex) -> Chem.Mol:
-    """RDKit molecule of the complex: fragment bonds with their orders, Dy-donor bonds as dative bonds."""
+def to_rdkit(cx: Complex, metal_bonds: bool = True) -> Chem.Mol:
+    """RDKit molecule of the complex: fragment bonds with their orders, Dy-donor bonds as dative bonds
+    (left out with metal_bonds=False: V2000 has no dative bond type)."""
     rw = Chem.RWMol()
     for s, q in zip(cx.symbols, cx.formal_charges, strict=True):
         atom = Chem.Atom(s)
@@ -37,8 +41,9 @@ def to_rdkit(cx: Complex) -> Chem.Mol:
     kinds = {1: Chem.BondType.SINGLE, 2: Chem.BondType.DOUBLE, 3: Chem.BondType.TRIPLE}
     for i, j, order in cx.bonds:
         rw.AddBond(int(i), int(j), kinds[order])
-    for d in cx.donor_indices:
-        rw.AddBond(int(d), int(cx.metal_index), Chem.BondType.DATIVE)
+    if metal_bonds:
+        for d in cx.donor_indices:
+            rw.AddBond(int(d), int(cx.metal_index), Chem.BondType.DATIVE)
     mol = rw.GetMol()
     mol.UpdatePropertyCache(strict=False)
     conf = Chem.Conformer(cx.n_atoms)
@@ -56,70 +61,65 @@ def to_rdkit(cx: Complex) -> Chem.Mol:
     return mol
 
 
+def sdf_record(mol: Chem.Mol, fields: Sequence[str], v3000: bool = True) -> str:
+    """One SDF record ($$$$-terminated) of `mol`: its mol block and the named properties as data fields.
+
+    The one SDF writer of the project (complex files and the 3-D viewer's record)."""
+    block = Chem.MolToMolBlock(mol, forceV3000=v3000, kekulize=False)
+    return block + "".join(f">  <{k}>\n{mol.GetProp(k)}\n\n" for k in fields) + "$$$$\n"
+
+
 def to_sdf(cx: Complex) -> str:
     """SDF (V3000, which keeps the Dy-donor bonds as dative bonds) with provenance as data fields."""
-    mol = to_rdkit(cx)
-    block = Chem.MolToMolBlock(mol, forceV3000=True, kekulize=False)
-    props = [f">  <{k}>\n{mol.GetProp(k)}\n" for k in
-             ("ligand_smiles", "total_charge", "multiplicity", "geometry_provenance", "builder", "flags")]
-    return block + "\n".join(props) + "\n$$$$\n"
-
-
-def _sybyl_type(mol: Chem.Mol, idx: int) -> str:
-    atom = mol.GetAtomWithIdx(idx)
-    s = atom.GetSymbol()
-    if s in ("H", "Dy", "Y", "F", "Cl", "Br", "I"):
-        return s
-    if s not in ("C", "N", "O", "S", "P"):
-        return s
-    if atom.GetIsAromatic():
-        return f"{s}.ar"
-    hyb = atom.GetHybridization()
-    if s == "O" and not any(b.GetBondType() == Chem.BondType.DOUBLE for b in atom.GetBonds()):
-        return "O.3"
-    if hyb == Chem.HybridizationType.SP:
-        return f"{s}.1"
-    if hyb == Chem.HybridizationType.SP2 or any(b.GetBondType() == Chem.BondType.DOUBLE for b in atom.GetBonds()):
-        return f"{s}.2"
-    return f"{s}.3"
+    return sdf_record(to_rdkit(cx), ("ligand_smiles", "total_charge", "multiplicity", "geometry_provenance",
+                                     "builder", "flags"))
 
 
 def to_mol2(cx: Complex) -> str:
-    """Tripos MOL2; SYBYL atom types from RDKit perception of the ligand, Dy-donor bonds as single bonds."""
-    mol = to_rdkit(cx)
-    lig = Chem.RWMol(mol)
-    for b in list(lig.GetBonds()):
-        if b.GetBondType() == Chem.BondType.DATIVE:
-            lig.RemoveBond(b.GetBeginAtomIdx(), b.GetEndAtomIdx())
-    lig = lig.GetMol()
-    try:
-        Chem.SanitizeMol(lig)
-    except Exception:  # unusual valence: plain element types are still a valid MOL2
-        lig.UpdatePropertyCache(strict=False)
+    """Tripos MOL2 written by Open Babel, Dy-donor bonds as single bonds, residues DY / HOH / LG1 / LG2.
+
+    SYBYL types are Open Babel's (note: it types every O(-) as O.co2); aromaticity is perceived on the
+    ligands before the metal bonds are added, which would otherwise hide it. Partial charges are the
+    complex's own (USER_CHARGES) or zeros (NO_CHARGES), never Open Babel's Gasteiger ones.
+    """
+    from openbabel import openbabel as ob
+
+    conv = ob.OBConversion()
+    conv.SetInAndOutFormats("mol", "mol2")
+    mol = ob.OBMol()
+    if not conv.ReadString(mol, Chem.MolToMolBlock(to_rdkit(cx, metal_bonds=False), kekulize=False)):
+        raise GaussError(f"Open Babel could not read the complex of {cx.ligand_smiles!r}")
+    for atom in ob.OBMolAtomIter(mol):
+        atom.IsAromatic()  # perceive aromaticity now, on the ligands alone
+    for d in cx.donor_indices:
+        mol.AddBond(int(cx.metal_index) + 1, int(d) + 1, 1)
+    ob.OBAtomTyper().AssignTypes(mol)
     charges = cx.atomic_charges if cx.atomic_charges is not None else np.zeros(cx.n_atoms)
-    bonds = [(i, j, str(o)) for i, j, o in cx.bonds]
-    bonds += [(cx.metal_index, d, "1") for d in cx.donor_indices]
-    for k, (i, j, _) in enumerate(bonds):
-        if lig.GetBondBetweenAtoms(int(i), int(j)) is not None and \
-                lig.GetBondBetweenAtoms(int(i), int(j)).GetIsAromatic():
-            bonds[k] = (i, j, "ar")
-    out = ["@<TRIPOS>MOLECULE", _title(cx), f"{cx.n_atoms} {len(bonds)} {max(cx.fragment) + 1} 0 0", "SMALL",
-           "USER_CHARGES" if cx.atomic_charges is not None else "NO_CHARGES", "", "@<TRIPOS>ATOM"]
     names = {0: "DY", 6: "LG1", 7: "LG2"}
-    for i, (s, (x, y, z)) in enumerate(zip(cx.symbols, cx.coords, strict=True)):
-        frag = cx.fragment[i]
-        resname = names.get(frag, "HOH")
-        out.append(f"{i + 1:6d} {s}{i + 1:<5d} {x:11.5f} {y:11.5f} {z:11.5f} {_sybyl_type(lig, i):<6s}"
-                   f" {frag + 1:3d} {resname}{frag + 1:<3d} {charges[i]:9.5f}")
-    out.append("@<TRIPOS>BOND")
-    for k, (i, j, o) in enumerate(bonds):
-        out.append(f"{k + 1:6d} {i + 1:5d} {j + 1:5d} {o}")
-    return "\n".join(out) + "\n"
+    residues: dict[int, ob.OBResidue] = {}
+    for i, atom in enumerate(ob.OBMolAtomIter(mol)):
+        atom.SetPartialCharge(float(charges[i]))
+        frag = int(cx.fragment[i])
+        if frag not in residues:
+            residues[frag] = mol.NewResidue()
+            residues[frag].SetName(names.get(frag, "HOH"))
+            residues[frag].SetNum(frag + 1)
+        residues[frag].AddAtom(atom)
+        residues[frag].SetAtomID(atom, f"{cx.symbols[i]}{i + 1}")  # MOL2 atom names come from the residue
+    mol.SetPartialChargesPerceived()
+    mol.SetChainsPerceived()  # else Open Babel re-perceives residues and names them all UNL1
+    mol.SetTitle(_title(cx))
+    lines = conv.WriteString(mol).split("\n")
+    # Open Babel labels every charge set GASTEIGER (line 5 of the MOLECULE record); say what they are.
+    head = lines.index("@<TRIPOS>MOLECULE")
+    lines[head + 4] = "USER_CHARGES" if cx.atomic_charges is not None else "NO_CHARGES"
+    return "\n".join(lines)
 
 
-def export(cx: Complex, fmt: str) -> str:
+def export(cx: Complex, fmt: ExportFormat | str) -> str:
     """Text of `cx` in format `fmt` ("xyz", "mol2" or "sdf")."""
-    writers = {"xyz": to_xyz, "mol2": to_mol2, "sdf": to_sdf}
+    writers: dict[str, Callable[[Complex], str]] = {ExportFormat.XYZ: to_xyz, ExportFormat.MOL2: to_mol2,
+                                                    ExportFormat.SDF: to_sdf}
     if fmt not in writers:
         raise GaussError(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
     return writers[fmt](cx)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gauss_core import columns as C
 from gauss_core import provenance
 from gauss_core.model.checkpoint import LoadedModel
-from gauss_core.train.metrics import r2_score
 
 
 @dataclass
@@ -40,15 +38,6 @@ class EvalInputs:
     @property
     def train_set(self) -> set[str]:
         return set(self.loaded.train_smiles)
-
-
-def r2(y_true, y_pred) -> float:
-    """1 - SS_res / SS_tot (SS_tot around the mean of y_true); NaN with < 2 values or no variance."""
-    y_true = np.asarray(y_true, dtype=float)
-    y_pred = np.asarray(y_pred, dtype=float)
-    ok = np.isfinite(y_true) & np.isfinite(y_pred)
-    # Same definition as the trainer's metric, on the finite pairs only.
-    return r2_score(y_true[ok], y_pred[ok])
 
 
 def provenance_text(tags) -> str:

@@ -57,6 +57,7 @@ from gauss_core import columns as C
 from gauss_core import paths, provenance
 from gauss_core.errors import GaussError
 from gauss_core.evaluate.common import EvalInputs, kd_labelled
+from gauss_core.modes import KDMode
 
 PAPER_SCORE = 0.82
 # Flags of gauss_core.complexes.checks that mean the assembled complex is not a valid one (rule R1).
@@ -68,7 +69,7 @@ GAP1, GAP7 = C.KD_GAP_COLUMNS[0], C.KD_GAP_COLUMNS[-1]
 _FLAG_RE = re.compile(r"(?:^|;)\s*(" + "|".join(re.escape(f) for f in FAILURE_FLAGS) + r")\b")
 
 
-@dataclass
+@dataclass(frozen=True)
 class FidelityConfig:
     """Paper settings: 6 bins, 5 seeds per bin, 10 unique samples per seed, sigma from 0.1 (+0.1 per round).
 
@@ -87,7 +88,7 @@ class FidelityConfig:
     sigma_max: float = 0.5
     attempts_per_round: int = 4000
     batch_size: int = 500
-    kd_mode: str = "template-sp"
+    kd_mode: str = KDMode.TEMPLATE_SP.value
     bin_percentiles: tuple[float, float] = BIN_PERCENTILES
     calibration: Path | None = field(default_factory=lambda: paths.KD_CALIBRATION)
     seed: int = 0

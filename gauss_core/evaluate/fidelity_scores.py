@@ -8,10 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from gauss_core import columns as C
-from gauss_core.evaluate.common import r2
 from gauss_core.evaluate.fidelity import GAP1, GAP7, PAPER_SCORE, reason_counts
 from gauss_core.ligands.build import smiles_class
-from gauss_core.stats import pearson, spearman
+from gauss_core.stats import pearson, r2, spearman
 
 
 def scored_pairs(samples: pd.DataFrame) -> pd.DataFrame:

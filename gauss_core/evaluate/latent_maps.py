@@ -18,7 +18,7 @@ from gauss_core import columns as C
 from gauss_core.evaluate.common import EvalInputs, kd_labelled, provenance_text
 
 
-@dataclass
+@dataclass(frozen=True)
 class LatentMapConfig:
     n_background: int = 20000
     seed: int = 0

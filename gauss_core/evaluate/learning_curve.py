@@ -61,7 +61,7 @@ RECON_MONITORS = (Monitor("recon_exact", True, 0.01), Monitor("recon_token", Tru
 PROPERTY_MONITORS = (Monitor("prop_mse", False, 0.005),)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LearningCurveConfig:
     """Sizes and budgets (defaults: at most about 27 min of one CPU thread for the reconstruction curve at the
     measured ~0.18 CPU s per batch including checks, about 18 min for the R^2 curve; --quick for tests).

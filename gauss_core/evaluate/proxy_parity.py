@@ -2,7 +2,7 @@
 
 Held-out = labelled ligands that are not in the evaluated model's training split (so their labels were
 never seen). Predictions: latent mean -> head (gauss_core.latent.predict_proxies). donor_Z is compared
-with the ligand set's donor atom. R^2 = 1 - SS_res / SS_tot (gauss_core.evaluate.common.r2).
+with the ligand set's donor atom. R^2 = 1 - SS_res / SS_tot (gauss_core.stats.r2).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 
 from gauss_core import columns as C
-from gauss_core.evaluate.common import EvalInputs, r2
+from gauss_core.evaluate.common import EvalInputs
+from gauss_core.stats import r2
 
 CHARGE_R2_TARGET = 0.9
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParityConfig:
     n_heldout: int = 2000
     seed: int = 0

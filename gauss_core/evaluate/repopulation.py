@@ -20,9 +20,10 @@ import pandas as pd
 from gauss_core import columns as C
 from gauss_core.errors import GaussError
 from gauss_core.evaluate.common import EvalInputs, kd_labelled
+from gauss_core.modes import KDMode
 
 
-@dataclass
+@dataclass(frozen=True)
 class RepopulationConfig:
     subset_size: int = 1000
     n_seeds: int = 16
@@ -30,7 +31,7 @@ class RepopulationConfig:
     attempts_per_seed: int = 5000
     batch_size: int = 500
     n_estimate: int = 160
-    kd_mode: str = "template-sp"
+    kd_mode: str = KDMode.TEMPLATE_SP.value
     seed: int = 0
 
     @classmethod

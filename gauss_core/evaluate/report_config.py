@@ -20,7 +20,7 @@ from gauss_core.evaluate.sweep_exp import SweepExpConfig
 NUMBER_COLUMNS = ("experiment", "metric", "value", "target", "passed", "provenance")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReportConfig:
     """Where inputs come from, where outputs go, and each experiment's settings."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from gauss_core.atomic import atomic_write_json
 from gauss_core.errors import GaussError
 from gauss_core.evaluate.common import EvalInputs
 from gauss_core.evaluate.experiments import SECTIONS
@@ -47,7 +48,4 @@ def load_stored_sections(config: ReportConfig, inputs: EvalInputs) -> dict:
 def store_sections(config: ReportConfig, inputs: EvalInputs, stored: dict) -> None:
     data = {"checkpoint": str(config.checkpoint), "report": str(config.out_md), "epoch": inputs.loaded.epoch,
             "train_hash": inputs.loaded.train_hash, "sections": stored}
-    config.sections_json.parent.mkdir(parents=True, exist_ok=True)
-    tmp = config.sections_json.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str))
-    tmp.replace(config.sections_json)
+    atomic_write_json(config.sections_json, data, indent=1, default=str)

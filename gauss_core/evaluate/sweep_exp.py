@@ -17,7 +17,7 @@ from gauss_core.sampling import LPSampler, SweepConfig, sigma_sweep
 from gauss_core.sampling.sweep import default_sigmas
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepExpConfig:
     """sigmas, batches x batch_size per sigma (paper: 50 x 100), and the seed of the random seed pick."""
 

@@ -14,9 +14,10 @@ from gauss_core.jobs.labels import (all_kd_results, bundle_kd_results, merge_kd_
                                    write_kd_labels, write_loprop_labels)
 from gauss_core.jobs.store import (CANCELLED, DONE, FAILED, QUEUED, RUNNING, STATES, Job, JobNotFoundError,
                                    JobStateError, JobStore)
+from gauss_core.modes import JobState
 from gauss_core.jobs.worker import Worker, WorkerConfig, run_worker
 
-__all__ = ["CANCELLED", "DONE", "FAILED", "JOB_KINDS", "Job", "JobNotFoundError", "JobStateError", "JobStore",
-           "LocalExecutor", "QUEUED", "RUNNING", "STATES", "SlurmExecutor", "SlurmResources", "Worker",
+__all__ = ["CANCELLED", "DONE", "FAILED", "JOB_KINDS", "Job", "JobNotFoundError", "JobState", "JobStateError",
+           "JobStore", "LocalExecutor", "QUEUED", "RUNNING", "STATES", "SlurmExecutor", "SlurmResources", "Worker",
            "WorkerConfig", "all_kd_results", "bundle_kd_results", "get_kind", "merge_kd_results",
            "merge_loprop_results", "register_kind", "run_worker", "write_kd_labels", "write_loprop_labels"]

@@ -21,6 +21,7 @@ from pathlib import Path
 from gauss_core.errors import GaussError, MissingProgramError
 from gauss_core.jobs.store import LOG_FILE, Job, kill_job_processes
 from gauss_core.procs import TAG_VAR, job_tag
+from gauss_core.modes import ExecutorName
 
 RUNNER_MODULE = "gauss_core.jobs.runner"
 
@@ -57,7 +58,7 @@ class LocalExecutor:
         nice: niceness added to runners (QC programs share the machine with interactive work).
     """
 
-    name = "local"
+    name = ExecutorName.LOCAL
 
     def __init__(self, concurrency: int = 1, nice: int = 10):
         if concurrency < 1:
@@ -121,7 +122,7 @@ class LocalExecutor:
 
 # ------------------------------------------------------------------------------------------------ SLURM
 
-@dataclass
+@dataclass(frozen=True)
 class SlurmResources:
     """Resources requested per job (sbatch options)."""
 
@@ -176,7 +177,7 @@ class SlurmExecutor:
     The submitting worker holds no process per job: a restarted worker re-adopts running SLURM jobs.
     """
 
-    name = "slurm"
+    name = ExecutorName.SLURM
 
     def __init__(self, resources: SlurmResources | None = None, max_jobs: int = 50, python: str | None = None):
         self.resources = resources or SlurmResources()

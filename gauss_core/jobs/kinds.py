@@ -19,6 +19,7 @@ from pathlib import Path
 from gauss_core import columns
 from gauss_core.errors import GaussError
 from gauss_core.provenance import CASSCF_OPENMOLCAS, DFT_AXIAL_Y, OPENMOLCAS_LOPROP
+from gauss_core.modes import CasscfGeometry, CasscfMethod
 
 
 class UnknownJobKindError(GaussError):
@@ -77,8 +78,7 @@ def resolve_params(name: str, params: dict | None) -> dict:
 
 
 # Parameters with a fixed set of values, checked on enqueue rather than when the job runs.
-PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": ("assemble", "idealised"),
-                                             "method": ("openmolcas", "orca")}
+PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": tuple(CasscfGeometry), "method": tuple(CasscfMethod)}
 
 
 def check_smiles(smiles: str) -> str:
@@ -97,12 +97,12 @@ def check_smiles(smiles: str) -> str:
 # ------------------------------------------------------------------------------------------- casscf
 
 CASSCF_DEFAULTS = {
-    "method": "openmolcas",        # "openmolcas" runs here; "orca" needs an ORCA 5 binary on PATH
+    "method": CasscfMethod.OPENMOLCAS.value,  # "openmolcas" runs here; "orca" needs an ORCA 5 binary on PATH
     "dy_basis": "ANO-RCC-VDZP",
     "ligand_basis": "ANO-RCC-MB",
     "n_roots": 21,
     "memory_mb": 2000,
-    "geometry": "assemble",        # "assemble" (+ xtb relax if relax) or "idealised" (methoxide only)
+    "geometry": CasscfGeometry.ASSEMBLE.value,  # "assemble" (+ xtb relax if relax) or "idealised" (methoxide only)
     "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
     "timeout_s": 6 * 3600,
 }
@@ -116,22 +116,22 @@ def run_casscf(ctx: JobContext) -> dict:
     p = ctx.params
     t0 = time.time()
     check_smiles(ctx.smiles)
-    if p["geometry"] == "idealised":
+    if p["geometry"] == CasscfGeometry.IDEALISED:
         if ctx.smiles.strip() not in METHOXIDE_SMILES:
             raise GaussError("geometry='idealised' exists only for methoxide ([O-]C); use geometry='assemble'")
         structure, source, cplx = idealised_dy_water5_methoxide2(), "idealised-methoxide", None
-    elif p["geometry"] == "assemble":
+    elif p["geometry"] == CasscfGeometry.ASSEMBLE:
         structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]))
     else:
         raise GaussError(f"geometry={p['geometry']!r}: choose 'assemble' or 'idealised'")
     (ctx.workdir / "complex.xyz").write_text(structure.to_xyz())
     ctx.log(f"geometry: {source}, {len(structure.symbols)} atoms, charge {structure.charge}")
     features = estimate_features(cplx, ctx.log)
-    if p["method"] == "orca":
+    if p["method"] == CasscfMethod.ORCA:
         from gauss_core.kd import orca
         return orca.run_orca_job(structure, ctx.workdir, log=ctx.log) | {"geometry_source": source,
                                                                           "estimate_features": features}
-    if p["method"] != "openmolcas":
+    if p["method"] != CasscfMethod.OPENMOLCAS:
         raise GaussError(f"method={p['method']!r}: choose 'openmolcas' or 'orca'")
     config = mc.MolcasCasscfConfig(dy_basis=p["dy_basis"], ligand_basis=p["ligand_basis"],
                                    n_roots=int(p["n_roots"]), memory_mb=int(p["memory_mb"]))
@@ -148,7 +148,7 @@ def run_casscf(ctx: JobContext) -> dict:
     ctx.log(f"pruned {freed / 1e6:.0f} MB of per-root orbital files and scratch")
     ctx.log("KD energies (cm-1): " + " ".join(f"{e:.1f}" for e in result.energies_cm1))
     ctx.log(f"ground KD g = {result.doublets[0].g}")
-    return {"provenance": CASSCF_OPENMOLCAS, "method": "openmolcas", "geometry_source": source,
+    return {"provenance": CASSCF_OPENMOLCAS, "method": CasscfMethod.OPENMOLCAS.value, "geometry_source": source,
             "basis": {"Dy": config.dy_basis, "ligands": config.ligand_basis}, "n_roots": config.n_roots,
             "wall_s": round(time.time() - t0, 1), "output": run.output_path.name, "estimate_features": features,
             **result.to_dict()}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gauss_core.atomic import atomic_path
 from gauss_core import columns, paths, provenance
 from gauss_core.jobs.store import DONE, Job, JobStore
 
@@ -66,10 +67,8 @@ def merge_kd_results(store: JobStore) -> pd.DataFrame:
 
 def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> Path:
     """Temp file + rename, so a crash never leaves a half-written label table."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
-    frame.to_csv(tmp, index=False)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
     return path
 
 
@@ -134,10 +133,8 @@ def bundle_kd_results(store: JobStore, path: Path | None = None) -> tuple[Path, 
     path = Path(path) if path else paths.KD_CASSCF_SET
     before = load_bundled_kd_results(path)
     merged = all_kd_results(store, path).drop(columns=SOURCE_COLUMN)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    merged.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        merged.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
     return path, len(before), len(merged)
 
 

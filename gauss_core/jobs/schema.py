@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from gauss_core import paths
+from gauss_core.atomic import atomic_write_json
 from gauss_core.errors import GaussError
+from gauss_core.modes import ExecutorName, JobState
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = JobState
+STATES = tuple(JobState)
 FINAL_STATES = (DONE, FAILED, CANCELLED)
-LOCAL, SLURM = "local", "slurm"
+LOCAL, SLURM = ExecutorName
 
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
@@ -114,9 +115,7 @@ def job_key(kind: str, smiles: str, params: dict | None, params_json: str | None
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so that readers see either nothing or the whole file (temporary file + rename)."""
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
+    atomic_write_json(path, data, indent=1)
 
 
 def default_db_path() -> Path:

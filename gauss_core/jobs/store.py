@@ -141,7 +141,7 @@ class JobStore:
     def counts(self) -> dict[str, int]:
         with self._connect() as conn:
             rows = conn.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
-        out = {s: 0 for s in STATES}
+        out: dict[str, int] = {s: 0 for s in STATES}
         out.update({r[0]: r[1] for r in rows})
         return out
 
@@ -253,7 +253,7 @@ class JobStore:
         host, pid, start = identity or worker_identity()
         now = time.time()
         with self._write() as conn:
-            sql, args = "SELECT id FROM jobs WHERE state=?", [QUEUED]
+            sql, args = "SELECT id FROM jobs WHERE state=?", [str(QUEUED)]
             if kinds:
                 sql += f" AND kind IN ({','.join('?' * len(kinds))})"
                 args += list(kinds)

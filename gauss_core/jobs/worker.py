@@ -20,12 +20,13 @@ from gauss_core.jobs.executors import Finished, LocalExecutor, SlurmExecutor
 from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, RUNNING, SLURM, Job,
                                    JobStore, kill_job_processes, process_alive, worker_identity,
                                    write_json_atomic)
+from gauss_core.modes import ExecutorName
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkerConfig:
     """How a worker behaves.
 
@@ -228,7 +229,7 @@ class Worker:
         return self.claimed
 
 
-def run_worker(store: JobStore | None = None, executor: str = "local", concurrency: int = 1,
+def run_worker(store: JobStore | None = None, executor: str = ExecutorName.LOCAL.value, concurrency: int = 1,
                config: WorkerConfig | None = None, **slurm_kwargs: object) -> int:
     """Convenience: build an executor by name and run a Worker.
 
@@ -239,9 +240,9 @@ def run_worker(store: JobStore | None = None, executor: str = "local", concurren
 
     store = store or JobStore()
     ex: LocalExecutor | SlurmExecutor
-    if executor == "local":
+    if executor == ExecutorName.LOCAL:
         ex = LocalExecutor(concurrency=concurrency)
-    elif executor == "slurm":
+    elif executor == ExecutorName.SLURM:
         ex = SlurmExecutor(SlurmResources(**slurm_kwargs), max_jobs=concurrency)  # type: ignore[arg-type]
     else:
         raise GaussError(f"executor {executor!r}: choose 'local' or 'slurm'")

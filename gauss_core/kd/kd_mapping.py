@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,9 +32,11 @@ import pandas as pd
 
 from gauss_core import columns as C
 from gauss_core import paths, provenance
+from gauss_core.atomic import atomic_path
 from gauss_core.errors import GaussError
+from gauss_core.modes import KDMode
 
-MODES = ("template-sp", "relaxed")
+MODES = tuple(KDMode)
 N_CLASSES = 4
 CACHE_VERSION = 1
 
@@ -45,7 +46,7 @@ MAPPING_COLUMNS = (C.LIGAND_ID, C.SMILES, C.CANONICAL, C.DONOR_ELEMENT, C.CHARGE
 ERROR_COLUMNS = (C.LIGAND_ID, C.SMILES, C.LIGAND_CLASS, C.KD_MODE, "error")
 
 
-@dataclass
+@dataclass(frozen=True)
 class KDMapConfig:
     """Settings of a KD mapping build.
 
@@ -62,7 +63,7 @@ class KDMapConfig:
     """
 
     n_ligands: int = 2400
-    mode: str = "template-sp"
+    mode: str = KDMode.TEMPLATE_SP.value
     seed: int = 0
     out: Path = field(default_factory=lambda: paths.KD_MAPPING_SET)
     cache_dir: Path | None = None
@@ -114,7 +115,7 @@ def select_ligands(ligands: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame
     return out.drop(columns="_rank").reset_index(drop=True)
 
 
-def estimate_ligand(smiles: str, mode: str = "template-sp", calibrated=None) -> dict:
+def estimate_ligand(smiles: str, mode: str = KDMode.TEMPLATE_SP.value, calibrated=None) -> dict:
     """Assemble one complex and estimate its KDs.
 
     Returns:
@@ -126,7 +127,8 @@ def estimate_ligand(smiles: str, mode: str = "template-sp", calibrated=None) -> 
     return estimate_ligand_all(smiles, mode, (calibrated,))[0]
 
 
-def estimate_ligand_all(smiles: str, mode: str = "template-sp", calibrated: Sequence = (None,)) -> list[dict]:
+def estimate_ligand_all(smiles: str, mode: str = KDMode.TEMPLATE_SP.value,
+                        calibrated: Sequence = (None,)) -> list[dict]:
     """Assemble one complex once and estimate its KDs with each estimator: None = cf-pointcharge, or a
     CalibratedModel. One estimate_ligand row per estimator, in order; the build (and the xtb charges) are
     shared, and `seconds` is the time of the whole call.
@@ -136,7 +138,7 @@ def estimate_ligand_all(smiles: str, mode: str = "template-sp", calibrated: Sequ
     if mode not in MODES:
         raise GaussError(f"unknown KD mapping mode {mode!r}: choose one of {', '.join(MODES)}")
     # The bundled set's rows were validated when the set was built; the map keeps every one of them.
-    result = (characterise(smiles, "constrained", estimators=calibrated, validate=False) if mode == "relaxed"
+    result = (characterise(smiles, "constrained", estimators=calibrated, validate=False) if mode == KDMode.RELAXED
               else characterise(smiles, "none", builder="rdkit", estimators=calibrated, validate=False))
     if result.estimate_error is not None:
         raise GaussError(result.estimate_error)
@@ -172,17 +174,9 @@ def _append(path: Path, record: dict) -> None:
 
 
 def _write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False, compression="gzip" if path.name.endswith(".gz") else None)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the bundled table is meant to be readable by everyone
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # 0o644: the bundled table is meant to be readable by everyone
+    with atomic_path(path, mode=0o644) as tmp:
+        frame.to_csv(tmp, index=False, compression="gzip" if str(path).endswith(".gz") else None)
 
 
 def tables_from_records(records: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -76,7 +76,7 @@ def structure_from(obj: object) -> XyzStructure:
                         str(getattr(obj, "ligand_smiles", "") or getattr(obj, "smiles", "") or ""))
 
 
-@dataclass
+@dataclass(frozen=True)
 class MolcasCasscfConfig:
     """Settings of the OpenMolcas CASSCF(9,7)+SO calculation.
 

@@ -5,9 +5,11 @@ in the spin-orbit operator; SARC2-DKH-QZVP on Dy, DKH-def2-TZVPP on all other at
 CASSCF with the 7 4f orbitals and 9 electrons (21 sextet roots); Kramers-doublet energies from the
 quasi-degenerate perturbation theory (QDPT) treatment of spin-orbit coupling.
 
-ORCA is not free to redistribute and is not installed here, so this module writes inputs and runs
-ORCA only when an `orca` binary is on PATH (or GAUSS_ORCA points to it). There is no QDPT output
-parser: none could be tested against a real ORCA output on this machine.
+This backend only writes inputs: it writes dy.inp and, when an `orca` binary is on PATH (or GAUSS_ORCA
+points to it), runs ORCA on it, but it does not read the output, so an ORCA job reports no KD energies
+and never enters the KD label table. ORCA is not free to redistribute and is not installed here, and no
+real ORCA output of a Dy complex was available to test a QDPT parser on (the one real ORCA data set in
+shared/data holds only SO matrices extracted by a third-party script, not ORCA's own output).
 """
 
 from __future__ import annotations
@@ -21,14 +23,19 @@ from pathlib import Path
 
 from gauss_core.errors import GaussError, MissingProgramError
 from gauss_core.kd.molcas_input import N_4F_ELECTRONS, N_4F_ORBITALS, N_SEXTET_ROOTS, XyzStructure
+from gauss_core.modes import CasscfMethod
 from gauss_core.provenance import CASSCF_ORCA
+
+
+ONLY_WRITES_INPUTS = ("the ORCA backend only writes the input (dy.inp) and runs ORCA; it does not parse the "
+                      "output, so this job has no KD energies: read them from the QDPT section of dy.out")
 
 
 class OrcaInputError(GaussError):
     """Settings or a structure the ORCA writer cannot use."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class OrcaCasscfConfig:
     """ORCA 5 CASSCF(9,7)+QDPT settings (defaults: the paper's).
 
@@ -124,9 +131,9 @@ def run_orca_job(structure: XyzStructure, workdir: Path, config: OrcaCasscfConfi
     """Write dy.inp in workdir and run ORCA on it (argument list, no shell).
 
     Returns:
-        {"provenance": "casscf-orca", "method": "orca", "input", "output", "parsed": False, "note"}: the KD
-        energies are in the ORCA output (QDPT section), which this version does not parse, so the job
-        carries no gaps and never enters the KD label table.
+        {"provenance": "casscf-orca", "method": "orca", "input", "output", "parsed": False, "note"}: this
+        backend only writes inputs and runs ORCA; it does not parse the output, so the job carries no gaps
+        and never enters the KD label table (`note` says so in the job result).
     Raises:
         MissingProgramError when ORCA is not installed; GaussError when it fails.
     """
@@ -140,5 +147,5 @@ def run_orca_job(structure: XyzStructure, workdir: Path, config: OrcaCasscfConfi
         rc = subprocess.run([exe, inp.name], cwd=workdir, stdout=fh, stderr=subprocess.STDOUT).returncode
     if rc != 0:
         raise GaussError(f"ORCA exited with code {rc}; see {out}")
-    return {"provenance": CASSCF_ORCA, "method": "orca", "input": inp.name, "output": out.name, "parsed": False,
-            "note": "no tested ORCA QDPT parser yet: read the KD energies from the QDPT section of the output"}
+    return {"provenance": CASSCF_ORCA, "method": CasscfMethod.ORCA.value, "input": inp.name, "output": out.name,
+            "parsed": False, "note": ONLY_WRITES_INPUTS}

@@ -15,6 +15,7 @@ import torch
 from gauss_core.chem import mol_from_smiles
 from gauss_core.errors import InvalidSmilesError
 from gauss_core.model.checkpoint import LoadedModel
+from gauss_core.modes import HeadKind
 
 # Small batches keep each GRU step's tensors in the CPU's L2 cache: measured fastest on CPU
 # (decoding 55k samples, 1 thread: 8.9 s CPU at 128, 9.5 s at 256, 10 s at 512, 13 s at 4096).
@@ -146,7 +147,7 @@ def predict_proxies(loaded: LoadedModel, z: np.ndarray, struct: np.ndarray | Non
     if z.ndim != 2 or z.shape[1] != loaded.config.latent_dim:
         raise ValueError(f"latent vectors must have shape (n, {loaded.config.latent_dim}); got {z.shape}")
     s_t = None
-    if loaded.config.head == "gauss1":
+    if loaded.config.head == HeadKind.GAUSS1:
         if struct is None:
             raise ValueError("the GAUSS-I head needs the 6-d structural vector of each complex (struct=...)")
         s = (np.asarray(struct, dtype=np.float64) - loaded.struct_mean) / loaded.struct_std

@@ -8,8 +8,6 @@ keyed by the SHA-256 of the checkpoint file and of the SMILES list; a new checkp
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from gauss_core.atomic import atomic_path
 from gauss_core.errors import DataFormatError
 from gauss_core.paths import gauss_home, writable_dir
 
@@ -129,19 +128,12 @@ def cache_path(checkpoint_hash: str, set_hash: str, cache_dir: Path | None = Non
 
 def save_latent_map(lmap: LatentMap, path: Path) -> None:
     """Write atomically (temp file + rename), so a crash never leaves a half-written cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, smiles=np.asarray(lmap.smiles, dtype=str), z=lmap.z, coords=lmap.coords, mean=lmap.mean,
-                     components=lmap.components, evr=lmap.explained_variance_ratio,
-                     pred=lmap.predictions.to_numpy(dtype=np.float32),
-                     pred_names=np.asarray(list(lmap.predictions.columns), dtype=str),
-                     key=np.asarray([lmap.checkpoint_hash, lmap.set_hash]), skipped=np.asarray(lmap.skipped))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, smiles=np.asarray(lmap.smiles, dtype=str), z=lmap.z, coords=lmap.coords, mean=lmap.mean,
+                 components=lmap.components, evr=lmap.explained_variance_ratio,
+                 pred=lmap.predictions.to_numpy(dtype=np.float32),
+                 pred_names=np.asarray(list(lmap.predictions.columns), dtype=str),
+                 key=np.asarray([lmap.checkpoint_hash, lmap.set_hash]), skipped=np.asarray(lmap.skipped))
 
 
 def load_latent_map(path: Path) -> LatentMap:

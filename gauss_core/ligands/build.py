@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from rdkit import Chem
 
+from gauss_core.atomic import atomic_path
 from gauss_core import chem, columns, paths
 from gauss_core.errors import DataFormatError
 from gauss_core.ligands import donors
@@ -51,7 +52,7 @@ def smiles_class(smiles: str) -> int:
         return 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildConfig:
     """Inputs of one build."""
 
@@ -251,9 +252,6 @@ def write_ligand_set(frame: pd.DataFrame, path: Path) -> None:
     """Write a ligand table as gzipped CSV (deterministic bytes: no timestamp or file name in the gzip header)."""
     import gzip
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+    with atomic_path(path) as tmp, open(tmp, "wb") as raw, \
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
         gz.write(frame.to_csv(index=False).encode())
-    tmp.replace(path)  # never leave a half-written set behind

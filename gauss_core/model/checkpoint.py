@@ -20,8 +20,6 @@ never destroys the previous checkpoint.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from gauss_core.atomic import atomic_path
 from gauss_core.errors import CheckpointError
 from gauss_core.model.vae import GaussVAE, ModelConfig
 from gauss_core.tokens import Vocabulary
@@ -105,13 +104,6 @@ def cpu_state(module_or_state: torch.nn.Module | dict[str, torch.Tensor]) -> dic
     return {k: v.detach().to("cpu").clone() for k, v in state.items()}
 
 
-def _umask_mode() -> int:
-    """File mode a normally created file would get (mkstemp's temporary files are 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
     """Write a checkpoint dict atomically (see module docstring for the keys).
 
@@ -124,18 +116,8 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
     data["format"] = FORMAT
     data["format_version"] = FORMAT_VERSION
     data["weights_sha256"] = weights_digest(data["model_state"])
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _umask_mode())  # readable like any other file (e.g. by a dashboard run by others)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save(data, tmp)
     return path
 
 

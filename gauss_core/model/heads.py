@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from gauss_core.modes import HeadKind
 
 
 class Gauss2Head(nn.Module):
@@ -45,10 +46,10 @@ class Gauss1Head(nn.Module):
 
 def build_head(kind: str, latent_dim: int, n_labels: int, n_struct: int) -> nn.Module | None:
     """Head module named by ModelConfig.head ("gauss2", "gauss1" or "none")."""
-    if kind == "gauss2":
+    if kind == HeadKind.GAUSS2:
         return Gauss2Head(latent_dim, n_labels)
-    if kind == "gauss1":
+    if kind == HeadKind.GAUSS1:
         return Gauss1Head(latent_dim, n_struct or 6, n_labels)
-    if kind == "none":
+    if kind == HeadKind.NONE:
         return None
     raise ValueError(f"unknown head {kind!r}; choose gauss2, gauss1 or none")

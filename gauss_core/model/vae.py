@@ -18,10 +18,7 @@ from torch import nn
 
 from gauss_core.model.fastgru import bigru_infer_time_major, bigru_time_major
 from gauss_core.model.heads import build_head
-
-HEAD_GAUSS2 = "gauss2"
-HEAD_GAUSS1 = "gauss1"
-HEAD_NONE = "none"
+from gauss_core.modes import HeadKind
 
 
 # Switch for the hand-written GRU backward (gauss_core.model.fastgru); the bench compares both paths.
@@ -40,7 +37,7 @@ def run_bigru(gru: nn.GRU, x: torch.Tensor, steps: int | None = None) -> torch.T
     return bigru_infer_time_major(gru, x, steps)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
     """Architecture of the VAE and its property head.
 
@@ -62,7 +59,7 @@ class ModelConfig:
     latent_dim: int = 32
     encoder_hidden: tuple[int, ...] = (128, 96, 32)
     decoder_hidden: int = 128
-    head: str = HEAD_GAUSS2
+    head: str = HeadKind.GAUSS2.value  # a plain str: checkpoints are read with weights_only=True
     n_labels: int = 4
     n_struct: int = 0
 

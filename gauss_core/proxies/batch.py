@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gauss_core.atomic import atomic_path
 from gauss_core import columns, provenance
 from gauss_core.errors import DataFormatError, GaussError
 from gauss_core.proxies.fast import RAW_COLUMNS, FastConfig, apply_recipe, xtb_descriptors
@@ -31,7 +32,7 @@ ERROR = "error"
 METHOD = "label_method"
 
 
-@dataclass
+@dataclass(frozen=True)
 class BatchConfig:
     """Settings of one batch run.
 
@@ -197,11 +198,9 @@ def records_to_frame(records: Iterable[dict]) -> pd.DataFrame:
 def write_table(frame: pd.DataFrame, out_path: Path) -> None:
     """Write CSV (gzip for .gz) atomically."""
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    frame.to_csv(tmp, index=False, float_format="%.6g",
-                 compression="gzip" if out_path.name.endswith(".gz") else None)
-    os.replace(tmp, out_path)
+    with atomic_path(out_path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.6g",
+                     compression="gzip" if out_path.name.endswith(".gz") else None)
 
 
 def read_smiles_file(path: Path) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gauss_core.proxies import fast
-from gauss_core.stats import pearson, spearman
+from gauss_core.stats import pearson, r2, spearman
 
 # LoProp targets (atomic domain = the paper's labels; "bond" = atomic + half of the donor's bond domains).
 TARGETS = ("q_donor_e", "mu_donor_au", "alpha_donor_au3", "mu_donor_bond_au", "alpha_donor_bond_au3")
@@ -65,10 +65,6 @@ class Fit:
     n: int
 
 
-def _r2(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(1.0 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
-
-
 def merge(xtb: pd.DataFrame, loprop: pd.DataFrame) -> pd.DataFrame:
     """Ligands labelled by both paths (successful rows only), LoProp columns suffixed `_loprop`."""
     ok_x = xtb[xtb.get("error").isna()] if "error" in xtb else xtb
@@ -109,7 +105,7 @@ def loo_fit(both: pd.DataFrame, target: str, features: tuple[str, ...]) -> Fit:
         pred[i] = X[i] @ w
     w, *_ = np.linalg.lstsq(X, y, rcond=None)
     return Fit(target, tuple(features), float(w[0]), tuple(float(v) for v in w[1:]),
-               pearson(pred, y), _r2(y, pred), len(y))
+               pearson(pred, y), r2(y, pred), len(y))
 
 
 def fit_recipe(both: pd.DataFrame, features: dict[str, tuple[str, ...]] | None = None) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from rdkit import Chem
 from gauss_core import columns as C
 from gauss_core.errors import GaussError
 from gauss_core.sampling.metrics import CanonicalCache, NoveltyTracker, SamplingCounters
+
+if TYPE_CHECKING:
+    from gauss_core.model.checkpoint import LoadedModel
 
 DecodeFn = Callable[[np.ndarray], list[str]]
 PredictFn = Callable[[np.ndarray], pd.DataFrame]
@@ -220,7 +224,7 @@ def ligand_set_reference(path=None) -> frozenset[str]:
     return reference_set(df[C.CANONICAL])
 
 
-def training_reference(loaded, ligands: pd.DataFrame | None = None) -> frozenset[str]:
+def training_reference(loaded: LoadedModel, ligands: pd.DataFrame | None = None) -> frozenset[str]:
     """Novelty reference of a model: canonical kekulised SMILES of its training set (paper: "novel if not
     present in the training set"), stored in the checkpoint. Canonical forms are looked up in `ligands`
     (a ligand set with smiles + canonical_smiles) when given, and computed with RDKit otherwise.
@@ -228,7 +232,7 @@ def training_reference(loaded, ligands: pd.DataFrame | None = None) -> frozenset
     """
     from gauss_core.sampling.metrics import canonical_or_none
 
-    train = list(getattr(loaded, "train_smiles", []) or [])
+    train = loaded.train_smiles
     if not train:
         return reference_set(ligands[C.CANONICAL]) if ligands is not None else ligand_set_reference()
     lookup = dict(zip(ligands[C.SMILES], ligands[C.CANONICAL], strict=False)) if ligands is not None else {}

@@ -5,13 +5,12 @@ A new CASSCF result changes the rows hash, so the next call refits (seconds on ~
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from gauss_core.atomic import atomic_write_bytes
 from gauss_core.paths import gauss_home
 from gauss_core.surrogate.features import casscf_training_rows, rows_hash
 from gauss_core.surrogate.gp import SurrogateConfig
@@ -53,15 +52,7 @@ def load_or_fit_kd_surrogate(loaded, kd_rows: pd.DataFrame, config: SurrogateCon
             surrogate = None
     if not isinstance(surrogate, KDSurrogate):
         surrogate = fit_kd_surrogate(loaded, kd_rows, config, checkpoint_hash=ckpt)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(surrogate, fh)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write_bytes(path, pickle.dumps(surrogate))
     while len(_MEMO) >= MEMO_ENTRIES:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = surrogate

@@ -29,17 +29,18 @@ from gauss_core.errors import DataFormatError
 from gauss_core.model.checkpoint import smiles_hash
 from gauss_core.tokens import Vocabulary
 from gauss_core.train.augment import LOPROP_CHARGE, select_charge_target
+from gauss_core.modes import HeadKind
 
 ANY_NAN_PLACEHOLDER = 0.0  # value stored where a label is unobserved; the mask makes it irrelevant
 
 
 def head_columns(head: str) -> tuple[list[str], list[str]]:
     """(label names, structural input names) of a head kind."""
-    if head == "gauss2":
+    if head == HeadKind.GAUSS2:
         return list(columns.PROXY_COLUMNS), []
-    if head == "gauss1":
+    if head == HeadKind.GAUSS1:
         return list(columns.KD_GAP_COLUMNS), list(columns.STRUCT_COLUMNS)
-    if head == "none":
+    if head == HeadKind.NONE:
         return [], []
     raise ValueError(f"unknown head {head!r}; choose gauss2, gauss1 or none")
 
@@ -193,12 +194,12 @@ def _raw_label_matrix(smiles: list[str], ligands: pd.DataFrame, labels: pd.DataF
 
 
 def _eligible(raw: np.ndarray, struct_raw: np.ndarray, names: list[str], head: str, have_tables: bool) -> np.ndarray:
-    if head == "gauss2":
+    if head == HeadKind.GAUSS2:
         proxy_idx = [k for k, n in enumerate(names) if n != columns.DONOR_Z]
         if not have_tables:
             return np.ones(len(raw), dtype=bool)
         return ~np.isnan(raw[:, proxy_idx]).all(axis=1)
-    if head == "gauss1":
+    if head == HeadKind.GAUSS1:
         return ~np.isnan(struct_raw).any(axis=1) & ~np.isnan(raw).all(axis=1)
     return np.zeros(len(raw), dtype=bool)
 
@@ -231,7 +232,7 @@ def _tensor_set(smiles: list[str], vocab: Vocabulary, raw: np.ndarray, mask: np.
 def prepare_data(
     ligands: pd.DataFrame,
     labels: pd.DataFrame | None,
-    head: str = "gauss2",
+    head: str = HeadKind.GAUSS2.value,
     n_train: int | None = None,
     n_test: int = 1000,
     label_fraction: float = 0.25,
@@ -281,7 +282,7 @@ def prepare_data(
 
     names, struct_names = head_columns(head)
     label_sources: dict[str, str] = {}
-    if head == "gauss2":
+    if head == HeadKind.GAUSS2:
         labels, label_sources = select_charge_target(labels, charge_column)
     have_tables = labels is not None
     raw_tr = _raw_label_matrix(train_smiles, ligands, labels, names)

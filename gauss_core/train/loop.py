@@ -14,13 +14,10 @@ continues exactly as an uninterrupted one would (on the same device and thread c
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +25,17 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from gauss_core.atomic import atomic_write_json
 from gauss_core.model.checkpoint import cpu_state, read_checkpoint, save_checkpoint
 from gauss_core.model.loss import gauss_loss
 from gauss_core.model.vae import GaussVAE, ModelConfig
 from gauss_core.train.augment import LOPROP_CHARGE, DonorFirstAugmenter, epoch_order, is_tiny
 from gauss_core.train.data import PreparedData
 from gauss_core.train.metrics import evaluate
+from gauss_core.modes import HeadKind
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Training settings (defaults = the paper's). Stored in the checkpoint as a dict.
 
@@ -59,7 +58,7 @@ class TrainConfig:
             per epoch (1 = no oversampling). See gauss_core.train.augment.
     """
 
-    head: str = "gauss2"
+    head: str = HeadKind.GAUSS2.value
     n_train: int | None = None
     n_test: int = 1000
     label_fraction: float = 0.25
@@ -132,16 +131,6 @@ def labels_hash(data: PreparedData) -> str:
     return h.hexdigest()[:16]
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(_json_safe(data), fh, indent=1, default=str)
-    from gauss_core.model.checkpoint import _umask_mode
-
-    os.chmod(tmp, _umask_mode())
-    os.replace(tmp, path)
-
-
 def _json_safe(obj: Any) -> Any:
     """NaN/inf -> None so the sidecar is strict JSON."""
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -164,7 +153,7 @@ def _fmt(metrics: dict[str, Any], names: list[str]) -> str:
 def build_model(data: PreparedData, head: str) -> GaussVAE:
     """The GaussVAE for a prepared data set (vocabulary size, length, head outputs)."""
     config = ModelConfig(vocab_size=data.vocab.size, max_len=data.vocab.max_len, head=head,
-                         n_labels=len(data.label_names) if head != "none" else 0,
+                         n_labels=len(data.label_names) if head != HeadKind.NONE else 0,
                          n_struct=len(data.struct_names))
     return GaussVAE(config)
 
@@ -284,7 +273,7 @@ def train_model(
         }
 
     def sidecar() -> None:
-        _write_json_atomic(json_path, {
+        atomic_write_json(json_path, _json_safe({
             "checkpoint": str(out), "epoch": epoch, "best_epoch": best_epoch, "best_loss": best_loss,
             "metrics": best_metrics, "model_config": model.config.to_dict(), "train_config": config_dict,
             "label_names": list(data.label_names), "label_mean": list(map(float, data.label_mean)),
@@ -292,7 +281,7 @@ def train_model(
             "n_train": len(data.train), "n_test": len(data.test),
             "n_labelled": data.n_labelled, "train_hash": data.train_hash, "stop_reason": stop_reason,
             "history": history,
-        })
+        }), indent=1, default=str)
 
     if not resume:
         log(f"training on {n} ligands ({data.n_labelled} labelled), testing on {len(test)}; vocabulary "
@@ -381,9 +370,8 @@ def train_from_files(
     """
     from gauss_core.train.data import prepare_data, read_label_tables, read_ligands
 
-    config = config or TrainConfig()
-    config.ligands_path = str(ligands_path)
-    config.labels_paths = [str(p) for p in labels_paths]
+    config = replace(config or TrainConfig(), ligands_path=str(ligands_path),
+                     labels_paths=[str(p) for p in labels_paths])
     data = prepare_data(read_ligands(ligands_path), read_label_tables(list(labels_paths)), head=config.head,
                         n_train=config.n_train, n_test=config.n_test, label_fraction=config.label_fraction,
                         seed=config.seed, charge_column=config.charge_column)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from gauss_core import stats
 from gauss_core.chem import canonical_kekule
 from gauss_core.model.loss import KL_WEIGHT, gauss_loss
 from gauss_core.model.vae import GaussVAE
@@ -25,18 +26,6 @@ from gauss_core.tokens import Vocabulary
 from gauss_core.train.data import TensorSet
 
 EVAL_BATCH = 256  # small batches keep the CPU GRU steps in cache (see gauss_core.latent.inference)
-
-
-def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Coefficient of determination; NaN with fewer than 2 values or zero variance."""
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64)
-    if len(y_true) < 2:
-        return float("nan")
-    ss_tot = float(((y_true - y_true.mean()) ** 2).sum())
-    if ss_tot <= 0:
-        return float("nan")
-    return 1.0 - float(((y_true - y_pred) ** 2).sum()) / ss_tot
 
 
 _CANONICAL_CACHE: dict[str, str | None] = {}
@@ -115,7 +104,7 @@ def evaluate(model: GaussVAE, data: TensorSet, vocab: Vocabulary, label_names: l
         r2s = []
         for k, name in enumerate(label_names):
             m = mask[:, k]
-            r2 = r2_score(labels[m, k], pred[m, k])
+            r2 = stats.r2(labels[m, k], pred[m, k])
             metrics[f"r2_{name}"] = r2
             metrics[f"n_{name}"] = int(m.sum())
             if not np.isnan(r2):

@@ -1,0 +1,64 @@
+"""The string-valued states and modes that several modules compare, as StrEnums.
+
+Their values are exactly the strings stored in SQLite, job.json, checkpoints and CSV files, so a member
+compares equal to (and serialises as) its stored string. A light module on purpose: the CLI builds its
+argument choices from these without importing the job queue or the model.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobState(StrEnum):
+    """A queue job's state: queued -> running -> done | failed | cancelled."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ExecutorName(StrEnum):
+    """Where a queue job runs (stored with the job)."""
+
+    LOCAL = "local"
+    SLURM = "slurm"
+
+
+class ExportFormat(StrEnum):
+    """File formats a complex is exported in."""
+
+    XYZ = "xyz"
+    MOL2 = "mol2"
+    SDF = "sdf"
+
+
+class HeadKind(StrEnum):
+    """The VAE's property head (ModelConfig.head, stored in checkpoints)."""
+
+    GAUSS2 = "gauss2"   # latent -> 4 donor proxies (the paper's GAUSS-II)
+    GAUSS1 = "gauss1"   # latent + 6-d structure -> 7 KD gaps
+    NONE = "none"
+
+
+class KDMode(StrEnum):
+    """How the KD mapping set's complexes are made before the estimate (column kd_mode)."""
+
+    TEMPLATE_SP = "template-sp"   # RDKit template + xtb single-point charges, no relaxation
+    RELAXED = "relaxed"           # assembled + constrained xtb relaxation
+
+
+class CasscfGeometry(StrEnum):
+    """Geometry of a queued CASSCF job (parameter `geometry`)."""
+
+    ASSEMBLE = "assemble"     # assembled (+ xtb relaxation when relax=true)
+    IDEALISED = "idealised"   # the idealised methoxide complex (methoxide only)
+
+
+class CasscfMethod(StrEnum):
+    """Program of a queued CASSCF job (parameter `method`)."""
+
+    OPENMOLCAS = "openmolcas"
+    ORCA = "orca"             # only writes the input and runs ORCA when installed; nothing is parsed
