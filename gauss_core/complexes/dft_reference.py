@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gauss_core.atomic import atomic_write_json, atomic_write_text
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import GaussError
 from gauss_core.provenance import DFT_AXIAL_Y
@@ -140,15 +141,12 @@ def _converged_scf(mf, dm0: np.ndarray | None) -> tuple[float, np.ndarray, np.nd
     return float(energy), np.asarray(grad), mf.make_rdm1()
 
 
-
 def _save_state(path: Path, coords: np.ndarray, k: np.ndarray, prev_g, prev_dq, history: list[dict]) -> None:
     """After each DFT step: what a restarted job needs to continue from here (written atomically)."""
     state = {"coords": coords.tolist(), "k": k.tolist(), "history": history,
              "prev_g": None if prev_g is None else list(map(float, prev_g)),
              "prev_dq": None if prev_dq is None else list(map(float, prev_dq))}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state))
-    tmp.replace(path)
+    atomic_write_json(path, state)
 
 
 def recover_state(path: Path) -> bool:
@@ -170,9 +168,7 @@ def recover_state(path: Path) -> bool:
             best, best_steps = candidate, n_steps
     if best is None:
         return False
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(best.read_text())
-    tmp.replace(path)
+    atomic_write_text(path, best.read_text())
     return True
 
 

@@ -14,7 +14,6 @@ from gauss_core.evaluate.latent_maps import LatentMapConfig
 from gauss_core.evaluate.learning_curve import LearningCurveConfig
 from gauss_core.evaluate.proxy_parity import ParityConfig
 from gauss_core.evaluate.repopulation import RepopulationConfig
-from gauss_core.evaluate.experiments.surrogate import SurrogateBenchConfig
 from gauss_core.evaluate.sweep_exp import SweepExpConfig
 
 NUMBER_COLUMNS = ("experiment", "metric", "value", "target", "passed", "provenance")
@@ -40,7 +39,7 @@ class ReportConfig:
     latent: LatentMapConfig = field(default_factory=LatentMapConfig)
     fidelity: FidelityConfig = field(default_factory=FidelityConfig)
     repopulation: RepopulationConfig = field(default_factory=RepopulationConfig)
-    surrogate: SurrogateBenchConfig = field(default_factory=SurrogateBenchConfig)
+    surrogate_repeats: int = 20            # random starts of the suggest benchmark (section 7)
     quick: bool = False
     # keep the sections (and their numbers) of earlier runs of this report; replace only those run now
     update: bool = False
@@ -51,7 +50,7 @@ class ReportConfig:
     def quick_config(cls, **kw) -> ReportConfig:
         return cls(learning=LearningCurveConfig.quick(), sweep=SweepExpConfig.quick(), parity=ParityConfig.quick(),
                    latent=LatentMapConfig.quick(), fidelity=FidelityConfig.quick(),
-                   repopulation=RepopulationConfig.quick(), surrogate=SurrogateBenchConfig.quick(), quick=True,
+                   repopulation=RepopulationConfig.quick(), surrogate_repeats=2, quick=True,
                    **kw)
 
     @property

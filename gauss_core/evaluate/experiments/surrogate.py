@@ -3,26 +3,9 @@ group-cross-validated accuracy and the retrospective `gauss suggest` benchmark (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gauss_core.evaluate.experiments.base import ExperimentResult, Numbers, RunContext
 
 EXPERIMENT = "surrogate + suggest"
-
-
-@dataclass(frozen=True)
-class SurrogateBenchConfig:
-    """Benchmark settings: random starts, initial picks, batch size, how many top ligands to find."""
-
-    n_repeats: int = 20
-    n_init: int = 10
-    batch: int = 5
-    top_k: int = 10
-    seed: int = 0
-
-    @classmethod
-    def quick(cls) -> SurrogateBenchConfig:
-        return cls(n_repeats=2)
 
 
 def run(ctx: RunContext) -> ExperimentResult:
@@ -31,9 +14,9 @@ def run(ctx: RunContext) -> ExperimentResult:
     from gauss_core import provenance
     from gauss_core.evaluate import surrogate_bench as sb
 
-    sc = ctx.config.surrogate
-    result = sb.run(ctx.inputs.loaded, n_repeats=sc.n_repeats, n_init=sc.n_init, batch=sc.batch, top_k=sc.top_k,
-                    seed=sc.seed, casscf_path=ctx.config.casscf_set, mapping_path=ctx.config.kd_mapping)
+    # 10 random starts, batches of 5, find the top 10 (surrogate_bench.run's defaults); repeats from the config
+    result = sb.run(ctx.inputs.loaded, n_repeats=ctx.config.surrogate_repeats, casscf_path=ctx.config.casscf_set,
+                    mapping_path=ctx.config.kd_mapping)
     numbers = Numbers()
     medians = {name: float(np.median(result["runs"][name])) for name in sb.STRATEGIES}
     for name, median in medians.items():
