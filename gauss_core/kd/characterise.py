@@ -15,6 +15,7 @@ from typing import Literal
 
 from gauss_core.complexes import Complex, assemble, descriptors
 from gauss_core.complexes import relax as relax_complex
+from gauss_core.complexes.relax import MODES as RELAX_STAGES
 from gauss_core.errors import GaussError
 from gauss_core.kd.crystal_field import CFConfig
 from gauss_core.kd.estimate import CalibratedModel, KDEstimate, estimate, with_charges
@@ -22,7 +23,7 @@ from gauss_core.kd.estimate import CalibratedModel, KDEstimate, estimate, with_c
 log = logging.getLogger(__name__)
 
 RelaxMode = Literal["none", "constrained", "bounded", "free", "axial"]
-RELAX_MODES: tuple[str, ...] = ("none", "constrained", "bounded", "free", "axial")
+RELAX_MODES: tuple[str, ...] = ("none", *RELAX_STAGES)  # "none" = the assembled geometry as it is
 # None in `estimators` means the point-charge crystal field; a CalibratedModel means the calibrated estimate.
 Estimator = CalibratedModel | None
 
