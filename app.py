@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # gauss_app next to th
 
 import streamlit as st  # noqa: E402
 
-from gauss_app import state  # noqa: E402
+from gauss_app import session_view, state  # noqa: E402
 
 st.set_page_config(page_title="GAUSS Studio", page_icon=":material/hub:", layout="wide")
 state.init()
@@ -33,4 +33,9 @@ PAGES = [
 page = st.navigation(PAGES)
 with st.sidebar:
     st.caption(f"Seed basket: **{len(state.basket())}** · candidates: **{len(state.samples())}**")
-page.run()
+    session_view.panel()
+try:
+    page.run()
+finally:  # also after st.stop / st.rerun inside the page: what the user set is kept, the URL says where they are
+    state.remember_widgets()
+    state.sync_url()

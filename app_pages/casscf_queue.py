@@ -18,8 +18,14 @@ results_flow.announce_new()
 
 store, why = resources.job_store()
 if store is None:
-    st.warning(why.reason)
+    why.show()
     st.stop()
+try:  # jobs of a worker that died (kill -9, reboot) go back to the queue, as `gauss worker` does at start
+    for recovered in store.recover_stale():
+        st.info(f"Job {recovered.id} ({recovered.kind}, `{recovered.smiles}`): its worker is gone; now "
+                f"{recovered.state}.")
+except GaussError as exc:
+    st.error(str(exc))
 
 st.caption(f"Queue database: `{store.db_path if hasattr(store, 'db_path') else ''}`. Jobs run on a worker: "
            "`gauss worker` (local OpenMolcas) or with SLURM when configured; this page only queues and "

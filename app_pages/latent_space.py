@@ -26,7 +26,7 @@ if not st.session_state.get("_latent_map_mounted"):
 lmap, why = resources.latent_map(show_progress=True)
 if lmap is None:
     map_slot.empty()
-    st.warning(why.reason)
+    why.show()
     st.stop()
 
 proxies, proxy_why = resources.proxy_labels()
@@ -38,9 +38,13 @@ choices = mapview.colour_choices(proxies, list(lmap.predictions.columns), surrog
 
 c1, c2, c3 = top.columns([2, 2, 1])
 labels = [c.label for c in choices]
+slugs = [mapview.colour_slug(c) for c in choices]
 default = next((i for i, c in enumerate(choices) if c.kind == "prediction"), 0)
-colour_label = c1.selectbox("Colour by", labels, index=default, key="map_colour")
+stored = state.setting(state.COLOUR_SETTING)   # the session's (or the URL's) colour survives page switches
+colour_label = c1.selectbox("Colour by", labels, index=slugs.index(stored) if stored in slugs else default,
+                            key="map_colour")
 choice = choices[labels.index(colour_label)]
+state.remember(state.COLOUR_SETTING, mapview.colour_slug(choice))
 
 bins = None
 if len(kd_known) >= 2:
@@ -53,9 +57,14 @@ if bins is None:
     bin_choice = 0
 else:
     bin_labels = ["(none)"] + bins.labels()
-    picked = c2.selectbox("Target KD bin (6 equal bins of the first KD gap)", bin_labels, key="kd_bin")
+    stored_bin = state.setting(state.BIN_SETTING, 0)
+    picked = c2.selectbox("Target KD bin (6 equal bins of the first KD gap)", bin_labels, key="kd_bin",
+                          index=stored_bin if isinstance(stored_bin, int) and 0 <= stored_bin < len(bin_labels)
+                          else 0)
     bin_choice = bin_labels.index(picked)
-show_samples = c3.checkbox("Show sampled", value=True, key="map_show_samples")
+    state.remember(state.BIN_SETTING, bin_choice)
+show_samples = c3.checkbox("Show sampled", value=bool(state.widget_default("map_show_samples", True)),
+                           key="map_show_samples")
 max_points = config.map_points()
 draw_all = len(lmap) > max_points and c3.checkbox(f"Draw all {len(lmap):,}", key="map_all",
                                                    help=f"By default {max_points:,} ligands are drawn (a fixed "

@@ -25,6 +25,12 @@ class ColourChoice:
     column: str
 
 
+def colour_slug(choice: ColourChoice) -> str:
+    """Short stable name of a colour choice for the URL and the session settings: "kd", "surrogate", "none",
+    "proxy:<column>", "prediction:<column>" (menu labels change, e.g. with the surrogate's n)."""
+    return f"{choice.kind}:{choice.column}" if choice.kind in ("proxy", "prediction") else choice.kind
+
+
 def surrogate_label(surrogate) -> str:
     return f"predicted first KD gap, latent surrogate from {surrogate.n_train} CASSCF, ± uncertainty"
 

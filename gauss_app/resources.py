@@ -19,9 +19,14 @@ from gauss_app import config
 
 @dataclass
 class Missing:
-    """Why something is unavailable, phrased for the user."""
+    """Why something is unavailable, phrased for the user; error=True for a fault the user must fix (e.g. an
+    unwritable GAUSS_HOME), shown with st.error rather than as a note."""
 
     reason: str
+    error: bool = False
+
+    def show(self) -> None:
+        (st.error if self.error else st.warning)(self.reason)
 
 
 def backend(module: str) -> object | Missing:
@@ -121,11 +126,19 @@ def latent_map(show_progress: bool = False, build: bool = True):
         return None, why
     ck, lg = paths_or_none
     from gauss_core.latent.pca import load_or_build_latent_map
-    from gauss_core.paths import gauss_home
+    from gauss_core.errors import NotWritableError
+    from gauss_core.paths import gauss_home, writable_dir
 
-    on_disk = _map_cache_file(str(ck), _mtime(ck), str(lg), _mtime(lg), str(gauss_home())).exists()
-    if not build and not on_disk:
-        return None, Missing("The latent map is not built yet: open the Latent space page once (or run `gauss map`).")
+    try:
+        cache_file = _map_cache_file(str(ck), _mtime(ck), str(lg), _mtime(lg), str(gauss_home()))
+        on_disk = cache_file.exists()
+        if not build and not on_disk:
+            return None, Missing("The latent map is not built yet: open the Latent space page once (or run "
+                                 "`gauss map`).")
+        if not on_disk:  # before minutes of encoding whose result could not be kept
+            writable_dir(cache_file.parent, "latent-map cache folder")
+    except NotWritableError as exc:
+        return None, Missing(str(exc), error=True)
     bar = None
     try:
         if not on_disk and show_progress:
@@ -216,7 +229,7 @@ def job_store():
     try:
         return _job_store(os.environ.get("GAUSS_HOME", "")), None
     except GaussError as exc:
-        return None, Missing(str(exc))
+        return None, Missing(str(exc), error=True)
 
 
 @st.cache_resource(max_entries=4)

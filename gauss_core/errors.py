@@ -30,3 +30,11 @@ class DataFormatError(GaussError):
 
 class MissingProgramError(GaussError):
     """An external program (xtb, pymolcas, sbatch, ...) is not installed."""
+
+
+class NotWritableError(GaussError):
+    """A folder or file for mutable state (GAUSS_HOME, a job directory, a cache) that cannot be written."""
+
+
+class QueueLockedError(GaussError):
+    """The queue database stayed locked by another process's write transaction past the busy timeout."""

@@ -84,7 +84,44 @@ def default_home(repo_root: Path = REPO_ROOT) -> Path:
 
 
 def gauss_home() -> Path:
-    """Directory for mutable state (queue DB, caches, job dirs); created on first use."""
+    """Directory for mutable state (queue DB, caches, job dirs); created on first use.
+
+    Raises NotWritableError (one line) when it cannot be created, e.g. GAUSS_HOME names a file.
+    """
     home = Path(os.environ.get("GAUSS_HOME", default_home()))
-    home.mkdir(parents=True, exist_ok=True)
+    _make_dir(home, "GAUSS_HOME")
     return home
+
+
+_FIX = "set GAUSS_HOME to a writable folder"
+
+
+def _make_dir(path: Path, what: str) -> None:
+    from gauss_core.errors import NotWritableError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotWritableError(f"{what} {path} is a file, not a folder; {_FIX}") from None
+    except OSError as exc:
+        raise NotWritableError(f"{what} {path} cannot be created ({exc.strerror}); {_FIX}") from None
+
+
+def writable_dir(path: str | Path, what: str = "folder") -> Path:
+    """path, created if needed, after checking that a file can be written into it (a probe file, so a
+    read-only filesystem is caught even for root); else NotWritableError naming the path and the fix.
+
+    Called before expensive work whose result is stored there, so the user learns it in milliseconds.
+    """
+    import tempfile
+
+    from gauss_core.errors import NotWritableError
+
+    path = Path(path)
+    _make_dir(path, what)
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-probe-"):
+            pass
+    except OSError as exc:
+        raise NotWritableError(f"{what} {path} is not writable ({exc.strerror}); {_FIX}") from None
+    return path

@@ -37,7 +37,8 @@ def main() -> None:
         table.to_csv(BUNDLED, index=False)
         print(f"{len(table)} references -> {BUNDLED}")
     refs = load_references(BUNDLED)
-    refs = refs[refs.flags.astype(str).str.len() == 0]  # dissociated / unconverged ones are not references
+    # dissociated / unconverged ones are not references
+    refs = refs[refs["flags"].fillna("").astype(str).str.len() == 0]
     compared = compare_cheap_paths(refs, log=print)
     compared.to_csv(args.out, index=False)
     scores = score_table(compared)

@@ -15,8 +15,11 @@ PAGES = ["app_pages/home.py", "app_pages/latent_space.py", "app_pages/sampling.p
          "app_pages/complexes.py", "app_pages/casscf_queue.py", "app_pages/export.py"]
 
 
-def _app() -> AppTest:
+def _app(query: dict | None = None) -> AppTest:
+    """A new browser session (a reload), opened on a URL with `query` parameters."""
     at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -27,6 +30,20 @@ def _open(at: AppTest, page: str) -> AppTest:
     at.run()
     assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
     return at
+
+
+def _wait_for_run(at: AppTest, timeout_s: float = 180) -> dict | None:
+    """Rerun until the session's sampling run (a server thread, not the script run) has ended."""
+    import time
+
+    t_end = time.monotonic() + timeout_s
+    while True:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        run = at.session_state["last_run"]
+        if run is None or run["status"] != "running" or time.monotonic() > t_end:
+            return run
+        time.sleep(0.3)
 
 
 def _map_payload(at: AppTest) -> dict:
@@ -154,6 +171,7 @@ def test_sampling_streams_counters_and_results_then_sweep(app_env):
     next(b for b in at.button if b.label == "Start sampling").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    _wait_for_run(at)
     metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
     assert metrics["attempts"] == 400
     assert 0 <= metrics["novel"] <= metrics["unique"] <= metrics["valid"] <= 400   # MOSES definitions
@@ -455,13 +473,57 @@ def test_map_search_add_this_bin_and_ringed_hover(app_env, monkeypatch, tmp_path
     assert 0 < len(basket) <= 25 and set(basket) <= set(ring["smiles"].split("\n"))
 
 
+def test_unwritable_gauss_home_is_an_error_line_not_a_traceback(app_env, monkeypatch, tmp_path):
+    home = tmp_path / "home_is_a_file"
+    home.write_text("")  # stops root too, unlike a chmod'ed folder
+    monkeypatch.setenv("GAUSS_HOME", str(home))
+    at = _app()
+    for page in ("app_pages/latent_space.py", "app_pages/casscf_queue.py"):
+        _open(at, page)
+        assert any(str(home) in e.value and "GAUSS_HOME" in e.value for e in at.error), (page, at.error)
+
+
+def test_unwritable_map_cache_is_reported_before_encoding(app_env, monkeypatch):
+    from gauss_core.latent import pca
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the ligand set was encoded although its map could not be stored")
+
+    cache = Path(app_env["GAUSS_HOME"]) / "cache"
+    cache.parent.mkdir(parents=True)
+    cache.write_text("")  # the cache folder cannot be created
+    monkeypatch.setattr(pca, "build_latent_map", must_not_run)
+    at = _open(_app(), "app_pages/latent_space.py")
+    assert any(str(cache) in e.value and "GAUSS_HOME" in e.value for e in at.error), at.error
+
+
+def test_queue_page_recovers_the_jobs_of_a_dead_worker(app_env):
+    import socket
+
+    from gauss_core.jobs import JobStore
+
+    store = JobStore()
+    job = store.enqueue("casscf", "[O-]C", {})
+    no_such_pid = int(Path("/proc/sys/kernel/pid_max").read_text())  # pids stay below pid_max
+    store.claim(identity=(socket.gethostname(), no_such_pid, "1"))
+    assert store.get(job.id).state == "running"
+    at = _open(_app(), "app_pages/casscf_queue.py")
+    assert store.get(job.id).state == "queued"
+    assert "worker" in store.get(job.id).log_text() and "requeued" in store.get(job.id).log_text()
+    assert any(f"Job {job.id}" in i.value and "queued" in i.value for i in at.info), at.info
+
+
 def test_candidates_are_triaged_filtered_and_sent_to_complexes(app_env):
     import pandas as pd
 
-    at = _app()
+    from gauss_core.session import SessionStore
+
     smiles = ["[O-]c1ccccc1", "OOC", "[O-]C1=CC=C1", "n1ccccc1", "[O-]C"]
-    at.session_state["samples"] = pd.DataFrame({"smiles": smiles, "canonical_smiles": smiles,
-                                                "novel": [True] * len(smiles)})
+    # sampled candidates live in the design session (GAUSS_HOME/sessions.db), as a sampling run leaves them
+    SessionStore().open().append_samples(pd.DataFrame({"smiles": smiles, "canonical_smiles": smiles,
+                                                       "novel": [True] * len(smiles)}),
+                                         np.zeros((len(smiles), 4), np.float32))
+    at = _app()
     _open(at, "app_pages/candidates.py")
     shown = at.dataframe[0].value
     # structure alerts hidden by default: the peroxide and the cyclobutadiene-olate are filtered out

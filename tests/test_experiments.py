@@ -35,6 +35,7 @@ def test_every_section_has_its_module_and_every_template_is_shipped():
     package = resources.files("gauss_core.evaluate")
     code = "".join(package.joinpath("experiments", f"{n}.py").read_text() for n in SECTIONS)
     code += package.joinpath("report_markdown.py").read_text()
+    code += package.joinpath("surrogate_bench.py").read_text()   # the surrogate section, also `gauss suggest --doc`
     used = {f"{n}.md" for n in re.findall(r'render\("(\w+)"', code)}
     assert used == shipped
 
@@ -78,3 +79,24 @@ def test_label_drift_flags_a_recomputed_label_table(inputs):
     same = shifted.copy()
     same[C.Q_DONOR] = -0.45
     assert not any(d.startswith(C.Q_DONOR) for d in label_drift(replace(inputs, labels=same)))
+
+
+def test_surrogate_section_renders_the_benchmark_and_the_cv(tmp_path):
+    """The surrogate experiment's Markdown comes from its two templates: every strategy's median, the CV tables."""
+    from gauss_core.evaluate import surrogate_bench as sb
+
+    result = {"n_ligands": 117, "n_init": 10, "batch": 5, "top_k": 10, "n_repeats": 2, "seed": 0,
+              "runs": {"surrogate": [40, 45], "surrogate-mean": [50, 55], "point-charge": [35, 35],
+                       "random": [110, 120]},
+              "curves": {s: [0.1 * i for i in range(11)] for s in sb.STRATEGIES}, "target_range": (480.0, 590.0),
+              "next_below": 470.0, "target_classes": {3: 7, 4: 3},
+              "cv": {"grouping": "scaffold groups", "n_folds": 5, "n_groups": 80, "mae": [44.0] * 7,
+                     "spearman": [0.88] * 7, "coverage_1sd": 0.74, "coverage_2sd": 0.93,
+                     "per_class": {"1": {"name": "neutral O", "n": 29, "mae_gap1": 30.0, "spearman_gap1": 0.4}}},
+              "surrogate_label": "surrogate-gp-latent (n=117)", "surrogate_fit_s": 1.3}
+    text = sb.section(result, tmp_path, "figures/surrogate_bench.png")
+    assert "| random | 115 | 115.0 ± 5.0 | 110-120 |" in text
+    assert "| point-charge | 35 |" in text and "runs to find the top 10" in text
+    assert "| neutral O | 29 | 30 | 0.40 |" in text and "74% / 93%" in text
+    assert "$" not in text                                       # every placeholder filled
+    assert (tmp_path / sb.FIGURE).exists()

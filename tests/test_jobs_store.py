@@ -280,3 +280,14 @@ def test_kill_9_of_a_writer_loses_nothing_committed(tmp_path):
     conn.close()
     ids = {j.id for j in JobStore(db).list()}
     assert len(reported) == 150 and set(reported) <= ids
+
+
+def test_enqueue_many_in_bulk_keeps_order_duplicates_and_existing_jobs(store):
+    old = store.enqueue("casscf", "OC")
+    out = store.enqueue_many("casscf", ["[O-]C", "OCC", "C[O-]", "OC", "NCC", "OCC"])
+    assert [(j.smiles, created) for j, created in out] == [
+        ("[O-]C", True), ("OCC", True), ("[O-]C", False), ("OC", False), ("NCC", True), ("OCC", False)]
+    assert out[3][0].id == old.id and [j.id for j, _ in out] == [2, 3, 2, 1, 4, 3]
+    assert [(j.id, j.smiles, j.state) for j in store.list()] == [(1, "OC", "queued"), (2, "[O-]C", "queued"),
+                                                                  (3, "OCC", "queued"), (4, "NCC", "queued")]
+    assert out[1][0] == store.get(3)  # the returned job is what a read gives back

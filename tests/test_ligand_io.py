@@ -128,3 +128,29 @@ def test_cli_import_prints_count_and_errors(tmp_path, capsys):
     assert out.read_text().startswith(",".join(columns.LIGAND_COLUMNS))
     assert gauss_main(["ligands", "import", str(DATA / "ligands_kd.txt")]) == 0
     assert "layout 'kd'" in capsys.readouterr().out
+
+
+def test_bundled_ligands_import_again_including_nitro(tmp_path):
+    """The first 2,000 rows and every charge-separated (nitro) row of the bundled set re-import (issue 15
+    pt 6: 162 nitro rows were refused as zwitterions) with the same donor-first SMILES; ligands that
+    still must fail do."""
+    import pandas as pd
+
+    from gauss_core import paths
+    from gauss_core.ligands.validate import validate_ligand
+
+    bundled = pd.read_csv(paths.LIGAND_SET, dtype=str, keep_default_na=False)
+    nitro = bundled[bundled[columns.SMILES].str.contains("+", regex=False)]
+    assert len(nitro) > 100
+    rows = pd.concat([bundled.head(2000), nitro])
+    path = tmp_path / "again.csv"
+    rows[[columns.SMILES]].to_csv(path, index=False)
+    result = import_ligand_csv(path)
+    assert result.errors.empty, result.errors.head().to_string()
+    assert result.frame[columns.SMILES].tolist() == rows[columns.SMILES].tolist()
+    assert result.frame[columns.LIGAND_CLASS].tolist() == rows[columns.LIGAND_CLASS].astype(int).tolist()
+    for smi in nitro[columns.SMILES]:
+        validate_ligand(smi)  # the queue's check accepts them too
+    bad = tmp_path / "bad.csv"
+    bad.write_text("smiles\n[NH3+]CC(=O)[O-]\nC[N+](C)(C)C\n")
+    assert import_ligand_csv(bad).errors["reason"].str.contains("zwitterion|charge").all()

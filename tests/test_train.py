@@ -166,7 +166,9 @@ def test_gauss_train_command_writes_checkpoint_log_and_resumes(tiny_ligand_set, 
     assert [h["epoch"] for h in loaded.history] == [1, 2]
     assert len(out.with_suffix(".log").read_text().strip().splitlines()) == 2
     assert gauss_main(["reconstruct", "--checkpoint", str(out), "--smiles", loaded.train_smiles[0]]) == 0
-    assert gauss_main(["encode", "--checkpoint", str(out), "--smiles", "BrC", "--out", str(tmp_path / "z.csv")]) == 0
+    # a failed row gets its reason in the error column (a run in which every row fails exits 2: issue 15)
+    assert gauss_main(["encode", "--checkpoint", str(out), "--smiles", "BrC", "--smiles", loaded.train_smiles[0],
+                       "--out", str(tmp_path / "z.csv")]) == 0
     z = pd.read_csv(tmp_path / "z.csv")
     assert "Br" in z.loc[0, "error"]
 

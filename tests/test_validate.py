@@ -47,3 +47,36 @@ def test_bad_parameters_are_refused(params, reason):
 def test_good_parameters_are_coerced():
     out = validate_params("casscf", {"n_roots": 21, "relax": True}, {"n_roots": "5", "relax": "false"})
     assert out == {"n_roots": 5, "relax": False}
+
+
+def test_nitro_groups_are_neutral_but_other_separated_charges_are_refused():
+    # the bundled set has nitro ligands such as n1coc([N+](=O)[O-])c1 (issue 15 pt 6)
+    assert validate_ligand("n1coc([N+](=O)[O-])c1").smiles == "n1coc([N+](=O)[O-])c1"
+    assert validate_ligand("[n-]1cccc1[N+](=O)[O-]").charge == -1
+    # the phenolate, not the nitro O-, is the anionic donor to re-root at
+    assert validate_ligand("c1cc([O-])ccc1[N+](=O)[O-]").smiles.startswith("[O-]c")
+    for bad, reason in [("C[N+](=O)[O-]", "starts with C"), ("[O-][N+](=O)C", "nitro"),
+                        ("[NH3+]CC(=O)[O-]", "positive charge"), ("OCC[NH3+].[Cl-]", "fragments")]:
+        with pytest.raises(InvalidSmilesError, match=reason):
+            validate_ligand(bad)
+
+
+def test_validate_many_in_processes_matches_one_by_one():
+    """The bulk path of `queue add --file` (split over processes from 5,000 rows) gives each row the same
+    verdict as validate_ligand, in order."""
+    import pandas as pd
+
+    from gauss_core import paths
+    from gauss_core.ligands.validate import ValidLigand, validate_many
+
+    rows = pd.read_csv(paths.LIGAND_SET, usecols=["smiles"], dtype=str, nrows=5500)["smiles"].tolist()
+    rows[::500] = ["[O]C", "CCCC", "O C", "[Dy]O", "C[O-]", "", "OC.OC", "[O-]C(=O)[O-]", "ClCCO", "OCé", "x"]
+    parallel = validate_many(rows, workers=2)
+    assert len(parallel) == len(rows)
+    for smi, got in zip(rows, parallel, strict=True):
+        try:
+            want: ValidLigand | str = validate_ligand(smi)
+        except GaussError as exc:
+            want = str(exc)
+        assert got == want, smi
+    assert parallel[4 * 500].smiles == "[O-]C" and "radical" in parallel[0]

@@ -11,6 +11,24 @@ const MARGIN = { l: 58, r: 12, t: 10, b: 44 };
 const SYMBOLS = { circle: 0, "circle-open": 1, diamond: 2, star: 3, x: 4, square: 5 };
 const GRID = 128; // hover index: GRID x GRID cells over the box
 const DRAG_PX = 4; // a press that moves less than this is a click
+// The zoom is kept in the browser's localStorage, per map box: a page switch or a reload mounts a new map,
+// which starts from the last view of the same map instead of the whole box.
+const VIEW_KEY = "gauss-latent-map-view";
+
+function storedView(box) {
+  try {
+    const s = JSON.parse(window.localStorage.getItem(VIEW_KEY) || "null");
+    if (s && Array.isArray(s.box) && Array.isArray(s.view) && s.view.length === 4 &&
+        s.box.length === box.length && s.box.every((v, i) => v === box[i])) return s.view.slice();
+  } catch (e) { /* no storage (private mode): start from the whole map */ }
+  return null;
+}
+
+function keepView(box, view) {
+  try {
+    window.localStorage.setItem(VIEW_KEY, JSON.stringify({ box, view }));
+  } catch (e) { /* storage full or disabled: the zoom is only lost on the next mount */ }
+}
 
 // User-timing marks (performance.getEntriesByType("mark")) let bench/bench_dashboard.py say where a fresh
 // tab's load time goes: gmap:mount (this module runs), gmap:gl (WebGL context + shaders), gmap:drawn.
@@ -265,7 +283,7 @@ class MapView {
     this.revision = data.revision;
     this.data = data;
     this.box = data.box;
-    if (!sameBox || !this.view) this.view = data.box.slice();
+    if (!sameBox || !this.view) this.view = storedView(data.box) || data.box.slice();
     this.plot.style.height = `${data.height}px`;
     this.flash = null;
     this.selectable = !!data.selectable;
@@ -469,6 +487,8 @@ class MapView {
     gl.clear(gl.COLOR_BUFFER_BIT);
     const [X0, X1, Y0, Y1] = this.box;
     const [x0, x1, y0, y1] = this.view;
+    keepView(this.box, this.view);
+    this.root.dataset.view = this.view.map((v) => v.toPrecision(6)).join(",");
     // clip = q * scale + offset, q in [0, 1] (normalised uint16)
     gl.uniform2f(this.loc.uScale, ((X1 - X0) / (x1 - x0)) * 2, ((Y1 - Y0) / (y1 - y0)) * 2);
     gl.uniform2f(this.loc.uOffset, ((X0 - x0) / (x1 - x0)) * 2 - 1, ((Y0 - y0) / (y1 - y0)) * 2 - 1);

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import time
 from pathlib import Path
@@ -93,23 +92,12 @@ def _build(args: argparse.Namespace) -> int:
 def _read_smiles(args: argparse.Namespace) -> list[str]:
     smiles = list(args.smiles)
     if args.file is not None:
-        import pandas as pd
+        from gauss_core.inputs import read_smiles_rows
 
-        from gauss_core.errors import DataFormatError
-        from gauss_core.inputs import read_text_input
-
-        text = read_text_input(args.file, "ligand file") if args.file.suffix != ".gz" else None
-        if args.file.suffix in (".csv", ".gz"):
-            try:
-                df = pd.read_csv(io.StringIO(text) if text is not None else args.file)
-            except (ValueError, OSError) as exc:
-                raise DataFormatError(f"{args.file} is not a readable CSV ({exc}); give a CSV with a "
-                                      "'smiles' column") from None
-            if columns.SMILES not in df:
-                raise DataFormatError(f"{args.file} has no 'smiles' column: rename the ligand column to smiles")
-            smiles += [str(s) for s in df[columns.SMILES]]
-        else:
-            smiles += [ln.split()[0] for ln in (text or "").splitlines() if ln.strip()]
+        rows = read_smiles_rows(args.file, "ligand file")
+        for note in rows.notes:
+            print(f"{args.file}: {note}", file=sys.stderr)
+        smiles += rows.smiles
     if not smiles:
         from gauss_core.errors import GaussError
         raise GaussError("no ligands given: pass SMILES arguments or --file")
@@ -181,6 +169,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     from gauss_core.kd.calibration import (FEATURES, USER_CALIBRATION_NAME, CalibrationError, casscf_table,
                                            complex_features, fit_calibration)
 
+    # Where the fit goes is checked first: a read-only GAUSS_HOME is reported before minutes of work.
+    out = args.out or paths.writable_dir(paths.gauss_home(), "GAUSS_HOME") / USER_CALIBRATION_NAME
     if args.casscf is not None:
         if not args.casscf.exists():
             raise CalibrationError(f"{args.casscf} does not exist: pass a CASSCF results CSV")
@@ -207,7 +197,6 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"{len(table)} CASSCF complexes ({len(flagged)} more left out for flagged geometries): "
           f"descriptors stored by {len(stored)} jobs, rebuilt for {len(todo) - failed}, {failed} failed")
     model = fit_calibration(pd.DataFrame(feats), table)
-    out = args.out or paths.gauss_home() / USER_CALIBRATION_NAME
     model.save(out)
     print(f"{model.name}: {model.n_train} CASSCF complexes ({', '.join(model.training_provenance)}), "
           f"{failed} skipped; features {', '.join(model.feature_names)}")

@@ -55,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from gauss_core.inputs import read_text_input
     from gauss_core.ligands.validate import LigandLimits, validate_ligand
 
-    if args.input.suffix != ".gz":
-        read_text_input(args.input, "ligand file")  # missing, directory, empty, binary: a one-line reason
+    read_text_input(args.input, "ligand file")  # missing, directory, empty, binary, broken gzip: one line
     try:
         frame = read_smiles_file(args.input)
     except (ValueError, UnicodeDecodeError) as exc:

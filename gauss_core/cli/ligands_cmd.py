@@ -110,6 +110,11 @@ def _import(args: argparse.Namespace) -> int:
     else:
         data = import_labelled_dataset(args.file, None if layout == "auto" else layout)
         frame, errors, what = data.frame, data.errors, f"labelled ligands (layout '{data.layout}')"
+    if frame.empty:
+        from gauss_core.errors import DataFormatError
+
+        first = "; ".join(f"row {r.row}: {str(r.input)[:40]!r}: {r.reason}" for r in errors.head(3).itertuples())
+        raise DataFormatError(f"nothing imported from {args.file}: all {len(errors):,} row(s) failed ({first})")
     print(f"imported {len(frame):,} {what} from {args.file}; {len(errors):,} row(s) failed")
     for row in errors.itertuples(index=False):
         print(f"  row {row.row}: {row.input}: {row.reason}")
@@ -117,7 +122,7 @@ def _import(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(args.out, index=False)
         print(f"wrote {args.out}")
-    return 0 if len(frame) else 1
+    return 0
 
 
 def _stats(args: argparse.Namespace) -> int:

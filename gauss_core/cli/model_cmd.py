@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from gauss_core import paths
-from gauss_core.errors import DataFormatError
+from gauss_core.errors import DataFormatError, GaussError
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -39,24 +39,48 @@ def register(subparsers) -> None:
 
 
 def read_smiles_inputs(smiles: list[str] | None, path: Path | None) -> list[str]:
-    """SMILES from --smiles and/or --input (CSV with smiles column, or one per line)."""
-    import pandas as pd
+    """SMILES from --smiles and/or --input (gauss_core.inputs.read_smiles_rows: CSV with a smiles column,
+    or one SMILES per line, its first word); what was skipped goes to stderr."""
+    from gauss_core.inputs import read_smiles_rows
 
     out = list(smiles or [])
     if path is not None:
-        if not path.exists():
-            raise DataFormatError(f"input file {path} not found")
-        first = path.open().readline() if not path.name.endswith(".gz") else ""
-        if path.name.endswith((".csv", ".csv.gz")) or "," in first:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-            if "smiles" not in frame.columns:
-                raise DataFormatError(f"{path} has no 'smiles' column")
-            out += frame["smiles"].tolist()
-        else:
-            out += [line.split()[0] for line in path.read_text().splitlines() if line.strip()]
+        rows = read_smiles_rows(path, "input file")
+        for note in rows.notes:
+            print(f"{path}: {note}", file=sys.stderr)
+        out += rows.smiles
     if not out:
         raise DataFormatError("no SMILES given: use --smiles SMILES (repeatable) or --input FILE")
     return out
+
+
+def ligand_errors(smiles: list[str], errors: list[str | None]) -> list[str | None]:
+    """errors plus the ligand checks the queue makes (no N/O donor first, radical, metal, size), so a row
+    the model could encode but that is no ligand is refused with its reason, not encoded silently."""
+    from gauss_core.ligands.validate import LigandLimits, validate_ligand
+
+    limits, out = LigandLimits.from_env(), []
+    for smi, err in zip(smiles, errors, strict=True):
+        if err is None:
+            try:
+                validate_ligand(smi, limits, reroot=False)
+            except GaussError as exc:
+                err = str(exc)
+        out.append(err)
+    return out
+
+
+def report_failures(smiles: list[str], errors: list[str | None], verb: str = "encoded") -> None:
+    """How many rows failed and why (first few) on stderr; GaussError (exit 2, nothing written) when all did."""
+    bad = [(s, e) for s, e in zip(smiles, errors, strict=True) if e]
+    if not bad:
+        return
+    first = "; ".join(f"{s[:40]!r}: {e}" for s, e in bad[:3])
+    if len(bad) == len(smiles):
+        raise GaussError(f"none of the {len(bad)} SMILES could be {verb} ({first}); give donor-first SMILES "
+                         "the model can read, e.g. [O-]C")
+    print(f"{len(bad)} of {len(smiles)} SMILES could not be {verb} (see the error column); first: {first}",
+          file=sys.stderr)
 
 
 def _write(frame, out: Path | None) -> None:
@@ -78,6 +102,9 @@ def run_encode(args: argparse.Namespace) -> int:
     loaded = load_checkpoint(args.checkpoint)
     smiles = read_smiles_inputs(args.smiles, args.input)
     z, errors = encode_smiles_checked(loaded, smiles)
+    errors = ligand_errors(smiles, errors)
+    z[[i for i, e in enumerate(errors) if e]] = np.nan
+    report_failures(smiles, errors)
     frame = pd.DataFrame({"smiles": smiles, "error": [e or "" for e in errors]})
     zcols = pd.DataFrame(z, columns=[f"z{i}" for i in range(z.shape[1])])
     parts = [frame, zcols]
@@ -87,13 +114,11 @@ def run_encode(args: argparse.Namespace) -> int:
         pred.loc[ok, :] = predict_proxies(loaded, z[ok]).to_numpy()
         parts.append(pred)
     _write(pd.concat(parts, axis=1), args.out)
-    n_bad = int((~ok).sum())
-    if n_bad:
-        print(f"{n_bad} of {len(smiles)} SMILES could not be encoded (see the error column)", file=sys.stderr)
     return 0
 
 
 def run_reconstruct(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
 
     from gauss_core.chem import canonical_kekule
@@ -103,6 +128,9 @@ def run_reconstruct(args: argparse.Namespace) -> int:
     loaded = load_checkpoint(args.checkpoint)
     smiles = read_smiles_inputs(args.smiles, args.input)
     z, errors = encode_smiles_checked(loaded, smiles)
+    errors = ligand_errors(smiles, errors)
+    z[[i for i, e in enumerate(errors) if e]] = np.nan
+    report_failures(smiles, errors)
     ok = [i for i, e in enumerate(errors) if e is None]
     decoded = [""] * len(smiles)
     for i, s in zip(ok, decode_latent(loaded, z[ok]) if ok else [], strict=False):

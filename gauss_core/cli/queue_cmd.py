@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from gauss_core.errors import GaussError
-from gauss_core.inputs import read_text_input
-from gauss_core.ligands.validate import LigandLimits, validate_ligand
+from gauss_core.inputs import read_smiles_rows
+from gauss_core.ligands.validate import LigandLimits, validate_many
 
 
 def _parse_params(pairs: list[str], params_json: str | None) -> dict:
@@ -64,14 +64,14 @@ def cmd_add(args: argparse.Namespace) -> int:
     rejected: list[str] = []
     limits = LigandLimits.from_env()
     if args.file:
-        for lineno, line in enumerate(read_text_input(args.file, "SMILES file").splitlines(), 1):
-            token = line.split(",")[0].strip()
-            if not token or token.startswith("#") or (lineno == 1 and token.lower() == "smiles"):
-                continue
-            try:
-                smiles_list.append(validate_ligand(token, limits).smiles)
-            except GaussError as exc:
-                rejected.append(f"{args.file}:{lineno}: {exc}")
+        rows = read_smiles_rows(args.file, "SMILES file")
+        for note in rows.notes:
+            print(f"{args.file}: {note}", file=sys.stderr)
+        for lineno, valid in zip(rows.lines, validate_many(rows.smiles, limits), strict=True):
+            if isinstance(valid, str):
+                rejected.append(f"{args.file}:{lineno}: {valid}")
+            else:
+                smiles_list.append(valid.smiles)
     for reason in rejected[:20]:
         print(f"skipped {reason}", file=sys.stderr)
     if len(rejected) > 20:

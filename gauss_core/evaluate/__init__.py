@@ -9,4 +9,5 @@ Imported lazily: `import gauss_core.evaluate` is cheap.
 """
 
 # The experiments of `gauss evaluate`, in report order (names for --only).
-EXPERIMENTS = ("learning_curve", "sweep", "parity", "label_curve", "latent_maps", "fidelity", "repopulation")
+EXPERIMENTS = ("learning_curve", "sweep", "parity", "label_curve", "latent_maps", "fidelity", "repopulation",
+               "surrogate")

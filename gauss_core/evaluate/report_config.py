@@ -14,6 +14,7 @@ from gauss_core.evaluate.latent_maps import LatentMapConfig
 from gauss_core.evaluate.learning_curve import LearningCurveConfig
 from gauss_core.evaluate.proxy_parity import ParityConfig
 from gauss_core.evaluate.repopulation import RepopulationConfig
+from gauss_core.evaluate.experiments.surrogate import SurrogateBenchConfig
 from gauss_core.evaluate.sweep_exp import SweepExpConfig
 
 NUMBER_COLUMNS = ("experiment", "metric", "value", "target", "passed", "provenance")
@@ -39,6 +40,7 @@ class ReportConfig:
     latent: LatentMapConfig = field(default_factory=LatentMapConfig)
     fidelity: FidelityConfig = field(default_factory=FidelityConfig)
     repopulation: RepopulationConfig = field(default_factory=RepopulationConfig)
+    surrogate: SurrogateBenchConfig = field(default_factory=SurrogateBenchConfig)
     quick: bool = False
     # keep the sections (and their numbers) of earlier runs of this report; replace only those run now
     update: bool = False
@@ -49,7 +51,8 @@ class ReportConfig:
     def quick_config(cls, **kw) -> ReportConfig:
         return cls(learning=LearningCurveConfig.quick(), sweep=SweepExpConfig.quick(), parity=ParityConfig.quick(),
                    latent=LatentMapConfig.quick(), fidelity=FidelityConfig.quick(),
-                   repopulation=RepopulationConfig.quick(), quick=True, **kw)
+                   repopulation=RepopulationConfig.quick(), surrogate=SurrogateBenchConfig.quick(), quick=True,
+                   **kw)
 
     @property
     def fig_dir(self) -> Path:

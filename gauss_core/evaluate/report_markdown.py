@@ -20,6 +20,7 @@ TITLES = {"learning_curve": "1. Learning curve: reconstruction accuracy vs train
           "latent_maps": "4. Latent PCA coloured by the proxies and the first KD gap (Fig. 7)",
           "fidelity": "5. Seed-to-sample fidelity (Fig. 8)",
           "repopulation": "6. Targeted repopulation (Fig. 10)",
+          "surrogate": "7. Latent KD surrogate and suggesting the next CASSCF jobs",
           "casscf": "KD mapping set and CASSCF results"}
 
 

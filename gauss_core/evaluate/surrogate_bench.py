@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from gauss_core import columns, paths
+from gauss_core.errors import GaussError
 from gauss_core.surrogate.cv import CLASS_NAMES
 from gauss_core.surrogate.features import casscf_training_rows, classes_of
 from gauss_core.surrogate.gp import SurrogateConfig, fit_gp
@@ -95,6 +96,10 @@ def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_
     z = encode_smiles(loaded, smiles)
     x = surrogate_features(z, classes_of(smiles), True)
     y1 = train[columns.KD_GAP_COLUMNS[0]].to_numpy(dtype=float)
+    if len(y1) < n_init + top_k:
+        raise GaussError(f"{len(y1)} CASSCF results with a point-charge estimate in the KD mapping set; the "
+                         f"benchmark needs at least {n_init + top_k} (bundled: assets/kd/casscf_results.csv.gz and "
+                         "assets/kd/kd_mapping.csv.gz)")
     by_gap = np.argsort(-y1)
     targets = set(by_gap[:top_k].tolist())
     target_classes = pd.Series(classes_of([smiles[i] for i in by_gap[:top_k]])).value_counts().to_dict()
@@ -145,36 +150,34 @@ def _figure(result: dict, out_dir: Path) -> Path:
                        f"{result['batch']}")
 
 
-def section(result: dict, figure_dir: Path | None = None) -> str:
-    """Markdown of the measured benchmark and CV, writing the figure to figure_dir (default docs/figures)."""
+def section(result: dict, figure_dir: Path | None = None, figure_link: str | None = None) -> str:
+    """Markdown of the measured benchmark and CV (templates/surrogate*.md), writing the figure to figure_dir
+    (default docs/figures); figure_link is how the Markdown refers to it (default figures/<name>)."""
+    from gauss_core.evaluate.experiments.base import render
+
     figure_dir = Path(figure_dir) if figure_dir else paths.REPO_ROOT / "docs" / "figures"
     _figure(result, figure_dir)
-    lines = [f"### Suggesting CASSCF jobs: runs to find the top {result['top_k']} (retrospective)", "",
-             f"Pool: the {result['n_ligands']} bundled CASSCF ligands; each of {result['n_repeats']} repeats "
-             f"(seeds {result['seed']}..{result['seed'] + result['n_repeats'] - 1}) starts from the same "
-             f"{result['n_init']} random ligands for every strategy, then adds batches of {result['batch']}. "
-             "Runs counted in whole batches until the last of the top ligands (largest CASSCF first gap) is found. "
-             f"The targets span {result['target_range'][0]:.0f}-{result['target_range'][1]:.0f} cm-1 (the next "
-             f"ligand: {result['next_below']:.0f} cm-1); their donor classes: "
-             + ", ".join(f"{CLASS_NAMES.get(c, c)} {n}" for c, n in sorted(result["target_classes"].items()))
-             + ".",
-             "", "| strategy | median runs | mean ± sd | min-max |", "|---|---|---|---|"]
+    rows = []
     for name in STRATEGIES:
         v = np.asarray(result["runs"][name])
-        lines.append(f"| {name} | {np.median(v):.0f} | {v.mean():.1f} ± {v.std():.1f} | {v.min()}-{v.max()} |")
-    lines += ["", f"![runs to find the top {result['top_k']}](figures/{FIGURE})", ""]
+        rows.append(f"| {name} | {np.median(v):.0f} | {v.mean():.1f} ± {v.std():.1f} | {v.min()}-{v.max()} |")
+    last_seed = result["seed"] + result["n_repeats"] - 1
+    classes = ", ".join(f"{CLASS_NAMES.get(c, c)} {n}" for c, n in sorted(result["target_classes"].items()))
+    text = render("surrogate_bench", top_k=result["top_k"], n_ligands=result["n_ligands"],
+                  n_repeats=result["n_repeats"], seed=result["seed"], last_seed=last_seed,
+                  n_init=result["n_init"], batch=result["batch"], low=f"{result['target_range'][0]:.0f}",
+                  high=f"{result['target_range'][1]:.0f}", next_below=f"{result['next_below']:.0f}",
+                  classes=classes,
+                  rows="\n".join(rows), figure=figure_link or f"figures/{FIGURE}")
     cv = result.get("cv")
-    if cv:
-        lines += ["### KD surrogate: group-cross-validated accuracy", "",
-                  f"{result['surrogate_label']}; {cv['grouping']}, {cv['n_folds']} folds over {cv['n_groups']} "
-                  f"groups. Fit + CV {result['surrogate_fit_s']:.1f} s.", "",
-                  "| gap | " + " | ".join(str(i + 1) for i in range(len(cv["mae"]))) + " |",
-                  "|---" * (len(cv["mae"]) + 1) + "|",
-                  "| MAE (cm-1) | " + " | ".join(f"{v:.0f}" for v in cv["mae"]) + " |",
-                  "| Spearman | " + " | ".join(f"{v:.2f}" for v in cv["spearman"]) + " |", "",
-                  "| class | n | first-gap MAE (cm-1) | first-gap Spearman |", "|---|---|---|---|"]
-        for c in cv["per_class"].values():
-            lines.append(f"| {c['name']} | {c['n']} | {c['mae_gap1']:.0f} | {c['spearman_gap1']:.2f} |")
-        lines += ["", f"First-gap CASSCF values inside the predicted ±1σ / ±2σ: {cv['coverage_1sd']:.0%} / "
-                  f"{cv['coverage_2sd']:.0%} (68% / 95% if calibrated).", ""]
-    return "\n".join(lines)
+    if not cv:
+        return text
+    k = len(cv["mae"])
+    per_class = "\n".join(f"| {c['name']} | {c['n']} | {c['mae_gap1']:.0f} | {c['spearman_gap1']:.2f} |"
+                           for c in cv["per_class"].values())
+    return text + render("surrogate_cv", label=result["surrogate_label"], grouping=cv["grouping"],
+                         n_folds=cv["n_folds"], n_groups=cv["n_groups"], fit_s=f"{result['surrogate_fit_s']:.1f}",
+                         gap_header=" | ".join(str(i + 1) for i in range(k)), gap_rule="|---" * (k + 1) + "|",
+                         mae=" | ".join(f"{v:.0f}" for v in cv["mae"]),
+                         spearman=" | ".join(f"{v:.2f}" for v in cv["spearman"]), per_class=per_class,
+                         cover1=f"{cv['coverage_1sd']:.0%}", cover2=f"{cv['coverage_2sd']:.0%}")

@@ -6,205 +6,39 @@ Each job owns a directory <root>/jobs/<id>/ holding its input, program output, l
 
 Crash safety: every state change is one short transaction; workers claim with BEGIN IMMEDIATE so two
 workers never take the same job; a running job records the worker's identity (host, pid, process start
-time) and a heartbeat. `recover_stale()` (called by every worker at start and by `gauss queue list`)
-finds running jobs whose worker is gone (killed with kill -9, machine rebooted), kills the orphaned
-program's process group if it still runs on this host, appends a note to the job's log and puts the
-job back in the queue while it has attempts left (default max_attempts=3), else marks it failed.
-A job whose orphaned runner had already written result.json is collected as done instead.
+time) and a heartbeat. `recover_stale()` (gauss_core.jobs.recovery) puts jobs of a dead worker back.
+
+This module holds the connection and the queue operations; the row type and constants live in
+gauss_core.jobs.schema, process identity and kills in gauss_core.jobs.liveness. They are re-exported
+here, so `from gauss_core.jobs.store import ...` keeps working.
 """
 
 from __future__ import annotations
 
 import builtins  # JobStore.list shadows the built-in inside the class
-import hashlib
 import json
 import os
-import signal
 import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from gauss_core import paths
-from gauss_core.errors import GaussError
-from gauss_core.procs import job_tag, kill_tagged
+from gauss_core.paths import writable_dir
+from gauss_core.errors import NotWritableError
+from gauss_core.jobs import dberrors
+from gauss_core.jobs.liveness import (kill_job_processes, kill_process_group, process_alive, process_start_time,
+                                      worker_identity)
+from gauss_core.jobs.schema import (CANCELLED, DONE, ERROR_FILE, FAILED, FINAL_STATES, JOB_FILE, LOCAL, LOG_FILE,
+                                    QUEUED, RESULT_FILE, RUNNING, SCHEMA, SLURM, STATES, Job, JobNotFoundError,
+                                    JobStateError, canonical_params, default_db_path, job_key, write_json_atomic)
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
-FINAL_STATES = (DONE, FAILED, CANCELLED)
-LOCAL, SLURM = "local", "slurm"
-
-RESULT_FILE = "result.json"
-ERROR_FILE = "error.json"
-JOB_FILE = "job.json"
-LOG_FILE = "log.txt"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    smiles TEXT NOT NULL,
-    params_json TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    heartbeat_at REAL,
-    executor TEXT,
-    worker_host TEXT,
-    worker_pid INTEGER,
-    worker_start TEXT,
-    runner_pgid INTEGER,
-    slurm_id TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    max_attempts INTEGER NOT NULL DEFAULT 3,
-    cancel_requested INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    result_json TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);
-"""
-
-
-class JobNotFoundError(GaussError):
-    """A job id that is not in the queue."""
-
-
-class JobStateError(GaussError):
-    """An action not allowed in the job's current state (e.g. retry of a running job)."""
-
-
-@dataclass
-class Job:
-    """One row of the queue."""
-
-    id: int
-    kind: str
-    smiles: str
-    params: dict
-    state: str
-    created_at: float
-    started_at: float | None
-    finished_at: float | None
-    heartbeat_at: float | None
-    executor: str | None
-    worker_host: str | None
-    worker_pid: int | None
-    worker_start: str | None
-    runner_pgid: int | None
-    slurm_id: str | None
-    attempts: int
-    max_attempts: int
-    cancel_requested: bool
-    error: str | None
-    result: dict | None
-    directory: Path
-
-    def log_text(self, tail_chars: int | None = None) -> str:
-        """Contents of the job's log (last tail_chars characters if given); '' when none yet."""
-        path = self.directory / LOG_FILE
-        if not path.exists():
-            return ""
-        text = path.read_text(errors="replace")
-        return text[-tail_chars:] if tail_chars else text
-
-
-def canonical_params(params: dict | None) -> str:
-    """Parameters as canonical JSON (sorted keys), the form used in the uniqueness key."""
-    try:
-        return json.dumps(params or {}, sort_keys=True, separators=(",", ":"))
-    except TypeError as exc:
-        raise GaussError(f"job parameters must be JSON-serialisable ({exc}); pass numbers, strings, "
-                         "lists or dicts") from None
-
-
-def job_key(kind: str, smiles: str, params: dict | None) -> str:
-    """Uniqueness key of (kind, smiles, params)."""
-    raw = json.dumps([kind, smiles, canonical_params(params)])
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def process_start_time(pid: int) -> str | None:
-    """Kernel start time of a process (clock ticks since boot) or None if it does not exist.
-
-    Together with the pid it identifies a process even after pid reuse.
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    return fields[19]  # field 22 of stat, counted after the command name
-
-
-def worker_identity() -> tuple[str, int, str]:
-    """(host, pid, start time) of the calling process."""
-    pid = os.getpid()
-    return socket.gethostname(), pid, process_start_time(pid) or ""
-
-
-def process_alive(host: str | None, pid: int | None, start: str | None) -> bool | None:
-    """True/False for a process on this host; None when it runs elsewhere (cannot tell)."""
-    if not pid or host != socket.gethostname():
-        return None
-    current = process_start_time(pid)
-    if current is None:
-        return False
-    return not start or current == start
-
-
-def kill_process_group(pgid: int, directory: Path) -> int:
-    """SIGKILL the processes of group pgid whose working directory lies in `directory`.
-
-    The directory check keeps a recycled pgid from killing an unrelated program.
-
-    Returns:
-        Number of processes signalled.
-    """
-    killed = 0
-    root = str(Path(directory).resolve())
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-            pgrp = int(stat[stat.rindex(")") + 2:].split()[2])
-            if pgrp != pgid:
-                continue
-            cwd = os.readlink(proc / "cwd")
-        except (OSError, ValueError):
-            continue
-        if cwd == root or cwd.startswith(root + os.sep):
-            try:
-                os.kill(int(proc.name), signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-    return killed
-
-
-def kill_job_processes(directory: Path, pgid: int | None = None) -> int:
-    """Kill every process of the job in directory: its runner's group and every process carrying its tag
-    (pymolcas in its own session, orphaned Fortran modules). Returns the number signalled."""
-    n = kill_process_group(pgid, directory) if pgid else 0
-    return n + kill_tagged(job_tag(directory))
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON so that readers see either nothing or the whole file (temporary file + rename)."""
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
-
-
-def default_db_path() -> Path:
-    """The queue database under GAUSS_HOME."""
-    return paths.gauss_home() / "queue.db"
+__all__ = ["CANCELLED", "DONE", "ERROR_FILE", "FAILED", "FINAL_STATES", "JOB_FILE", "LOCAL", "LOG_FILE", "QUEUED",
+           "RESULT_FILE", "RUNNING", "SCHEMA", "SLURM", "STATES", "Job", "JobNotFoundError", "JobStateError",
+           "JobStore", "canonical_params", "default_db_path", "job_key", "kill_job_processes", "kill_process_group",
+           "process_alive", "process_start_time", "worker_identity", "write_json_atomic"]
 
 
 class JobStore:
@@ -215,11 +49,12 @@ class JobStore:
         busy_timeout_s: how long a writer waits for another writer's lock.
     """
 
-    def __init__(self, db_path: str | Path | None = None, busy_timeout_s: float = 30.0):
+    def __init__(self, db_path: str | Path | None = None, busy_timeout_s: float | None = None):
         self.db_path = Path(db_path) if db_path else default_db_path()
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.jobs_root = self.db_path.parent / "jobs"
-        self.busy_timeout_s = busy_timeout_s
+        # Checked before SQLite, which would say only "unable to open database file".
+        writable_dir(self.db_path.parent, "queue folder")
+        self.busy_timeout_s = dberrors.busy_timeout_s(busy_timeout_s)
         self._local = threading.local()
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -232,15 +67,23 @@ class JobStore:
 
         Why kept open: closing the last connection checkpoints the WAL and fsyncs (20 ms here), which
         made every enqueue cost ~35 ms; with a kept connection an enqueue is about 1 ms.
+        SQLite errors a user can fix (lock held by another process, read-only database) come out as
+        one-line GaussErrors (gauss_core.jobs.dberrors).
         """
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_s, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn, self._local.pid = conn, os.getpid()
-        yield conn
+        try:
+            conn = getattr(self._local, "conn", None)
+            if conn is None or getattr(self._local, "pid", None) != os.getpid():
+                conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_s, isolation_level=None)
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                self._local.conn, self._local.pid = conn, os.getpid()
+            yield conn
+        except sqlite3.Error as exc:
+            friendly = dberrors.translate(exc, self.db_path)
+            if friendly is None:
+                raise
+            raise friendly from None
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
@@ -315,7 +158,10 @@ class JobStore:
         Returns:
             The Job (new or existing).
         """
-        return self.enqueue_many(kind, [smiles], params, max_attempts, validate)[0][0]
+        job, created = self.enqueue_many(kind, [smiles], params, max_attempts, validate)[0]
+        if created:
+            self._make_job_dir(job.id)
+        return job
 
     def enqueue_many(self, kind: str, smiles_list: Sequence[str], params: dict | None = None,
                      max_attempts: int = 3, validate: bool = True) -> builtins.list[tuple[Job, bool]]:
@@ -323,6 +169,7 @@ class JobStore:
 
         Each SMILES is validated (gauss_core.ligands.validate) and stored donor-first and canonical, so
         [O-]C, C[O-] and [O-][CH3] are one job. Raises on the first invalid SMILES, before storing any.
+        The jobs' folders are created when first needed (claim, log), not here.
 
         validate=False stores the text as given (only for tests of how a runner handles bad input).
 
@@ -341,24 +188,60 @@ class JobStore:
         else:
             params = resolve_params(kind, params)
             canon = [validate_ligand(smi, limits).smiles for smi in smiles_list]
-        out: list[tuple[int, bool]] = []
         now = time.time()
+        params_json = canonical_params(params)
+        keys = [job_key(kind, smi, params, params_json) for smi in canon]
+        first_smiles: dict[str, str] = {}  # key -> its first spelling, in input order (ids follow it)
+        for key, smi in zip(keys, canon, strict=True):
+            first_smiles.setdefault(key, smi)
         with self._write() as conn:
-            for smi in canon:
-                key = job_key(kind, smi, params)
-                row = conn.execute("SELECT id FROM jobs WHERE job_key=?", (key,)).fetchone()
-                if row is None:
-                    cur = conn.execute(
-                        "INSERT INTO jobs (job_key, kind, smiles, params_json, state, created_at, max_attempts)"
-                        " VALUES (?,?,?,?,?,?,?)",
-                        (key, kind, smi, canonical_params(params), QUEUED, now, int(max_attempts)))
-                    out.append((int(cur.lastrowid or 0), True))
-                else:
-                    out.append((int(row[0]), False))
-        for job_id, created in out:
-            if created:
-                self.job_dir(job_id).mkdir(parents=True, exist_ok=True)
-        return [(self.get(job_id), created) for job_id, created in out]
+            # Set operations rather than a SELECT and an INSERT per row: 200k rows in seconds.
+            existing = self._ids_of_keys(conn, list(first_smiles))
+            new = [(key, smi) for key, smi in first_smiles.items() if key not in existing]
+            before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM jobs").fetchone()[0]
+            conn.executemany(
+                "INSERT INTO jobs (job_key, kind, smiles, params_json, state, created_at, max_attempts)"
+                " VALUES (?,?,?,?,?,?,?)",
+                [(key, kind, smi, params_json, QUEUED, now, int(max_attempts)) for key, smi in new])
+            # AUTOINCREMENT ids only grow, so the rows above the old maximum are exactly the new ones
+            created = dict(conn.execute("SELECT job_key, id FROM jobs WHERE id > ?", (before,)).fetchall())
+        # No folder per job here: 200k mkdirs cost 45 s (and as long again to delete); the worker, the log
+        # and enqueue() of a single job create it when it is first needed.
+        jobs = self._get_many(list(existing.values()))
+        stored_params = json.loads(params_json)  # as a stored row reads back
+        for key, job_id in created.items():
+            jobs[job_id] = Job(id=job_id, kind=kind, smiles=first_smiles[key], params=dict(stored_params),
+                               state=QUEUED, created_at=now, started_at=None, finished_at=None, heartbeat_at=None,
+                               executor=None, worker_host=None, worker_pid=None, worker_start=None,
+                               runner_pgid=None, slurm_id=None, attempts=0, max_attempts=int(max_attempts),
+                               cancel_requested=False, error=None, result=None, directory=self.job_dir(job_id))
+        out, seen = [], set()
+        for key in keys:
+            job_id = created.get(key) or existing[key]
+            out.append((jobs[job_id], key in created and key not in seen))
+            seen.add(key)
+        return out
+
+    @staticmethod
+    def _ids_of_keys(conn: sqlite3.Connection, keys: builtins.list[str]) -> dict[str, int]:
+        """{job_key: id} of the keys already in the table (queried 500 at a time)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            found.update(conn.execute(f"SELECT job_key, id FROM jobs WHERE job_key IN ({','.join('?' * len(chunk))})",
+                                      chunk).fetchall())
+        return found
+
+    def _get_many(self, job_ids: Sequence[int]) -> dict[int, Job]:
+        """Jobs by id, read in chunks (one query per 500, not one per job: bulk adds return 200k jobs)."""
+        wanted = sorted(set(job_ids))
+        found: dict[int, Job] = {}
+        with self._connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows = conn.execute(f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+                found.update((row["id"], self._row_to_job(row)) for row in rows)
+        return found
 
     def claim(self, executor: str = LOCAL, kinds: tuple[str, ...] | None = None,
               identity: tuple[str, int, str] | None = None) -> Job | None:
@@ -461,57 +344,34 @@ class JobStore:
 
     def append_log(self, job_id: int, message: str) -> None:
         """Append a time-stamped line to the job's log.txt."""
-        d = self.job_dir(job_id)
-        d.mkdir(parents=True, exist_ok=True)
+        d = self._make_job_dir(job_id)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        with open(d / LOG_FILE, "a") as fh:
-            fh.write(f"[{stamp}] [queue] {message}\n")
+        try:
+            with open(d / LOG_FILE, "a") as fh:
+                fh.write(f"[{stamp}] [queue] {message}\n")
+        except OSError as exc:
+            raise NotWritableError(f"job log {d / LOG_FILE} is not writable ({exc.strerror}); set GAUSS_HOME "
+                                   "to a writable folder") from None
+
+    def _make_job_dir(self, job_id: int) -> Path:
+        """The job's directory, created; NotWritableError (one line) when it cannot be."""
+        d = self.job_dir(job_id)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            what = "is a file, not a folder" if isinstance(exc, FileExistsError) else f"cannot be created " \
+                f"({exc.strerror})"
+            raise NotWritableError(f"job directory {d} {what}; set GAUSS_HOME to a writable folder") from None
+        return d
 
     # -- crash recovery ---------------------------------------------------------------------------
+    # -- crash recovery ---------------------------------------------------------------------------
     def recover_stale(self, stale_after_s: float = 120.0) -> builtins.list[Job]:
-        """Find running jobs whose worker is gone; requeue them (or fail them when out of attempts).
-
-        A worker is gone when it ran on this host and its (pid, start time) no longer exists, or when
-        it ran elsewhere and its heartbeat is older than stale_after_s. SLURM jobs are left running:
-        the SLURM job survives its submitting worker and the next SLURM worker adopts it.
+        """Requeue (or fail) running jobs whose worker is gone; see gauss_core.jobs.recovery.
 
         Returns:
             The jobs that changed state.
         """
-        now = time.time()
-        changed: list[Job] = []
-        for job in self.list(state=RUNNING):
-            alive = process_alive(job.worker_host, job.worker_pid, job.worker_start)
-            if alive is None:
-                alive = job.heartbeat_at is not None and now - job.heartbeat_at < stale_after_s
-            if alive or job.executor == SLURM:
-                continue
-            who = f"worker {job.worker_host}:{job.worker_pid}"
-            if job.worker_host == socket.gethostname():
-                n = kill_job_processes(job.directory, job.runner_pgid)
-                if n:
-                    self.append_log(job.id, f"{who} is gone; killed {n} orphaned process(es) of the job")
-            result_path = job.directory / RESULT_FILE
-            with self._write() as conn:
-                row = conn.execute("SELECT * FROM jobs WHERE id=? AND state=? AND worker_pid IS ?",
-                                   (job.id, RUNNING, job.worker_pid)).fetchone()
-                if row is None:
-                    continue  # someone else recovered it meanwhile
-                if result_path.exists():
-                    conn.execute("UPDATE jobs SET state=?, result_json=?, finished_at=? WHERE id=?",
-                                 (DONE, result_path.read_text(), now, job.id))
-                    note = f"{who} is gone; its runner had finished, result collected"
-                elif row["attempts"] < row["max_attempts"]:
-                    conn.execute("UPDATE jobs SET state=?, runner_pgid=NULL, error=? WHERE id=?",
-                                 (QUEUED, f"{who} died during attempt {row['attempts']}; requeued", job.id))
-                    note = (f"{who} died during attempt {row['attempts']} of {row['max_attempts']}; "
-                            "job requeued")
-                else:
-                    conn.execute("UPDATE jobs SET state=?, error=?, finished_at=? WHERE id=?",
-                                 (FAILED, f"{who} died during the last attempt ({row['attempts']} of "
-                                          f"{row['max_attempts']}); see log, then `gauss queue retry "
-                                          f"{job.id}`", now, job.id))
-                    note = f"{who} died during the last attempt; job failed"
-            self.append_log(job.id, note)
-            changed.append(self.get(job.id))
-        return changed
+        from gauss_core.jobs.recovery import recover_stale
+
+        return recover_stale(self, stale_after_s)

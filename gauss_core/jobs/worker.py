@@ -11,15 +11,18 @@ import json
 import logging
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from gauss_core.errors import GaussError
+from gauss_core.errors import GaussError, NotWritableError, QueueLockedError
 from gauss_core.jobs.executors import Finished, LocalExecutor, SlurmExecutor
 from gauss_core.jobs.store import (CANCELLED, ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, RUNNING, SLURM, Job,
                                    JobStore, kill_job_processes, process_alive, worker_identity,
                                    write_json_atomic)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -107,9 +110,18 @@ class Worker:
         leftover = kill_job_processes(job.directory)
         if leftover:
             self.store.append_log(job.id, f"killed {leftover} process(es) left from an earlier attempt")
-        prepare_job_dir(job)
-        self.store.append_log(job.id, f"claimed by {self.executor.name} worker {self.identity[0]}:"
-                                      f"{self.identity[1]} (attempt {job.attempts} of {job.max_attempts})")
+        try:
+            prepare_job_dir(job)
+            self.store.append_log(job.id, f"claimed by {self.executor.name} worker {self.identity[0]}:"
+                                          f"{self.identity[1]} (attempt {job.attempts} of {job.max_attempts})")
+        except (OSError, NotWritableError) as exc:
+            # One job's unwritable directory fails that job; the worker goes on with the others.
+            reason = str(exc) if isinstance(exc, NotWritableError) else (
+                f"job directory {job.directory} is not writable ({exc.strerror}); set GAUSS_HOME to a "
+                "writable folder")
+            self.store.fail(job.id, reason)
+            log.error("job %s failed: %s", job.id, reason)
+            return
         try:
             info = self.executor.start(job)
         except GaussError as exc:
@@ -167,9 +179,23 @@ class Worker:
             self._start_one(claimed)
         return bool(self.executor.active())
 
+    def _retry_locked(self, action: Callable[[], T]) -> T:
+        """action(), repeated with a growing pause (poll_s doubling up to 60 s) while another process holds
+        the queue's write lock past the busy timeout; a stop request ends the waiting."""
+        delay = max(self.config.poll_s, 0.1)
+        while True:
+            try:
+                return action()
+            except QueueLockedError as exc:
+                if self._stop:
+                    raise
+                log.warning("%s; worker retries in %.1f s", exc, delay)
+                time.sleep(delay)
+                delay = min(2 * delay, 60.0)
+
     def run(self) -> int:
         """Loop until stopped; returns the number of jobs claimed."""
-        recovered = self.store.recover_stale(self.config.stale_after_s)
+        recovered = self._retry_locked(lambda: self.store.recover_stale(self.config.stale_after_s))
         for job in recovered:
             log.warning("recovered job %s from a dead worker: now %s", job.id, job.state)
         self._adopt_slurm_jobs()
@@ -185,7 +211,7 @@ class Worker:
                 if self.config.max_wall_s is not None and time.time() - started > self.config.max_wall_s:
                     log.warning("worker wall limit of %.0f s reached; stopping", self.config.max_wall_s)
                     break
-                busy = self.step()
+                busy = self._retry_locked(self.step)
                 limit_hit = self.config.max_jobs is not None and self.claimed >= self.config.max_jobs
                 if not busy and (self.config.exit_when_idle or limit_hit):
                     break

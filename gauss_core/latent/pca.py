@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from gauss_core.errors import DataFormatError
-from gauss_core.paths import gauss_home
+from gauss_core.paths import gauss_home, writable_dir
 
 CACHE_VERSION = 1
 
@@ -176,6 +176,7 @@ def load_or_build_latent_map(loaded, smiles: Sequence[str], cache_dir: Path | No
             return load_latent_map(path)
         except DataFormatError:
             pass  # unreadable cache (e.g. truncated by a crash): rebuild below
+    writable_dir(path.parent, "latent-map cache folder")  # before the encoding, not after it
     lmap = build_latent_map(loaded, smiles, progress=progress)
     save_latent_map(lmap, path)
     return lmap

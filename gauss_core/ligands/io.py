@@ -7,6 +7,7 @@ layout are wrong as a whole raises DataFormatError naming what was expected.
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,10 @@ from rdkit import Chem
 
 from gauss_core import chem, columns, provenance
 from gauss_core.errors import DataFormatError, InvalidSmilesError
+from gauss_core.inputs import read_text_input
 from gauss_core.ligands import donors
 from gauss_core.ligands.build import ligand_class
+from gauss_core.ligands.validate import LigandRejectedError, charge_separated_atoms, check_molecule
 
 DONOR_INDEX = "donor_index"           # optional column of an imported ligand CSV: 0-based RDKit atom index
 INPUT_SMILES = "input_smiles"         # the SMILES as the user wrote it (before re-rooting)
@@ -78,7 +81,8 @@ def resolve_donor(mol: Chem.Mol, donor_index: int | None) -> int:
     charge = _net_charge(mol)
     if charge not in (0, -1):
         raise RowError(f"net charge {charge:+d}: ligands must be neutral (0) or mono-anionic (-1)")
-    anionic = [a.GetIdx() for a in mol.GetAtoms() if a.GetFormalCharge() == -1]
+    paired = charge_separated_atoms(mol)  # nitro [N+](=O)[O-]: neutral as a group, its O- is no donor
+    anionic = [a.GetIdx() for a in mol.GetAtoms() if a.GetFormalCharge() == -1 and a.GetIdx() not in paired]
     if donor_index is not None:
         if not 0 <= donor_index < mol.GetNumAtoms():
             raise RowError(f"donor index {donor_index} out of range: the molecule has {mol.GetNumAtoms()} heavy atoms "
@@ -94,17 +98,17 @@ def resolve_donor(mol: Chem.Mol, donor_index: int | None) -> int:
         return donor_index
     first = mol.GetAtomWithIdx(0)
     if charge == -1:
-        if first.GetSymbol() in ("N", "O") and first.GetFormalCharge() == -1:
+        if first.GetSymbol() in ("N", "O") and first.GetFormalCharge() == -1 and 0 not in paired:
             return 0
         candidates = [i for i in anionic if mol.GetAtomWithIdx(i).GetSymbol() in ("N", "O")]
         if len(candidates) == 1 and len(anionic) == 1:
             return candidates[0]
         raise RowError("anion without a unique N-/O- donor: write the charged N or O first, or give donor_index")
-    if any(a.GetFormalCharge() for a in mol.GetAtoms()):
+    if any(a.GetFormalCharge() and a.GetIdx() not in paired for a in mol.GetAtoms()):
         raise RowError("zwitterion (separated formal charges): not a class 1-4 ligand")
-    if _accepted_neutral(mol, first):
+    if 0 not in paired and _accepted_neutral(mol, first):
         return 0
-    candidates = [a.GetIdx() for a in mol.GetAtoms() if _accepted_neutral(mol, a)]
+    candidates = [a.GetIdx() for a in mol.GetAtoms() if a.GetIdx() not in paired and _accepted_neutral(mol, a)]
     if not candidates:
         excluded = sorted({donors.site_kind(mol, a) for a in mol.GetAtoms() if a.GetSymbol() in ("N", "O")})
         why = "; ".join(donors.EXCLUDED_REASONS[k] for k in excluded if k in donors.EXCLUDED_REASONS)
@@ -117,16 +121,23 @@ def resolve_donor(mol: Chem.Mol, donor_index: int | None) -> int:
                    "write the donor first or add a donor_index column")
 
 
+def _checked_mol(smiles: str) -> Chem.Mol:
+    """The parsed ligand after the queue's checks (size, metals, radicals, charges), or RowError."""
+    try:
+        mol, _ = check_molecule(smiles)
+    except InvalidSmilesError as exc:
+        raise RowError(str(exc) if isinstance(exc, LigandRejectedError) else f"unparseable SMILES: {exc}") \
+            from None
+    return mol
+
+
 def ligand_row(smiles: str, donor_index: int | None = None) -> dict:
     """One ligand as a dict of columns.LIGAND_COLUMNS (qm9_index 0, no ligand_id), re-rooted at its donor.
 
     Raises:
         RowError: unparseable SMILES or no valid donor.
     """
-    try:
-        mol = chem.mol_from_smiles(smiles)
-    except InvalidSmilesError as exc:
-        raise RowError(f"unparseable SMILES: {exc}") from None
+    mol = _checked_mol(smiles)
     idx = resolve_donor(mol, donor_index)
     rooted = chem.donor_first_smiles(mol, idx)
     atom = mol.GetAtomWithIdx(idx)
@@ -156,10 +167,9 @@ def import_ligand_csv(path: Path | str) -> LigandImport:
         DataFormatError: unreadable file or no smiles column.
     """
     path = Path(path)
+    text = read_text_input(path, "ligand CSV")  # missing, directory, empty, binary: one line each
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise DataFormatError(f"ligand CSV {path} not found") from None
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:
         raise DataFormatError(f"cannot read ligand CSV {path}: {exc}; expected a CSV with header "
                               f"'{columns.SMILES}[,{DONOR_INDEX}]'") from None
@@ -229,12 +239,7 @@ def import_labelled_dataset(path: Path | str, layout: str | None = None) -> Labe
         layout = None
     elif layout not in LABEL_LAYOUTS:
         raise DataFormatError(f"unknown layout {layout!r}: use {_LAYOUT_TEXT}, or 'auto'")
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise DataFormatError(f"labelled file {path} not found") from None
-    except UnicodeDecodeError:
-        raise DataFormatError(f"labelled file {path} is not a text file") from None
+    text = read_text_input(path, "labelled file")
     lines = [(n, line.split()) for n, line in enumerate(text.splitlines(), start=1)
              if line.strip() and not line.lstrip().startswith("#")]
     if lines and not any(_is_number(t) for t in lines[0][1][1:]):
@@ -259,10 +264,7 @@ def import_labelled_dataset(path: Path | str, layout: str | None = None) -> Labe
         smiles = fields[0]
         try:
             labels = {name: _parse_label(tok, name) for name, tok in zip(names, fields[1:], strict=False)}
-            try:
-                mol = chem.mol_from_smiles(smiles)
-            except InvalidSmilesError as exc:
-                raise RowError(f"unparseable SMILES: {exc}") from None
+            mol = _checked_mol(smiles)
             first = mol.GetAtomWithIdx(0)
             if first.GetSymbol() not in ("N", "O"):
                 raise RowError(f"first atom is {first.GetSymbol()}: files of this layout must be donor-first "

@@ -210,8 +210,9 @@ def read_smiles_file(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise DataFormatError(f"input file {path} does not exist: pass a CSV with a 'smiles' column")
     if path.suffix in (".smi", ".txt"):
-        smiles = [ln.split()[0] for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-        return pd.DataFrame({columns.SMILES: smiles})
+        from gauss_core.inputs import read_smiles_rows
+
+        return pd.DataFrame({columns.SMILES: read_smiles_rows(path, "ligand file").smiles})
     frame = pd.read_csv(path, dtype={columns.SMILES: str}, keep_default_na=False)
     if columns.SMILES not in frame.columns:
         raise DataFormatError(f"{path} has no '{columns.SMILES}' column (found: {', '.join(map(str, frame.columns))}); "

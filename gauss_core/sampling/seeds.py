@@ -58,6 +58,9 @@ def check_seed(smiles: str, vocab: Vocabulary) -> CheckedSeed:
         raise NoDonorError(f"{text!r} has no N/O donor first: it starts with {first}, but the SMILES must "
                            f"start with the donor atom (N or O){hint}")
     vocab.encode(text)  # raises UnknownTokenError / SmilesTooLongError with the details
+    from gauss_core.ligands.validate import validate_ligand
+
+    validate_ligand(text, reroot=False)  # the queue's checks too: radicals, metals, charges, size
     return CheckedSeed(smiles=text, canonical=canonical_kekule(text) or text)
 
 
