@@ -55,6 +55,7 @@ class CasscfGeometry(StrEnum):
 
     ASSEMBLE = "assemble"     # assembled (+ xtb relaxation when relax=true)
     IDEALISED = "idealised"   # the idealised methoxide complex (methoxide only)
+    XYZ = "xyz"               # a stored XYZ file (param xyz=<path>): one geometry for several basis settings
 
 
 class CasscfMethod(StrEnum):

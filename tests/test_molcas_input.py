@@ -68,3 +68,38 @@ def test_structure_from_complex_like_object():
     assert s.coords[1] == (0.0, 0.0, 2.2) and s.charge == 3 and s.title == "O"
     with pytest.raises(mc.MolcasInputError):
         mc.structure_from(object())
+
+
+def test_donor_vdzp_puts_vdzp_on_the_two_axial_donors_only():
+    # Catches a donor pick that takes a water oxygen (2.4 A, equatorial) instead of the trans pair at 2.15 A.
+    text = mc.write_molcas_input(idealised_dy_water5_methoxide2(), mc.MolcasCasscfConfig(ligand_basis="donor-VDZP"))
+    blocks = re.findall(r"  Basis set\n  (\S+)\n(.*?)  End of basis", text, re.S)
+    members = {label: [ln.split()[0] for ln in body.splitlines()] for label, body in blocks}
+    assert members["O.ANO-RCC-VDZP"] == ["O17", "O22"]
+    assert len(members["O.ANO-RCC-MB"]) == 5 and members["Dy.ANO-RCC-VDZP"] == ["Dy1"]
+    assert sum(len(v) for v in members.values()) == 26
+    # The native blocks refuse the XYZ-path keyword Group (OpenMolcas: "COORD keyword is not found").
+    assert "Group" not in text and "Coord" not in text
+
+
+def test_donor_vdzp_needs_an_axial_pair():
+    s = mc.XyzStructure(["Dy", "O", "O"], [(0, 0, 0), (2.2, 0, 0), (0, 2.2, 0)], 1)
+    with pytest.raises(mc.MolcasInputError, match="trans pair"):
+        mc.axial_donor_indices(s)
+
+
+def test_xyz_round_trip_keeps_charge_and_coordinates():
+    s = idealised_dy_water5_methoxide2()
+    back = mc.read_xyz_structure(s.to_xyz())
+    assert back.symbols == s.symbols and back.charge == s.charge
+    assert max(abs(a - b) for p, q in zip(back.coords, s.coords, strict=True) for a, b in zip(p, q, strict=True)) < 1e-7
+    with pytest.raises(mc.MolcasInputError, match="charge=N"):
+        mc.read_xyz_structure("3\nno charge here\n")
+
+
+def test_casscf_basis_choices_are_checked_on_enqueue():
+    from gauss_core.jobs.kinds import resolve_params
+
+    assert resolve_params("casscf", {"ligand_basis": "donor-VDZP"})["ligand_basis"] == "donor-VDZP"
+    with pytest.raises(GaussError, match="ligand_basis"):
+        resolve_params("casscf", {"ligand_basis": "donor-VTZP"})

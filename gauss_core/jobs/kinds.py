@@ -78,7 +78,11 @@ def resolve_params(name: str, params: dict | None) -> dict:
 
 
 # Parameters with a fixed set of values, checked on enqueue rather than when the job runs.
-PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": tuple(CasscfGeometry), "method": tuple(CasscfMethod)}
+PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": tuple(CasscfGeometry),
+                                             "ligand_basis": ("ANO-RCC-MB", "ANO-RCC-VDZ", "ANO-RCC-VDZP",
+                                                              "ANO-RCC-VTZP", "donor-VDZP"),
+                                             "dy_basis": ("ANO-RCC-VDZP", "ANO-RCC-VTZP", "ANO-RCC-VQZP"),
+                                             "method": tuple(CasscfMethod)}
 
 
 def check_smiles(smiles: str) -> str:
@@ -104,6 +108,7 @@ CASSCF_DEFAULTS = {
     "memory_mb": 2000,
     "geometry": CasscfGeometry.ASSEMBLE.value,  # "assemble" (+ xtb relax if relax) or "idealised" (methoxide only)
     "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
+    "xyz": "",                     # geometry="xyz": a stored XYZ (XyzStructure.to_xyz), so settings share it
     "timeout_s": 6 * 3600,
 }
 
@@ -122,8 +127,13 @@ def run_casscf(ctx: JobContext) -> dict:
         structure, source, cplx = idealised_dy_water5_methoxide2(), "idealised-methoxide", None
     elif p["geometry"] == CasscfGeometry.ASSEMBLE:
         structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]))
+    elif p["geometry"] == CasscfGeometry.XYZ:
+        path = Path(str(p["xyz"]))
+        if not path.is_file():
+            raise GaussError(f"geometry='xyz' needs xyz=<path of an existing XYZ file>, got {str(path)!r}")
+        structure, source, cplx = mc.read_xyz_structure(path.read_text()), f"xyz:{path}", None
     else:
-        raise GaussError(f"geometry={p['geometry']!r}: choose 'assemble' or 'idealised'")
+        raise GaussError(f"geometry={p['geometry']!r}: choose 'assemble', 'idealised' or 'xyz'")
     (ctx.workdir / "complex.xyz").write_text(structure.to_xyz())
     ctx.log(f"geometry: {source}, {len(structure.symbols)} atoms, charge {structure.charge}")
     features = estimate_features(cplx, ctx.log)

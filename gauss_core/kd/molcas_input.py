@@ -76,12 +76,41 @@ def structure_from(obj: object) -> XyzStructure:
                         str(getattr(obj, "ligand_smiles", "") or getattr(obj, "smiles", "") or ""))
 
 
+DONOR_VDZP = "donor-VDZP"      # ligand_basis value: VDZP on the two axial donor atoms, MB elsewhere
+DONOR_MAX_DISTANCE_A = 3.3     # a Dy-donor bond; the equatorial water O sit at ~2.4 A
+
+
+def axial_donor_indices(structure: XyzStructure) -> tuple[int, int]:
+    """Indices of the two axial donor atoms: of the heavy atoms within DONOR_MAX_DISTANCE_A of Dy, the pair
+    whose X-Dy-X angle is closest to 180 deg (in the pentagonal bipyramid the equatorial pairs sit at 72
+    or 144 deg), so no ligand chemistry is needed to tell a donor from a water oxygen."""
+    i_dy = structure.symbols.index("Dy")
+    dy = structure.coords[i_dy]
+    vecs = {i: tuple(c[k] - dy[k] for k in range(3)) for i, c in enumerate(structure.coords)
+            if i != i_dy and structure.symbols[i] != "H"}
+    near = {i: v for i, v in vecs.items() if sum(x * x for x in v) ** 0.5 <= DONOR_MAX_DISTANCE_A}
+    best, best_cos = None, 1.0
+    for a in near:
+        for b in near:
+            if a < b:
+                va, vb = near[a], near[b]
+                cos = sum(x * y for x, y in zip(va, vb, strict=True)) / (
+                    sum(x * x for x in va) ** 0.5 * sum(x * x for x in vb) ** 0.5)
+                if cos < best_cos:
+                    best, best_cos = (a, b), cos
+    if best is None or best_cos > -0.9:  # no pair within ~25 deg of linear
+        raise MolcasInputError(f"no trans pair of donor atoms within {DONOR_MAX_DISTANCE_A} A of Dy; "
+                               f"ligand_basis={DONOR_VDZP!r} needs an axial [Dy(H2O)5L2]+ geometry")
+    return best
+
+
 @dataclass(frozen=True)
 class MolcasCasscfConfig:
     """Settings of the OpenMolcas CASSCF(9,7)+SO calculation.
 
     dy_basis / ligand_basis: ANO-RCC contractions (Dy VDZP and ligands MB is the small, fast choice;
-    the paper-quality choice is Dy VTZP, ligands VDZP).
+    the paper-quality choice is Dy VTZP, ligands VDZP). ligand_basis DONOR_VDZP puts ANO-RCC-VDZP on the
+    two axial donor atoms only and ANO-RCC-MB on every other non-Dy atom (waters included).
     """
 
     dy_basis: str = "ANO-RCC-VDZP"
@@ -93,9 +122,11 @@ class MolcasCasscfConfig:
 
     def validate(self) -> None:
         for name in (self.dy_basis, self.ligand_basis):
+            if name is self.ligand_basis and name.lower() == DONOR_VDZP.lower():
+                continue
             if not re.fullmatch(r"ANO-RCC-(MB|VDZ|VDZP|VTZP|VQZP)", name, re.IGNORECASE):
                 raise MolcasInputError(f"basis {name!r} is not an ANO-RCC contraction; use one of "
-                                       "ANO-RCC-MB, -VDZ, -VDZP, -VTZP, -VQZP")
+                                       f"ANO-RCC-MB, -VDZ, -VDZP, -VTZP, -VQZP (ligands also {DONOR_VDZP!r})")
         if not 1 <= self.n_roots <= N_SEXTET_ROOTS:
             raise MolcasInputError(f"n_roots={self.n_roots}: a 4f9 sextet has 1..21 roots")
         if self.memory_mb < 200:
@@ -123,15 +154,19 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
                                "total; check the complex charge")
     i_dy = structure.symbols.index("Dy")
     dy = structure.coords[i_dy]
-    lines = [f"* {structure.title or 'Dy(III) complex'}: CASSCF(9,7)+SO, written by GAUSS Studio",
-             "&GATEWAY", "  Coord", f"  {len(structure.symbols)}", "  Angstrom"]
-    for sym, (x, y, z) in zip(structure.symbols, structure.coords, strict=False):
-        lines.append(f"  {sym:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
-    # One default for the ligand atoms plus the Dy override keeps the line short: OpenMolcas cuts a long
-    # per-element list near 90 characters, and a cut label (e.g. "O.ANO-R") silently means the full,
-    # uncontracted-size basis (seen: 541 instead of ~200 functions, and hours of RASSCF).
-    lines.append(f"  Basis = {config.ligand_basis}, Dy.{config.dy_basis}")
-    lines += ["  Group = NoSym", "  RICD", "  AMFI",
+    lines = [f"* {structure.title or 'Dy(III) complex'}: CASSCF(9,7)+SO, written by GAUSS Studio", "&GATEWAY"]
+    if config.ligand_basis.lower() == DONOR_VDZP.lower():
+        lines += per_atom_basis_blocks(structure, config.dy_basis)
+    else:
+        lines += ["  Coord", f"  {len(structure.symbols)}", "  Angstrom"]
+        for sym, (x, y, z) in zip(structure.symbols, structure.coords, strict=False):
+            lines.append(f"  {sym:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
+        # One default for the ligand atoms plus the Dy override keeps the line short: OpenMolcas cuts a long
+        # per-element list near 90 characters, and a cut label (e.g. "O.ANO-R") silently means the full,
+        # uncontracted-size basis (seen: 541 instead of ~200 functions, and hours of RASSCF).
+        lines.append(f"  Basis = {config.ligand_basis}, Dy.{config.dy_basis}")
+        lines.append("  Group = NoSym")  # XYZ-path keyword; the native blocks are C1 already and refuse it
+    lines += ["  RICD", "  AMFI",
               f"  ANGM = {dy[0]:.8f} {dy[1]:.8f} {dy[2]:.8f} Angstrom",
               "&SEWARD",
               "&GUESSORB",
@@ -172,3 +207,42 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
         # Temperature/field scans are not needed for KD labels and cost minutes.
         lines += ["  TINT", "  0.0 300.0 2", "  HINT", "  0.0 1.0 2"]
     return "\n".join(lines) + "\n"
+
+
+def per_atom_basis_blocks(structure: XyzStructure, dy_basis: str) -> list[str]:
+    """Native &GATEWAY "Basis set" blocks: one block per (element, contraction), each atom under a unique
+    label (element + 1-based index), so the two axial donors get ANO-RCC-VDZP and the rest ANO-RCC-MB.
+
+    Args:
+        structure: the complex (one Dy, an axial donor pair).
+        dy_basis: Dy's contraction.
+    Returns:
+        Input lines, to follow "&GATEWAY".
+    """
+    donors = set(axial_donor_indices(structure))
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, sym in enumerate(structure.symbols):
+        basis = dy_basis if sym == "Dy" else "ANO-RCC-VDZP" if i in donors else "ANO-RCC-MB"
+        groups.setdefault((sym, basis), []).append(i)
+    lines = []
+    for (sym, basis), atoms in groups.items():
+        lines += ["  Basis set", f"  {sym}.{basis}"]
+        for i in atoms:
+            x, y, z = structure.coords[i]
+            lines.append(f"  {sym}{i + 1:<5d} {x:14.8f} {y:14.8f} {z:14.8f} Angstrom")
+        lines.append("  End of basis")
+    return lines
+
+
+def read_xyz_structure(text: str) -> XyzStructure:
+    """Parse XyzStructure.to_xyz text back (the comment line carries "charge=N")."""
+    lines = text.strip().splitlines()
+    try:
+        n = int(lines[0])
+        charge = int(lines[1].rsplit("charge=", 1)[1].split()[0])
+        rows = [ln.split() for ln in lines[2:2 + n]]
+        coords = [(float(r[1]), float(r[2]), float(r[3])) for r in rows]
+    except (IndexError, ValueError):
+        raise MolcasInputError("not an XYZ file written by GAUSS Studio (atom count, 'charge=N' comment, "
+                               "symbol x y z rows); write it with XyzStructure.to_xyz") from None
+    return XyzStructure([r[0] for r in rows], coords, charge, lines[1].rsplit("charge=", 1)[0].strip())

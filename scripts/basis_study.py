@@ -1,0 +1,148 @@
+"""CASSCF basis study (issue 13.2): queue one casscf job per basis setting for N complexes, then collect.
+
+Every setting of one ligand runs on the same geometry: the GFN2-xTB constrained relaxation is computed once
+here, stored as <home>/basis_study/xyz/<i>.xyz, and passed to each job (geometry='xyz').
+
+Queue (resumable: an enqueue of an existing job returns it, the geometry file is reused):
+    GAUSS_HOME=/work/basis_home python scripts/basis_study.py --n 10
+Run the queue in the background:
+    GAUSS_HOME=/work/basis_home PYTHONPATH=. python -m gauss_core worker --concurrency 1 --nice 15
+Collect (writes docs/casscf_basis_study.csv, prints the table):
+    GAUSS_HOME=/work/basis_home python scripts/basis_study.py --collect
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gauss_core.jobs.store import JobStore  # noqa: E402
+from gauss_core.ligands.build import smiles_class  # noqa: E402
+from gauss_core.paths import gauss_home  # noqa: E402
+
+# (name, dy_basis, ligand_basis); the last is the largest basis tried, the reference of the deviations.
+# Dy VTZP goes with all-ligand VDZP, the largest ligand setting (the best one is not known at queue time).
+SETTINGS = [("MB", "ANO-RCC-VDZP", "ANO-RCC-MB"),
+            ("donor-VDZP", "ANO-RCC-VDZP", "donor-VDZP"),
+            ("lig-VDZP", "ANO-RCC-VDZP", "ANO-RCC-VDZP"),
+            ("Dy-VTZP+lig-VDZP", "ANO-RCC-VTZP", "ANO-RCC-VDZP")]
+FIRST = ["[O-]C", "O1COCC1C#N"]  # methoxide and one small neutral-O ligand run first
+CSV_OUT = ROOT / "docs" / "casscf_basis_study.csv"
+
+
+def pick_ligands(n: int) -> list[str]:
+    """FIRST, then the smallest ligands of the bundled CASSCF set, round-robin over the 4 classes
+    (small ones because the large-basis jobs scale steeply with the atom count)."""
+    from rdkit import Chem
+
+    data = pd.read_csv(ROOT / "assets" / "kd" / "casscf_results.csv.gz")
+    data["cls"] = [smiles_class(s) for s in data["smiles"]]
+    data["heavy"] = [Chem.MolFromSmiles(s).GetNumAtoms() for s in data["smiles"]]
+    queues = {c: list(g.sort_values(["heavy", "smiles"])["smiles"]) for c, g in data.groupby("cls") if c}
+    out = list(FIRST)
+    while len(out) < n and any(queues.values()):
+        for c in (3, 1, 4, 2):
+            while queues.get(c) and queues[c][0] in out:
+                queues[c].pop(0)
+            if queues.get(c) and len(out) < n:
+                out.append(queues[c].pop(0))
+    return out[:n]
+
+
+def geometry_file(smiles: str, index: int, home: Path) -> Path:
+    """The one relaxed geometry all settings of this ligand share (computed once, then reused)."""
+    from gauss_core.jobs.geometry import casscf_complex
+
+    path = home / "basis_study" / "xyz" / f"{index:02d}.xyz"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        structure, source, _ = casscf_complex(smiles, relax=True)
+        structure.title = f"{smiles} {source}".replace("charge=", "")
+        path.write_text(structure.to_xyz())
+    return path
+
+
+def queue(n: int, store: JobStore, home: Path) -> None:
+    for i, smi in enumerate(pick_ligands(n)):
+        xyz = geometry_file(smi, i, home)
+        for name, dy, lig in SETTINGS:
+            job = store.enqueue("casscf", smi, {"dy_basis": dy, "ligand_basis": lig, "geometry": "xyz",
+                                                "xyz": str(xyz)})
+            print(f"job {job.id:4d} {job.state:9s} {smi:22s} {name}")
+
+
+def molcas_cost(out: Path) -> dict:
+    """Basis functions and pymolcas wall/CPU seconds from the output's last Timing line (wall_s above is
+    the whole job, xtb-free here since the geometry is given)."""
+    import re
+
+    text = out.read_text(errors="replace") if out.exists() else ""
+    nbas = re.search(r"Number of basis functions\s+(\d+)", text)
+    timing = re.findall(r"Timing: Wall=([\d.]+) User=([\d.]+) System=([\d.]+)", text)
+    return {"n_basis": int(nbas.group(1)) if nbas else None,
+            "molcas_wall_s": float(timing[-1][0]) if timing else None,
+            "molcas_cpu_s": round(float(timing[-1][1]) + float(timing[-1][2]), 1) if timing else None}
+
+
+def collect(store: JobStore) -> pd.DataFrame:
+    rows = []
+    for job in store.list(kind="casscf"):
+        p = job.params
+        if p.get("geometry") != "xyz":
+            continue
+        name = next((s[0] for s in SETTINGS if (s[1], s[2]) == (p["dy_basis"], p["ligand_basis"])), None)
+        row = {"smiles": job.smiles, "setting": name, "job_id": job.id, "state": job.state, "xyz": p["xyz"]}
+        res = job.result or {}
+        energies = res.get("energies_cm1") or []
+        for k in range(1, 8):
+            row[f"gap{k}_cm1"] = round(energies[k] - energies[0], 1) if len(energies) > k else None
+        row["wall_s"] = res.get("wall_s")
+        row.update(molcas_cost(store.job_dir(job.id) / "casscf.out"))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    ref_name = SETTINGS[-1][0]
+    table["dev_gap1_pct"] = None
+    table["max_dev_pct"] = None
+    for _smi, grp in table.groupby("smiles"):
+        ref = grp[(grp.setting == ref_name) & grp.gap1_cm1.notna()]
+        largest = ref if len(ref) else grp[grp.setting == "lig-VDZP"]  # the largest finished basis
+        largest = largest[largest.gap1_cm1.notna()]
+        if largest.empty:
+            continue
+        base = largest.iloc[0]
+        gaps = [f"gap{k}_cm1" for k in range(1, 8)]
+        for idx in grp.index:
+            if pd.notna(table.at[idx, "gap1_cm1"]):
+                dev = [(table.at[idx, g] - base[g]) / base[g] * 100 for g in gaps]
+                table.at[idx, "dev_gap1_pct"] = round(dev[0], 1)
+                table.at[idx, "max_dev_pct"] = round(max(abs(d) for d in dev), 1)
+        table.loc[grp.index, "reference"] = base["setting"]
+    return table.sort_values(["smiles", "job_id"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10, help="complexes (default 10)")
+    ap.add_argument("--collect", action="store_true", help="write docs/casscf_basis_study.csv and print it")
+    args = ap.parse_args()
+    home = gauss_home()
+    store = JobStore(home / "queue.db")
+    if args.collect:
+        table = collect(store)
+        table.to_csv(CSV_OUT, index=False)
+        with pd.option_context("display.width", 250, "display.max_columns", 30):
+            print(table.drop(columns=["xyz"], errors="ignore").to_string(index=False))
+    else:
+        queue(args.n, store, home)
+
+
+if __name__ == "__main__":
+    main()
