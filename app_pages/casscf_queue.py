@@ -35,7 +35,9 @@ st.caption(f"Queue database: `{store.db_path}`. Jobs run on a worker: "
 candidates = state.candidate_smiles(novel_only=False)
 with st.form("queue_form"):
     picked = st.multiselect("Ligands to queue", candidates, key="q_pick",
-                            placeholder="sampled candidates and basket seeds")
+                            placeholder="sampled candidates and basket seeds",
+                            default=None if "q_pick" in st.session_state else state.stored_picks("queue", candidates))
+    state.keep_picks("queue", picked)
     extra = st.text_input("or a donor-first SMILES", key="q_extra")
     submitted = st.form_submit_button("Queue CASSCF", type="primary")
 if submitted:

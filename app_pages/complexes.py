@@ -25,7 +25,9 @@ if not candidates:
     st.stop()
 
 picked = st.multiselect("Candidates to assemble", candidates, max_selections=12, key="cx_pick",
-                        default=None if "cx_pick" in st.session_state else candidates[:1])
+                        default=None if "cx_pick" in st.session_state
+                        else (state.stored_picks("complexes", candidates) or candidates[:1])[:12])
+state.keep_picks("complexes", picked)
 relax_mode = st.radio("Geometry", ["template (fast, unrelaxed ligands)", "constrained GFN2-xTB relaxation (slower)"],
                       index=1, horizontal=True, key="cx_relax",
                       help="The relaxation keeps the pentagonal-bipyramidal core fixed and relaxes the ligands "

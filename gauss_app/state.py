@@ -194,10 +194,21 @@ def remember_widgets() -> None:
     (called by app.py after each page run)."""
     remember_all({k: st.session_state[k] for k in PERSISTED_WIDGETS if k in st.session_state})
     for kind, key in PICK_WIDGETS.items():
-        picked = st.session_state.get(key)
-        if isinstance(picked, list) and picked != st.session_state.get(f"_picks_{kind}"):
-            session().save_picks(kind, picked)
-            st.session_state[f"_picks_{kind}"] = list(picked)
+        keep_picks(kind, st.session_state.get(key))
+
+
+def keep_picks(kind: str, picked: Any) -> None:
+    """Store a page's picked ligands in the design session when they changed (pages call it right after their
+    multiselect: after the page run the widget's value is no longer readable)."""
+    if isinstance(picked, list) and picked != st.session_state.get(f"_picks_{kind}"):
+        session().save_picks(kind, picked)
+        st.session_state[f"_picks_{kind}"] = list(picked)
+
+
+def stored_picks(kind: str, options: list[str]) -> list[str]:
+    """The session's stored picks of a page ("complexes" or "queue") that are still among `options`."""
+    allowed = set(options)
+    return [smi for smi in session().picks().get(kind, []) if smi in allowed]
 
 
 def widget_default(key: str, default: Any) -> Any:

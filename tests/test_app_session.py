@@ -154,3 +154,17 @@ def test_import_of_an_exported_session_from_the_sidebar(app_env):
     at.run()
     assert any("Import refused" in e.value and "not a GAUSS design session" in e.value for e in at.sidebar.error)
     assert at.session_state["design_session"] == "from-colleague"
+
+
+def test_reload_brings_back_the_complexes_pick(app_env):
+    """Picks are part of the design session: the ligands chosen on the Complexes page are chosen again after a
+    reload (not reset to the first candidate)."""
+    at = _open(_app(), LATENT)
+    _type_seed(at, "[O-]C")
+    _type_seed(at, "OC")
+    _open(at, "app_pages/complexes.py")
+    assert at.multiselect(key="cx_pick").value == ["[O-]C"]        # the first candidate by default
+    at.multiselect(key="cx_pick").set_value(["OC"])
+    at.run()
+    again = _open(_app(), "app_pages/complexes.py")               # a reload
+    assert again.multiselect(key="cx_pick").value == ["OC"]
