@@ -40,7 +40,6 @@ COLOUR_SETTING, BIN_SETTING = "map_colour", "kd_bin"
 # switch, which drops the widgets of the page left, or a reload, keeps them)
 PERSISTED_WIDGETS = ("map_show_samples", "lp_sigma", "lp_attempts", "lp_batch", "lp_rng", "sw_max", "sw_steps",
                      "sw_batches", "sw_bs")
-PICK_WIDGETS = {"complexes": "cx_pick", "queue": "q_pick"}   # picks kind -> multiselect key
 
 
 @st.cache_resource(max_entries=4)
@@ -190,11 +189,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def remember_widgets() -> None:
-    """Store the values of PERSISTED_WIDGETS drawn in this run and the picks of the Complexes and queue pages
-    (called by app.py after each page run)."""
+    """Store the values of PERSISTED_WIDGETS drawn in this run (called by app.py after each page run)."""
     remember_all({k: st.session_state[k] for k in PERSISTED_WIDGETS if k in st.session_state})
-    for kind, key in PICK_WIDGETS.items():
-        keep_picks(kind, st.session_state.get(key))
 
 
 def keep_picks(kind: str, picked: Any) -> None:
