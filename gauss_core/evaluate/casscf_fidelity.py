@@ -16,10 +16,11 @@ Three steps, each resumable (scripts/fig8_casscf.py runs them; `gauss evaluate` 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gauss_core import columns as C
@@ -78,7 +79,7 @@ def plan_dir(home: Path | None = None) -> Path:
 def geometry_flags(source: object) -> str:
     """The assembly-check flags a CASSCF job appended to its geometry source ('xtb-gfn2-constrained [flags: a; b]')."""
     text = str(source) if isinstance(source, str) else ""
-    return text.split("[flags:", 1)[1].rstrip("] ") if "[flags:" in text else ""
+    return text.split("[flags:", 1)[1].strip().rstrip("]").strip() if "[flags:" in text else ""
 
 
 def casscf_seed_table(casscf: pd.DataFrame | None) -> pd.DataFrame:
@@ -105,12 +106,30 @@ def seed_inputs(inputs: EvalInputs, fc: FidelityConfig) -> tuple[EvalInputs, str
     return inputs, "estimate"
 
 
+def queueable_samples(inputs: EvalInputs, seed_smiles: str, z: np.ndarray, config: FidelityConfig,
+                      rng_seed: int) -> Generator[tuple[str, float], None, None]:
+    """fidelity.iter_samples (novel, distinct, donor-first LP samples) less those the job queue would refuse
+    (gauss_core.ligands.validate: radicals, oversized, ...), so that every planned ligand can be queued."""
+    from gauss_core.ligands.validate import validate_ligand
+
+    found = iter_samples(inputs, seed_smiles, z, config, rng_seed)
+    try:
+        for smiles, sigma in found:
+            try:
+                validate_ligand(smiles)
+            except GaussError:
+                continue
+            yield smiles, sigma
+    finally:
+        found.close()
+
+
 def make_plan(inputs: EvalInputs, config: Fig8CasscfConfig, log: Callable[[str], None] = print,
               candidates: Callable | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Seeds, samples and their estimates (run_fidelity with config.fidelity() on the seed_inputs table).
 
     Args:
-        candidates: run_fidelity's sample source; default LP sampling.
+        candidates: run_fidelity's sample source; default queueable LP samples (queueable_samples).
     Returns:
         (plan, candidates, summary): plan = accepted seeds and samples (PLAN_COLUMNS, one row per ligand and
         estimator, role seed|sample); candidates = every estimated candidate as run_fidelity returned it
@@ -120,7 +139,7 @@ def make_plan(inputs: EvalInputs, config: Fig8CasscfConfig, log: Callable[[str],
     seed_in, source = seed_inputs(inputs, fc)
     log("seeds from the " + ("CASSCF results (bins of the CASSCF first gap)" if source == "casscf"
                              else "KD mapping set (bins of the estimated first gap)"))
-    seeds, samples, summary = run_fidelity(seed_in, fc, log, candidates=candidates or iter_samples)
+    seeds, samples, summary = run_fidelity(seed_in, fc, log, candidates=candidates or queueable_samples)
     summary["seed_source"] = source
     primary = next(iter(summary["estimators"]))
     acc = seeds[seeds["accepted"].astype(bool)].copy()
@@ -128,7 +147,9 @@ def make_plan(inputs: EvalInputs, config: Fig8CasscfConfig, log: Callable[[str],
                      seed_excluded=acc["excluded"])
     ok_primary = samples[(samples["estimator"] == primary) & (samples["excluded"].fillna("") == "")]
     keep = set(zip(ok_primary["seed_smiles"], ok_primary[C.SMILES], strict=False))
-    smp = samples[[pair in keep for pair in zip(samples["seed_smiles"], samples[C.SMILES], strict=False)]].copy()
+    pairs = zip(samples["seed_smiles"], samples[C.SMILES], strict=True)
+    in_plan = np.array([pair in keep for pair in pairs], dtype=bool)
+    smp = samples[in_plan].copy()
     set_gap = acc.drop_duplicates(C.SMILES).set_index(C.SMILES)
     smp = smp.assign(role="sample", set_gap1_cm1=smp["seed_smiles"].map(set_gap["set_gap1_cm1"]),
                      set_kd_provenance=smp["seed_smiles"].map(set_gap["set_kd_provenance"]))
