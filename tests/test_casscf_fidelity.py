@@ -88,8 +88,9 @@ def test_queue_is_idempotent_and_reuses_bundled_seeds_on_the_same_geometry(tmp_p
 
     store = JobStore(tmp_path / "queue.db")
     plan = _plan({"[O-]C": ["[O-]CC", "[O-]CCC"], "OC": ["OCC"]})
+    basis = ["Dy ANO-RCC-VDZP, ligands ANO-RCC-MB", "Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP"]
     bundled = pd.DataFrame({C.SMILES: ["[O-]C", "OC"], C.KD_PROVENANCE: "casscf-openmolcas", "kd_job_id": [7, 8],
-                            "kd_basis": ["Dy ANO-RCC-VDZP, ligands ANO-RCC-MB", "Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP"],
+                            "kd_basis": basis,
                             "kd_geometry_source": "xtb-gfn2-constrained"})
     first = cf.queue_plan(store, plan, "assemble", bundled, home=tmp_path)
     # [O-]C has a bundled result on the same geometry and basis: reused; OC's was another basis: queued

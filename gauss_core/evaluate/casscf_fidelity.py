@@ -169,11 +169,23 @@ def write_plan(plan: pd.DataFrame, candidates: pd.DataFrame, summary: dict, home
     return out / PLAN_FILE
 
 
+TEXT_COLUMNS = ("role", "seed_smiles", C.SMILES, "estimator", C.KD_PROVENANCE, "flags", "excluded", "seed_excluded",
+                "seed_source", "set_kd_provenance", "job_state", "seed_job_state", "casscf_source",
+                "seed_casscf_source")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A plan or pair table as written: text columns as text (empty = NaN), so an all-empty column stays text."""
+    head = pd.read_csv(path, nrows=0).columns
+    return pd.read_csv(path, keep_default_na=False, na_values=[""],
+                       dtype={c: object for c in TEXT_COLUMNS if c in head})
+
+
 def read_plan(home: Path | None = None) -> pd.DataFrame:
     path = plan_dir(home) / PLAN_FILE
     if not path.exists():
         raise GaussError(f"no Fig. 8 CASSCF plan at {path}: make it first with `python scripts/fig8_casscf.py --plan`")
-    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+    return read_table(path)
 
 
 def planned_ligands(plan: pd.DataFrame) -> pd.DataFrame:

@@ -19,11 +19,11 @@ SEED_SOURCES = {"casscf": "the project's CASSCF results, binned on their CASSCF 
 
 def read_pairs(path: Path | None) -> tuple[Path, pd.DataFrame]:
     """The pair table, or GaussError (the section's skip reason) when there is none."""
-    from gauss_core.evaluate.casscf_fidelity import COMMAND
+    from gauss_core.evaluate.casscf_fidelity import COMMAND, read_table
 
     if path is None or not Path(path).exists():
         raise GaussError(f"no Fig. 8 CASSCF results ({path or 'no file given'}); make them with {COMMAND}")
-    return Path(path), pd.read_csv(path, keep_default_na=False, na_values=[""])
+    return Path(path), read_table(Path(path))
 
 
 def run(ctx: RunContext) -> ExperimentResult:
