@@ -110,6 +110,11 @@ def test_bad_ligands_raise_gauss_errors():
         assemble("[O-]C[O-]")
     with pytest.raises(GaussError, match="unknown builder"):
         assemble("[O-]C", builder="nope")
+    # an LP sample like '[N-]' is a radical: a clear error, not numpy's "zero-size array" ValueError
+    for builder in ("rdkit", "auto"):
+        with pytest.raises(AssemblyError, match="unpaired electron"):
+            assemble("[N-]", builder=builder)
+    assert assemble("[OH-]", builder="rdkit").n_atoms == 20  # a lone donor with its H still assembles
 
 
 def test_descriptors_on_hand_checkable_geometry(ome_rdkit):
