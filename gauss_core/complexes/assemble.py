@@ -92,10 +92,6 @@ def ligand_info(smiles: str) -> LigandInfo:
                             "mono-anionic ligands only")
     if len(Chem.GetMolFrags(mol)) != 1:
         raise AssemblyError(f"ligand {smiles!r} has several fragments: give one molecule")
-    radicals = sum(a.GetNumRadicalElectrons() for a in mol.GetAtoms())
-    if radicals:  # e.g. an LP sample '[N-]': no closed-shell ligand, and nothing for the template to place
-        raise AssemblyError(f"ligand {smiles!r} has {radicals} unpaired electron(s): give a closed-shell ligand "
-                            "with its hydrogens written in brackets (e.g. [NH2-], not [N-])")
     return LigandInfo(smiles=smiles, mol_h=Chem.AddHs(mol), donor_element=element, charge=charge)
 
 
