@@ -73,8 +73,8 @@ def test_donor_first_ok():
 
 def test_check_seed_refuses_with_reasons(tiny_loaded):
     vocab = tiny_loaded.vocab
-    with pytest.raises(NoDonorError, match="did you mean 'OCC'"):
-        check_seed("CCO", vocab)
+    with pytest.raises(NoDonorError, match=r"2 equally basic.*did you mean 'O\(C\)C1CCOCC1'"):
+        check_seed("COC1CCOCC1", vocab)   # two ether O: no single donor to re-root at
     with pytest.raises(NoDonorError, match="no N or O atom"):
         check_seed("CCC", vocab)
     with pytest.raises(UnknownTokenError, match=r"\[Si\]"):
@@ -88,7 +88,9 @@ def test_check_seed_refuses_with_reasons(tiny_loaded):
     with pytest.raises(InvalidSmilesError, match="empty"):
         check_seed("  ", vocab)
     ok = check_seed(" OC ", vocab)
-    assert ok.smiles == "OC" and ok.canonical == canonical_kekule("OC")
+    assert ok.smiles == "OC" and ok.canonical == canonical_kekule("OC") and not ok.rerooted
+    moved = check_seed("CCO", vocab)   # not donor-first: re-rooted at its only donor (issue 13.3)
+    assert (moved.smiles, moved.typed, moved.rerooted) == ("OCC", "CCO", True)
 
 
 def test_encode_seeds_gives_latent_means(tiny_loaded):
