@@ -14,7 +14,8 @@ from gauss_core.modes import HeadKind
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", type=Path, default=paths.DEFAULT_CHECKPOINT,
                    help=f"model checkpoint (default {paths.DEFAULT_CHECKPOINT})")
-    p.add_argument("--smiles", action="append", default=None, metavar="SMILES", help="ligand SMILES (repeatable); one not written donor-first is re-rooted at its donor")
+    p.add_argument("--smiles", action="append", default=None, metavar="SMILES",
+                   help="ligand SMILES (repeatable); one not written donor-first is re-rooted at its donor")
     p.add_argument("--input", type=Path, default=None,
                    help="CSV with a smiles column, or a text file with one SMILES per line")
     p.add_argument("--out", type=Path, default=None, help="CSV to write (default: print to stdout)")
@@ -29,9 +30,9 @@ def register(subparsers) -> None:
     _add_common(e)
     e.set_defaults(func=run_encode)
     r = subparsers.add_parser("reconstruct", help="encode then greedy-decode SMILES; reports exact-match accuracy",
-                              description="Encode ligand SMILES (re-rooted at their donor when not written donor-first) "
-                                          "to their latent means and decode them back "
-                                          "greedily; a row matches when the canonical kekulised SMILES agree.")
+                              description="Encode ligand SMILES (re-rooted at their donor when not written "
+                                          "donor-first) to their latent means and decode them back greedily; a "
+                                          "row matches when the canonical kekulised SMILES agree.")
     _add_common(r)
     r.set_defaults(func=run_reconstruct)
     x = subparsers.add_parser("export-model", help="slim copy of a training checkpoint for inference/bundling",
