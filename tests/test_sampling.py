@@ -232,10 +232,11 @@ def test_cli_sample_and_sweep_write_csv(tiny_checkpoint, tiny_ligand_set, tmp_pa
 def test_cli_sample_bad_seed_exits_2_with_message(tiny_checkpoint, tiny_ligand_set, tmp_path, capsys):
     from gauss_core.cli import main
 
-    rc = main(["sample", "--seed", "CCO", "--checkpoint", str(tiny_checkpoint), "--ligand-set", str(tiny_ligand_set),
-               "--out", str(tmp_path / "x.csv")])
+    # CCO is re-rooted to OCC now (issue 13.3); two equally basic ether O leave no single donor
+    rc = main(["sample", "--seed", "COC1CCOCC1", "--checkpoint", str(tiny_checkpoint), "--ligand-set",
+               str(tiny_ligand_set), "--out", str(tmp_path / "x.csv")])
     assert rc == 2
-    assert "did you mean 'OCC'" in capsys.readouterr().err
+    assert "did you mean 'O(C)C1CCOCC1'" in capsys.readouterr().err
 
 
 def test_canonical_cache_memoises_and_stays_bounded():

@@ -31,7 +31,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_sample)
 
     s = subparsers.add_parser("sweep", help="validity/novelty/uniqueness against sigma from one seed (Fig. 2c)")
-    s.add_argument("--seed", required=True, metavar="SMILES", help="donor-first seed SMILES")
+    s.add_argument("--seed", required=True, metavar="SMILES",
+                   help="seed SMILES (re-rooted at its donor when not donor-first)")
     s.add_argument("--max-sigma", type=float, default=1.0)
     s.add_argument("--steps", type=int, default=11, help="sigma values from 0 to max-sigma (default 11)")
     s.add_argument("--batches", type=int, default=50, help="batches per sigma (paper: 50)")
