@@ -135,6 +135,8 @@ def test_bundled_calibration_has_no_constant_descriptor():
     model = CalibratedModel.load(paths.KD_CALIBRATION)
     assert {"angle_L_Dy_L_deg", "mpp_A"} <= set(model.dropped_constant)
     assert min(model.scale) > 1e-3
+    # its per-class numbers (the weak-ranking flags) come from folds that keep a scaffold together
+    assert model.cv_grouping.startswith("GroupKFold by scaffold")
 
 
 def _analogue_table(n_scaffolds: int = 6, per_scaffold: int = 6, seed: int = 0):
