@@ -39,7 +39,7 @@ from gauss_core.modes import CasscfGeometry  # noqa: E402
 ESTIMATES = paths.ASSETS / "kd" / "kd_mapping.csv.gz"
 EXISTING = paths.ASSETS / "kd" / "casscf_results.csv.gz"
 # the CASSCF product default (assembled + constrained GFN2 relaxation) and the free-axial-distance geometry
-GEOMETRIES = (CasscfGeometry.ASSEMBLE.value, CasscfGeometry.AXIAL.value)
+GEOMETRIES = (CasscfGeometry.ASSEMBLE.value, CasscfGeometry.AXIAL.value, CasscfGeometry.AXIAL_FF.value)
 PLAN_COLUMNS = ("order", columns.SMILES, columns.LIGAND_ID, columns.LIGAND_CLASS, "class_name", "estimate_cm1",
                 "estimate_bin", "estimate_source", "seed")
 
@@ -163,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plan-file", type=Path, default=None,
                     help="plan CSV (default $GAUSS_HOME/casscf_campaign/plan.csv)")
     ap.add_argument("--geometry", choices=GEOMETRIES, default=CasscfGeometry.ASSEMBLE.value,
-                    help="CASSCF geometry: 'assemble' (constrained GFN2 relaxation, today's default) or 'axial' "
-                         "(GFN2 chooses the axial distance)")
+                    help="CASSCF geometry: 'assemble' (constrained GFN2 relaxation, today's default), 'axial' "
+                         "(GFN2 chooses the axial distance) or 'axial-ff' (GFN-FF chooses it)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bins", type=int, default=5, help="estimate quantile bins per class (default 5)")
     ap.add_argument("--estimates", type=Path, default=ESTIMATES, help=f"estimate table (default {ESTIMATES.name})")

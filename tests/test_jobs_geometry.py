@@ -16,8 +16,9 @@ def _r_dy_l(cplx) -> float:
 
 def test_axial_is_a_casscf_geometry_choice():
     assert resolve_params("casscf", {"geometry": "axial"})["geometry"] == CasscfGeometry.AXIAL == "axial"
+    assert resolve_params("casscf", {"geometry": "axial-ff"})["geometry"] == CasscfGeometry.AXIAL_FF
     with pytest.raises(Exception, match="not one of"):
-        resolve_params("casscf", {"geometry": "axial-ff"})
+        resolve_params("casscf", {"geometry": "bounded"})
 
 
 @pytest.mark.needs_xtb

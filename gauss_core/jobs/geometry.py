@@ -74,7 +74,7 @@ def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained"
         relax: relax with GFN2-xTB after assembly; a failed relaxation keeps the assembled geometry with a
             flag (its geometry source then names the assembler and the flag, never the relaxation).
         mode: the gauss_core.complexes.relax mode: "constrained" (axial distance of the class template, the
-            default) or "axial" (GFN2 chooses the axial distance).
+            default), "axial" or "axial-ff" (GFN2 or GFN-FF chooses the axial distance).
     Returns:
         (structure, source, complex): source names how the coordinates were made: the complex's
         geometry_provenance ("molsimplify", "rdkit", "xtb-gfn2-constrained", ...) plus its flags, or

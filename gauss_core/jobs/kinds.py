@@ -106,8 +106,8 @@ CASSCF_DEFAULTS = {
     "ligand_basis": "ANO-RCC-MB",
     "n_roots": 21,
     "memory_mb": 2000,
-    # "assemble" (+ constrained xtb relax if relax), "axial" (xtb chooses the axial distance), "idealised"
-    # (methoxide only) or "xyz"
+    # "assemble" (+ constrained xtb relax if relax), "axial" / "axial-ff" (GFN2 / GFN-FF chooses the axial
+    # distance), "idealised" (methoxide only) or "xyz"
     "geometry": CasscfGeometry.ASSEMBLE.value,
     "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
     "xyz": "",                     # geometry="xyz": a stored XYZ (XyzStructure.to_xyz), so settings share it
@@ -129,8 +129,8 @@ def run_casscf(ctx: JobContext) -> dict:
         structure, source, cplx = idealised_dy_water5_methoxide2(), "idealised-methoxide", None
     elif p["geometry"] == CasscfGeometry.ASSEMBLE:
         structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]))
-    elif p["geometry"] == CasscfGeometry.AXIAL:
-        structure, source, cplx = casscf_complex(ctx.smiles, relax=True, mode="axial")
+    elif p["geometry"] in (CasscfGeometry.AXIAL, CasscfGeometry.AXIAL_FF):  # named as the relax() mode
+        structure, source, cplx = casscf_complex(ctx.smiles, relax=True, mode=str(p["geometry"]))
     elif p["geometry"] == CasscfGeometry.XYZ:
         path = Path(str(p["xyz"]))
         if not path.is_file():
