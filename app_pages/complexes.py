@@ -28,14 +28,20 @@ picked = st.multiselect("Candidates to assemble", candidates, max_selections=12,
                         default=None if "cx_pick" in st.session_state
                         else (state.stored_picks("complexes", candidates) or candidates[:1])[:12])
 state.keep_picks("complexes", picked)
-relax_mode = st.radio("Geometry", ["template (fast, unrelaxed ligands)", "constrained GFN2-xTB relaxation (slower)"],
-                      index=1, horizontal=True, key="cx_relax",
+# label -> gauss_core relax mode
+GEOMETRIES = {"template (fast, unrelaxed ligands)": "none",
+              "constrained GFN2-xTB relaxation (slower)": "constrained",
+              "computed axial distance, GFN-FF (experimental)": "axial-ff"}
+relax_mode = st.radio("Geometry", list(GEOMETRIES), index=1, horizontal=True, key="cx_relax",
                       help="The relaxation keeps the pentagonal-bipyramidal core fixed and relaxes the ligands "
-                           "with xtb on the Y(III) analogue; the KD estimate is better on relaxed geometries.")
+                           "with xtb on the Y(III) analogue; the KD estimate is better on relaxed geometries. "
+                           "The constrained one holds the Dy-L distance at its donor-class value; the experimental "
+                           "one lets GFN-FF choose it (docs/geometry.md: still being checked against DFT), and "
+                           "flags a neutral ligand that leaves the metal instead of estimating its gaps.")
 if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_assemble"):
     bar = st.progress(0.0)
     model, _ = resources.calibrated_kd_model()
-    relax = "constrained" if relax_mode.startswith("constrained") else "none"
+    relax = GEOMETRIES.get(relax_mode, "constrained")
     for i, smi in enumerate(picked):
         state.complexes()[smi] = characterise_entry(smi, relax, model)
         bar.progress((i + 1) / len(picked), text=f"assembled {i + 1}/{len(picked)}")

@@ -339,6 +339,28 @@ def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
     assert entry["estimate"] is not None and entry["estimate"].geometry_provenance.startswith("xtb-gfn2")
 
 
+
+@pytest.mark.slow
+@pytest.mark.needs_xtb
+def test_complexes_page_computes_the_axial_distance_when_asked(app_env):
+    at = _open(_app(), "app_pages/latent_space.py")
+    _type_seed(at, "[O-]C")
+    _open(at, "app_pages/complexes.py")
+    at.toggle(key="cx_novel_only").set_value(False)
+    at.radio(key="cx_relax").set_value("computed axial distance, GFN-FF (experimental)")
+    at.multiselect(key="cx_pick").set_value(["[O-]C"])
+    at.run()
+    next(b for b in at.button if b.label == "Assemble selected").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    entry = at.session_state["complexes"]["[O-]C"]
+    assert entry["error"] is None, entry["error"]
+    cx = entry["complex"]
+    assert cx.geometry_provenance == "xtb-gfnff-axial"
+    r = [float(((cx.coords[d] - cx.coords[cx.metal_index]) ** 2).sum() ** 0.5) for d in cx.axial_indices]
+    assert all(abs(v - 2.15) > 1e-3 for v in r)  # computed, not the anionic-O template value
+    assert entry["estimate"] is not None and entry["estimate"].geometry_provenance == "xtb-gfnff-axial"
+
 def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     """The project's shipped CASSCF results (assets/kd/casscf_results.csv.gz) reach the map with their
     provenance on a machine whose own queue is empty. Row: the real OpenMolcas result of methoxide."""
