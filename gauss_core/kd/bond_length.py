@@ -84,9 +84,8 @@ def load_r_correction(path: str | Path) -> RCorrection:
     out: dict[int, tuple[float, float]] = {}
     for c in CLASSES:
         pair = classes.get(str(c))
-        ok = (isinstance(pair, list) and len(pair) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair))
-        if not ok:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
             raise DataFormatError(f"correction file {path}: class {c} must be [slope, intercept] (two finite "
                                   f"numbers), found {pair!r}; {fix}")
         out[c] = (float(pair[0]), float(pair[1]))
