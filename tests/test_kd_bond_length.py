@@ -108,5 +108,6 @@ def test_a_neutral_donor_beyond_2_8_A_is_dissociated_and_has_no_distance():
     assert table.loc["OCC", columns.R_DYL] == pytest.approx((r1 + 2.4) / 2)
     assert table.loc["OCC", columns.R_DYL_FLAGS] == ""
     # a failed geometry keeps its error and has no distance
-    failed = records_to_frame([{"smiles": "NC", "method": "xtb-gfn2-axial", "ok": False, "error": "RelaxationError: x"}])
+    failed = records_to_frame([{"smiles": "NC", "method": "xtb-gfn2-axial", "ok": False,
+                                "error": "RelaxationError: x"}])
     assert math.isnan(failed[columns.R_DYL][0]) and failed["error"][0].startswith("RelaxationError")
