@@ -63,3 +63,14 @@ class CasscfMethod(StrEnum):
 
     OPENMOLCAS = "openmolcas"
     ORCA = "orca"             # only writes the input and runs ORCA when installed; nothing is parsed
+
+
+class RelaxMode(StrEnum):
+    """How gauss_core.complexes.relax relaxes a complex ("none" = the assembled geometry as it is)."""
+
+    NONE = "none"
+    CONSTRAINED = "constrained"  # axial distance of the donor-class template
+    BOUNDED = "bounded"
+    FREE = "free"  # unconstrained, for comparison only
+    AXIAL = "axial"  # GFN2 chooses the axial distance
+    AXIAL_FF = "axial-ff"  # GFN-FF chooses the axial distance

@@ -4,19 +4,22 @@
     python scripts/compare_geometry.py                                        # scores the bundled table
 
 --export writes assets/geometry/dft_axial_reference.csv.gz from the queue's finished dft-axial jobs (keeping
-bundled rows the queue no longer has). The scores go to stdout and docs/geometry_scores.json.
+bundled rows the queue no longer has). The per-reference distances go to docs/geometry_compare.csv, the
+scores to stdout; --correction writes the per-class linear map of one cheap path (the bond-length labeller's
+--r-correction file).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from gauss_core import paths
-from gauss_core.complexes.axial_reference import (compare_cheap_paths, load_references,
-                                                  reference_rows_from_jobs, score_table)
+from gauss_core.complexes.axial_reference import (RELAXED_PATHS, compare_cheap_paths, correction_json,
+                                                  load_references, reference_rows_from_jobs, score_table)
 
 BUNDLED = paths.ASSETS / "geometry" / "dft_axial_reference.csv.gz"
 
@@ -25,6 +28,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--export", action="store_true", help="refresh the bundled table from GAUSS_HOME's queue")
     ap.add_argument("--out", type=Path, default=Path("docs/geometry_compare.csv"))
+    ap.add_argument("--correction", type=Path, default=None,
+                    help="write the per-class linear map of --correction-path fitted on all references (JSON)")
+    ap.add_argument("--correction-path", default="gfnff_axial", choices=sorted(RELAXED_PATHS))
     args = ap.parse_args()
     if args.export:
         from gauss_core.jobs import JobStore
@@ -43,8 +49,11 @@ def main() -> None:
     compared.to_csv(args.out, index=False)
     scores = score_table(compared)
     print(scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print("median CPU s per GFN2 axial relaxation (xtb child included in wall):",
-          f"{compared.gfn2_axial_wall_s.median():.1f} s wall")
+    for stem in RELAXED_PATHS:
+        print(f"{stem}: median {compared[f'{stem}_cpu_s'].median():.1f} s CPU per complex (xtb included)")
+    if args.correction:
+        args.correction.write_text(json.dumps(correction_json(compared, args.correction_path), indent=1) + "\n")
+        print(f"per-class linear map of {args.correction_path} -> {args.correction}")
 
 
 if __name__ == "__main__":

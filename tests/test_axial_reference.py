@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from gauss_core import paths
-from gauss_core.complexes.axial_reference import (REFERENCE_COLUMNS, load_references, loo_class_linear,
-                                                  score_table)
+from gauss_core.complexes.axial_reference import (REFERENCE_COLUMNS, correction_json, load_references,
+                                                  loo_class_linear, score_table)
 from gauss_core.errors import DataFormatError
 
 BUNDLED = paths.ASSETS / "geometry" / "dft_axial_reference.csv.gz"
@@ -21,6 +21,16 @@ def test_loo_class_linear_recovers_a_shared_slope_with_class_offsets():
     y = 0.9 * x + np.array([0.5, 0.6, 0.3, 0.45])[cls - 1]
     pred = loo_class_linear(x, y, cls)
     assert np.allclose(pred, y, atol=1e-9)
+
+
+def test_correction_json_holds_the_fitted_per_class_map():
+    x = np.array([2.0, 2.1, 2.2, 2.3, 2.25, 2.35])
+    cls = np.array([1, 1, 1, 3, 3, 3])
+    table = pd.DataFrame({"r_gfnff_axial_A": x, "ligand_class": cls,
+                          "r_dft_A": 0.8 * x + np.where(cls == 1, 0.5, 0.3)})
+    fit = correction_json(table)
+    assert fit["method"] == "xtb-gfnff-axial+dft-class-linear" and fit["n_references"] == 6
+    assert fit["classes"]["1"] == pytest.approx([0.8, 0.5]) and fit["classes"]["3"] == pytest.approx([0.8, 0.3])
 
 
 def test_score_table_ranks_within_each_class():
@@ -95,3 +105,21 @@ def test_recover_state_brings_back_the_attempt_with_most_dft_steps(tmp_path):
     state.write_text(json.dumps({"history": []}))
     assert not recover_state(state)  # a state in the job dir itself is never overwritten
     assert json.loads(state.read_text())["history"] == []
+
+
+@pytest.mark.needs_xtb
+def test_axial_ff_mode_lets_gfnff_choose_the_distance_and_keeps_gfn2_charges():
+    from gauss_core import provenance
+    from gauss_core.complexes.assemble import assemble
+    from gauss_core.complexes.relax import AXIAL_FF, relax
+
+    cx = assemble("[O-]C")
+    constrained = relax(cx, mode="constrained")
+    ff = relax(cx, mode="axial-ff")
+    assert ff.geometry_provenance == AXIAL_FF
+    assert ff.atomic_charges_provenance == provenance.XTB_GFN2  # the estimates never read force-field charges
+    assert ff.atomic_charges is not None and ff.atomic_charges[ff.axial_indices[0]] < -0.3
+    for o in ff.water_o_indices:
+        assert np.allclose(ff.coords[o], constrained.coords[o], atol=1e-3)
+    r = [float(np.linalg.norm(ff.coords[d] - ff.coords[ff.metal_index])) for d in ff.axial_indices]
+    assert all(1.9 < v < 2.4 for v in r) and abs(np.mean(r) - 2.15) > 1e-3  # computed, not the template's

@@ -52,3 +52,26 @@ def test_relaxed_pipeline_shares_one_geometry_between_estimators():
     # (molSimplify's build is not bit-reproducible, so the two runs are compared on what they made, not on coordinates)
     assert geometry_only.complex.geometry_provenance == "xtb-gfn2-constrained"
     assert geometry_only.descriptors == pytest.approx(descriptors(geometry_only.complex))
+
+
+def test_a_dissociated_neutral_ligand_gets_a_flag_and_no_gap():
+    from gauss_core.complexes import assemble
+    from gauss_core.complexes.checks import run_checks
+    from gauss_core.kd.estimate import estimate
+
+    cx = assemble("OC", builder="rdkit")
+    m, d = cx.coords[cx.metal_index], cx.axial_indices[0]
+    frag = [i for i, f in enumerate(cx.fragment) if f == cx.fragment[d]]
+    shift = (cx.coords[d] - m) / np.linalg.norm(cx.coords[d] - m) * (3.0 - np.linalg.norm(cx.coords[d] - m))
+    coords = cx.coords.copy()
+    coords[frag] += shift  # the whole ligand moves out along the axis to 3.0 A
+    moved = run_checks(cx.copy(coords=coords))
+    assert any(f.startswith("dissociated: neutral axial donor(s) at 3.00 A") for f in moved.flags)
+    with pytest.raises(GaussError, match="no KD estimate .* dissociated"):
+        estimate(moved)
+    assert not any(f.startswith("dissociated") for f in run_checks(cx.copy()).flags)
+    anion = assemble("[O-]C", builder="rdkit")  # only neutral donors count as dissociated
+    far = anion.coords.copy()
+    far[[i for i, f in enumerate(anion.fragment) if f == anion.fragment[anion.axial_indices[0]]]] += 0.9 * (
+        anion.coords[anion.axial_indices[0]] - anion.coords[anion.metal_index]) / 2.15
+    assert not any(f.startswith("dissociated") for f in run_checks(anion.copy(coords=far)).flags)

@@ -110,6 +110,11 @@ def test_bad_ligands_raise_gauss_errors():
         assemble("[O-]C[O-]")
     with pytest.raises(GaussError, match="unknown builder"):
         assemble("[O-]C", builder="nope")
+    # a lone donor atom (an LP sample like '[N-]') assembles instead of raising numpy's "zero-size array"
+    # ValueError from the clearance search; radicals are refused earlier, by ligands.validate
+    for builder in ("rdkit", "auto"):
+        assert assemble("[N-]", builder=builder).n_atoms == 18
+    assert assemble("[OH-]", builder="rdkit").n_atoms == 20
 
 
 def test_descriptors_on_hand_checkable_geometry(ome_rdkit):

@@ -28,8 +28,12 @@ def test_input_has_the_recipe():
                    "Nactel = 9 0 0", "Ras2 = 7", "CIRoot = 21 21 1", "Inactive = 70", "Charge = 1",
                    ">> COPY $Project.JobIph JOB001", "Spin Orbit", "Ejob", "MEES", "'AngMom' 3",
                    "&SINGLE_ANISO", "2 2 2 2 2 2 2 2", "CRYS", "Basis = ANO-RCC-MB, Dy.ANO-RCC-VDZP",
-                   "MAXORB = 1"):
+                   "MAXORB = 1", "CDThreshold = 1.0d-03"):
         assert needle in text, needle
+    loose = mc.write_molcas_input(idealised_dy_water5_methoxide2(), mc.MolcasCasscfConfig(cd_threshold=1e-4))
+    assert "CDThreshold = 1.0d-04" in loose
+    with pytest.raises(mc.MolcasInputError, match="cd_threshold"):
+        mc.write_molcas_input(idealised_dy_water5_methoxide2(), mc.MolcasCasscfConfig(cd_threshold=0.5))
     # The coordinate block lists every atom once.
     assert len(re.findall(r"^  (Dy|O|C|H) ", text, re.M)) == 26
 

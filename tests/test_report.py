@@ -23,10 +23,13 @@ def test_quick_report_end_to_end(inputs, tiny_checkpoint, tiny_ligand_set, tiny_
 
     out = tmp_path / "docs" / "evaluation.md"
     cfg = ReportConfig.quick_config(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, kd_mapping=tiny_kd_mapping,
-                                    read_queue=False, casscf_set=None, kd_calibration=None, out_md=out)
+                                    read_queue=False, casscf_set=None, kd_calibration=None, out_md=out,
+                                    fig8_casscf=tmp_path / "no_fig8_casscf.csv")
     result = run_report(cfg, log=lambda s: None)
-    # without CASSCF results (casscf_set=None) the surrogate benchmark has nothing to learn from: said, not run
-    assert set(result["skipped"]) == {"surrogate"}, result["skipped"]
+    # without CASSCF results (casscf_set=None) the surrogate benchmark has nothing to learn from: said, not run;
+    # likewise Fig. 8 with CASSCF without its pair table (never computed by the report)
+    assert set(result["skipped"]) == {"surrogate", "fig8_casscf"}, result["skipped"]
+    assert "scripts/fig8_casscf.py --plan" in result["skipped"]["fig8_casscf"]
     assert "CASSCF results" in result["skipped"]["surrogate"] and "needs at least 20" in result["skipped"]["surrogate"]
     text = out.read_text()
     for fig in ("fig2b_learning_curve", "fig2c_sigma_sweep", "fig6c_proxy_parity", "fig7_latent_pca",
@@ -60,7 +63,7 @@ def test_quick_report_end_to_end(inputs, tiny_checkpoint, tiny_ligand_set, tiny_
     assert ((curve["recon_token"] >= 0) & (curve["recon_token"] <= 1)).all()
     sweep = pd.read_csv(cfg.data_dir / "sigma_sweep.csv")
     assert sweep["validity_pct"].iloc[0] >= sweep["validity_pct"].iloc[-1]
-    assert set(EXPERIMENTS) - {"surrogate"} <= set(result["sections"])
+    assert set(EXPERIMENTS) - {"surrogate", "fig8_casscf"} <= set(result["sections"])
 
 
 def test_update_joins_runs_without_repeating_numbers(tiny_checkpoint, tiny_ligand_set, tmp_path):

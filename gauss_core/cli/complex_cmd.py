@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from gauss_core import columns, paths, provenance
-from gauss_core.modes import ExportFormat
+from gauss_core.modes import ExportFormat, RelaxMode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("smiles", help="axial ligand, donor atom first, e.g. '[O-]C'")
     build.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto",
                        help="auto = molSimplify with RDKit fallback (default)")
-    build.add_argument("--relax", choices=("none", "constrained", "bounded", "free"), default="constrained",
-                       help="GFN2-xTB relaxation on the Y analogue (default constrained; free is for comparison only)")
+    build.add_argument("--relax", choices=list(RelaxMode), default="constrained",
+                       help="xtb relaxation on the Y analogue (default constrained: axial distance of the template; "
+                            "axial / axial-ff: GFN2 / GFN-FF choose it; free is for comparison only)")
     build.add_argument("--out", type=Path, default=None,
                        help="file stem to write (STEM.xyz/.mol2/.sdf per --format); default: print XYZ only")
     build.add_argument("--format", choices=(*ExportFormat, "all"), default="all", help="files to write")
@@ -38,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                      "reported and skipped.")
     est.add_argument("smiles", nargs="*", help="ligand SMILES (donor first)")
     est.add_argument("--file", type=Path, default=None, help="CSV with a 'smiles' column, or one SMILES per line")
-    est.add_argument("--relax", choices=("none", "constrained", "bounded"), default="constrained")
+    est.add_argument("--relax", choices=[m for m in RelaxMode if m != RelaxMode.FREE], default="constrained",
+                     help="geometry (default constrained; axial / axial-ff compute the axial distance)")
     est.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto")
     est.add_argument("--radial", choices=("bare", "shielded"), default="bare",
                      help="<r^k> without (bare, default) or with Sternheimer shielding")

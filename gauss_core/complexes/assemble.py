@@ -309,6 +309,8 @@ def _orient(lig: np.ndarray, info: LigandInfo, r_ax: float, up: bool) -> np.ndar
 
 
 def _min_dist(a: np.ndarray, b: np.ndarray) -> float:
+    if not len(a) or not len(b):  # a lone donor atom has nothing that could clash
+        return float("inf")
     return float(np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).min())
 
 

@@ -9,7 +9,7 @@ give against r_dft_A: MAE, and Spearman within each donor class (what ranking wi
 from __future__ import annotations
 
 import json
-import time
+import resource
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -58,20 +58,31 @@ def _axial_r(cx) -> float:
     return float(np.mean([np.linalg.norm(cx.coords[d] - m) for d in cx.axial_indices]))
 
 
+# The cheap paths that relax: column stem -> relax mode.
+RELAXED_PATHS = {"gfn2_axial": "axial", "gfnff_axial": "axial-ff"}
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children (xtb runs as a child process)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def cheap_distances(smiles: str) -> dict:
-    """Axial distance of each cheap path for one ligand, with the CPU seconds it took."""
+    """Axial distance of each cheap path for one ligand, with the CPU seconds (xtb included) it took."""
     info = ligand_info(smiles)
     out: dict[str, float | str] = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
-    t = time.process_time()
     cx = assemble(smiles)
-    try:
-        axial = relax(cx, mode="axial")
-        out["r_gfn2_axial_A"] = _axial_r(axial)
-        out["gfn2_axial_flags"] = ";".join(axial.flags)
-    except Exception as exc:  # one failed relaxation is a data point, not the end of the comparison
-        out["r_gfn2_axial_A"] = float("nan")
-        out["gfn2_axial_flags"] = f"failed: {exc}".splitlines()[0]
-    out["gfn2_axial_cpu_s"] = time.process_time() - t  # xtb runs in a child process: see wall below
+    for stem, mode in RELAXED_PATHS.items():
+        t = _cpu_s()
+        try:
+            relaxed = relax(cx, mode=mode)
+            out[f"r_{stem}_A"] = _axial_r(relaxed)
+            out[f"{stem}_flags"] = ";".join(relaxed.flags)
+        except Exception as exc:  # one failed relaxation is a data point, not the end of the comparison
+            out[f"r_{stem}_A"] = float("nan")
+            out[f"{stem}_flags"] = f"failed: {exc}".splitlines()[0]
+        out[f"{stem}_cpu_s"] = _cpu_s() - t
     return out
 
 
@@ -79,48 +90,72 @@ def loo_class_linear(x: np.ndarray, y: np.ndarray, cls: np.ndarray) -> np.ndarra
     """Leave-one-out prediction of y from x by a per-class linear map (slope shared, offset per class).
 
     Sharing the slope keeps the map fit on a handful of references per class; the per-class offset
-    absorbs GFN2's class-dependent shortening of the axial bond.
+    absorbs the class-dependent shortening of the axial bond by the cheap method.
     """
     pred = np.full(len(y), np.nan)
     for i in range(len(y)):
         keep = np.arange(len(y)) != i
-        classes = sorted(set(cls[keep]))
-        if cls[i] not in classes:
+        if cls[i] not in set(cls[keep]):
             continue
-        design = np.column_stack([x[keep]] + [(cls[keep] == c).astype(float) for c in classes])
-        coef, *_ = np.linalg.lstsq(design, y[keep], rcond=None)
-        row = [x[i]] + [float(cls[i] == c) for c in classes]
-        pred[i] = float(np.dot(row, coef))
+        pred[i] = _predict(fit_class_linear(x[keep], y[keep], cls[keep]), x[i], int(cls[i]))
     return pred
 
 
+def fit_class_linear(x: np.ndarray, y: np.ndarray, cls: np.ndarray) -> dict[int, tuple[float, float]]:
+    """Shared slope, one offset per class: {class: (slope, intercept)}."""
+    classes = sorted({int(c) for c in cls})
+    design = np.column_stack([x] + [(cls == c).astype(float) for c in classes])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return {c: (float(coef[0]), float(coef[1 + k])) for k, c in enumerate(classes)}
+
+
+def _predict(fit: dict[int, tuple[float, float]], x: float, cls: int) -> float:
+    slope, intercept = fit[cls]
+    return slope * x + intercept
+
+
 def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda m: None) -> pd.DataFrame:
-    """Per reference: DFT r and the r of each cheap path (template, GFN2 axial, GFN2 axial + correction)."""
+    """Per reference: DFT r and the r of each cheap path (template, GFN2 / GFN-FF axial, each + correction)."""
     rows = []
     for i, ref in enumerate(refs.itertuples(index=False)):
-        t = time.time()
         cheap = cheap_distances(ref.smiles)
-        cheap["gfn2_axial_wall_s"] = time.time() - t
         rows.append({"smiles": ref.smiles, "ligand_class": int(ref.ligand_class), "r_dft_A": ref.r_dft_A,
                      "dft_flags": ref.flags, **cheap})
-        log(f"{i + 1}/{len(refs)} {ref.smiles}: DFT {ref.r_dft_A:.3f}, GFN2 axial {cheap['r_gfn2_axial_A']:.3f}")
+        log(f"{i + 1}/{len(refs)} {ref.smiles}: DFT {ref.r_dft_A:.3f}, GFN2 axial {cheap['r_gfn2_axial_A']:.3f}, "
+            f"GFN-FF axial {cheap['r_gfnff_axial_A']:.3f}")
     table = pd.DataFrame(rows)
-    ok = table.r_gfn2_axial_A.notna().to_numpy()
-    corr = np.full(len(table), np.nan)
-    corr[ok] = loo_class_linear(table.r_gfn2_axial_A.to_numpy()[ok], table.r_dft_A.to_numpy()[ok],
-                                table.ligand_class.to_numpy()[ok])
-    table["r_gfn2_axial_corrected_A"] = corr
+    for stem in RELAXED_PATHS:
+        ok = table[f"r_{stem}_A"].notna().to_numpy()
+        corr = np.full(len(table), np.nan)
+        corr[ok] = loo_class_linear(table[f"r_{stem}_A"].to_numpy()[ok], table.r_dft_A.to_numpy()[ok],
+                                    table.ligand_class.to_numpy()[ok])
+        table[f"r_{stem}_corrected_A"] = corr
     return table
 
 
+def correction_json(table: pd.DataFrame, stem: str = "gfnff_axial") -> dict:
+    """The per-class linear map of one cheap path fitted on all references, in the file format the
+    bond-length labeller reads: {"method", "classes": {"1": [slope, intercept], ...}, "n_references"}."""
+    ok = table[f"r_{stem}_A"].notna()
+    fit = fit_class_linear(table.loc[ok, f"r_{stem}_A"].to_numpy(), table.loc[ok, "r_dft_A"].to_numpy(),
+                           table.loc[ok, "ligand_class"].to_numpy())
+    return {"method": f"xtb-{stem.replace('_', '-')}+dft-class-linear",
+            "classes": {str(c): [slope, icpt] for c, (slope, icpt) in fit.items()},
+            "n_references": int(ok.sum()), "reference": "dft-pbe-def2svp-y-axial"}
+
+
 PATHS = {"template (fixed per class)": "r_template_A", "GFN2 axial free": "r_gfn2_axial_A",
-         "GFN2 axial + per-class linear map (LOO)": "r_gfn2_axial_corrected_A"}
+         "GFN2 axial + per-class linear map (LOO)": "r_gfn2_axial_corrected_A",
+         "GFN-FF axial free": "r_gfnff_axial_A",
+         "GFN-FF axial + per-class linear map (LOO)": "r_gfnff_axial_corrected_A"}
 
 
 def score_table(table: pd.DataFrame) -> pd.DataFrame:
-    """MAE and within-class Spearman of each cheap path against DFT."""
+    """MAE and within-class Spearman of each cheap path (of those the table has) against DFT."""
     out = []
     for name, col in PATHS.items():
+        if col not in table.columns:
+            continue
         row: dict = {"path": name}
         sub = table[table[col].notna()]
         row["n"] = len(sub)

@@ -2,6 +2,8 @@
 
 Flags (strings starting with these names):
   lost-donor        a designated donor further than `bond_cutoff_A` from the metal (fewer than 7 donors)
+  dissociated       a neutral axial donor further than `dissociation_A` from the metal: the ligand has left
+                    (published DFT geometries show many neutral donors beyond 2.8 A); no KD gap is reported
   chelation         another O/N atom within `chelation_cutoff_A` of the metal (ligand binds twice)
   metal-contact     any other non-donor atom closer than `metal_contact_A` to the metal
   bent-axis         L-Dy-L angle below `min_axial_angle_deg`
@@ -18,12 +20,14 @@ import numpy as np
 
 from gauss_core.complexes.structure import COVALENT_RADIUS, VDW_RADIUS, Complex, distance_matrix
 
-FLAG_NAMES = ("lost-donor", "chelation", "metal-contact", "bent-axis", "clash", "proton-transfer", "bond-broken")
+FLAG_NAMES = ("lost-donor", "dissociated", "chelation", "metal-contact", "bent-axis", "clash", "proton-transfer",
+              "bond-broken")
 
 
 @dataclass(frozen=True)
 class CheckConfig:
     bond_cutoff_A: float = 2.9           # Dy-donor bonds are 2.1-2.6 A
+    dissociation_A: float = 2.8          # issue 13: a neutral axial donor beyond this has left the metal
     chelation_cutoff_A: float = 2.8      # issue definition: extra ligand O/N within 2.8 A
     metal_contact_A: float = 2.6
     min_axial_angle_deg: float = 160.0   # DFT median 162 deg; the template is built at 180
@@ -71,6 +75,12 @@ def run_checks(cx: Complex, config: CheckConfig = DEFAULT_CHECKS) -> Complex:
     if bound < len(cx.donor_indices):
         lost = [i for i in cx.donor_indices if dist[metal, i] > config.bond_cutoff_A]
         flags.append(f"lost-donor: {len(lost)} donor(s) beyond {config.bond_cutoff_A} A (atoms {lost})")
+    if cx.ligand_charge == 0:
+        gone = [i for i in cx.axial_indices if dist[metal, i] > config.dissociation_A]
+        if gone:
+            far = ", ".join(f"{dist[metal, i]:.2f}" for i in gone)
+            flags.append(f"dissociated: neutral axial donor(s) at {far} A, beyond {config.dissociation_A} A of Dy; "
+                         "no KD gap is reported for a complex whose ligand has left")
 
     others = [i for i in range(cx.n_atoms) if i != metal and i not in donors]
     chel = [i for i in others if cx.symbols[i] in ("O", "N") and dist[metal, i] < config.chelation_cutoff_A]

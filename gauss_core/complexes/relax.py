@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,12 +32,14 @@ from gauss_core import provenance
 from gauss_core.complexes.checks import FLAG_NAMES, run_checks
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import GaussError, MissingProgramError
+from gauss_core.modes import RelaxMode
 
-MODES = ("constrained", "bounded", "free", "axial")
+MODES = tuple(m.value for m in RelaxMode if m != RelaxMode.NONE)
 CONSTRAINED = "xtb-gfn2-constrained"
 BOUNDED = "xtb-gfn2-bounded"
 FREE = "xtb-gfn2-free"  # unconstrained; kept to show why the constraints are needed
 AXIAL = "xtb-gfn2-axial"  # metal and water pentagon held, axial ligands free (L-M-L angle held at 180)
+AXIAL_FF = "xtb-gfnff-axial"  # the same with GFN-FF choosing the axial distance (mode "axial-ff")
 
 
 class RelaxationError(GaussError):
@@ -190,17 +192,19 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
         cx: assembled complex (any builder).
         mode: "constrained" (stage 1 only), "bounded" (stage 1 then the bounded stage 2), "axial" (stage 1,
             then metal and water pentagon held while the axial ligands relax freely: the axial distance is
-            GFN2's own, about 0.2 A short of DFT) or "free" (plain unconstrained GFN2 optimisation, for
-            comparison only: it chelates and bends).
+            GFN2's own, about 0.15 A short of DFT), "axial-ff" (the same, the distance chosen by GFN-FF) or
+            "free" (plain unconstrained GFN2 optimisation, for comparison only: it chelates and bends).
         config: xtb settings.
     Returns:
         New Complex with Dy coordinates from the Y relaxation, xTB (GFN2) charges of the final geometry,
-        geometry_provenance "xtb-gfn2-constrained" / "xtb-gfn2-bounded", checks and flags recomputed.
+        geometry_provenance naming the stage ("xtb-gfn2-constrained", "xtb-gfnff-axial", ...), checks and
+        flags recomputed.
     Raises:
         MissingProgramError without xtb; RelaxationError when xtb fails.
     """
     if mode not in MODES:
         raise GaussError(f"unknown relaxation mode {mode!r}: choose one of {', '.join(MODES)}")
+
     t0 = time.perf_counter()
     if mode == "free":
         res = run_xtb(cx, None, True, 4 * config.max_cycles, config)
@@ -216,11 +220,15 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
             start = cx
     res = run_xtb(start, _stage1_control(cx), True, config.max_cycles, config)
     out = _relaxed(cx, res, CONSTRAINED)
-    if mode == "axial":
+    if mode in ("axial", "axial-ff"):
         # The axial distance is computed, not fixed: GFN2 chooses it from the stage-1 geometry. (GFN1 was
         # tried too: xtb 6 exits with an error on these Y complexes.)
-        res_ax = run_xtb(out, _axial_control(out), True, config.max_cycles, config)
-        out = _relaxed(out, res_ax, AXIAL)
+        if mode == "axial-ff":  # GFN-FF chooses the distance (~0.4 s); GFN2 charges of the result
+            ff_ax = _run_xtb_once(out, _axial_control(out), True, 4 * config.max_cycles, config, method="gfnff")
+            out = _relaxed(out, _with_gfn2_charges(out, ff_ax, config), AXIAL_FF)
+        else:
+            res_ax = run_xtb(out, _axial_control(out), True, config.max_cycles, config)
+            out = _relaxed(out, res_ax, AXIAL)
     if mode == "bounded":
         res2 = run_xtb(out, _stage2_control(out, cx, config), True, config.bounded_cycles, config)
         bounded = _relaxed(out, res2, BOUNDED)
@@ -250,6 +258,12 @@ def _relaxed(cx: Complex, res: XtbResult, tag: str) -> Complex:
     if not res.converged:
         out.flags.append(f"xtb-not-converged: stopped after {res.cycles} cycles (raise RelaxConfig.max_cycles)")
     return out
+
+
+def _with_gfn2_charges(cx: Complex, ff: XtbResult, config: RelaxConfig) -> XtbResult:
+    """The GFN-FF geometry with GFN2 charges of it: the KD estimates read GFN2 charges, never force-field ones."""
+    sp = run_xtb(cx.copy(coords=ff.coords), None, False, 0, config)
+    return replace(ff, charges=sp.charges, etemp_K=sp.etemp_K)
 
 
 def xtb_charges(cx: Complex, config: RelaxConfig = RelaxConfig()) -> np.ndarray:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from gauss_core import columns as C
+from gauss_core import provenance
 from gauss_core.evaluate.fidelity import GAP1, GAP7, PAPER_SCORE, reason_counts
 from gauss_core.ligands.build import smiles_class
 from gauss_core.stats import pearson, r2, spearman
@@ -93,8 +94,13 @@ def per_bin_table(samples: pd.DataFrame) -> pd.DataFrame:
                              else col, kind="stable").reset_index(drop=True)
 
 
-def fidelity_figure(samples: pd.DataFrame, scores: dict[str, dict], path: Path) -> Path:
-    """Fig. 8-style plot: each scored sample's first (and last) KD gap against its seed's, one row per estimator."""
+ESTIMATE_NOTE = ("KD values: ESTIMATES (same estimator for seeds and samples), not CASSCF; pairs failing the assembly "
+                 "checks or physical plausibility excluded; colour = bin")
+
+
+def fidelity_figure(samples: pd.DataFrame, scores: dict[str, dict], path: Path, note: str = ESTIMATE_NOTE) -> Path:
+    """Fig. 8-style plot: each scored sample's first (and last) KD gap against its seed's, one row per estimator
+    (titled CASSCF or ESTIMATE by its provenance tag); `note`: the provenance footnote."""
     from gauss_core.evaluate.common import plt, save_figure
 
     pyplot = plt()
@@ -103,6 +109,7 @@ def fidelity_figure(samples: pd.DataFrame, scores: dict[str, dict], path: Path) 
     for row_axes, tag in zip(axes, tags, strict=False):
         ok = scored_pairs(samples[samples["estimator"] == tag]) if len(samples) else samples
         sc = scores.get(tag, {})
+        kind = "CASSCF" if provenance.is_casscf(tag) else "ESTIMATE"
         for ax, (gap, seed_col, key) in zip(row_axes, ((GAP1, "seed_gap1_cm1", "score_gap1"),
                                                        (GAP7, "seed_gap7_cm1", "score_gap7")), strict=False):
             if len(ok):
@@ -113,9 +120,8 @@ def fidelity_figure(samples: pd.DataFrame, scores: dict[str, dict], path: Path) 
             ax.set_xlabel(f"seed {gap} (cm⁻¹), {tag}")
             ax.set_ylabel(f"sample {gap} (cm⁻¹), {tag}")
             paper = f" (paper gap1: {PAPER_SCORE})" if key == "score_gap1" else ""
-            ax.set_title(f"{tag} ESTIMATE, {gap}: score {sc.get(key, float('nan')):.2f}{paper}\n"
+            ax.set_title(f"{tag} {kind}, {gap}: score {sc.get(key, float('nan')):.2f}{paper}\n"
                          f"{sc.get('n_pairs', 0)} pairs, {sc.get('n_excluded_samples', 0)} samples excluded",
                          fontsize=8)
     fig.suptitle("Seed-to-sample fidelity (Fig. 8)", fontsize=10)
-    return save_figure(fig, path, "KD values: ESTIMATES (same estimator for seeds and samples), not CASSCF; "
-                                  "pairs failing the assembly checks or physical plausibility excluded; colour = bin")
+    return save_figure(fig, path, note)

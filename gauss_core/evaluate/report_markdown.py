@@ -19,6 +19,7 @@ TITLES = {"learning_curve": "1. Learning curve: reconstruction accuracy vs train
           "label_curve": "3b. Proxy-head R² learning curve (Fig. 6b)",
           "latent_maps": "4. Latent PCA coloured by the proxies and the first KD gap (Fig. 7)",
           "fidelity": "5. Seed-to-sample fidelity (Fig. 8)",
+          "fig8_casscf": "5b. Seed-to-sample fidelity with CASSCF (Fig. 8, reduced scale)",
           "repopulation": "6. Targeted repopulation (Fig. 10)",
           "surrogate": "7. Latent KD surrogate and suggesting the next CASSCF jobs",
           "casscf": "KD mapping set and CASSCF results"}

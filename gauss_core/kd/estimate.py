@@ -17,6 +17,7 @@ import pandas as pd
 from gauss_core import columns, provenance
 from gauss_core.provenance import CF_POINTCHARGE  # the field `provenance` shadows the module in KDEstimate
 from gauss_core.complexes.structure import Complex
+from gauss_core.errors import GaussError
 from gauss_core.kd.calibration import (CALIBRATED_NAME, FEATURES, MIN_CASSCF_ROWS, USER_CALIBRATION_NAME,
                                        WEAK_RANKING_SPEARMAN, CalibratedModel, CalibrationError, casscf_table,
                                        complex_features, default_calibration_path, fit_calibration)
@@ -108,6 +109,9 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
     Returns:
         KDEstimate with provenance "cf-pointcharge" or the calibrated model's name.
     """
+    dissociated = [f for f in cx.flags if f.startswith("dissociated")]
+    if dissociated:  # a gap of a complex whose ligand has left the metal is no prediction of the bound one
+        raise GaussError(f"no KD estimate for {cx.ligand_smiles}: {dissociated[0]}")
     charges, others, source = _point_charges(cx)
     res = crystal_field_from_point_charges(cx.coords[others], charges[others], cx.coords[cx.metal_index], config)
     if cx.atomic_charges is None:  # keep them for the calibrated features (no second xtb call)
