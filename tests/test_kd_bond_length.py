@@ -14,8 +14,9 @@ from gauss_core import columns
 from gauss_core.cli import main as gauss_main
 from gauss_core.complexes import assemble
 from gauss_core.errors import DataFormatError
-from gauss_core.kd.bond_length import (DISSOCIATED, axial_distances, is_dissociated, load_r_correction,
-                                       records_to_frame)
+from gauss_core.complexes.checks import run_checks
+from gauss_core.kd.bond_length import (DISSOCIATED, axial_distances, axial_labeller, is_dissociated,
+                                       load_r_correction, records_to_frame)
 
 CORRECTION = {"method": "lead-fit-v1", "classes": {"1": [0.5, 1.2], "2": [1.0, 0.0], "3": [1.1, 0.1],
                                                    "4": [1.0, 0.2]}}
@@ -99,6 +100,9 @@ def test_a_neutral_donor_beyond_2_8_A_is_dissociated_and_has_no_distance():
     assert r1 == pytest.approx(2.30, abs=0.01) and r2 == pytest.approx(3.00, abs=0.01)  # template O 2.30 A
     assert is_dissociated((r1, r2), 0) and not is_dissociated((r1, r2), -1)  # anions are not judged so
     assert not is_dissociated(axial_distances(_pulled_out("OC", 0.3)), 0)
+    # the structure checks every relaxation runs flag the same geometry, so the record carries the flag
+    assert any(f.startswith(DISSOCIATED) for f in run_checks(cx).flags)
+    assert not any(f.startswith(DISSOCIATED) for f in run_checks(_pulled_out("[O-]C", 0.7)).flags)
     rec = {"smiles": "OC", "method": "xtb-gfn2-axial", "ok": True, "error": None, "r_dyl_1_A": r1,
            "r_dyl_2_A": r2, "ligand_charge": 0, "ligand_class": 1, "complex_flags": ["lost-donor"], "cpu_s": 3.0}
     kept = dict(rec, smiles="OCC", r_dyl_2_A=2.4, complex_flags=[])
@@ -107,7 +111,18 @@ def test_a_neutral_donor_beyond_2_8_A_is_dissociated_and_has_no_distance():
     assert table.loc["OC", columns.R_DYL_FLAGS] == "dissociated;lost-donor"
     assert table.loc["OCC", columns.R_DYL] == pytest.approx((r1 + 2.4) / 2)
     assert table.loc["OCC", columns.R_DYL_FLAGS] == ""
+    flagged = records_to_frame([dict(kept, complex_flags=[DISSOCIATED, "chelation"])])  # flag from the checks
+    assert math.isnan(flagged[columns.R_DYL][0]) and flagged[columns.R_DYL_FLAGS][0] == "dissociated;chelation"
     # a failed geometry keeps its error and has no distance
     failed = records_to_frame([{"smiles": "NC", "method": "xtb-gfn2-axial", "ok": False,
                                 "error": "RelaxationError: x"}])
     assert math.isnan(failed[columns.R_DYL][0]) and failed["error"][0].startswith("RelaxationError")
+
+
+def test_the_geometry_path_names_the_cache_key_and_an_unknown_one_is_refused():
+    assert axial_labeller().key == "xtb-gfn2-axial" and axial_labeller(relax="axial-ff").key == "xtb-gfnff-axial"
+    rec = {"smiles": "OC", "method": "xtb-gfnff-axial", "ok": True, "error": None, "r_dyl_1_A": 2.3,
+           "r_dyl_2_A": 2.4, "ligand_charge": 0, "ligand_class": 1, "geometry_method": "xtb-gfnff-axial"}
+    assert records_to_frame([rec])[columns.R_DYL_METHOD][0] == "xtb-gfnff-axial"
+    with pytest.raises(DataFormatError, match="axial-ff"):
+        axial_labeller(relax="constrained")

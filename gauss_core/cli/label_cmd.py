@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--basis", default="ANO-R1", help="LoProp basis: ANO-R1 (default) or ANO-R2 (paper)")
     p.add_argument("--opt", action="store_true",
                    help="xtb: GFN2-xTB (crude) optimisation of the MMFF geometry first (xtb program; ~3x the cost)")
+    p.add_argument("--relax", choices=("axial", "axial-ff"), default="axial",
+                   help="axial: which cheap path chooses the distance: GFN2-xTB (axial, default) or GFN-FF "
+                        "(axial-ff); recorded in r_dyl_method")
     p.add_argument("--r-correction", type=Path, default=None, metavar="FILE",
                    help="axial: JSON {\"method\": NAME, \"classes\": {\"1\": [slope, intercept], ..., \"4\": "
                         "[...]}} mapping the raw xtb distance per ligand class; applied when the table is written "
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.method == "axial":
         from gauss_core.kd.bond_length import axial_labeller, load_r_correction
 
-        labeller = axial_labeller(load_r_correction(args.r_correction) if args.r_correction else None)
+        labeller = axial_labeller(load_r_correction(args.r_correction) if args.r_correction else None, args.relax)
     elif args.r_correction is not None:
         raise GaussError("--r-correction corrects the axial distance: use it with --method axial")
     fast = FastConfig(optimise=args.opt and not args.no_opt, gfn1=args.cm5 and not args.no_gfn1)

@@ -2,10 +2,12 @@
 
 Within a donor class the first KD gap follows the Dy-L axial distance (docs/geometry.md), so the GAUSS-II head
 gets that distance as an extra target. It comes from the cheap geometry path: characterise.build_geometry with
-relax="axial" (GFN2-xTB on the Y(III) analogue; metal and water pentagon held, axial ligands free). The cache
+relax="axial" (GFN2-xTB on the Y(III) analogue; metal and water pentagon held, axial ligands free), or "axial-ff"
+(the same with GFN-FF choosing the distance) once that is the chosen cheap path (docs/geometry.md). The cache
 keeps the raw xtb distances; an optional linear correction per ligand class (fitted by the lead on the DFT
 references, read from a JSON file) is applied when the table is written, so a new correction needs no new xtb
-run. A neutral donor that ends beyond 2.8 A has left the metal: flagged 'dissociated', distance left empty.
+run. A neutral donor that ends beyond 2.8 A has left the metal (complexes.checks flags it 'dissociated'): its
+distance is left empty.
 
 Run it through `gauss label --method axial` (gauss_core.proxies.batch: resumable cache, workers, --sample).
 """
@@ -26,15 +28,15 @@ import pandas as pd
 
 from gauss_core import columns
 from gauss_core.complexes import Complex
-from gauss_core.complexes.checks import FLAG_NAMES
-from gauss_core.complexes.dft_reference import DftAxialConfig
-from gauss_core.complexes.relax import AXIAL
+from gauss_core.complexes.checks import DEFAULT_CHECKS, FLAG_NAMES
+from gauss_core.complexes.relax import AXIAL, AXIAL_FF
 from gauss_core.errors import DataFormatError
 from gauss_core.ligands import smiles_class
 from gauss_core.proxies.batch import ERROR, METHOD, Labeller
 
 DISSOCIATED = "dissociated"
-DISSOCIATION_A = DftAxialConfig().dissociation_A  # the same limit as the DFT references (2.8 A)
+DISSOCIATION_A = DEFAULT_CHECKS.dissociation_A  # the structure checks' limit (2.8 A), as for the DFT references
+GEOMETRY_METHODS = {"axial": AXIAL, "axial-ff": AXIAL_FF}  # relax mode -> the provenance of its distance
 CLASSES = (1, 2, 3, 4)
 TABLE_COLUMNS = (columns.SMILES, METHOD, ERROR, columns.R_DYL, columns.R_DYL_METHOD, columns.R_DYL_FLAGS,
                  columns.R_DYL_CPU, "r_dyl_raw_A", "r_dyl_1_A", "r_dyl_2_A", columns.LIGAND_CLASS,
@@ -111,8 +113,8 @@ def _cpu_seconds() -> float:
     return time.process_time() + child.ru_utime + child.ru_stime
 
 
-def axial_record(smiles: str, builder: str = "auto") -> dict:
-    """Relax one ligand's complex by the cheap axial path and measure its Dy-L distances (cache record fields).
+def axial_record(smiles: str, relax: str = "axial", builder: str = "auto") -> dict:
+    """Relax one ligand's complex by a cheap axial path and measure its Dy-L distances (cache record fields).
 
     Raises:
         GaussError subclasses when the ligand is refused or the complex cannot be built or relaxed.
@@ -120,7 +122,7 @@ def axial_record(smiles: str, builder: str = "auto") -> dict:
     from gauss_core.kd.characterise import build_geometry
 
     cpu0 = _cpu_seconds()
-    cx = build_geometry(smiles, relax="axial", builder=builder)
+    cx = build_geometry(smiles, relax=relax, builder=builder)
     r1, r2 = axial_distances(cx)
     flags = sorted({f.split(":")[0] for f in cx.flags if f.startswith((*FLAG_NAMES, "xtb-"))})
     return {"r_dyl_1_A": r1, "r_dyl_2_A": r2, "ligand_charge": int(cx.ligand_charge),
@@ -130,17 +132,18 @@ def axial_record(smiles: str, builder: str = "auto") -> dict:
 
 def records_to_frame(records: list[dict], correction: RCorrection | None = None) -> pd.DataFrame:
     """Label table from cache records: r_dyl_A (corrected when a correction is given), its method and flags."""
-    method = AXIAL + (f"+{correction.method}" if correction is not None else "")
+    suffix = f"+{correction.method}" if correction is not None else ""
     rows = []
     for rec in records:
+        method = str(rec.get("geometry_method") or rec.get("method") or AXIAL) + suffix
         row: dict[str, object] = {columns.SMILES: rec["smiles"], METHOD: rec.get("method"), ERROR: rec.get(ERROR),
                                   columns.R_DYL: math.nan, columns.R_DYL_METHOD: method, columns.R_DYL_FLAGS: "",
                                   columns.R_DYL_CPU: rec.get("cpu_s", math.nan)}
         if rec.get("ok"):
             r12 = (float(rec["r_dyl_1_A"]), float(rec["r_dyl_2_A"]))
             raw = float(np.mean(r12))
-            flags = list(rec.get("complex_flags") or [])
-            if is_dissociated(r12, rec["ligand_charge"]):
+            flags = [f for f in rec.get("complex_flags") or [] if f != DISSOCIATED]
+            if DISSOCIATED in (rec.get("complex_flags") or []) or is_dissociated(r12, rec["ligand_charge"]):
                 flags.insert(0, DISSOCIATED)
             else:
                 cls = int(rec["ligand_class"])
@@ -152,11 +155,14 @@ def records_to_frame(records: list[dict], correction: RCorrection | None = None)
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
-def axial_labeller(correction: RCorrection | None = None, builder: str = "auto") -> Labeller:
+def axial_labeller(correction: RCorrection | None = None, relax: str = "axial", builder: str = "auto") -> Labeller:
     """The Labeller `gauss label --method axial` hands to proxies.batch.label_batch.
 
-    The cache key names the geometry path only: a correction is applied when the table is written.
+    relax: "axial" (GFN2 distance) or "axial-ff" (GFN-FF distance). The cache key names the geometry path only
+    (so the two never mix in one cache): a correction is applied when the table is written.
     """
-    key = AXIAL if builder == "auto" else f"{AXIAL}-{builder}"
-    return Labeller(key=key, label=partial(axial_record, builder=builder),
+    if relax not in GEOMETRY_METHODS:
+        raise DataFormatError(f"unknown axial geometry path {relax!r}: choose one of {', '.join(GEOMETRY_METHODS)}")
+    key = GEOMETRY_METHODS[relax] + ("" if builder == "auto" else f"-{builder}")
+    return Labeller(key=key, label=partial(axial_record, relax=relax, builder=builder),
                     to_frame=partial(records_to_frame, correction=correction), chunk=1)
