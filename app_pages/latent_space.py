@@ -166,7 +166,8 @@ if submitted:
         if errs:
             raise GaussError(errs[checked.smiles])
         state.add_seeds([checked.smiles], "typed")
-        st.session_state["_seed_msg"] = f"Seed {checked.smiles} placed on the map (star)."
+        rerooted = f" (re-rooted from {checked.typed} at its donor atom)" if checked.rerooted else ""
+        st.session_state["_seed_msg"] = f"Seed {checked.smiles}{rerooted} placed on the map (star)."
         st.rerun()
     except GaussError as exc:
         st.error(f"Seed refused: {exc}")

@@ -1,5 +1,5 @@
 """Small RDKit helpers shared by every stage: parsing with readable errors, the canonical form used for
-novelty and uniqueness, and donor-first SMILES."""
+novelty and uniqueness, donor-first SMILES, and the scaffold group that cross-validation folds keep together."""
 
 from __future__ import annotations
 
@@ -50,3 +50,14 @@ def donor_first_smiles(mol: Chem.Mol, donor_idx: int) -> str:
     """SMILES of `mol` written starting at atom `donor_idx` (RDKit rootedAtAtom), without stereo."""
     return Chem.MolToSmiles(mol, rootedAtAtom=int(donor_idx), isomericSmiles=False, canonical=True)
 
+
+def scaffold_group(smiles: str) -> str:
+    """CV group of a ligand: its Bemis-Murcko scaffold; an acyclic ligand (empty scaffold) is its own group
+    (its canonical SMILES), so that all chains do not fall into one giant fold."""
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    mol = Chem.MolFromSmiles(str(smiles))
+    if mol is None:
+        return f"unparsed:{smiles}"
+    scaffold = MurckoScaffold.MurckoScaffoldSmiles(mol=mol)
+    return scaffold if scaffold else f"acyclic:{Chem.MolToSmiles(mol)}"

@@ -56,6 +56,8 @@ class CasscfGeometry(StrEnum):
     ASSEMBLE = "assemble"     # assembled (+ xtb relaxation when relax=true)
     IDEALISED = "idealised"   # the idealised methoxide complex (methoxide only)
     XYZ = "xyz"               # a stored XYZ file (param xyz=<path>): one geometry for several basis settings
+    AXIAL = "axial"           # assembled + xtb relax(mode='axial'): GFN2 chooses the axial Dy-L distance
+    AXIAL_FF = "axial-ff"     # assembled + xtb relax(mode='axial-ff'): GFN-FF chooses it (GFN2 charges)
 
 
 class CasscfMethod(StrEnum):

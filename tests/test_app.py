@@ -95,7 +95,7 @@ def test_home_shows_the_model_card(app_env):
 
 
 @pytest.mark.parametrize("text, reason", [
-    ("CCO", "did you mean 'OCC'"),
+    ("COC1CCOCC1", "did you mean 'O(C)C1CCOCC1'"),
     ("CCC", "no N or O atom"),
     ("O[Si](C)(C)C", "vocabulary does not have"),
     ("O" + "C" * 120, "the model accepts at most"),
@@ -132,6 +132,9 @@ def test_latent_map_and_typed_seed(app_env):
     assert len(stars) == 1 and stars[0]["smiles"] == "[O-]C" and stars[0]["symbol"] == "star"
     _type_seed(at, "[O-]C")                              # typed twice: still one seed
     assert len(at.session_state["seed_basket"]) == 1
+    _type_seed(at, "C[O-]")                              # not donor-first: re-rooted, the same seed
+    assert len(at.session_state["seed_basket"]) == 1
+    assert any("re-rooted from C[O-]" in s.value for s in at.success), [s.value for s in at.success]
 
 
 def test_map_payload_decodes_to_the_layers():

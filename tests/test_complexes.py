@@ -56,6 +56,16 @@ def test_tert_butyl_phenoxide_clash_is_flagged(builder):
     assert cx.checks["n_clashes"] >= 1
 
 
+def test_molsimplify_leaves_numpy_error_handling_as_it_was():
+    """molSimplify's import sets numpy to raise on every underflow, process-wide; the KD surrogate's GP fit
+    (and PySCF) in the same process then failed with FloatingPointError."""
+    import numpy as np
+
+    before = np.geterr()
+    assemble("[O-]C", builder="molsimplify")
+    assert np.geterr() == before and before["under"] != "raise"
+
+
 def test_molsimplify_handles_strained_rings_and_anionic_nh():
     # strained polycycle: perceived 1,3 contacts must not reject molSimplify's ligand
     assert assemble("O1CC2(C#N)CC(O)C12", builder="molsimplify").checks["n_donors"] == 7

@@ -135,3 +135,53 @@ def test_bundled_calibration_has_no_constant_descriptor():
     model = CalibratedModel.load(paths.KD_CALIBRATION)
     assert {"angle_L_Dy_L_deg", "mpp_A"} <= set(model.dropped_constant)
     assert min(model.scale) > 1e-3
+    # its per-class numbers (the weak-ranking flags) come from folds that keep a scaffold together
+    assert model.cv_grouping.startswith("GroupKFold by scaffold")
+
+
+def _analogue_table(n_scaffolds: int = 6, per_scaffold: int = 6, seed: int = 0):
+    """Anionic-O ligands in scaffold families (ring sizes 3..): within a family the descriptors and the gaps are
+    identical, across families random, so nothing but a family's own members predicts its gaps."""
+    rng = np.random.default_rng(seed)
+    feats, rows = [], []
+    for k in range(3, 3 + n_scaffolds):
+        x, gap = rng.normal(size=len(FEATURES)), rng.uniform(100, 600)
+        for j in range(per_scaffold):
+            smi = "[O-]" + "C" * j + "C1" + "C" * (k - 1) + "1"
+            feats.append({**dict(zip(FEATURES, x, strict=True)), "anionic": 1.0, "donor_is_N": 0.0,
+                          columns.SMILES: smi})
+            rows.append({columns.SMILES: smi, columns.KD_PROVENANCE: provenance.CASSCF_OPENMOLCAS,
+                         "kd_geometry_source": "xtb-gfn2-axial",
+                         **{c: gap * (1 + 0.3 * i) for i, c in enumerate(columns.KD_GAP_COLUMNS)}})
+    return pd.DataFrame(feats), pd.DataFrame(rows)
+
+
+def test_cv_keeps_scaffolds_together_and_flags_the_class_it_does_not_rank():
+    """Issue 13.4: the per-class Spearman that sets the weak-ranking flag is group-cross-validated. With row-wise
+    folds every held-out ligand had a same-scaffold twin in training and this table scored Spearman 0.99 (no flag);
+    with the scaffold kept in one fold it cannot be ranked, and the flag says so for that class."""
+    from sklearn.model_selection import KFold
+
+    from gauss_core.kd.calibration import cv_folds
+
+    feats, table = _analogue_table()
+    model = fit_calibration(feats, table, alpha=1e-3)
+    assert model.cv_grouping.startswith("GroupKFold by scaffold") and "6 groups" in model.cv_grouping
+    assert model.cv_per_class["3"]["n"] == 36 and model.cv_per_class["3"]["spearman_gap1"] < 0.5
+    assert model.weak_ranking_note(3).startswith("weak-ranking")
+    assert model.feature_geometry == "xtb-gfn2-axial"   # the descriptors' geometry comes from the CASSCF rows
+    splits, _ = cv_folds(list(table[columns.SMILES]), 5, 0)
+    fam = table[columns.SMILES].str.count("C").to_numpy() - table[columns.SMILES].str.split("C1").str[0].str.count("C")
+    for train, test in splits:                            # no family on both sides of a fold
+        assert not set(fam[train]) & set(fam[test])
+    # what row-wise folds reported on the same table: the leak the grouping removes
+    leaky = KFold(n_splits=5, shuffle=True, random_state=0).split(feats)
+    from sklearn.linear_model import Ridge
+
+    x = feats[[f for f in FEATURES if f not in ("anionic", "donor_is_N")]].to_numpy()
+    y = table[columns.KD_GAP_COLUMNS[0]].to_numpy()
+    pred = np.zeros_like(y)
+    for tr, te in leaky:
+        pred[te] = Ridge(alpha=1e-3).fit(x[tr], y[tr]).predict(x[te])
+    from gauss_core.stats import spearman
+    assert spearman(pred, y) > 0.9

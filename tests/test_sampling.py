@@ -73,8 +73,8 @@ def test_donor_first_ok():
 
 def test_check_seed_refuses_with_reasons(tiny_loaded):
     vocab = tiny_loaded.vocab
-    with pytest.raises(NoDonorError, match="did you mean 'OCC'"):
-        check_seed("CCO", vocab)
+    with pytest.raises(NoDonorError, match=r"2 equally basic.*did you mean 'O\(C\)C1CCOCC1'"):
+        check_seed("COC1CCOCC1", vocab)   # two ether O: no single donor to re-root at
     with pytest.raises(NoDonorError, match="no N or O atom"):
         check_seed("CCC", vocab)
     with pytest.raises(UnknownTokenError, match=r"\[Si\]"):
@@ -88,7 +88,9 @@ def test_check_seed_refuses_with_reasons(tiny_loaded):
     with pytest.raises(InvalidSmilesError, match="empty"):
         check_seed("  ", vocab)
     ok = check_seed(" OC ", vocab)
-    assert ok.smiles == "OC" and ok.canonical == canonical_kekule("OC")
+    assert ok.smiles == "OC" and ok.canonical == canonical_kekule("OC") and not ok.rerooted
+    moved = check_seed("CCO", vocab)   # not donor-first: re-rooted at its only donor (issue 13.3)
+    assert (moved.smiles, moved.typed, moved.rerooted) == ("OCC", "CCO", True)
 
 
 def test_encode_seeds_gives_latent_means(tiny_loaded):
@@ -230,10 +232,11 @@ def test_cli_sample_and_sweep_write_csv(tiny_checkpoint, tiny_ligand_set, tmp_pa
 def test_cli_sample_bad_seed_exits_2_with_message(tiny_checkpoint, tiny_ligand_set, tmp_path, capsys):
     from gauss_core.cli import main
 
-    rc = main(["sample", "--seed", "CCO", "--checkpoint", str(tiny_checkpoint), "--ligand-set", str(tiny_ligand_set),
-               "--out", str(tmp_path / "x.csv")])
+    # CCO is re-rooted to OCC now (issue 13.3); two equally basic ether O leave no single donor
+    rc = main(["sample", "--seed", "COC1CCOCC1", "--checkpoint", str(tiny_checkpoint), "--ligand-set",
+               str(tiny_ligand_set), "--out", str(tmp_path / "x.csv")])
     assert rc == 2
-    assert "did you mean 'OCC'" in capsys.readouterr().err
+    assert "did you mean 'O(C)C1CCOCC1'" in capsys.readouterr().err
 
 
 def test_canonical_cache_memoises_and_stays_bounded():

@@ -208,8 +208,10 @@ def _calibrate(args: argparse.Namespace) -> int:
           + f"); r(gap1) {model.cv_r_gap1:.2f}, r(gap7) {model.cv_r_gap7:.2f}, Spearman(gap1) "
           f"{model.cv_spearman_gap1:.2f}; point-charge alone r(gap1) {model.cf_only_r_gap1:.2f}, Spearman(gap1) "
           f"{model.cf_only_spearman_gap1:.2f}")
+    print(f"cross-validation: {model.cv_grouping}; descriptors on {model.feature_geometry} geometries")
     for cls, row in model.cv_per_class.items():
+        weak = " (weak-ranking: flagged on this class's estimates)" if model.weak_ranking_note(int(cls)) else ""
         print(f"  class {cls}: n {row['n']}, CV MAE(gap1) {row['mae_gap1_cm1']:.0f} cm-1, "
-              f"Spearman(gap1) {row['spearman_gap1']:.2f}")
+              f"Spearman(gap1) {row['spearman_gap1']:.2f}{weak}")
     print(f"wrote {out}")
     return 0

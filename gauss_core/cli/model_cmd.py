@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", type=Path, default=paths.DEFAULT_CHECKPOINT,
                    help=f"model checkpoint (default {paths.DEFAULT_CHECKPOINT})")
-    p.add_argument("--smiles", action="append", default=None, metavar="SMILES", help="donor-first SMILES (repeatable)")
+    p.add_argument("--smiles", action="append", default=None, metavar="SMILES",
+                   help="ligand SMILES (repeatable); one not written donor-first is re-rooted at its donor")
     p.add_argument("--input", type=Path, default=None,
                    help="CSV with a smiles column, or a text file with one SMILES per line")
     p.add_argument("--out", type=Path, default=None, help="CSV to write (default: print to stdout)")
@@ -29,13 +30,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def register(subparsers) -> None:
     e = subparsers.add_parser("encode", help="SMILES -> 32-d latent means and predicted proxy labels (CSV)",
-                              description="Encode donor-first SMILES with a checkpoint. One row per input: smiles, "
-                                          "error (why a row could not be encoded), z0..z31, pred_<label>.")
+                              description="Encode ligand SMILES with a checkpoint; a SMILES not written donor-first "
+                                          "is re-rooted at its donor first. One row per input: smiles (as given), "
+                                          "smiles_encoded (the spelling encoded), rerooted, error (why a row could "
+                                          "not be encoded), z0..z31, pred_<label>.")
     _add_common(e)
     e.set_defaults(func=run_encode)
     r = subparsers.add_parser("reconstruct", help="encode then greedy-decode SMILES; reports exact-match accuracy",
-                              description="Encode donor-first SMILES to their latent means and decode them back "
-                                          "greedily; a row matches when the canonical kekulised SMILES agree.")
+                              description="Encode ligand SMILES (re-rooted at their donor when not written "
+                                          "donor-first) to their latent means and decode them back greedily; a "
+                                          "row matches when the canonical kekulised SMILES agree.")
     _add_common(r)
     r.set_defaults(func=run_reconstruct)
     x = subparsers.add_parser("export-model", help="slim copy of a training checkpoint for inference/bundling",
@@ -62,20 +66,28 @@ def read_smiles_inputs(smiles: list[str] | None, path: Path | None) -> list[str]
     return out
 
 
-def ligand_errors(smiles: list[str], errors: list[str | None]) -> list[str | None]:
-    """errors plus the ligand checks the queue makes (no N/O donor first, radical, metal, size), so a row
-    the model could encode but that is no ligand is refused with its reason, not encoded silently."""
-    from gauss_core.ligands.validate import LigandLimits, validate_ligand
+def encode_rows(loaded, smiles: list[str]):
+    """Latent means of input SMILES after re-rooting each at its donor (ligands.reroot), with the ligand
+    checks the queue makes, so a row that is no ligand is refused with its reason, not encoded silently.
 
-    limits, out = LigandLimits.from_env(), []
-    for smi, err in zip(smiles, errors, strict=True):
-        if err is None:
-            try:
-                validate_ligand(smi, limits, reroot=False)
-            except GaussError as exc:
-                err = str(exc)
-        out.append(err)
-    return out
+    Returns:
+        (z, encoded, rerooted, errors): z has NaN rows where errors[i] is set; encoded is the spelling
+        encoded. A row refused both by the model and by the ligand checks keeps the model's reason.
+    """
+    import numpy as np
+
+    from gauss_core.latent import encode_smiles_checked
+    from gauss_core.ligands.reroot import donor_first_many, rerooted_note
+
+    encoded, rerooted, reroot_errors = donor_first_many(smiles)
+    z, errors = encode_smiles_checked(loaded, encoded)
+    errors = [e if e is not None else r for e, r in zip(errors, reroot_errors, strict=True)]
+    z[[i for i, e in enumerate(errors) if e]] = np.nan
+    ok_rerooted = [r and e is None for r, e in zip(rerooted, errors, strict=True)]
+    note = rerooted_note(smiles, encoded, ok_rerooted)
+    if note:
+        print(note, file=sys.stderr)
+    return z, encoded, ok_rerooted, errors
 
 
 def report_failures(smiles: list[str], errors: list[str | None], verb: str = "encoded") -> None:
@@ -104,16 +116,15 @@ def run_encode(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from gauss_core.latent import encode_smiles_checked, predict_proxies
+    from gauss_core.latent import predict_proxies
     from gauss_core.model.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(args.checkpoint)
     smiles = read_smiles_inputs(args.smiles, args.input)
-    z, errors = encode_smiles_checked(loaded, smiles)
-    errors = ligand_errors(smiles, errors)
-    z[[i for i, e in enumerate(errors) if e]] = np.nan
+    z, encoded, rerooted, errors = encode_rows(loaded, smiles)
     report_failures(smiles, errors)
-    frame = pd.DataFrame({"smiles": smiles, "error": [e or "" for e in errors]})
+    frame = pd.DataFrame({"smiles": smiles, "smiles_encoded": encoded, "rerooted": rerooted,
+                          "error": [e or "" for e in errors]})
     zcols = pd.DataFrame(z, columns=[f"z{i}" for i in range(z.shape[1])])
     parts = [frame, zcols]
     ok = np.array([e is None for e in errors])
@@ -143,18 +154,15 @@ def prediction_methods(loaded: LoadedModel, ok: np.ndarray) -> pd.DataFrame:
 
 
 def run_reconstruct(args: argparse.Namespace) -> int:
-    import numpy as np
     import pandas as pd
 
     from gauss_core.chem import canonical_kekule
-    from gauss_core.latent import decode_latent, encode_smiles_checked
+    from gauss_core.latent import decode_latent
     from gauss_core.model.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(args.checkpoint)
     smiles = read_smiles_inputs(args.smiles, args.input)
-    z, errors = encode_smiles_checked(loaded, smiles)
-    errors = ligand_errors(smiles, errors)
-    z[[i for i, e in enumerate(errors) if e]] = np.nan
+    z, encoded, rerooted, errors = encode_rows(loaded, smiles)
     report_failures(smiles, errors)
     ok = [i for i, e in enumerate(errors) if e is None]
     decoded = [""] * len(smiles)
@@ -163,8 +171,8 @@ def run_reconstruct(args: argparse.Namespace) -> int:
     match = [bool(errors[i] is None and decoded[i] and canonical_kekule(decoded[i]) is not None
                   and canonical_kekule(decoded[i]) == canonical_kekule(smiles[i])) for i in range(len(smiles))]
     valid = [bool(d) and canonical_kekule(d) is not None for d in decoded]
-    frame = pd.DataFrame({"smiles": smiles, "decoded": decoded, "valid": valid, "exact_match": match,
-                          "error": [e or "" for e in errors]})
+    frame = pd.DataFrame({"smiles": smiles, "smiles_encoded": encoded, "rerooted": rerooted, "decoded": decoded,
+                          "valid": valid, "exact_match": match, "error": [e or "" for e in errors]})
     _write(frame, args.out)
     if ok:
         acc = sum(match[i] for i in ok) / len(ok)

@@ -15,7 +15,7 @@ def register(subparsers) -> None:
                               description="Local-perturbation sampling around donor-first seed SMILES. Writes one "
                                           "row per distinct valid molecule (columns: see docs/dashboard.md).")
     p.add_argument("--seed", dest="seeds", action="append", required=True, metavar="SMILES",
-                   help="donor-first seed SMILES (repeat for several seeds)")
+                   help="seed SMILES, re-rooted at its donor when not donor-first (repeat for several seeds)")
     p.add_argument("--sigma", type=float, default=0.3, help="perturbation std (default 0.3)")
     p.add_argument("--attempts", type=int, default=5000, help="samples per seed (default 5000)")
     p.add_argument("--batch-size", type=int, default=1000, help="samples per decoder call (default 1000)")
@@ -31,7 +31,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_sample)
 
     s = subparsers.add_parser("sweep", help="validity/novelty/uniqueness against sigma from one seed (Fig. 2c)")
-    s.add_argument("--seed", required=True, metavar="SMILES", help="donor-first seed SMILES")
+    s.add_argument("--seed", required=True, metavar="SMILES",
+                   help="seed SMILES (re-rooted at its donor when not donor-first)")
     s.add_argument("--max-sigma", type=float, default=1.0)
     s.add_argument("--steps", type=int, default=11, help="sigma values from 0 to max-sigma (default 11)")
     s.add_argument("--batches", type=int, default=50, help="batches per sigma (paper: 50)")
@@ -62,11 +63,25 @@ def _load(args):
     return loaded, LPSampler.from_model(loaded, reference)
 
 
+def _donor_first_seeds(loaded, seeds: list[str]) -> list[str]:
+    """The seeds as the model reads them (re-rooted at their donor when not written donor-first); one
+    stderr line says which were re-rooted."""
+    from gauss_core.ligands.reroot import rerooted_note
+    from gauss_core.sampling import check_seed
+
+    checked = [check_seed(s, loaded.vocab) for s in seeds]
+    note = rerooted_note([c.typed for c in checked], [c.smiles for c in checked], [c.rerooted for c in checked])
+    if note:
+        print(note, file=sys.stderr)
+    return [c.smiles for c in checked]
+
+
 def run_sample(args: argparse.Namespace) -> int:
     from gauss_core.export import build_candidate_table, candidates_csv
     from gauss_core.sampling import LPConfig, encode_seeds
 
     loaded, sampler = _load(args)
+    args.seeds = _donor_first_seeds(loaded, args.seeds)
     z = encode_seeds(loaded, args.seeds)
     config = LPConfig(sigma=args.sigma, attempts_per_seed=args.attempts, batch_size=args.batch_size,
                       random_seed=args.random_seed)
@@ -108,6 +123,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     from gauss_core.sampling import SweepConfig, encode_seeds, sigma_sweep, sweep_figure, sweep_sigmas
 
     loaded, sampler = _load(args)
+    args.seed = _donor_first_seeds(loaded, [args.seed])[0]
     z = encode_seeds(loaded, [args.seed])[0]
     config = SweepConfig(sigmas=tuple(sweep_sigmas(args.max_sigma, args.steps)), batches=args.batches,
                          batch_size=args.batch_size, random_seed=args.random_seed)

@@ -195,6 +195,16 @@ def build_molsimplify(info: LigandInfo) -> Complex:
     Raises:
         AssemblyError: molSimplify is missing, reports an error, or returns something unexpected.
     """
+    saved = np.geterr()
+    try:
+        return _build_molsimplify(info)
+    finally:
+        # molSimplify's structgen module sets numpy to raise on every underflow, process-wide, when imported:
+        # a later GP fit (the KD surrogate) or PySCF screening in the same process then fails
+        np.seterr(**saved)
+
+
+def _build_molsimplify(info: LigandInfo) -> Complex:
     try:
         from molSimplify.Scripts.generator import startgen_pythonic
     except Exception as exc:  # broken optional install must not break the RDKit path

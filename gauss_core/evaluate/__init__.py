@@ -11,4 +11,4 @@ Imported lazily: `import gauss_core.evaluate` is cheap.
 
 # The experiments of `gauss evaluate`, in report order (names for --only).
 EXPERIMENTS = ("learning_curve", "sweep", "parity", "label_curve", "latent_maps", "fidelity", "fig8_casscf",
-               "repopulation", "surrogate")
+               "repopulation", "surrogate", "setup_truth")

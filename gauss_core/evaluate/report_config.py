@@ -41,6 +41,8 @@ class ReportConfig:
     repopulation: RepopulationConfig = field(default_factory=RepopulationConfig)
     # Fig. 8 with CASSCF (issue 13.5): the pair table of scripts/fig8_casscf.py --collect; read, never computed here
     fig8_casscf: Path | None = field(default_factory=lambda: paths.REPO_ROOT / "docs" / "fig8_casscf.csv")
+    # issue 13 (section 8): folder of geometry_compare.csv, casscf_on_dft.csv, casscf_basis_study.csv; None = docs/
+    setup_truth_dir: Path | None = None
     surrogate_repeats: int = 20            # random starts of the suggest benchmark (section 7)
     quick: bool = False
     # keep the sections (and their numbers) of earlier runs of this report; replace only those run now

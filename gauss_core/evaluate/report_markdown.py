@@ -22,6 +22,7 @@ TITLES = {"learning_curve": "1. Learning curve: reconstruction accuracy vs train
           "fig8_casscf": "5b. Seed-to-sample fidelity with CASSCF (Fig. 8, reduced scale)",
           "repopulation": "6. Targeted repopulation (Fig. 10)",
           "surrogate": "7. Latent KD surrogate and suggesting the next CASSCF jobs",
+          "setup_truth": "8. Geometry and CASSCF setup against the project's own references (issue 13)",
           "casscf": "KD mapping set and CASSCF results"}
 
 

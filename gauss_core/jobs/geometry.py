@@ -65,13 +65,16 @@ def idealised_dy_water5_methoxide2() -> XyzStructure:
     return XyzStructure(symbols, coords, charge=1, title="[Dy(H2O)5(OMe)2]+ idealised")
 
 
-def casscf_complex(smiles: str, relax: bool = True) -> tuple[XyzStructure, str, Complex | None]:
+def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained"
+                   ) -> tuple[XyzStructure, str, Complex | None]:
     """Geometry of [Dy(H2O)5L2]+ for a CASSCF job, and the Complex it came from.
 
     Args:
         smiles: ligand L (donor-first SMILES).
-        relax: relax with GFN2-xTB (constrained core) after assembly; a failed relaxation keeps the
-            assembled geometry with a flag.
+        relax: relax with GFN2-xTB after assembly; a failed relaxation keeps the assembled geometry with a
+            flag (its geometry source then names the assembler and the flag, never the relaxation).
+        mode: the gauss_core.complexes.relax mode: "constrained" (axial distance of the class template, the
+            default), "axial" or "axial-ff" (GFN2 or GFN-FF chooses the axial distance).
     Returns:
         (structure, source, complex): source names how the coordinates were made: the complex's
         geometry_provenance ("molsimplify", "rdkit", "xtb-gfn2-constrained", ...) plus its flags, or
@@ -81,7 +84,7 @@ def casscf_complex(smiles: str, relax: bool = True) -> tuple[XyzStructure, str, 
 
     try:
         # The queue validated the ligand on enqueue; the job only builds.
-        cplx = build_geometry(smiles, "constrained" if relax else "none", validate=False, keep_unrelaxed=True)
+        cplx = build_geometry(smiles, mode if relax else "none", validate=False, keep_unrelaxed=True)
     except GaussError as exc:
         if smiles.strip() in METHOXIDE_SMILES:
             log.warning("assemble(%s) failed (%s); using the idealised methoxide bipyramid", smiles, exc)

@@ -106,7 +106,9 @@ CASSCF_DEFAULTS = {
     "ligand_basis": "ANO-RCC-MB",
     "n_roots": 21,
     "memory_mb": 2000,
-    "geometry": CasscfGeometry.ASSEMBLE.value,  # "assemble" (+ xtb relax if relax) or "idealised" (methoxide only)
+    # "assemble" (+ constrained xtb relax if relax), "axial" / "axial-ff" (GFN2 / GFN-FF chooses the axial
+    # distance), "idealised" (methoxide only) or "xyz"
+    "geometry": CasscfGeometry.ASSEMBLE.value,
     "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
     "xyz": "",                     # geometry="xyz": a stored XYZ (XyzStructure.to_xyz), so settings share it
     "timeout_s": 6 * 3600,
@@ -127,13 +129,15 @@ def run_casscf(ctx: JobContext) -> dict:
         structure, source, cplx = idealised_dy_water5_methoxide2(), "idealised-methoxide", None
     elif p["geometry"] == CasscfGeometry.ASSEMBLE:
         structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]))
+    elif p["geometry"] in (CasscfGeometry.AXIAL, CasscfGeometry.AXIAL_FF):  # named as the relax() mode
+        structure, source, cplx = casscf_complex(ctx.smiles, relax=True, mode=str(p["geometry"]))
     elif p["geometry"] == CasscfGeometry.XYZ:
         path = Path(str(p["xyz"]))
         if not path.is_file():
             raise GaussError(f"geometry='xyz' needs xyz=<path of an existing XYZ file>, got {str(path)!r}")
         structure, source, cplx = mc.read_xyz_structure(path.read_text()), f"xyz:{path}", None
     else:
-        raise GaussError(f"geometry={p['geometry']!r}: choose 'assemble', 'idealised' or 'xyz'")
+        raise GaussError(f"geometry={p['geometry']!r}: choose one of {', '.join(CasscfGeometry)}")
     (ctx.workdir / "complex.xyz").write_text(structure.to_xyz())
     ctx.log(f"geometry: {source}, {len(structure.symbols)} atoms, charge {structure.charge}")
     features = estimate_features(cplx, ctx.log)

@@ -104,6 +104,8 @@ class CalibratedModel:
     # descriptors left out because they were constant over the training complexes (e.g. the L-Dy-L angle on
     # geometries that hold it at 180 deg): standardising them divides rounding noise by ~1e-12
     dropped_constant: list = field(default_factory=list)
+    # how the CV folds were cut ("" in files fitted before folds were grouped by scaffold)
+    cv_grouping: str = ""
 
     def predict(self, feats: pd.DataFrame) -> np.ndarray:
         """(n, 7) gaps in cm^-1 from a table with `feature_names` columns (missing values -> train mean)."""
@@ -199,10 +201,11 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
         CalibrationError: fewer than MIN_CASSCF_ROWS CASSCF complexes with features.
     """
     from sklearn.linear_model import Ridge
-    from sklearn.model_selection import KFold
 
-    ref = casscf_table(casscf)[[columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE]]
-    data = ref.merge(features, on=columns.SMILES, how="inner").drop_duplicates(columns.SMILES)
+    ref = casscf_table(casscf)
+    keep_cols = [c for c in (columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE, GEOMETRY_SOURCE)
+                 if c in ref]
+    data = ref[keep_cols].merge(features, on=columns.SMILES, how="inner").drop_duplicates(columns.SMILES)
     if len(data) < MIN_CASSCF_ROWS:
         raise CalibrationError(f"only {len(data)} CASSCF complexes with descriptors; the calibrated estimate "
                                f"needs at least {MIN_CASSCF_ROWS}: run more CASSCF jobs, meanwhile use cf-pointcharge")
@@ -221,9 +224,9 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
         model = Ridge(alpha=alpha).fit((xtr - mu) / sd, ytr)
         return mu, sd, model
 
-    folds = min(n_folds, len(data))
     pred = np.zeros_like(y)
-    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(x):
+    splits, grouping = cv_folds(list(data[columns.SMILES]), n_folds, seed)
+    for tr, te in splits:
         mu, sd, model = fit(x[tr], y[tr])
         pred[te] = np.clip(model.predict((x[te] - mu) / sd), 0, None)
     mu, sd, model = fit(x, y)
@@ -247,7 +250,38 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
                            cf_only_spearman_gap1=spearman(cf_gap1, y[:, 0]), cv_per_class=per_class,
                            cv_gap1_pairs=[[str(smi), float(a), float(b)] for smi, a, b in
                                           zip(data[columns.SMILES], y[:, 0], pred[:, 0], strict=False)],
-                           dropped_constant=dropped)
+                           dropped_constant=dropped, cv_grouping=grouping,
+                           feature_geometry=feature_geometry(data))
+
+
+GEOMETRY_SOURCE = "kd_geometry_source"  # jobs.labels column: how the CASSCF job's coordinates were made
+
+
+def cv_folds(smiles: list[str], n_folds: int, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """CV folds that keep a Bemis-Murcko scaffold together (chem.scaffold_group, as the KD surrogate), so a
+    ligand is never ranked from a close analogue in its training fold; row-wise folds only when there are
+    fewer than 2 scaffolds. Returns (splits, how they were cut)."""
+    from sklearn.model_selection import GroupKFold, KFold
+
+    from gauss_core.chem import scaffold_group
+
+    groups = [scaffold_group(s) for s in smiles]
+    n_groups = len(set(groups))
+    if n_groups >= 2:
+        folds = min(n_folds, n_groups)
+        splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        return list(splitter.split(smiles, groups=groups)), f"GroupKFold by scaffold ({folds} folds, {n_groups} groups)"
+    folds = min(n_folds, len(smiles))
+    return list(KFold(n_splits=folds, shuffle=True, random_state=seed).split(smiles)), f"KFold ({folds} folds)"
+
+
+def feature_geometry(data: pd.DataFrame) -> str:
+    """The relaxation the training descriptors were taken on, from the CASSCF rows' geometry source (flags
+    cut off; several joined with '+'); the historical default when the table does not say."""
+    if GEOMETRY_SOURCE not in data:
+        return "xtb-gfn2-constrained"
+    tags = sorted({str(s).split(" [")[0] for s in data[GEOMETRY_SOURCE].dropna() if str(s).strip()})
+    return "+".join(tags) if tags else "xtb-gfn2-constrained"
 
 
 def _ligand_classes(data: pd.DataFrame) -> np.ndarray:

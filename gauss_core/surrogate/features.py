@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from rdkit import Chem
-from rdkit.Chem.Scaffolds import MurckoScaffold
 
 from gauss_core import columns, provenance
+from gauss_core.chem import scaffold_group  # noqa: F401  (the CV group; public here as before)
 from gauss_core.errors import DataFormatError
 
 N_CLASSES = 4
@@ -46,16 +46,6 @@ def classes_from_ligand_set(smiles: Sequence[str], ligands: pd.DataFrame) -> np.
     if len(missing):
         out[missing] = classes_of([smiles[int(i)] for i in missing])
     return out
-
-
-def scaffold_group(smiles: str) -> str:
-    """CV group of a ligand: its Bemis-Murcko scaffold; an acyclic ligand (empty scaffold) is its own group
-    (its canonical SMILES), so that all chains do not fall into one giant fold."""
-    mol = Chem.MolFromSmiles(str(smiles))
-    if mol is None:
-        return f"unparsed:{smiles}"
-    scaffold = MurckoScaffold.MurckoScaffoldSmiles(mol=mol)
-    return scaffold if scaffold else f"acyclic:{Chem.MolToSmiles(mol)}"
 
 
 def canonical(smiles: str) -> str:

@@ -1,0 +1,41 @@
+"""Section 8 of `gauss evaluate` (issue 13): cheap geometry paths, CASSCF on DFT geometries, basis study."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gauss_core.errors import GaussError
+from gauss_core.evaluate.experiments import setup_truth
+from gauss_core.evaluate.experiments.base import RunContext
+from gauss_core.evaluate.report_config import ReportConfig
+
+
+def _ctx(folder) -> RunContext:
+    return RunContext(inputs=None, config=ReportConfig(setup_truth_dir=folder), log=lambda m: None)  # type: ignore[arg-type]
+
+
+def test_no_tables_skips_the_section_with_the_commands(tmp_path):
+    with pytest.raises(GaussError, match="compare_geometry.py --export"):
+        setup_truth.run(_ctx(tmp_path))
+
+
+def test_tables_give_scores_against_the_targets(tmp_path):
+    pd.DataFrame({"smiles": list("abcdef"), "ligand_class": [3, 3, 3, 1, 1, 1],
+                  "r_dft_A": [2.10, 2.15, 2.20, 2.30, 2.35, 2.40], "r_template_A": [2.15] * 3 + [2.30] * 3,
+                  "r_gfn2_axial_A": [1.90, 1.95, 2.00, 2.20, 2.15, 2.25], "gfn2_axial_cpu_s": [4.0] * 6}
+                 ).to_csv(tmp_path / "geometry_compare.csv", index=False)
+    pd.DataFrame({"smiles": ["[O-]C", "[O-]C", "OC", "OC"], "setting": ["MB", "big", "MB", "big"],
+                  "state": ["done", "done", "done", "queued"], "dev_gap1_pct": [-3.0, 0.0, None, None],
+                  "max_dev_pct": [6.0, 0.0, None, None], "molcas_cpu_s": [100.0, 900.0, 120.0, None]}
+                 ).to_csv(tmp_path / "casscf_basis_study.csv", index=False)
+    result = setup_truth.run(_ctx(tmp_path))
+    nums = pd.DataFrame(result.numbers).set_index("metric")
+    gfn2 = nums.loc["axial r MAE vs DFT, GFN2 axial free (n=6)"]
+    assert gfn2.value == pytest.approx(0.175, abs=1e-9) and not gfn2.passed
+    assert nums.loc["Spearman of r within class 3, GFN2 axial free (n=3)", "value"] == pytest.approx(1.0)
+    assert nums.loc["Spearman of r within class 1, GFN2 axial free (n=3)", "value"] == pytest.approx(0.5)
+    mb = nums.loc["basis MB: max |deviation| of any gap from the largest basis (1 complexes)"]
+    assert mb.value == pytest.approx(6.0) and not mb.passed  # only [O-]C has both settings done
+    text = setup_truth.section(result)
+    assert "casscf_on_dft.csv` (make it with" in text and "GFN2 axial free" in text and "4.0 s" in text
