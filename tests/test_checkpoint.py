@@ -190,6 +190,7 @@ def test_bundled_checkpoint_encodes_its_four_proxies_and_nothing_else(capsys):
     capsys.readouterr()
     assert gauss_main(["encode", "--smiles", "[O-]C", "--smiles", "OCC"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert list(table.columns) == ["smiles", "error", *[f"z{i}" for i in range(32)], *[f"pred_{n}" for n in LABELS]]
+    assert list(table.columns) == ["smiles", "smiles_encoded", "rerooted", "error", *[f"z{i}" for i in range(32)],
+                                   *[f"pred_{n}" for n in LABELS]]
     z = encode_smiles(loaded, ["[O-]C", "OCC"])
     assert np.allclose(table[[f"pred_{n}" for n in LABELS]].to_numpy(), predict_proxies(loaded, z).to_numpy())
