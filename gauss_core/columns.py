@@ -25,6 +25,16 @@ ALPHA_DONOR = "alpha_donor_au3"       # isotropic polarisability of the donor, a
 PROXY_COLUMNS = (DONOR_Z, Q_DONOR, MU_DONOR, ALPHA_DONOR)
 PROVENANCE = "provenance"
 
+# Bond-length proxy (gauss_core.kd.bond_length, `gauss label --method axial`): the Dy-L axial distance of the
+# relaxed [Dy(H2O)5L2]+, mean of the two donors; empty when a neutral donor left the metal (flag 'dissociated').
+R_DYL = "r_dyl_A"
+R_DYL_METHOD = "r_dyl_method"          # e.g. "xtb-gfn2-axial", or "xtb-gfn2-axial+<correction>"
+R_DYL_FLAGS = "r_dyl_flags"            # ";"-joined: dissociated, and the relaxed complex's structural flags
+R_DYL_CPU = "r_dyl_cpu_s"              # CPU seconds of the geometry (xtb child processes included)
+# Extra GAUSS-II head targets, used when the label tables have them, and the column naming each one's method.
+PROXY_EXTRA_COLUMNS = (R_DYL,)
+LABEL_METHOD_COLUMNS = {R_DYL: R_DYL_METHOD}
+
 # The paper's 6-d structural vector of the relaxed complex (GAUSS-I input).
 STRUCT_COLUMNS = ("struct_class", "mpp_A", "sdp_A", "angle_L_Dy_L_deg", "r_Dy_L1_A", "r_Dy_L2_A")
 KD_GAP_COLUMNS = tuple(f"kd_gap{i}_cm1" for i in range(1, 8))  # E(KD i+1) - E(KD 1), cm^-1

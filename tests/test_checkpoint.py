@@ -163,3 +163,34 @@ def test_export_for_inference_drops_resume_state(tiny_checkpoint, tmp_path):
     assert all(b.metrics[k] == a.metrics[k] or (b.metrics[k] != b.metrics[k] and a.metrics[k] != a.metrics[k])
                for k in a.metrics)  # NaN-aware equality
     assert out.with_suffix(".json").exists()
+
+
+def test_checkpoint_without_label_sources_loads_as_before(saved):
+    path, model, vocab = saved
+    loaded = load_checkpoint(path)
+    assert loaded.label_sources == {} and loaded.label_names == LABELS
+    z = encode_smiles(loaded, SMILES)
+    pred = predict_proxies(loaded, z)
+    with torch.no_grad():
+        raw = model.head(torch.from_numpy(z)).double().numpy()
+    assert list(pred.columns) == LABELS
+    assert np.allclose(pred.to_numpy(), raw * [0.5, 0.2, 0.1, 2.0] + [7.5, -0.4, 0.3, 5.0])
+
+
+def test_bundled_checkpoint_encodes_its_four_proxies_and_nothing_else(capsys):
+    import io
+
+    import pandas as pd
+
+    from gauss_core import paths
+    from gauss_core.cli import main as gauss_main
+
+    loaded = load_checkpoint(paths.DEFAULT_CHECKPOINT)
+    assert loaded.label_names == LABELS and loaded.config.n_labels == 4 and loaded.label_sources == {}
+    capsys.readouterr()
+    assert gauss_main(["encode", "--smiles", "[O-]C", "--smiles", "OCC"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(table.columns) == ["smiles", "smiles_encoded", "rerooted", "error", *[f"z{i}" for i in range(32)],
+                                   *[f"pred_{n}" for n in LABELS]]
+    z = encode_smiles(loaded, ["[O-]C", "OCC"])
+    assert np.allclose(table[[f"pred_{n}" for n in LABELS]].to_numpy(), predict_proxies(loaded, z).to_numpy())

@@ -138,3 +138,30 @@ def test_merge_caches_of_two_shards(tmp_path):
     merged = merge_caches([a.cache_path, b.cache_path], tmp_path / "all.csv")
     assert sorted(merged["smiles"]) == ["NC", "OC", "[O-]C"]
     assert len(pd.read_csv(tmp_path / "all.csv")) == 3
+
+
+def heavy_atoms(smiles: str) -> dict:
+    """A labelling function defined outside proxies/ (module level, so worker processes receive it)."""
+    from gauss_core.chem import mol_from_smiles
+
+    return {"n_heavy": mol_from_smiles(smiles).GetNumHeavyAtoms()}
+
+
+def heavy_table(records: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"smiles": r["smiles"], "n_heavy": r.get("n_heavy"), "error": r["error"]} for r in records])
+
+
+def test_a_labeller_runs_through_the_cache_workers_and_its_own_table(tmp_path):
+    from gauss_core.proxies.batch import Labeller
+
+    labeller = Labeller(key="heavy", label=heavy_atoms, to_frame=heavy_table)
+    out = tmp_path / "h.csv"
+    first = label_batch(GOOD + ["C1CC"], out, BatchConfig(workers=2, progress=False, labeller=labeller))
+    assert first.n_new == 6 and first.n_ok == 5 and first.n_failed == 1
+    table = pd.read_csv(out).set_index("smiles")
+    assert list(table.columns) == ["n_heavy", "error"]
+    assert table.loc["[O-]c1ccccc1", "n_heavy"] == 7 and "not valid SMILES" in table.loc["C1CC", "error"]
+    keys = {json.loads(ln)["key"] for ln in first.cache_path.read_text().splitlines()}
+    assert keys == {f"heavy:{s}" for s in GOOD + ["C1CC"]}
+    again = label_batch(GOOD, out, BatchConfig(workers=2, progress=False, labeller=labeller))
+    assert again.n_new == 0 and again.n_cached == 5

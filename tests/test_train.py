@@ -303,3 +303,62 @@ def test_charge_target_column_is_selectable_and_recorded(ligands, tmp_path):
     assert saved["label_sources"][columns.Q_DONOR].startswith(LOPROP_CHARGE)
     assert saved["train_config"]["charge_column"] == LOPROP_CHARGE and saved["train_config"]["augment_smiles"]
     assert "spelling_fallbacks" in saved["history"][0]
+
+
+def test_bond_length_target_is_masked_where_missing_recorded_and_encoded(ligands, tmp_path, capsys):
+    from gauss_core.errors import CheckpointError, DataFormatError
+    from gauss_core.latent import encode_smiles, predict_proxies
+
+    smiles = ligands[columns.SMILES].tolist()
+    table = gasteiger_labels(smiles)
+    # a real per-molecule quantity standing in for the xtb distance (donor degree), on every other row only
+    table[columns.R_DYL] = [2.1 + 0.1 * d if i % 2 == 0 else np.nan for i, d in enumerate(table[columns.MU_DONOR])]
+    table[columns.R_DYL_METHOD] = "xtb-gfn2-axial"
+    path = tmp_path / "labels.csv"
+    table.to_csv(path, index=False)
+    labels = read_label_tables([path])
+    data = prepare_data(ligands, labels, n_train=200, n_test=40, label_fraction=0.5, seed=0)
+    assert data.label_names == [*columns.PROXY_COLUMNS, columns.R_DYL]
+    assert data.label_sources[columns.R_DYL] == "xtb-gfn2-axial"
+    k = data.label_names.index(columns.R_DYL)
+    has_r = table.set_index(columns.SMILES)[columns.R_DYL].reindex(data.train.smiles).notna().to_numpy()
+    mask = data.train.mask.numpy()
+    assert np.array_equal(mask[:, k], has_r & data.labelled_train)  # only kept rows that have a distance
+    assert (mask[:, 1] & ~mask[:, k]).any()  # rows without a distance still train the charge
+    r_kept = table.set_index(columns.SMILES)[columns.R_DYL].reindex(data.train.smiles).to_numpy()[mask[:, k]]
+    assert data.label_mean[k] == pytest.approx(r_kept.mean()) and data.label_std[k] == pytest.approx(r_kept.std())
+    assert np.allclose(data.train.labels.numpy()[mask[:, k], k], (r_kept - r_kept.mean()) / r_kept.std(), atol=1e-5)
+    # no distance anywhere = the four proxies exactly as before
+    assert prepare_data(ligands, read_label_tables([_drop_r(table, tmp_path)]), n_train=200, n_test=40,
+                        seed=0).label_names == list(columns.PROXY_COLUMNS)
+
+    out = tmp_path / "m.pt"
+    train_model(data, _cfg(max_epochs=1, tiny_factor=4), out, log=lambda s: None)
+    loaded = load_checkpoint(out)
+    assert loaded.label_names[-1] == columns.R_DYL and loaded.config.n_labels == 5
+    assert loaded.label_sources[columns.R_DYL] == "xtb-gfn2-axial"
+    pred = predict_proxies(loaded, encode_smiles(loaded, data.train.smiles[:3]))
+    assert list(pred.columns) == data.label_names and pred[columns.R_DYL].between(1.5, 3.5).all()
+    capsys.readouterr()
+    assert gauss_main(["encode", "--checkpoint", str(out), "--smiles", "[O-]C", "--smiles", "OC"]) == 0
+    import io
+    enc = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert enc["pred_r_dyl_A"].notna().all()
+    assert (enc["pred_r_dyl_method"] == "gauss2-prediction (trained on xtb-gfn2-axial)").all()
+
+    # a run cannot resume on label tables that change its head targets
+    four = prepare_data(ligands, read_label_tables([_drop_r(table, tmp_path)]), fixed_splits={
+        "train_smiles": data.train.smiles, "test_smiles": data.test.smiles}, vocab=data.vocab, seed=0)
+    with pytest.raises(CheckpointError, match="head targets"):
+        train_model(four, _cfg(max_epochs=2), out, resume=True, log=lambda s: None)
+    # one target made by two methods (raw and corrected) has no single scale: refused
+    table.loc[table.index[:10], columns.R_DYL_METHOD] = "xtb-gfn2-axial+fit"
+    table.to_csv(path, index=False)
+    with pytest.raises(DataFormatError, match="2 methods"):
+        prepare_data(ligands, read_label_tables([path]), n_train=200, n_test=40, seed=0)
+
+
+def _drop_r(table: pd.DataFrame, tmp_path) -> object:
+    path = tmp_path / "no_r.csv"
+    table.drop(columns=[columns.R_DYL, columns.R_DYL_METHOD]).to_csv(path, index=False)
+    return path

@@ -1,4 +1,5 @@
-"""`gauss label`: donor-atom proxy labels for a ligand file (fast xTB path or OpenMolcas LoProp)."""
+"""`gauss label`: proxy labels for a ligand file (donor atom: fast xTB path or OpenMolcas LoProp; bond length:
+the Dy-L axial distance of the cheap xtb geometry)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "label", help="label ligands with donor-atom proxies (xtb fast path or OpenMolcas LoProp)",
         description="Label donor-first SMILES with donor-atom charge, dipole and polarisability. Results are "
                     "cached per molecule (resumable: re-run the same command after a crash or Ctrl-C).")
-    p.add_argument("--method", choices=("xtb", "loprop"), default="xtb", help="xtb: fast path (MMFF geometry, "
-                   "GFN2-xTB single point, D4 alpha; ~30 ms CPU per ligand); loprop: OpenMolcas PBE + LoProp "
-                   "(minutes per ligand)")
+    p.add_argument("--method", choices=("xtb", "loprop", "axial"), default="xtb", help="xtb: fast path (MMFF "
+                   "geometry, GFN2-xTB single point, D4 alpha; ~30 ms CPU per ligand); loprop: OpenMolcas PBE + "
+                   "LoProp (minutes per ligand); axial: Dy-L axial distance r_dyl_A of [Dy(H2O)5L2]+ relaxed by "
+                   "GFN2-xTB with metal and water pentagon held (several s CPU per ligand)")
     p.add_argument("--input", required=True, type=Path, help="CSV(.gz) with a 'smiles' column, or .smi/.txt")
     p.add_argument("--out", required=True, type=Path, help="label table to write (CSV; .gz compresses)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
@@ -23,6 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--basis", default="ANO-R1", help="LoProp basis: ANO-R1 (default) or ANO-R2 (paper)")
     p.add_argument("--opt", action="store_true",
                    help="xtb: GFN2-xTB (crude) optimisation of the MMFF geometry first (xtb program; ~3x the cost)")
+    p.add_argument("--relax", choices=("axial", "axial-ff"), default="axial",
+                   help="axial: which cheap path chooses the distance: GFN2-xTB (axial, default) or GFN-FF "
+                        "(axial-ff); recorded in r_dyl_method")
+    p.add_argument("--r-correction", type=Path, default=None, metavar="FILE",
+                   help="axial: JSON {\"method\": NAME, \"classes\": {\"1\": [slope, intercept], ..., \"4\": "
+                        "[...]}} mapping the raw xtb distance per ligand class; applied when the table is written "
+                        "(no new xtb run), NAME recorded in r_dyl_method")
     p.add_argument("--cm5", action="store_true",
                    help="xtb: add a GFN1-xTB single point for CM5 charges (xtb program; ~2x the cost)")
     # spellings of the first bundled run, kept so its command line still works
@@ -77,10 +86,18 @@ def run(args: argparse.Namespace) -> int:
         frame = sample_ligands(frame, args.sample, args.seed)
     if args.enqueue:
         return _enqueue(frame["smiles"].tolist(), args)
+    labeller = None
+    if args.method == "axial":
+        from gauss_core.kd.bond_length import axial_labeller, load_r_correction
+
+        labeller = axial_labeller(load_r_correction(args.r_correction) if args.r_correction else None, args.relax)
+    elif args.r_correction is not None:
+        raise GaussError("--r-correction corrects the axial distance: use it with --method axial")
     fast = FastConfig(optimise=args.opt and not args.no_opt, gfn1=args.cm5 and not args.no_gfn1)
-    config = BatchConfig(method=args.method, workers=max(1, args.workers), cache_path=args.cache,
-                         jobs_dir=args.jobs_dir, basis=args.basis, fast=fast,
-                         write_every=args.write_every, retry_errors=args.retry_errors, progress=not args.quiet)
+    config = BatchConfig(method=args.method if labeller is None else "xtb", workers=max(1, args.workers),
+                         cache_path=args.cache, jobs_dir=args.jobs_dir, basis=args.basis, fast=fast,
+                         write_every=args.write_every, retry_errors=args.retry_errors, progress=not args.quiet,
+                         labeller=labeller)
     summary = label_batch(frame["smiles"].tolist(), args.out, config)
     print(f"labelled {summary.n_ok}/{summary.n_input} ligands ({summary.n_failed} failed, "
           f"{summary.n_cached} from cache, {summary.n_new} new in {summary.wall_s:.1f} s, "

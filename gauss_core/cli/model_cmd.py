@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gauss_core import paths
 from gauss_core.errors import DataFormatError, GaussError
 from gauss_core.modes import HeadKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from gauss_core.model.checkpoint import LoadedModel
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -125,8 +132,25 @@ def run_encode(args: argparse.Namespace) -> int:
         pred = pd.DataFrame(np.nan, index=range(len(smiles)), columns=[f"pred_{n}" for n in loaded.label_names])
         pred.loc[ok, :] = predict_proxies(loaded, z[ok]).to_numpy()
         parts.append(pred)
+        parts.append(prediction_methods(loaded, ok))
     _write(pd.concat(parts, axis=1), args.out)
     return 0
+
+
+def prediction_methods(loaded: LoadedModel, ok: np.ndarray) -> pd.DataFrame:
+    """One column per predicted extra target that has a method column (pred_r_dyl_method): what the prediction is
+    (a GAUSS-II head estimate) and which labels trained it, so a predicted distance is never taken for xtb's."""
+    import pandas as pd
+
+    from gauss_core import columns, provenance
+
+    out = pd.DataFrame(index=range(len(ok)))
+    for name in loaded.label_names:
+        if name in columns.LABEL_METHOD_COLUMNS:
+            source = loaded.label_sources.get(name, "unrecorded labels")
+            tag = f"{provenance.MODEL_PREDICTION} (trained on {source})"
+            out[columns.PREDICTED_PREFIX + columns.LABEL_METHOD_COLUMNS[name]] = [tag if k else "" for k in ok]
+    return out
 
 
 def run_reconstruct(args: argparse.Namespace) -> int:
@@ -169,6 +193,7 @@ def run_export(args: argparse.Namespace) -> int:
         "train_config": loaded.train_config, "label_names": loaded.label_names,
         "label_mean": loaded.label_mean.tolist(), "label_std": loaded.label_std.tolist(),
         "metrics": {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in loaded.metrics.items()},
+        "label_sources": loaded.label_sources,
         "train_hash": loaded.train_hash, "n_train": len(loaded.train_smiles), "n_test": len(loaded.test_smiles),
         "vocab": loaded.vocab.to_dict(),
     }

@@ -6,6 +6,7 @@ Contents (a dict of plain Python types and tensors, readable with torch.load(wei
     train_config                  TrainConfig as a dict (kept opaque here: model/ does not know train/)
     vocab                         Vocabulary.to_dict()
     label_names, label_mean, label_std        head targets and their standardisation
+    label_sources                 label name -> column/method that trained it (absent in older files)
     struct_names, struct_mean, struct_std     GAUSS-I structural inputs (empty for GAUSS-II)
     model_state, weights_sha256   the BEST weights (lowest training loss) and their checksum
     metrics, history              held-out metrics of the best weights; per-epoch log
@@ -49,6 +50,8 @@ class LoadedModel:
         metrics: held-out metrics (recon_exact, recon_token, kl, r2_<label>, n_test, ...).
         train_hash: sha256 of the sorted training SMILES.
         path: the file it came from.
+        label_sources: label name -> the column and method that trained it (e.g. r_dyl_A -> xtb-gfn2-axial);
+            empty for checkpoints written before it was recorded.
     """
 
     model: GaussVAE
@@ -67,6 +70,7 @@ class LoadedModel:
     history: list[dict[str, Any]] = field(default_factory=list)
     epoch: int = 0
     n_labelled: int = 0           # training ligands with proxy labels (the head's semi-supervised share)
+    label_sources: dict[str, str] = field(default_factory=dict)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     _splits: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -231,6 +235,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device | None = None) 
         history=list(data.get("history") or []),
         epoch=int(data.get("epoch", 0)),
         n_labelled=int(data.get("n_labelled", 0) or 0),
+        label_sources={str(k): str(v) for k, v in dict(data.get("label_sources") or {}).items()},
         device=dev,
         _splits=dict(data.get("splits") or {}),
     )

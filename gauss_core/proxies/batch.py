@@ -15,7 +15,7 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,24 @@ METHOD = "label_method"
 
 
 @dataclass(frozen=True)
+class Labeller:
+    """A labelling method defined above proxies/ (e.g. gauss_core.kd.bond_length, which needs the complex),
+    run through this module's cache, workers, progress and table writing.
+
+    key: cache key prefix; one per set of settings that changes the cached result.
+    label: smiles -> dict of results (a module-level function or a functools.partial of one, so worker
+        processes can receive it); raises GaussError for a per-molecule problem.
+    to_frame: cache records -> label table (where settings that need no new run, e.g. a correction, apply).
+    chunk: ligands handed to a worker at a time.
+    """
+
+    key: str
+    label: Callable[[str], dict]
+    to_frame: Callable[[list[dict]], pd.DataFrame]
+    chunk: int = 1
+
+
+@dataclass(frozen=True)
 class BatchConfig:
     """Settings of one batch run.
 
@@ -40,6 +58,7 @@ class BatchConfig:
     (default: <out>.cache.jsonl). jobs_dir: LoProp job directories (default: <out>.jobs/).
     basis: LoProp basis. write_every: rebuild the output after this many new results.
     retry_errors: re-run ligands whose cached result is an error. progress: tqdm bar on stderr.
+    labeller: a Labeller that replaces `method` (its key, labelling function and table).
     """
 
     method: str = "xtb"
@@ -51,6 +70,7 @@ class BatchConfig:
     write_every: int = 500
     retry_errors: bool = False
     progress: bool = True
+    labeller: Labeller | None = None
 
 
 @dataclass
@@ -126,17 +146,19 @@ def _job_dir(jobs_dir: Path, smiles: str) -> Path:
 
 
 def label_one(smiles: str, method: str, fast: FastConfig = FastConfig(), basis: str = "ANO-R1",
-              jobs_dir: Path | None = None) -> dict:
-    """Label one ligand; never raises for per-molecule problems.
+              jobs_dir: Path | None = None, labeller: Labeller | None = None) -> dict:
+    """Label one ligand (with `labeller` when given, else by `method`); never raises for per-molecule problems.
 
     Returns:
         record dict: key, smiles, method, ok, error (reason or None), wall_s, and the labels/descriptors.
     """
     t0 = time.time()
-    key = method_key(method, basis, fast)
+    key = labeller.key if labeller is not None else method_key(method, basis, fast)
     record: dict[str, object] = {"key": f"{key}:{smiles}", "smiles": smiles, "method": key}
     try:
-        if method == "xtb":
+        if labeller is not None:
+            record.update(labeller.label(smiles))
+        elif method == "xtb":
             record.update(xtb_descriptors(smiles, fast))  # raw only: the recipe is applied on output
         else:
             from gauss_core.chem import mol_from_smiles
@@ -156,8 +178,8 @@ def label_one(smiles: str, method: str, fast: FastConfig = FastConfig(), basis: 
 
 
 def _work(args: tuple) -> dict:
-    smiles, method, fast, basis, jobs_dir = args
-    return label_one(smiles, method, fast, basis, jobs_dir)
+    smiles, method, fast, basis, jobs_dir, labeller = args
+    return label_one(smiles, method, fast, basis, jobs_dir, labeller)
 
 
 def _exit_worker(signum, frame) -> None:
@@ -233,7 +255,9 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig | None = 
     out_path = Path(out_path)
     cache_path = Path(config.cache_path or out_path.with_name(out_path.name + ".cache.jsonl"))
     jobs_dir = Path(config.jobs_dir or out_path.with_name(out_path.name + ".jobs"))
-    prefix = method_key(config.method, config.basis, config.fast)
+    labeller = config.labeller
+    prefix = labeller.key if labeller is not None else method_key(config.method, config.basis, config.fast)
+    to_frame = labeller.to_frame if labeller is not None else records_to_frame
     cache = LabelCache(cache_path)
     unique = list(dict.fromkeys(s for s in smiles if isinstance(s, str)))
 
@@ -247,7 +271,7 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig | None = 
 
     def snapshot() -> None:
         recs = [r for k, r in cache.records.items() if k.startswith(prefix + ":") and r["smiles"] in wanted]
-        write_table(records_to_frame(recs), out_path)
+        write_table(to_frame(recs), out_path)
 
     t0 = time.time()
     n_new = 0
@@ -255,13 +279,13 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig | None = 
     if config.progress:
         from tqdm import tqdm
         bar = tqdm(total=len(unique), initial=n_cached, unit="lig", desc=f"label {prefix}", smoothing=0.05)
-    args = [(s, config.method, config.fast, config.basis, jobs_dir) for s in todo]
+    args = [(s, config.method, config.fast, config.basis, jobs_dir, labeller) for s in todo]
     pool = None
     results: Iterator[dict]
     try:
         if config.workers > 1 and len(todo) > 1:
             pool = mp.get_context("fork").Pool(config.workers, initializer=_init_worker)
-            chunk = 8 if config.method == "xtb" else 1
+            chunk = labeller.chunk if labeller is not None else 8 if config.method == "xtb" else 1
             results = pool.imap_unordered(_work, args, chunksize=chunk)
         else:
             results = map(_work, args)

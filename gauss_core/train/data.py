@@ -8,7 +8,9 @@ Label rules (semi-supervised, paper section II.3):
   is label-eligible when the label tables give it at least one of q/mu/alpha (or, when no table is
   given at all, every row is eligible with donor_Z only). `label_fraction` of the TRAINING rows keep
   their labels (chosen at random among eligible rows, seeded); all other rows have an all-False mask.
-  donor_Z comes from the ligand set, but counts as a label only on those kept rows.
+  donor_Z comes from the ligand set, but counts as a label only on those kept rows. Extra targets
+  (columns.PROXY_EXTRA_COLUMNS: the bond-length proxy r_dyl_A) join the head when the tables hold any value
+  of them, masked where missing like the others, their method recorded in label_sources.
 - GAUSS-I head: labels columns.KD_GAP_COLUMNS, input columns.STRUCT_COLUMNS; eligible = rows with a
   complete structural vector and at least one KD gap.
 - Test rows keep every label they have (metrics use all of them); the test split never trains.
@@ -107,14 +109,43 @@ def read_label_tables(paths: Sequence[str | Path]) -> pd.DataFrame | None:
     """Merge label tables keyed by `smiles`; a later file's value wins where it is not NaN.
 
     Returns:
-        DataFrame indexed by smiles (numeric label columns only), or None when no paths are given.
+        DataFrame indexed by smiles (numeric label columns, plus the method columns of the extra targets), or
+        None when no paths are given.
     """
     merged: pd.DataFrame | None = None
+    methods = list(columns.LABEL_METHOD_COLUMNS.values())
     for p in paths:
         table = _read_one_label_table(Path(p)).set_index(columns.SMILES)
-        table = table.select_dtypes(include=[np.number])
+        table = table[[c for c in table.columns if c in methods or pd.api.types.is_numeric_dtype(table[c])]]
         merged = table if merged is None else table.combine_first(merged)
     return merged
+
+
+def extra_targets(labels: pd.DataFrame | None) -> tuple[list[str], dict[str, str]]:
+    """Extra GAUSS-II targets (columns.PROXY_EXTRA_COLUMNS) the label tables give at least one value of, and the
+    method each came from (its method column, e.g. r_dyl_method).
+
+    Raises:
+        DataFormatError: one target made by two methods (e.g. raw and corrected distances): their scales differ.
+    """
+    if labels is None:
+        return [], {}
+    names: list[str] = []
+    sources: dict[str, str] = {}
+    for name in columns.PROXY_EXTRA_COLUMNS:
+        if name not in labels.columns:
+            continue
+        have = pd.to_numeric(labels[name], errors="coerce").notna()
+        if not have.any():
+            continue
+        method_col = columns.LABEL_METHOD_COLUMNS[name]
+        methods = sorted(set(labels.loc[have, method_col].dropna().astype(str))) if method_col in labels else []
+        if len(methods) > 1:
+            raise DataFormatError(f"the label tables give {name} by {len(methods)} methods ({', '.join(methods)}); "
+                                  f"train on one: relabel with one `gauss label --method axial` setting")
+        names.append(name)
+        sources[name] = methods[0] if methods else f"unknown method (no {method_col} column)"
+    return names, sources
 
 
 def make_splits(n_rows: int, n_train: int | None, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -284,6 +315,8 @@ def prepare_data(
     label_sources: dict[str, str] = {}
     if head == HeadKind.GAUSS2:
         labels, label_sources = select_charge_target(labels, charge_column)
+        extra, extra_sources = extra_targets(labels)
+        names, label_sources = names + extra, {**label_sources, **extra_sources}
     have_tables = labels is not None
     raw_tr = _raw_label_matrix(train_smiles, ligands, labels, names)
     raw_te = _raw_label_matrix(test_smiles, ligands, labels, names)

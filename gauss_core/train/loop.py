@@ -208,6 +208,12 @@ def train_model(
             from gauss_core.errors import CheckpointError
 
             raise CheckpointError(f"checkpoint {out} was trained on another training set: resume with its own data")
+        if list(saved.get("label_names") or []) != list(data.label_names):
+            from gauss_core.errors import CheckpointError
+
+            raise CheckpointError(f"checkpoint {out} was trained on the head targets {saved.get('label_names')}, "
+                                  f"the label tables now give {data.label_names}: resume with the run's own label "
+                                  "files, or start a new run (--overwrite or another --out)")
         state = saved["resume"]
         model.load_state_dict(state["model_state"])
         optimizer.load_state_dict(state["optimizer"])

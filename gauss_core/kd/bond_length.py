@@ -1,0 +1,168 @@
+"""Bond-length proxy label: the relaxed Dy-L axial distance of each ligand's [Dy(H2O)5L2]+ (issue 13, point 3).
+
+Within a donor class the first KD gap follows the Dy-L axial distance (docs/geometry.md), so the GAUSS-II head
+gets that distance as an extra target. It comes from the cheap geometry path: characterise.build_geometry with
+relax="axial" (GFN2-xTB on the Y(III) analogue; metal and water pentagon held, axial ligands free), or "axial-ff"
+(the same with GFN-FF choosing the distance) once that is the chosen cheap path (docs/geometry.md). The cache
+keeps the raw xtb distances; an optional linear correction per ligand class (fitted by the lead on the DFT
+references, read from a JSON file) is applied when the table is written, so a new correction needs no new xtb
+run. A neutral donor that ends beyond 2.8 A has left the metal (complexes.checks flags it 'dissociated'): its
+distance is left empty.
+
+Run it through `gauss label --method axial` (gauss_core.proxies.batch: resumable cache, workers, --sample).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gauss_core import columns
+from gauss_core.complexes import Complex
+from gauss_core.complexes.checks import DEFAULT_CHECKS, FLAG_NAMES
+from gauss_core.complexes.relax import AXIAL, AXIAL_FF
+from gauss_core.errors import DataFormatError
+from gauss_core.ligands import smiles_class
+from gauss_core.proxies.batch import ERROR, METHOD, Labeller
+
+DISSOCIATED = "dissociated"
+DISSOCIATION_A = DEFAULT_CHECKS.dissociation_A  # the structure checks' limit (2.8 A), as for the DFT references
+GEOMETRY_METHODS = {"axial": AXIAL, "axial-ff": AXIAL_FF}  # relax mode -> the provenance of its distance
+CLASSES = (1, 2, 3, 4)
+TABLE_COLUMNS = (columns.SMILES, METHOD, ERROR, columns.R_DYL, columns.R_DYL_METHOD, columns.R_DYL_FLAGS,
+                 columns.R_DYL_CPU, "r_dyl_raw_A", "r_dyl_1_A", "r_dyl_2_A", columns.LIGAND_CLASS,
+                 columns.CHARGE, "geometry_method")
+
+
+@dataclass(frozen=True)
+class RCorrection:
+    """Linear map of the raw xtb distance per ligand class: r -> slope * r + intercept.
+
+    method: name of the fit (goes into r_dyl_method after a '+'); classes: {class 1-4: (slope, intercept)}.
+    """
+
+    method: str
+    classes: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    def apply(self, r: float, ligand_class: int) -> float:
+        slope, intercept = self.classes[ligand_class]
+        return slope * r + intercept
+
+
+def load_r_correction(path: str | Path) -> RCorrection:
+    """Read a correction file {"method": "<name>", "classes": {"1": [slope, intercept], ..., "4": [...]}}.
+
+    Raises:
+        DataFormatError naming what is wrong (missing file, not JSON, no method, a class missing or not two
+        finite numbers).
+    """
+    path = Path(path)
+    fix = ('write it as {"method": "<name>", "classes": {"1": [slope, intercept], "2": [...], "3": [...], '
+           '"4": [...]}}')
+    if not path.is_file():
+        raise DataFormatError(f"correction file {path} does not exist; {fix}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"correction file {path} is not JSON ({exc}); {fix}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("method"), str) or not data["method"].strip():
+        raise DataFormatError(f"correction file {path} has no 'method' name; {fix}")
+    classes = data.get("classes")
+    if not isinstance(classes, dict):
+        raise DataFormatError(f"correction file {path} has no 'classes' object; {fix}")
+    unknown = sorted(set(map(str, classes)) - {str(c) for c in CLASSES})
+    if unknown:
+        raise DataFormatError(f"correction file {path} names unknown ligand class(es) {', '.join(unknown)} "
+                              "(classes are 1-4); " + fix)
+    out: dict[int, tuple[float, float]] = {}
+    for c in CLASSES:
+        pair = classes.get(str(c))
+        if not (isinstance(pair, list) and len(pair) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
+            raise DataFormatError(f"correction file {path}: class {c} must be [slope, intercept] (two finite "
+                                  f"numbers), found {pair!r}; {fix}")
+        out[c] = (float(pair[0]), float(pair[1]))
+    return RCorrection(method=data["method"].strip(), classes=out)
+
+
+def axial_distances(cx: Complex) -> tuple[float, float]:
+    """The two metal-axial donor distances, Angstrom."""
+    m = cx.coords[cx.metal_index]
+    r1, r2 = (float(np.linalg.norm(cx.coords[d] - m)) for d in cx.axial_indices)
+    return r1, r2
+
+
+def is_dissociated(distances: Sequence[float], ligand_charge: int, limit_A: float = DISSOCIATION_A) -> bool:
+    """True when a neutral donor sits beyond `limit_A`: the complex has lost a ligand and has no Dy-L distance
+    to report (anionic donors are held by their charge and are not judged this way)."""
+    return int(ligand_charge) == 0 and max(distances) > limit_A
+
+
+def _cpu_seconds() -> float:
+    """CPU of this process plus its finished children (xtb runs as a child process)."""
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + child.ru_utime + child.ru_stime
+
+
+def axial_record(smiles: str, relax: str = "axial", builder: str = "auto") -> dict:
+    """Relax one ligand's complex by a cheap axial path and measure its Dy-L distances (cache record fields).
+
+    Raises:
+        GaussError subclasses when the ligand is refused or the complex cannot be built or relaxed.
+    """
+    from gauss_core.kd.characterise import build_geometry
+
+    cpu0 = _cpu_seconds()
+    cx = build_geometry(smiles, relax=relax, builder=builder)
+    r1, r2 = axial_distances(cx)
+    flags = sorted({f.split(":")[0] for f in cx.flags if f.startswith((*FLAG_NAMES, "xtb-"))})
+    return {"r_dyl_1_A": r1, "r_dyl_2_A": r2, "ligand_charge": int(cx.ligand_charge),
+            "ligand_class": smiles_class(smiles), "geometry_method": cx.geometry_provenance,
+            "complex_flags": flags, "cpu_s": round(_cpu_seconds() - cpu0, 3)}
+
+
+def records_to_frame(records: list[dict], correction: RCorrection | None = None) -> pd.DataFrame:
+    """Label table from cache records: r_dyl_A (corrected when a correction is given), its method and flags."""
+    suffix = f"+{correction.method}" if correction is not None else ""
+    rows = []
+    for rec in records:
+        method = str(rec.get("geometry_method") or rec.get("method") or AXIAL) + suffix
+        row: dict[str, object] = {columns.SMILES: rec["smiles"], METHOD: rec.get("method"), ERROR: rec.get(ERROR),
+                                  columns.R_DYL: math.nan, columns.R_DYL_METHOD: method, columns.R_DYL_FLAGS: "",
+                                  columns.R_DYL_CPU: rec.get("cpu_s", math.nan)}
+        if rec.get("ok"):
+            r12 = (float(rec["r_dyl_1_A"]), float(rec["r_dyl_2_A"]))
+            raw = float(np.mean(r12))
+            flags = [f for f in rec.get("complex_flags") or [] if f != DISSOCIATED]
+            if DISSOCIATED in (rec.get("complex_flags") or []) or is_dissociated(r12, rec["ligand_charge"]):
+                flags.insert(0, DISSOCIATED)
+            else:
+                cls = int(rec["ligand_class"])
+                row[columns.R_DYL] = correction.apply(raw, cls) if correction is not None else raw
+            row.update({columns.R_DYL_FLAGS: ";".join(flags), "r_dyl_raw_A": raw, "r_dyl_1_A": r12[0],
+                        "r_dyl_2_A": r12[1], columns.LIGAND_CLASS: rec["ligand_class"],
+                        columns.CHARGE: rec["ligand_charge"], "geometry_method": rec.get("geometry_method")})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def axial_labeller(correction: RCorrection | None = None, relax: str = "axial", builder: str = "auto") -> Labeller:
+    """The Labeller `gauss label --method axial` hands to proxies.batch.label_batch.
+
+    relax: "axial" (GFN2 distance) or "axial-ff" (GFN-FF distance). The cache key names the geometry path only
+    (so the two never mix in one cache): a correction is applied when the table is written.
+    """
+    if relax not in GEOMETRY_METHODS:
+        raise DataFormatError(f"unknown axial geometry path {relax!r}: choose one of {', '.join(GEOMETRY_METHODS)}")
+    key = GEOMETRY_METHODS[relax] + ("" if builder == "auto" else f"-{builder}")
+    return Labeller(key=key, label=partial(axial_record, relax=relax, builder=builder),
+                    to_frame=partial(records_to_frame, correction=correction), chunk=1)
