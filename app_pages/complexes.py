@@ -85,7 +85,10 @@ with right:
     have = {r["descriptor"] for r in rows}
     rows += [{"descriptor": k, "value": v} for k, v in cx.checks.items() if k not in have]
     st.markdown("**Structural descriptors**")
-    st.dataframe(pd.DataFrame([{**r, "value": fmt.number(r["value"])} for r in rows]) if rows else pd.DataFrame(),
+    # lengths to 1e-4 A: a held water plane's mpp of 7e-15 A is zero, not a number to read
+    st.dataframe(pd.DataFrame([{**r, "value": fmt.number(round(r["value"], 4) if r["descriptor"].endswith("_A")
+                                                         and isinstance(r["value"], float) else r["value"])}
+                               for r in rows]) if rows else pd.DataFrame(),
                  hide_index=True, width="stretch")
     est = entry.get("estimate")
     if est is not None:
