@@ -30,6 +30,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("docs/geometry_compare.csv"))
     ap.add_argument("--correction", type=Path, default=None,
                     help="write the per-class linear map of --correction-path fitted on all references (JSON)")
+    ap.add_argument("--builder", default="auto", choices=("auto", "molsimplify", "rdkit"),
+                    help="template builder of the cheap paths (rdkit: seeded, repeatable)")
     ap.add_argument("--correction-path", default="gfnff_axial", choices=sorted(RELAXED_PATHS))
     args = ap.parse_args()
     if args.export:
@@ -45,7 +47,7 @@ def main() -> None:
     refs = load_references(BUNDLED)
     # dissociated / unconverged ones are not references
     refs = refs[refs["flags"].fillna("").astype(str).str.len() == 0]
-    compared = compare_cheap_paths(refs, log=print)
+    compared = compare_cheap_paths(refs, log=print, builder=args.builder)
     compared.to_csv(args.out, index=False)
     scores = score_table(compared)
     print(scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -68,11 +68,14 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def cheap_distances(smiles: str) -> dict:
-    """Axial distance of each cheap path for one ligand, with the CPU seconds (xtb included) it took."""
+def cheap_distances(smiles: str, builder: str = "auto") -> dict:
+    """Axial distance of each cheap path for one ligand, with the CPU seconds (xtb included) it took.
+
+    builder: "rdkit" is seeded and repeatable; molSimplify ("auto") builds a different conformer on each call,
+    which moves the cheap distance of a flexible ligand by up to ~0.3 A (docs/geometry.md)."""
     info = ligand_info(smiles)
     out: dict[str, float | str] = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
-    cx = assemble(smiles)
+    cx = assemble(smiles, builder=builder)
     for stem, mode in RELAXED_PATHS.items():
         t = _cpu_s()
         try:
@@ -114,11 +117,12 @@ def _predict(fit: dict[int, tuple[float, float]], x: float, cls: int) -> float:
     return slope * x + intercept
 
 
-def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda m: None) -> pd.DataFrame:
+def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda m: None,
+                        builder: str = "auto") -> pd.DataFrame:
     """Per reference: DFT r and the r of each cheap path (template, GFN2 / GFN-FF axial, each + correction)."""
     rows = []
     for i, ref in enumerate(refs.itertuples(index=False)):
-        cheap = cheap_distances(ref.smiles)
+        cheap = cheap_distances(ref.smiles, builder=builder)
         rows.append({"smiles": ref.smiles, "ligand_class": int(ref.ligand_class), "r_dft_A": ref.r_dft_A,
                      "dft_flags": ref.flags, **cheap})
         log(f"{i + 1}/{len(refs)} {ref.smiles}: DFT {ref.r_dft_A:.3f}, GFN2 axial {cheap['r_gfn2_axial_A']:.3f}, "
