@@ -320,14 +320,13 @@ def test_queue_page_cancel_retry_log_and_finished_results(app_env):
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in names, names   # "OC" is in the tiny ligand set
 
 
-@pytest.mark.slow
-@pytest.mark.needs_xtb
-def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
+def _assemble_methoxide(geometry: str) -> dict:
+    """Type [O-]C as a seed, assemble it on the Complexes page with the `geometry` choice; its entry."""
     at = _open(_app(), "app_pages/latent_space.py")
     _type_seed(at, "[O-]C")
     _open(at, "app_pages/complexes.py")
     at.toggle(key="cx_novel_only").set_value(False)
-    at.radio(key="cx_relax").set_value("constrained GFN2-xTB relaxation (slower)")
+    at.radio(key="cx_relax").set_value(geometry)
     at.multiselect(key="cx_pick").set_value(["[O-]C"])
     at.run()
     next(b for b in at.button if b.label == "Assemble selected").click()
@@ -335,6 +334,13 @@ def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
     assert not at.exception, [e.value for e in at.exception]
     entry = at.session_state["complexes"]["[O-]C"]
     assert entry["error"] is None, entry["error"]
+    return entry
+
+
+@pytest.mark.slow
+@pytest.mark.needs_xtb
+def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
+    entry = _assemble_methoxide("constrained GFN2-xTB relaxation (slower)")
     assert entry["complex"].geometry_provenance.startswith("xtb-gfn2")
     assert entry["estimate"] is not None and entry["estimate"].geometry_provenance.startswith("xtb-gfn2")
 
@@ -343,18 +349,7 @@ def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
 @pytest.mark.slow
 @pytest.mark.needs_xtb
 def test_complexes_page_computes_the_axial_distance_when_asked(app_env):
-    at = _open(_app(), "app_pages/latent_space.py")
-    _type_seed(at, "[O-]C")
-    _open(at, "app_pages/complexes.py")
-    at.toggle(key="cx_novel_only").set_value(False)
-    at.radio(key="cx_relax").set_value("computed axial distance, GFN-FF (experimental)")
-    at.multiselect(key="cx_pick").set_value(["[O-]C"])
-    at.run()
-    next(b for b in at.button if b.label == "Assemble selected").click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    entry = at.session_state["complexes"]["[O-]C"]
-    assert entry["error"] is None, entry["error"]
+    entry = _assemble_methoxide("computed axial distance, GFN-FF (experimental)")
     cx = entry["complex"]
     assert cx.geometry_provenance == "xtb-gfnff-axial"
     r = [float(((cx.coords[d] - cx.coords[cx.metal_index]) ** 2).sum() ** 0.5) for d in cx.axial_indices]
