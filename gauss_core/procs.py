@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import time
 from pathlib import Path
@@ -128,3 +129,9 @@ def kill_tree(pid: int) -> int:
 def live_tagged(tag: str) -> list[int]:
     """Tagged processes that are still running (not zombies), for checks and tests."""
     return [p for p in tagged_pids(tag) if not _is_zombie(p)]
+
+
+def cpu_seconds_with_children() -> float:
+    """CPU seconds of this process plus its finished children (xtb, pymolcas run as child processes)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime

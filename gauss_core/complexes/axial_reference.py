@@ -9,7 +9,6 @@ give against r_dft_A: MAE, and Spearman within each donor class (what ranking wi
 from __future__ import annotations
 
 import json
-import resource
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pandas as pd
 from gauss_core.complexes.assemble import DISTANCES, assemble, ligand_info
 from gauss_core.complexes.relax import relax
 from gauss_core.errors import DataFormatError
+from gauss_core.procs import cpu_seconds_with_children
 from gauss_core.ligands import smiles_class
 from gauss_core.stats import spearman
 
@@ -62,12 +62,6 @@ def _axial_r(cx) -> float:
 RELAXED_PATHS = {"gfn2_axial": "axial", "gfnff_axial": "axial-ff"}
 
 
-def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children (xtb runs as a child process)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def cheap_distances(smiles: str, builder: str = "auto") -> dict:
     """Axial distance of each cheap path for one ligand, with the CPU seconds (xtb included) it took.
 
@@ -77,7 +71,7 @@ def cheap_distances(smiles: str, builder: str = "auto") -> dict:
     out: dict[str, float | str] = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
     cx = assemble(smiles, builder=builder)
     for stem, mode in RELAXED_PATHS.items():
-        t = _cpu_s()
+        t = cpu_seconds_with_children()
         try:
             relaxed = relax(cx, mode=mode)
             out[f"r_{stem}_A"] = _axial_r(relaxed)
@@ -85,7 +79,7 @@ def cheap_distances(smiles: str, builder: str = "auto") -> dict:
         except Exception as exc:  # one failed relaxation is a data point, not the end of the comparison
             out[f"r_{stem}_A"] = float("nan")
             out[f"{stem}_flags"] = f"failed: {exc}".splitlines()[0]
-        out[f"{stem}_cpu_s"] = _cpu_s() - t
+        out[f"{stem}_cpu_s"] = cpu_seconds_with_children() - t
     return out
 
 

@@ -46,6 +46,12 @@ def axial_angle(cx: Complex) -> float:
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
+def is_dissociated(distances, ligand_charge: int, limit_A: float = DEFAULT_CHECKS.dissociation_A) -> bool:
+    """True when a neutral axial donor sits beyond `limit_A` of the metal: the ligand has left (anionic donors
+    are held by their charge and are not judged this way)."""
+    return int(ligand_charge) == 0 and max(distances) > limit_A
+
+
 def _bonded_partner(cx: Complex) -> dict[int, int]:
     partner = {}
     for i, j, _ in cx.bonds:
@@ -75,12 +81,11 @@ def run_checks(cx: Complex, config: CheckConfig = DEFAULT_CHECKS) -> Complex:
     if bound < len(cx.donor_indices):
         lost = [i for i in cx.donor_indices if dist[metal, i] > config.bond_cutoff_A]
         flags.append(f"lost-donor: {len(lost)} donor(s) beyond {config.bond_cutoff_A} A (atoms {lost})")
-    if cx.ligand_charge == 0:
-        gone = [i for i in cx.axial_indices if dist[metal, i] > config.dissociation_A]
-        if gone:
-            far = ", ".join(f"{dist[metal, i]:.2f}" for i in gone)
-            flags.append(f"dissociated: neutral axial donor(s) at {far} A, beyond {config.dissociation_A} A of Dy; "
-                         "no KD gap is reported for a complex whose ligand has left")
+    r_axial = [float(dist[metal, i]) for i in cx.axial_indices]
+    if is_dissociated(r_axial, cx.ligand_charge, config.dissociation_A):
+        far = ", ".join(f"{r:.2f}" for r in r_axial if r > config.dissociation_A)
+        flags.append(f"dissociated: neutral axial donor(s) at {far} A, beyond {config.dissociation_A} A of Dy; "
+                     "no KD gap is reported for a complex whose ligand has left")
 
     others = [i for i in range(cx.n_atoms) if i != metal and i not in donors]
     chel = [i for i in others if cx.symbols[i] in ("O", "N") and dist[metal, i] < config.chelation_cutoff_A]

@@ -204,7 +204,6 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
     """
     if mode not in MODES:
         raise GaussError(f"unknown relaxation mode {mode!r}: choose one of {', '.join(MODES)}")
-
     t0 = time.perf_counter()
     if mode == "free":
         res = run_xtb(cx, None, True, 4 * config.max_cycles, config)
@@ -221,8 +220,8 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
     res = run_xtb(start, _stage1_control(cx), True, config.max_cycles, config)
     out = _relaxed(cx, res, CONSTRAINED)
     if mode in ("axial", "axial-ff"):
-        # The axial distance is computed, not fixed: GFN2 chooses it from the stage-1 geometry. (GFN1 was
-        # tried too: xtb 6 exits with an error on these Y complexes.)
+        # The axial distance is computed, not fixed: GFN2 (or GFN-FF) chooses it from the stage-1 geometry.
+        # (GFN1 was tried too: xtb 6 exits with an error on these Y complexes.)
         if mode == "axial-ff":  # GFN-FF chooses the distance (~0.4 s); GFN2 charges of the result
             ff_ax = _run_xtb_once(out, _axial_control(out), True, 4 * config.max_cycles, config, method="gfnff")
             out = _relaxed(out, _with_gfn2_charges(out, ff_ax, config), AXIAL_FF)

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import resource
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,14 +25,14 @@ import pandas as pd
 
 from gauss_core import columns
 from gauss_core.complexes import Complex
-from gauss_core.complexes.checks import DEFAULT_CHECKS, FLAG_NAMES
+from gauss_core.complexes.checks import FLAG_NAMES, is_dissociated
 from gauss_core.complexes.relax import AXIAL, AXIAL_FF
 from gauss_core.errors import DataFormatError
+from gauss_core.procs import cpu_seconds_with_children
 from gauss_core.ligands import smiles_class
 from gauss_core.proxies.batch import ERROR, METHOD, Labeller
 
 DISSOCIATED = "dissociated"
-DISSOCIATION_A = DEFAULT_CHECKS.dissociation_A  # the structure checks' limit (2.8 A), as for the DFT references
 GEOMETRY_METHODS = {"axial": AXIAL, "axial-ff": AXIAL_FF}  # relax mode -> the provenance of its distance
 CLASSES = (1, 2, 3, 4)
 TABLE_COLUMNS = (columns.SMILES, METHOD, ERROR, columns.R_DYL, columns.R_DYL_METHOD, columns.R_DYL_FLAGS,
@@ -101,18 +98,6 @@ def axial_distances(cx: Complex) -> tuple[float, float]:
     return r1, r2
 
 
-def is_dissociated(distances: Sequence[float], ligand_charge: int, limit_A: float = DISSOCIATION_A) -> bool:
-    """True when a neutral donor sits beyond `limit_A`: the complex has lost a ligand and has no Dy-L distance
-    to report (anionic donors are held by their charge and are not judged this way)."""
-    return int(ligand_charge) == 0 and max(distances) > limit_A
-
-
-def _cpu_seconds() -> float:
-    """CPU of this process plus its finished children (xtb runs as a child process)."""
-    child = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + child.ru_utime + child.ru_stime
-
-
 def axial_record(smiles: str, relax: str = "axial", builder: str = "auto") -> dict:
     """Relax one ligand's complex by a cheap axial path and measure its Dy-L distances (cache record fields).
 
@@ -121,13 +106,13 @@ def axial_record(smiles: str, relax: str = "axial", builder: str = "auto") -> di
     """
     from gauss_core.kd.characterise import build_geometry
 
-    cpu0 = _cpu_seconds()
+    cpu0 = cpu_seconds_with_children()
     cx = build_geometry(smiles, relax=relax, builder=builder)
     r1, r2 = axial_distances(cx)
     flags = sorted({f.split(":")[0] for f in cx.flags if f.startswith((*FLAG_NAMES, "xtb-"))})
     return {"r_dyl_1_A": r1, "r_dyl_2_A": r2, "ligand_charge": int(cx.ligand_charge),
             "ligand_class": smiles_class(smiles), "geometry_method": cx.geometry_provenance,
-            "complex_flags": flags, "cpu_s": round(_cpu_seconds() - cpu0, 3)}
+            "complex_flags": flags, "cpu_s": round(cpu_seconds_with_children() - cpu0, 3)}
 
 
 def records_to_frame(records: list[dict], correction: RCorrection | None = None) -> pd.DataFrame:
