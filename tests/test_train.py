@@ -255,6 +255,19 @@ def test_random_donor_first_spellings_are_the_same_molecule_and_vary(ligands):
     assert 0 <= fallbacks < len(smiles)
 
 
+def test_spellings_do_not_depend_on_the_number_of_spelling_processes(ligands, monkeypatch):
+    from gauss_core.tokens import Vocabulary
+    from gauss_core.train import augment
+
+    monkeypatch.setattr(augment, "SPELLING_CHUNK", 64)  # 200 rows -> 4 chunks, so 3 processes share them
+    smiles = ligands[columns.SMILES].tolist()[:200]
+    aug = augment.DonorFirstAugmenter(smiles, Vocabulary.from_smiles(smiles))
+    one, f1 = aug.tokens(seed=5, workers=1)
+    three, f3 = aug.tokens(seed=5, workers=3)
+    assert torch.equal(one, three) and f1 == f3
+    assert not torch.equal(one, aug.tokens(seed=6, workers=3)[0])
+
+
 def test_spellings_outside_the_vocabulary_fall_back_and_are_counted():
     from gauss_core.tokens import Vocabulary
     from gauss_core.train.augment import DonorFirstAugmenter

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+
 import numpy as np
 import pandas as pd
 import torch
@@ -101,17 +103,45 @@ class DonorFirstAugmenter:
         shuffled = Chem.RenumberAtoms(mol, order)
         return Chem.MolToSmiles(shuffled, rootedAtAtom=0, canonical=False, isomericSmiles=False, kekuleSmiles=True)
 
-    def tokens(self, seed: int) -> tuple[torch.Tensor, int]:
-        """(n, max_len) int64 tokens of a fresh spelling per row, and the number of canonical fallbacks."""
-        rng = np.random.default_rng(seed)
-        out = self.base.clone()
+    def tokens(self, seed: int, workers: int = 1) -> tuple[torch.Tensor, int]:
+        """(n, max_len) int64 tokens of a fresh spelling per row, and the number of canonical fallbacks.
+
+        Rows are drawn in fixed chunks, each from its own generator seeded by (seed, chunk), so the result
+        depends on `seed` alone, not on `workers`: a GPU run with 16 spelling processes and a CPU run with
+        one see the same spellings.
+        """
+        starts = range(0, len(self.smiles), SPELLING_CHUNK)
+        if workers > 1 and len(starts) > 1:
+            global _FORKED
+            _FORKED = self
+            with mp.get_context("fork").Pool(min(workers, len(starts))) as pool:
+                parts = pool.starmap(_chunk_in_child, [(seed, start) for start in starts])
+        else:
+            parts = [self._chunk(seed, start) for start in starts]
+        if not parts:
+            return self.base.clone(), 0
+        return torch.from_numpy(np.concatenate([p[0] for p in parts])), sum(p[1] for p in parts)
+
+    def _chunk(self, seed: int, start: int) -> tuple[np.ndarray, int]:
+        stop = min(start + SPELLING_CHUNK, len(self.smiles))
+        rng = np.random.default_rng([seed, start // SPELLING_CHUNK])
+        out = self.base[start:stop].numpy().copy()
         fallbacks = 0
-        for i in range(len(self.smiles)):
+        for i in range(start, stop):
             smi = self.spelling(i, rng)
             if smi == self.smiles[i]:
                 continue
             try:
-                out[i] = torch.as_tensor(self.vocab.encode(smi))
+                out[i - start] = self.vocab.encode(smi)
             except InvalidSmilesError:
                 fallbacks += 1
         return out, fallbacks
+
+
+SPELLING_CHUNK = 2048  # rows per seeded chunk (part of what a seed means: changing it changes the spellings)
+_FORKED: DonorFirstAugmenter | None = None  # the augmenter a forked spelling process inherits
+
+
+def _chunk_in_child(seed: int, start: int) -> tuple[np.ndarray, int]:
+    assert _FORKED is not None
+    return _FORKED._chunk(seed, start)
