@@ -53,7 +53,8 @@ class TrainConfig:
         progress: show a tqdm bar per epoch (only on a terminal).
         ligands_path, labels_paths: the input files (recorded for resume and provenance).
         charge_column: label column training the head's donor charge (default the LoProp-calibrated one).
-        augment_smiles: a new random donor-first spelling of every training ligand each epoch.
+        augment_smiles: the encoder reads a new random donor-first spelling of every training ligand each
+            epoch; the decoder is scored on the stored spelling (spelling-invariant latent, one output form).
         tiny_factor, tiny_max_heavy: ligands of <= tiny_max_heavy heavy atoms appear tiny_factor times
             per epoch (1 = no oversampling). See gauss_core.train.augment.
         augment_workers: processes writing the random spellings (same spellings for any count; more keep a
@@ -322,9 +323,10 @@ def train_model(
                    disable=None if config.progress else True)
         for b in range(n_batches):
             idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-            tokens = epoch_tokens[idx]
-            outp = model(tokens, train.struct[idx] if use_struct else None)
-            terms = gauss_loss(outp.logits, tokens, outp.mu, outp.logvar, outp.properties,
+            # The encoder reads this epoch's spelling; the decoder is always scored on the stored one, so
+            # the latent need not (and cannot usefully) remember which spelling it was given.
+            outp = model(epoch_tokens[idx], train.struct[idx] if use_struct else None)
+            terms = gauss_loss(outp.logits, train.tokens[idx], outp.mu, outp.logvar, outp.properties,
                                train.labels[idx], train.mask[idx], config.kl_weight)
             optimizer.zero_grad(set_to_none=True)
             terms.total.backward()
