@@ -229,7 +229,28 @@ def test_resume_on_new_labels_relabels_and_restarts_best_record(tiny_ligand_set,
     capsys.readouterr()
     assert gauss_main(["train", "--out", str(out), "--resume", "--labels", str(many), "--max-epochs", "3",
                        "--no-progress"]) == 0
-    assert "labels differ" not in capsys.readouterr().out     # same labels: an ordinary resume
+    assert "differ" not in capsys.readouterr().out           # same labels and settings: an ordinary resume
+
+
+def test_resume_with_another_objective_restarts_the_lr_schedule(tiny_ligand_set, ligands, tmp_path, capsys):
+    """Turning the spellings on when resuming changes the loss: the LR scheduler must not keep comparing
+    against the old run's lower loss (it halved the LR every 3 epochs on the GPU run of 2026-12-04)."""
+    labels = tmp_path / "labels.csv"
+    gasteiger_labels(ligands[columns.SMILES].tolist()).to_csv(labels, index=False)
+    out = tmp_path / "obj.pt"
+    assert gauss_main(["train", "--ligands", str(tiny_ligand_set), "--n-train", "200", "--n-test", "40",
+                       "--label-fraction", "1.0", "--labels", str(labels), "--out", str(out), "--no-progress",
+                       "--augment", "off", "--max-epochs", "2"]) == 0
+    before = read_checkpoint(out)["resume"]["scheduler"]["best"]
+    capsys.readouterr()
+    assert gauss_main(["train", "--out", str(out), "--resume", "--augment", "on", "--max-epochs", "3",
+                       "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "train setting augment_smiles differ" in text and "LR schedule" in text
+    saved = read_checkpoint(out)
+    last = saved["history"][-1]["loss"]
+    assert saved["resume"]["scheduler"]["best"] == pytest.approx(last) and last != pytest.approx(before)
+    assert saved["resume"]["scheduler"]["num_bad_epochs"] == 0 and saved["best_epoch"] == 3
 
 
 def test_random_donor_first_spellings_are_the_same_molecule_and_vary(ligands):

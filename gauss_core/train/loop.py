@@ -228,12 +228,17 @@ def train_model(
         history = list(saved.get("history") or [])
         window_start = int(state.get("window_start", 0))
         log(f"resuming {out} after epoch {epoch} (best loss {best_loss:.5f} at epoch {best_epoch})")
-        if saved.get("labels_hash") != current_labels_hash:
-            # New labels change what the loss measures: losses before and after are not comparable, so the
-            # best-epoch record and the stopping window restart here (weights and optimiser carry on).
+        changed = _objective_changes(saved, config, current_labels_hash)
+        if changed:
+            # Another objective (new labels, spellings, charge column, oversampling) changes what the loss
+            # measures: losses before and after are not comparable, so the best-epoch record, the stopping
+            # window AND the LR scheduler's best restart here (weights and optimiser carry on). Without the
+            # scheduler reset, the old lower loss halves the LR every few epochs whatever the new loss does.
             best_loss, window_start = math.inf, epoch
-            log(f"the labels differ from the checkpoint's ({data.n_labelled} labelled training ligands now): "
-                f"the best-loss record and the stopping window restart after epoch {epoch}")
+            scheduler.best, scheduler.num_bad_epochs = math.inf, 0
+            log(f"the {' and '.join(changed)} differ from the checkpoint's ({data.n_labelled} labelled training "
+                f"ligands now): the best-loss record, the stopping window and the LR schedule's best restart "
+                f"after epoch {epoch}")
 
     train = data.train.to(device)
     test = data.test
@@ -387,3 +392,17 @@ def train_from_files(
                         n_train=config.n_train, n_test=config.n_test, label_fraction=config.label_fraction,
                         seed=config.seed, charge_column=config.charge_column)
     return train_model(data, config, out, resume=False, log=log)
+
+
+# How a checkpoint written before these settings existed was trained (raw charge, stored spelling, no repeats).
+_OBJECTIVE_BEFORE_ISSUE13: dict[str, Any] = {"charge_column": "q_donor_e", "augment_smiles": False, "tiny_factor": 1}
+
+
+def _objective_changes(saved: dict[str, Any], config: TrainConfig, current_labels_hash: str) -> list[str]:
+    """Names of what makes this run's loss differ from the saved run's (empty: an ordinary resume)."""
+    changed = ["labels"] if saved.get("labels_hash") != current_labels_hash else []
+    saved_config = saved.get("train_config") or {}
+    now = config.to_dict()
+    changed += [f"train setting {key}" for key, before in _OBJECTIVE_BEFORE_ISSUE13.items()
+                if saved_config.get(key, before) != now[key]]
+    return changed
