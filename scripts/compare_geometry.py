@@ -32,6 +32,9 @@ def main() -> None:
                     help="write the per-class linear map of --correction-path fitted on all references (JSON)")
     ap.add_argument("--builder", default="auto", choices=("auto", "molsimplify", "rdkit"),
                     help="template builder of the cheap paths (rdkit: seeded, repeatable)")
+    ap.add_argument("--start", default="build", choices=("build", "reference"),
+                    help="build: relax a new build (what the product does); reference: relax each reference's "
+                         "own DFT structure (same conformer: the method's error alone)")
     ap.add_argument("--correction-path", default="gfnff_axial", choices=sorted(RELAXED_PATHS))
     args = ap.parse_args()
     if args.export:
@@ -47,7 +50,8 @@ def main() -> None:
     refs = load_references(BUNDLED)
     # dissociated / unconverged ones are not references
     refs = refs[refs["flags"].fillna("").astype(str).str.len() == 0]
-    compared = compare_cheap_paths(refs, log=print, builder=args.builder)
+    compared = compare_cheap_paths(refs, log=print, builder=args.builder,
+                                   from_reference=args.start == "reference")
     compared.to_csv(args.out, index=False)
     scores = score_table(compared)
     print(scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

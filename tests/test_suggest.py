@@ -108,3 +108,16 @@ def test_benchmark_counts_runs_per_strategy(real_loaded, tmp_path):
     text = surrogate_bench.section(result, tmp_path)
     assert "| surrogate |" in text and "| point-charge |" in text and "anionic O" in text
     assert (tmp_path / surrogate_bench.FIGURE).exists()
+
+
+def test_cli_suggest_reroots_extra_smiles_at_the_donor(tmp_path, monkeypatch, capsys):
+    """`C[O-]` is methoxide written from the carbon: it is ranked and queued as the donor-first `[O-]C`."""
+    from gauss_core.cli import main
+    from gauss_core.jobs import JobStore
+
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path / "home"))
+    db = tmp_path / "q.db"
+    assert main(["suggest", "--no-ligand-set", "--n", "1", "--queue", "--db", str(db), "--smiles", "C[O-]"]) == 0
+    out = capsys.readouterr()
+    assert "re-rooted" in out.err and "[O-]C" in out.out
+    assert [j.smiles for j in JobStore(db).list()] == ["[O-]C"]

@@ -80,7 +80,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from gauss_core.jobs import JobStore, all_kd_results
-    from gauss_core.latent import encode_smiles_checked
+    from gauss_core.cli.model_cmd import encode_rows
     from gauss_core.model.checkpoint import load_checkpoint
     from gauss_core.surrogate import classes_from_ligand_set, classes_of, load_or_fit_kd_surrogate
     from gauss_core.surrogate.suggest import SuggestConfig, suggest_batch
@@ -110,14 +110,15 @@ def run_suggest(args: argparse.Namespace) -> int:
         smiles.extend(str(s) for s in lmap.smiles)
     extra = _extra_smiles(args)
     if extra:
-        z, errors = encode_smiles_checked(loaded, extra)
+        # re-rooted at the donor like `gauss encode`: a non-donor-first spelling is not encoded silently
+        z, encoded, _, errors = encode_rows(loaded, extra)
         for smi, err in zip(extra, errors, strict=True):
             if err:
                 print(f"skipped {smi}: {err}", file=sys.stderr)
         ok = [i for i, err in enumerate(errors) if not err]
         zs.append(np.asarray(z)[ok])
-        classes.append(classes_of([extra[i] for i in ok]))
-        smiles.extend(extra[i] for i in ok)
+        classes.append(classes_of([encoded[i] for i in ok]))
+        smiles.extend(encoded[i] for i in ok)
     if not smiles:
         raise GaussError("no candidates: drop --no-ligand-set or give --smiles / --smiles-file")
     config = SuggestConfig(n=args.n, target_bin=args.target_bin)

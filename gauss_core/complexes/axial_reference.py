@@ -14,11 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rdkit import Chem
 
 from gauss_core.complexes.assemble import DISTANCES, assemble, ligand_info
 from gauss_core.complexes.relax import relax
+from gauss_core.complexes.structure import Complex
 from gauss_core.errors import DataFormatError
 from gauss_core.procs import cpu_seconds_with_children
+from gauss_core.provenance import DFT_AXIAL_Y
 from gauss_core.ligands import smiles_class
 from gauss_core.stats import spearman
 
@@ -62,14 +65,48 @@ def _axial_r(cx) -> float:
 RELAXED_PATHS = {"gfn2_axial": "axial", "gfnff_axial": "axial-ff"}
 
 
-def cheap_distances(smiles: str, builder: str = "auto") -> dict:
+def complex_from_reference(smiles: str, xyz: str, r_start_A: float) -> Complex:
+    """The reference's own DFT structure as a Complex (topology from a fresh build, coordinates from `xyz`),
+    with each axial ligand moved back as a rigid body to `r_start_A`, where the DFT optimisation began.
+
+    Starting a cheap path here removes the conformer from the comparison: what is left is the method's error
+    on the axial distance of the same ligand conformation DFT saw. Moving back to the DFT start keeps the
+    answer from leaking in: a cheap relaxation that stops early would otherwise sit near r_dft by construction.
+
+    Raises:
+        DataFormatError: the xyz does not hold this ligand's complex in build order (other atoms, or a bond
+            of the topology stretched beyond 1.3x the covalent radii).
+    """
+    cx = assemble(smiles, builder="rdkit")
+    lines = [ln.split() for ln in xyz.strip().splitlines()[2:]]
+    symbols = [ln[0] for ln in lines]
+    if symbols != cx.symbols:
+        raise DataFormatError(f"reference xyz of {smiles} lists other atoms than its build: re-export it "
+                              "(scripts/compare_geometry.py --export)")
+    coords = np.array([[float(v) for v in ln[1:4]] for ln in lines])
+    table = Chem.GetPeriodicTable()
+    for i, j, _ in cx.bonds:
+        limit = 1.3 * (table.GetRcovalent(symbols[i]) + table.GetRcovalent(symbols[j]))
+        if np.linalg.norm(coords[i] - coords[j]) > limit:
+            raise DataFormatError(f"reference xyz of {smiles}: atoms {i} and {j} are bonded in the build but "
+                                  f"{np.linalg.norm(coords[i] - coords[j]):.2f} A apart there (atom order differs)")
+    metal = coords[cx.metal_index]
+    for donor in cx.axial_indices:
+        axis = coords[donor] - metal
+        r = float(np.linalg.norm(axis))
+        coords[cx.fragment_atoms(cx.fragment[donor])] += (r_start_A - r) * axis / r
+    return cx.copy(coords=coords, geometry_provenance=f"{DFT_AXIAL_Y} ligand conformer at r {r_start_A:.3f} A")
+
+
+def cheap_distances(smiles: str, builder: str = "auto", start: Complex | None = None) -> dict:
     """Axial distance of each cheap path for one ligand, with the CPU seconds (xtb included) it took.
 
     builder: "rdkit" is seeded and repeatable; molSimplify ("auto") builds a different conformer on each call,
-    which moves the cheap distance of a flexible ligand by up to ~0.3 A (docs/geometry.md)."""
+    which moves the cheap distance of a flexible ligand by up to ~0.3 A (docs/geometry.md).
+    start: relax this structure instead of a new build (complex_from_reference: same conformer as DFT)."""
     info = ligand_info(smiles)
     out: dict[str, float | str] = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
-    cx = assemble(smiles, builder=builder)
+    cx = start if start is not None else assemble(smiles, builder=builder)
     for stem, mode in RELAXED_PATHS.items():
         t = cpu_seconds_with_children()
         try:
@@ -112,11 +149,15 @@ def _predict(fit: dict[int, tuple[float, float]], x: float, cls: int) -> float:
 
 
 def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda m: None,
-                        builder: str = "auto") -> pd.DataFrame:
-    """Per reference: DFT r and the r of each cheap path (template, GFN2 / GFN-FF axial, each + correction)."""
+                        builder: str = "auto", from_reference: bool = False) -> pd.DataFrame:
+    """Per reference: DFT r and the r of each cheap path (template, GFN2 / GFN-FF axial, each + correction).
+
+    from_reference: start each cheap path from the reference's own structure (same conformer as DFT) instead
+    of a new build; this measures the method alone, a new build measures what the product would do."""
     rows = []
     for i, ref in enumerate(refs.itertuples(index=False)):
-        cheap = cheap_distances(ref.smiles, builder=builder)
+        start = complex_from_reference(ref.smiles, ref.xyz, ref.r_start_A) if from_reference else None
+        cheap = cheap_distances(ref.smiles, builder=builder, start=start)
         rows.append({"smiles": ref.smiles, "ligand_class": int(ref.ligand_class), "r_dft_A": ref.r_dft_A,
                      "dft_flags": ref.flags, **cheap})
         log(f"{i + 1}/{len(refs)} {ref.smiles}: DFT {ref.r_dft_A:.3f}, GFN2 axial {cheap['r_gfn2_axial_A']:.3f}, "
