@@ -123,3 +123,24 @@ def test_axial_ff_mode_lets_gfnff_choose_the_distance_and_keeps_gfn2_charges():
         assert np.allclose(ff.coords[o], constrained.coords[o], atol=1e-3)
     r = [float(np.linalg.norm(ff.coords[d] - ff.coords[ff.metal_index])) for d in ff.axial_indices]
     assert all(1.9 < v < 2.4 for v in r) and abs(np.mean(r) - 2.15) > 1e-3  # computed, not the template's
+
+
+def test_complex_from_reference_keeps_dft_conformer_at_the_start_distance():
+    from gauss_core.complexes.axial_reference import complex_from_reference
+
+    ref = load_references(paths.ASSETS / "geometry" / "dft_axial_reference.csv.gz").iloc[0]
+    cx = complex_from_reference(ref.smiles, ref.xyz, ref.r_start_A)
+    metal = cx.coords[cx.metal_index]
+    r = [np.linalg.norm(cx.coords[d] - metal) for d in cx.axial_indices]
+    assert r == pytest.approx([ref.r_start_A] * 2, abs=1e-9)  # moved back: no DFT distance leaks into the start
+    lines = ref.xyz.strip().splitlines()[2:]
+    dft = np.array([[float(v) for v in ln.split()[1:4]] for ln in lines])
+    water = cx.water_o_indices
+    assert np.allclose(cx.coords[water], dft[water])  # the rest of the structure is DFT's own
+    lig = cx.fragment_atoms(cx.fragment[cx.axial_indices[0]])
+    inner = (cx.coords[lig] - cx.coords[lig][0]) - (dft[lig] - dft[lig][0])
+    assert np.abs(inner).max() < 1e-9  # rigid shift: the ligand conformer is unchanged
+    swapped = lines[:]
+    swapped[1], swapped[-1] = swapped[-1], swapped[1]
+    with pytest.raises(DataFormatError, match="re-export|apart"):
+        complex_from_reference(ref.smiles, "\n".join(["x", "y", *swapped]), ref.r_start_A)

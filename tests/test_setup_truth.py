@@ -39,3 +39,17 @@ def test_tables_give_scores_against_the_targets(tmp_path):
     assert mb.value == pytest.approx(6.0) and not mb.passed  # only [O-]C has both settings done
     text = setup_truth.section(result)
     assert "casscf_on_dft.csv` (make it with" in text and "GFN2 axial free" in text and "4.0 s" in text
+    assert "--start reference" in text  # the same-conformer table is optional and says how to make it
+
+
+def test_same_conformer_table_is_scored_under_its_own_names(tmp_path):
+    table = pd.DataFrame({"smiles": list("abc"), "ligand_class": [3, 3, 3], "r_dft_A": [2.10, 2.15, 2.20],
+                          "r_template_A": [2.15] * 3, "r_gfn2_axial_A": [2.12, 2.16, 2.19],
+                          "gfn2_axial_cpu_s": [4.0] * 3})
+    table.to_csv(tmp_path / "geometry_compare.csv", index=False)
+    table.assign(r_gfn2_axial_A=[2.30, 2.20, 2.10]).to_csv(tmp_path / "geometry_compare_same_conformer.csv",
+                                                          index=False)
+    nums = pd.DataFrame(setup_truth.run(_ctx(tmp_path)).numbers).set_index("metric")
+    assert nums.loc["axial r MAE vs DFT, GFN2 axial free (n=3)", "value"] == pytest.approx(0.0133, abs=1e-3)
+    same = "Spearman of r within class 3, GFN2 axial free, DFT's conformer (n=3)"
+    assert nums.loc[same, "value"] == pytest.approx(-1.0)

@@ -26,7 +26,10 @@ from gauss_core.evaluate.experiments.base import ExperimentResult, Numbers, RunC
 EXPERIMENT = "8 geometry and CASSCF setup"
 DOCS = paths.REPO_ROOT / "docs"
 GEOMETRY_CSV, CASSCF_ON_DFT_CSV, BASIS_CSV = "geometry_compare.csv", "casscf_on_dft.csv", "casscf_basis_study.csv"
+SAME_CONFORMER_CSV = "geometry_compare_same_conformer.csv"  # optional: the method's error without conformer noise
 COMMANDS = {GEOMETRY_CSV: "GAUSS_HOME=<campaign> python scripts/compare_geometry.py --export",
+            SAME_CONFORMER_CSV: "python scripts/compare_geometry.py --start reference "
+                                "--out docs/geometry_compare_same_conformer.csv",
             CASSCF_ON_DFT_CSV: "python scripts/casscf_on_dft_geometry.py --queue, a worker, then --collect",
             BASIS_CSV: "python scripts/basis_study.py --n 10, a worker, then --collect"}
 DFT = "dft-pbe-def2svp-y-axial"
@@ -37,14 +40,14 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else None
 
 
-def geometry_part(table: pd.DataFrame, numbers: Numbers) -> str:
+def geometry_part(table: pd.DataFrame, numbers: Numbers, start: str = "") -> str:
     scores = score_table(table)
     for row in scores.itertuples(index=False):
-        numbers.add(EXPERIMENT, f"axial r MAE vs DFT, {row.path} (n={row.n})", row.MAE_A, "<= 0.03 A",
+        numbers.add(EXPERIMENT, f"axial r MAE vs DFT, {row.path}{start} (n={row.n})", row.MAE_A, "<= 0.03 A",
                     bool(row.MAE_A <= 0.03), f"{DFT} references vs the cheap path")
         for cls in (1, 2, 3, 4):
             rho = getattr(row, f"spearman_class{cls}")
-            numbers.add(EXPERIMENT, f"Spearman of r within class {cls}, {row.path} "
+            numbers.add(EXPERIMENT, f"Spearman of r within class {cls}, {row.path}{start} "
                                     f"(n={getattr(row, f'n_class{cls}')})", rho, ">= 0.8",
                         None if np.isnan(rho) else bool(rho >= 0.8), f"{DFT} references vs the cheap path")
     cols = ["path", "n", "MAE_A"] + [c for k in (1, 2, 3, 4) for c in (f"spearman_class{k}", f"n_class{k}")]
@@ -91,6 +94,10 @@ def run(ctx: RunContext) -> ExperimentResult:
             parts[name] = "not available yet."
         else:
             parts[name] = part(table, numbers)
+    same = _read(folder, SAME_CONFORMER_CSV)
+    parts[SAME_CONFORMER_CSV] = (geometry_part(same, numbers, start=", DFT's conformer") if same is not None
+                                 and not same.empty else f"not available yet (make it with "
+                                                         f"`{COMMANDS[SAME_CONFORMER_CSV]}`).")
     if len(missing) == 3:
         raise GaussError("no geometry or CASSCF-setup results in " + str(folder) + ": " + "; ".join(missing))
     return ExperimentResult(numbers.rows, {"parts": parts, "missing": "; ".join(missing) or "none"})
@@ -98,5 +105,6 @@ def run(ctx: RunContext) -> ExperimentResult:
 
 def section(result: ExperimentResult) -> str:
     p = result.data["parts"]
-    return render("setup_truth", geometry=p[GEOMETRY_CSV], casscf_on_dft=p[CASSCF_ON_DFT_CSV], basis=p[BASIS_CSV],
+    return render("setup_truth", geometry=p[GEOMETRY_CSV], same_conformer=p[SAME_CONFORMER_CSV],
+                  casscf_on_dft=p[CASSCF_ON_DFT_CSV], basis=p[BASIS_CSV],
                   missing=result.data["missing"])
