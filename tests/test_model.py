@@ -124,3 +124,16 @@ def test_model_fast_and_native_paths_agree():
             vae.FAST_CPU_GRU = True
     assert torch.allclose(fast.mu, native.mu, atol=1e-5)
     assert torch.allclose(fast.logits, native.logits, atol=1e-5)
+
+
+def test_spelling_invariance_loss_pulls_only_the_random_spelling():
+    from gauss_core.model.loss import spelling_invariance_loss
+
+    stored = torch.tensor([[0.0, 1.0], [2.0, 2.0]], requires_grad=True)
+    random = torch.tensor([[1.0, 1.0], [2.0, 0.0]], requires_grad=True)
+    loss = spelling_invariance_loss(random, stored)
+    assert loss.item() == pytest.approx((1 + 0 + 0 + 4) / 4)  # squared distance per latent dimension
+    loss.backward()
+    assert stored.grad is None or not stored.grad.any()  # the stored point is not moved towards spellings
+    assert torch.allclose(random.grad, torch.tensor([[0.5, 0.0], [0.0, -1.0]]))
+    assert spelling_invariance_loss(stored, stored).item() == 0.0

@@ -221,7 +221,7 @@ def test_resume_on_new_labels_relabels_and_restarts_best_record(tiny_ligand_set,
     assert gauss_main(["train", "--out", str(out), "--resume", "--labels", str(many), "--max-epochs", "2",
                        "--no-progress"]) == 0
     text = capsys.readouterr().out
-    assert "labels differ" in text and "restart after epoch 1" in text
+    assert "labels changed" in text and "restart after epoch 1" in text
     saved = read_checkpoint(out)
     assert n_few < 40 and saved["n_labelled"] > 150          # ~200 train rows, all labelled now
     assert saved["best_epoch"] == 2                            # epoch 1's loss (other labels) is not compared
@@ -246,11 +246,12 @@ def test_resume_with_another_objective_restarts_the_lr_schedule(tiny_ligand_set,
     assert gauss_main(["train", "--out", str(out), "--resume", "--augment", "on", "--max-epochs", "3",
                        "--no-progress"]) == 0
     text = capsys.readouterr().out
-    assert "train setting augment_smiles differ" in text and "LR schedule" in text
+    assert "(augment_smiles changed;" in text and "LR schedule" in text
     saved = read_checkpoint(out)
     last = saved["history"][-1]["loss"]
     assert saved["resume"]["scheduler"]["best"] == pytest.approx(last) and last != pytest.approx(before)
     assert saved["resume"]["scheduler"]["num_bad_epochs"] == 0 and saved["best_epoch"] == 3
+    assert saved["history"][-1]["spelling"] > 0 and saved["history"][0]["spelling"] == 0  # pulled only when on
 
 
 def test_random_donor_first_spellings_are_the_same_molecule_and_vary(ligands):

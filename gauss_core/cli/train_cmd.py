@@ -54,6 +54,9 @@ def register(subparsers) -> None:
                         "on --resume, the run's own)")
     p.add_argument("--tiny-factor", type=int, default=None,
                    help="ligands of <= 3 heavy atoms appear this many times per epoch (default 8; 1 = off)")
+    p.add_argument("--spelling-weight", type=float, default=None,
+                   help="weight of the pull of a random spelling's latent mean onto the stored spelling's "
+                        "(default 0.1; 0 = spellings only counted, not used)")
     p.add_argument("--augment-workers", type=int, default=1,
                    help="processes writing the random spellings (default 1; the spellings do not depend on it; "
                         "on a GPU, use most CPU cores so spelling does not stall the GPU)")
@@ -127,6 +130,10 @@ def _apply_augment_args(config: TrainConfig, args: argparse.Namespace) -> TrainC
         if args.tiny_factor < 1:
             raise GaussError(f"--tiny-factor {args.tiny_factor} must be 1 or more (1 = no oversampling)")
         config = replace(config, tiny_factor=args.tiny_factor)
+    if args.spelling_weight is not None:
+        if args.spelling_weight < 0:
+            raise GaussError(f"--spelling-weight {args.spelling_weight} must be 0 or more")
+        config = replace(config, spelling_weight=args.spelling_weight)
     if args.augment_workers < 1:
         raise GaussError(f"--augment-workers {args.augment_workers} must be 1 or more")
     return replace(config, augment_workers=args.augment_workers)

@@ -77,3 +77,10 @@ def gauss_loss(
         prop, n_obs = torch.zeros((), device=logits.device), 0
     total = recon + kl_weight * kl + prop
     return LossTerms(total=total, recon=recon, kl=kl, prop=prop, n_observed=n_obs)
+
+
+def spelling_invariance_loss(mu_random: torch.Tensor, mu_stored: torch.Tensor) -> torch.Tensor:
+    """Mean squared distance (per latent dimension) from a random spelling's latent mean to the stored
+    spelling's. The stored side is detached: the random spelling is pulled onto the molecule's point, and
+    the stored point, which the decoder reconstructs from, is not pulled towards the spellings."""
+    return ((mu_random - mu_stored.detach()) ** 2).mean()

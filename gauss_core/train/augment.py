@@ -1,12 +1,13 @@
 """Training-time data choices that make the latent space about molecules, not spellings (issue 13, point 3).
 
 - Randomised donor-first SMILES: every epoch each training ligand is written in a new random atom order
-  that still starts at the donor atom (seeded random atom order + rootedAtAtom) for the ENCODER, while the
-  decoder is scored on the stored spelling. So the encoder learns that two spellings of one molecule are the
-  same point, and the decoder writes one form. (Scoring the decoder on the random spelling, as the first
-  version did, forces the latent to remember the spelling: on the GPU run of 2026-12-04 held-out exact
-  reconstruction fell from 99.2 % to 86.9 %.) A spelling the vocabulary cannot encode (unknown token,
-  too long) falls back to the stored canonical spelling and is counted.
+  that still starts at the donor atom (seeded random atom order + rootedAtAtom). The VAE reconstructs the
+  STORED spelling; the random one is only encoded, and its latent mean is pulled onto the stored one's
+  (model.loss.spelling_invariance_loss). So two spellings of one molecule become one point while the decoder
+  keeps one output form. (Reconstructing the random spelling, or decoding the stored spelling from the
+  random one, both cost much held-out reconstruction on the GPU runs of 2026-12-04: checkpoints/README.md.)
+  A spelling the vocabulary cannot encode (unknown token, too long) falls back to the stored canonical
+  spelling and is counted.
 - Tiny-ligand oversampling: ligands of at most `max_heavy` heavy atoms ([OH-], [O-]C, N ...) are a few
   dozen of ~10^5 rows, so the decoder barely sees a sequence that stops after 1-3 tokens; repeating them
   `factor` times per epoch gives them enough weight to reconstruct.
