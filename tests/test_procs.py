@@ -122,3 +122,18 @@ def test_kill_9_worker_then_cancel_and_requeue_leave_no_process(tmp_path):
         if worker.poll() is None:
             worker.kill()
         procs.kill_tagged(procs.job_tag(job.directory))
+
+
+def test_job_runners_get_a_lower_priority_in_their_own_session_too():
+    """A runner starts its own session; under autogroup scheduling its nice must be set on the session's
+    group as well, or a `--nice 15` QC job takes an equal share from interactive work."""
+    proc = subprocess.Popen(["sleep", "30"], start_new_session=True,
+                            preexec_fn=lambda: procs.lower_priority(7))
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, proc.pid) - os.getpriority(os.PRIO_PROCESS, 0) == 7
+        autogroup = Path(f"/proc/{proc.pid}/autogroup")
+        if autogroup.exists():  # kernels built without autogroup have no such file
+            assert autogroup.read_text().split()[-1] == "7"
+    finally:
+        proc.kill()
+        proc.wait()

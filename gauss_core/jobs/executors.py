@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gauss_core.errors import GaussError, MissingProgramError
 from gauss_core.jobs.store import LOG_FILE, Job, kill_job_processes
-from gauss_core.procs import TAG_VAR, job_tag
+from gauss_core.procs import TAG_VAR, job_tag, lower_priority
 from gauss_core.modes import ExecutorName
 
 RUNNER_MODULE = "gauss_core.jobs.runner"
@@ -78,9 +78,8 @@ class LocalExecutor:
         """
         nice = self.nice
 
-        def _lower_priority() -> None:  # runs in the child before exec; no shell involved
-            if nice:
-                os.nice(nice)
+        def _lower_priority() -> None:  # runs in the child, after setsid and before exec; no shell involved
+            lower_priority(nice)
 
         with open(job.directory / LOG_FILE, "ab") as log:  # the runner keeps its own descriptor
             proc = subprocess.Popen(runner_command(job.directory), cwd=job.directory, env=_runner_env(job.directory),
