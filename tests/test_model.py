@@ -126,14 +126,16 @@ def test_model_fast_and_native_paths_agree():
     assert torch.allclose(fast.logits, native.logits, atol=1e-5)
 
 
-def test_spelling_invariance_loss_pulls_only_the_random_spelling():
+def test_spelling_invariance_loss_is_relative_to_the_distance_between_molecules():
     from gauss_core.model.loss import spelling_invariance_loss
 
     stored = torch.tensor([[0.0, 1.0], [2.0, 2.0]], requires_grad=True)
     random = torch.tensor([[1.0, 1.0], [2.0, 0.0]], requires_grad=True)
     loss = spelling_invariance_loss(random, stored)
-    assert loss.item() == pytest.approx((1 + 0 + 0 + 4) / 4)  # squared distance per latent dimension
+    assert loss.item() == pytest.approx(((1 + 0) + (0 + 4)) / 2 / 5)  # mean |r - s|^2 over mean |s_i - s_j|^2
+    assert spelling_invariance_loss(3 * random, 3 * stored).item() == pytest.approx(loss.item())  # shrinking pays nothing
     loss.backward()
-    assert stored.grad is None or not stored.grad.any()  # the stored point is not moved towards spellings
-    assert torch.allclose(random.grad, torch.tensor([[0.5, 0.0], [0.0, -1.0]]))
+    assert torch.allclose(random.grad, 2 * (random - stored).detach() / 2 / 5)  # pulled onto the stored point
+    push = stored.grad[0] @ (stored[0] - stored[1]).detach()
+    assert push < 0  # descending the loss moves two molecules apart, never together
     assert spelling_invariance_loss(stored, stored).item() == 0.0
