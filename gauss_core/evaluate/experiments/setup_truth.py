@@ -47,9 +47,17 @@ def geometry_part(table: pd.DataFrame, numbers: Numbers, start: str = "") -> str
                     bool(row.MAE_A <= 0.03), f"{DFT} references vs the cheap path")
         for cls in (1, 2, 3, 4):
             rho = getattr(row, f"spearman_class{cls}")
+            if np.isnan(rho):  # < 3 references in the class: said once below, not as a row per path
+                continue
             numbers.add(EXPERIMENT, f"Spearman of r within class {cls}, {row.path}{start} "
                                     f"(n={getattr(row, f'n_class{cls}')})", rho, ">= 0.8",
-                        None if np.isnan(rho) else bool(rho >= 0.8), f"{DFT} references vs the cheap path")
+                        bool(rho >= 0.8), f"{DFT} references vs the cheap path")
+    counts = [int(getattr(scores.iloc[0], f"n_class{cls}")) for cls in (1, 2, 3, 4)] if len(scores) else []
+    short = [cls for cls, n in zip((1, 2, 3, 4), counts, strict=True) if n < 3]
+    if short:
+        numbers.add(EXPERIMENT, f"Spearman of r within class {', '.join(map(str, short))}{start}: n/a, fewer than "
+                                f"3 references (references per class 1-4: {'/'.join(map(str, counts))})",
+                    float("nan"), ">= 0.8", None, f"{DFT} references")
     cols = ["path", "n", "MAE_A"] + [c for k in (1, 2, 3, 4) for c in (f"spearman_class{k}", f"n_class{k}")]
     cpu = [f"{c.removesuffix('_cpu_s')}: median {table[c].median():.1f} s" for c in table.columns
            if c.endswith("_cpu_s")]
