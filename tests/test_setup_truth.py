@@ -37,7 +37,7 @@ def test_tables_give_scores_against_the_targets(tmp_path):
     assert nums.loc["Spearman of r within class 1, GFN2 axial free (n=3)", "value"] == pytest.approx(0.5)
     short = [m for m in nums.index if "fewer than 3" in m]  # classes 2 and 4: one n/a row, not one per path
     assert len(short) == 1 and "class 2, 4" in short[0] and "3/0/3/0" in short[0]
-    assert not any(m.startswith("Spearman of r within class 2,") for m in nums.index)
+    assert not any(m.startswith("Spearman of r within class 2, GFN") for m in nums.index)
     mb = nums.loc["basis MB: max |deviation| of any gap from the largest basis (1 complexes)"]
     assert mb.value == pytest.approx(6.0) and not mb.passed  # only [O-]C has both settings done
     text = setup_truth.section(result)
