@@ -80,11 +80,7 @@ def train_tiny_model(ligand_set: Path, out: Path) -> Path:
     """
     from gauss_core.train import TrainConfig, train_from_files
 
-    # Batches of 20 at lr 3e-3: enough steps in 2 epochs for the decoder to write donor-first ligands near a
-    # seed (at batch 100 the tiny set is 8 steps, and the model wrote only "C" once the VAE stopped
-    # reconstructing random spellings; sampling tests need a real checkpoint, not a good one).
-    config = TrainConfig(n_test=50, max_epochs=2, batch_size=20, lr=3e-3, seed=0, device="cpu", threads=1,
-                         progress=False)
+    config = TrainConfig(n_test=50, max_epochs=2, batch_size=100, seed=0, device="cpu", threads=1, progress=False)
     train_from_files(ligand_set, out, (), config, log=lambda msg: None)
     return out
 

@@ -243,10 +243,10 @@ def test_resume_with_another_objective_restarts_the_lr_schedule(tiny_ligand_set,
                        "--augment", "off", "--max-epochs", "2"]) == 0
     before = read_checkpoint(out)["resume"]["scheduler"]["best"]
     capsys.readouterr()
-    assert gauss_main(["train", "--out", str(out), "--resume", "--augment", "on", "--max-epochs", "3",
-                       "--no-progress"]) == 0
+    assert gauss_main(["train", "--out", str(out), "--resume", "--augment", "on", "--spelling-weight", "0.1",
+                       "--max-epochs", "3", "--no-progress"]) == 0
     text = capsys.readouterr().out
-    assert "(augment_smiles changed;" in text and "LR schedule" in text
+    assert "(augment_smiles, spelling_weight changed;" in text and "LR schedule" in text
     saved = read_checkpoint(out)
     last = saved["history"][-1]["loss"]
     assert saved["resume"]["scheduler"]["best"] == pytest.approx(last) and last != pytest.approx(before)

@@ -56,7 +56,7 @@ def register(subparsers) -> None:
                    help="ligands of <= 3 heavy atoms appear this many times per epoch (default 8; 1 = off)")
     p.add_argument("--spelling-weight", type=float, default=None,
                    help="weight of the pull of a random spelling's latent mean onto the stored spelling's "
-                        "(default 0.1; 0 = spellings only counted, not used)")
+                        "(default 0: VAE reconstructs the random spelling; 0.1: see checkpoints/README.md)")
     p.add_argument("--augment-workers", type=int, default=1,
                    help="processes writing the random spellings (default 1; the spellings do not depend on it; "
                         "on a GPU, use most CPU cores so spelling does not stall the GPU)")

@@ -128,7 +128,8 @@ class DonorFirstAugmenter:
 
     def _chunk(self, seed: int, start: int) -> tuple[np.ndarray, int]:
         stop = min(start + SPELLING_CHUNK, len(self.smiles))
-        rng = np.random.default_rng([seed, start // SPELLING_CHUNK])
+        chunk = start // SPELLING_CHUNK  # chunk 0 keeps the single-generator stream of earlier checkpoints
+        rng = np.random.default_rng(seed if chunk == 0 else [seed, chunk])
         out = self.base[start:stop].numpy().copy()
         fallbacks = 0
         for i in range(start, stop):

@@ -86,7 +86,7 @@ class TrainConfig:
     tiny_factor: int = 8
     tiny_max_heavy: int = 3
     augment_workers: int = 1
-    spelling_weight: float = 0.1
+    spelling_weight: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -334,12 +334,15 @@ def train_model(
             # only encoded and pulled onto the stored spelling's latent mean. (Reconstructing the random
             # spelling, or decoding the stored one from it, cost 12-50 points of held-out reconstruction on
             # the GPU runs of 2026-12-04, checkpoints/README.md.)
-            stored = train.tokens[idx]
+            # spelling_weight 0 (default until a model trained with the pull is shipped): the session-7 recipe,
+            # the VAE reconstructs the random spelling itself.
+            pull = augmenter is not None and config.spelling_weight > 0
+            stored = train.tokens[idx] if pull else epoch_tokens[idx]
             outp = model(stored, train.struct[idx] if use_struct else None)
             terms = gauss_loss(outp.logits, stored, outp.mu, outp.logvar, outp.properties,
                                train.labels[idx], train.mask[idx], config.kl_weight)
             total, spelling = terms.total, torch.zeros(())
-            if augmenter is not None and config.spelling_weight > 0:
+            if pull:
                 spelling = spelling_invariance_loss(model.encode(epoch_tokens[idx])[0], outp.mu)
                 total = total + config.spelling_weight * spelling
             optimizer.zero_grad(set_to_none=True)
