@@ -53,9 +53,9 @@ class TrainConfig:
         progress: show a tqdm bar per epoch (only on a terminal).
         ligands_path, labels_paths: the input files (recorded for resume and provenance).
         charge_column: label column training the head's donor charge (default the LoProp-calibrated one).
-        augment_smiles: each epoch, a new random donor-first spelling of every training ligand is encoded
-            and its latent mean pulled onto the stored spelling's (weight spelling_weight, squared distance
-            per dimension); the VAE itself reconstructs the stored spelling.
+        augment_smiles: each epoch, a new random donor-first spelling of every training ligand. With
+            spelling_weight 0 (default) the VAE reconstructs that spelling; with spelling_weight > 0 it
+            reconstructs the stored spelling and the random one is only encoded and pulled onto it.
         tiny_factor, tiny_max_heavy: ligands of <= tiny_max_heavy heavy atoms appear tiny_factor times
             per epoch (1 = no oversampling). See gauss_core.train.augment.
         augment_workers: processes writing the random spellings (same spellings for any count; more keep a
