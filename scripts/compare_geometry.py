@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from gauss_core import paths
+from gauss_core.complexes.assemble import BUILDERS
 from gauss_core.complexes.axial_reference import (RELAXED_PATHS, compare_cheap_paths, correction_json,
                                                   load_references, reference_rows_from_jobs, score_table)
 
@@ -30,8 +31,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("docs/geometry_compare.csv"))
     ap.add_argument("--correction", type=Path, default=None,
                     help="write the per-class linear map of --correction-path fitted on all references (JSON)")
-    ap.add_argument("--builder", default="auto", choices=("auto", "molsimplify", "rdkit"),
-                    help="template builder of the cheap paths (rdkit: seeded, repeatable)")
+    ap.add_argument("--builder", default="auto", choices=BUILDERS,
+                    help="template builder of the cheap paths (rdkit: seeded, repeatable; search: lowest GFN-FF "
+                         "energy of 8 seeded RDKit conformers)")
     ap.add_argument("--start", default="build", choices=("build", "reference"),
                     help="build: relax a new build (what the product does); reference: relax each reference's "
                          "own DFT structure (same conformer: the method's error alone)")
@@ -43,7 +45,9 @@ def main() -> None:
 
         fresh = reference_rows_from_jobs(JobStore(default_db_path()).list(kind="dft-axial"))
         old = load_references(BUNDLED) if BUNDLED.exists() else fresh.iloc[:0]
-        table = pd.concat([fresh, old[~old.smiles.isin(fresh.smiles)]], ignore_index=True)
+        key = ["smiles", "start_builder"]  # one reference per ligand and start conformer choice
+        kept = old.merge(fresh[key], on=key, how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
+        table = pd.concat([fresh, old[kept]], ignore_index=True)
         BUNDLED.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(BUNDLED, index=False)
         print(f"{len(table)} references -> {BUNDLED}")
@@ -56,7 +60,8 @@ def main() -> None:
     scores = score_table(compared)
     print(scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     for stem in RELAXED_PATHS:
-        print(f"{stem}: median {compared[f'{stem}_cpu_s'].median():.1f} s CPU per complex (xtb included)")
+        cpu = compared[f"{stem}_cpu_s"] + compared["build_cpu_s"]
+        print(f"{stem}: median {cpu.median():.1f} s CPU per complex (build and xtb included)")
     if args.correction:
         args.correction.write_text(json.dumps(correction_json(compared, args.correction_path), indent=1) + "\n")
         print(f"per-class linear map of {args.correction_path} -> {args.correction}")

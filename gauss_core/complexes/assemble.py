@@ -24,7 +24,7 @@ from gauss_core.complexes.structure import N_WATERS, Complex, perceive_bonds
 from gauss_core.errors import GaussError, InvalidSmilesError
 from gauss_core.proxies.structure import embed_parameters
 
-BUILDERS = ("auto", "molsimplify", "rdkit")
+BUILDERS = ("auto", "molsimplify", "rdkit", "search")
 
 
 class AssemblyError(GaussError):
@@ -324,12 +324,9 @@ def _min_dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).min())
 
 
-def build_rdkit(info: LigandInfo, n_conformers: int = 6, seed: int = 7) -> Complex:
-    """Template from RDKit alone: ETKDG ligand conformers placed on the axis, rotated about it and
-    picked for the largest clearance from the waters and from each other."""
-    r_ax = DISTANCES.axial(info.donor_element, info.charge)
-    w_symbols, w_coords = water_ring()
-    confs = _ligand_conformers(info, n_conformers, seed)
+def _place_pair(confs: list[np.ndarray], info: LigandInfo, r_ax: float, w_coords: np.ndarray) -> list[np.ndarray]:
+    """Both axial ligands, each the conformer and rotation about the axis with the largest clearance from the
+    waters and from the ligand placed before it."""
     angles = np.radians(np.arange(0, 360, 10))
     placed: list[np.ndarray] = []
     for up in (True, False):
@@ -343,14 +340,35 @@ def build_rdkit(info: LigandInfo, n_conformers: int = 6, seed: int = 7) -> Compl
                 d = _min_dist(cand[1:], env)  # donor itself is excluded (it sits at the template spot)
                 if d > best_d:
                     best, best_d = cand, d
-        assert best is not None  # _ligand_conformers returns at least one conformer or raises
+        assert best is not None  # confs holds at least one conformer
         placed.append(best)
-    symbols = ["Dy"] + w_symbols
-    lig_symbols = [a.GetSymbol() for a in info.mol_h.GetAtoms()]
-    symbols += lig_symbols * 2
+    return placed
+
+
+def _rdkit_complex(info: LigandInfo, placed: list[np.ndarray], w_symbols: list[str], w_coords: np.ndarray,
+                   builder: str) -> Complex:
+    symbols = ["Dy"] + w_symbols + [a.GetSymbol() for a in info.mol_h.GetAtoms()] * 2
     coords = np.vstack([np.zeros((1, 3)), w_coords] + placed)
     identity = list(range(info.mol_h.GetNumAtoms()))
-    return _make_complex(symbols, coords, info, [identity, identity], "rdkit")
+    return _make_complex(symbols, coords, info, [identity, identity], builder)
+
+
+def build_rdkit(info: LigandInfo, n_conformers: int = 6, seed: int = 7) -> Complex:
+    """Template from RDKit alone: ETKDG ligand conformers placed on the axis, rotated about it and
+    picked for the largest clearance from the waters and from each other."""
+    r_ax = DISTANCES.axial(info.donor_element, info.charge)
+    w_symbols, w_coords = water_ring()
+    confs = _ligand_conformers(info, n_conformers, seed)
+    return _rdkit_complex(info, _place_pair(confs, info, r_ax, w_coords), w_symbols, w_coords, "rdkit")
+
+
+def rdkit_candidates(info: LigandInfo, n_conformers: int = 8, seed: int = 7) -> list[Complex]:
+    """One template per ETKDG ligand conformer (both ligands that conformer, each rotated for clearance):
+    the candidates an energy-based conformer choice ranks (complexes/conformers.py)."""
+    r_ax = DISTANCES.axial(info.donor_element, info.charge)
+    w_symbols, w_coords = water_ring()
+    return [_rdkit_complex(info, _place_pair([conf], info, r_ax, w_coords), w_symbols, w_coords, "rdkit")
+            for conf in _ligand_conformers(info, n_conformers, seed)]
 
 
 def assemble(smiles: str, builder: str = "auto") -> Complex:
@@ -359,7 +377,8 @@ def assemble(smiles: str, builder: str = "auto") -> Complex:
     Args:
         smiles: the axial ligand, donor (O or N) first, e.g. "[O-]C" or "n1ccccc1".
         builder: "auto" (molSimplify; RDKit if molSimplify fails, or if molSimplify's build is flagged
-            and the RDKit build has fewer flags), "molsimplify" or "rdkit".
+            and the RDKit build has fewer flags), "molsimplify", "rdkit" or "search" (the lowest GFN-FF
+            energy of several seeded RDKit conformers; needs xtb; complexes/conformers.py).
     Returns:
         Complex with checks and flags filled (a clash is flagged, not hidden).
     Raises:
@@ -370,6 +389,10 @@ def assemble(smiles: str, builder: str = "auto") -> Complex:
     info = ligand_info(smiles)
     if builder == "rdkit":
         return build_rdkit(info)
+    if builder == "search":  # needs xtb; imported here because conformers.py builds on this module
+        from gauss_core.complexes.conformers import lowest_energy_build
+
+        return lowest_energy_build(info)
     try:
         cx = build_molsimplify(info)
     except (AssemblyError, InvalidSmilesError) as exc:

@@ -26,7 +26,9 @@ from gauss_core.ligands import smiles_class
 from gauss_core.stats import spearman
 
 REFERENCE_COLUMNS = ("smiles", "ligand_class", "r_dft_A", "r_dft_1_A", "r_dft_2_A", "r_start_A", "steps",
-                     "converged", "flags", "cpu_s", "provenance", "xyz")
+                     "converged", "flags", "cpu_s", "provenance", "xyz", "start_builder")
+# references exported before the builder was a job parameter started from a random molSimplify conformer
+LEGACY_START_BUILDER = "auto"
 
 
 def reference_rows_from_jobs(jobs: Iterable) -> pd.DataFrame:
@@ -42,13 +44,16 @@ def reference_rows_from_jobs(jobs: Iterable) -> pd.DataFrame:
                      "r_dft_1_A": r1, "r_dft_2_A": r2, "r_start_A": float(np.mean(res["r_start_A"])),
                      "steps": res["steps"], "converged": res["converged"], "flags": ";".join(res["flags"]),
                      "cpu_s": res["cpu_s"], "provenance": res["provenance"],
-                     "xyz": xyz_path.read_text() if xyz_path.exists() else ""})
+                     "xyz": xyz_path.read_text() if xyz_path.exists() else "",
+                     "start_builder": res.get("builder", LEGACY_START_BUILDER)})
     return pd.DataFrame(rows, columns=list(REFERENCE_COLUMNS))
 
 
 def load_references(path: Path) -> pd.DataFrame:
     """The bundled reference table; raises DataFormatError naming missing columns."""
     table = pd.read_csv(path, keep_default_na=False)
+    if "start_builder" not in table.columns:
+        table["start_builder"] = LEGACY_START_BUILDER
     missing = [c for c in REFERENCE_COLUMNS if c not in table.columns]
     if missing:
         raise DataFormatError(f"{path}: missing column(s) {', '.join(missing)}; regenerate it with "
@@ -102,11 +107,14 @@ def cheap_distances(smiles: str, builder: str = "auto", start: Complex | None = 
     """Axial distance of each cheap path for one ligand, with the CPU seconds (xtb included) it took.
 
     builder: "rdkit" is seeded and repeatable; molSimplify ("auto") builds a different conformer on each call,
-    which moves the cheap distance of a flexible ligand by up to ~0.3 A (docs/geometry.md).
+    which moves the cheap distance of a flexible ligand by up to ~0.3 A (docs/geometry.md); "search" takes
+    the lowest-GFN-FF-energy conformer (complexes/conformers.py).
     start: relax this structure instead of a new build (complex_from_reference: same conformer as DFT)."""
     info = ligand_info(smiles)
     out: dict[str, float | str] = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}
+    t = cpu_seconds_with_children()
     cx = start if start is not None else assemble(smiles, builder=builder)
+    out["build_cpu_s"] = cpu_seconds_with_children() - t  # the conformer search of builder "search" runs xtb
     for stem, mode in RELAXED_PATHS.items():
         t = cpu_seconds_with_children()
         try:

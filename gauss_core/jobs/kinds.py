@@ -82,7 +82,8 @@ PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": tuple(CasscfGeometry),
                                              "ligand_basis": ("ANO-RCC-MB", "ANO-RCC-VDZ", "ANO-RCC-VDZP",
                                                               "ANO-RCC-VTZP", "donor-VDZP"),
                                              "dy_basis": ("ANO-RCC-VDZP", "ANO-RCC-VTZP", "ANO-RCC-VQZP"),
-                                             "method": tuple(CasscfMethod)}
+                                             "method": tuple(CasscfMethod),
+                                             "builder": ("auto", "molsimplify", "rdkit", "search")}
 
 
 def check_smiles(smiles: str) -> str:
@@ -214,7 +215,9 @@ register_kind(JobKind("loprop", run_loprop, OPENMOLCAS_LOPROP,
 
 # ---------------------------------------------------------------------------------------- dft-axial
 
-DFT_AXIAL_DEFAULTS = {"xc": "pbe", "basis": "def2-svp", "grad_tol": 3e-4, "max_steps": 10}
+# builder "search": the lowest-GFN-FF-energy ligand conformer, so that a reference and the cheap path relaxed
+# from the same build share the conformer (jobs queued before 2026-12-04 used "auto", a random molSimplify one)
+DFT_AXIAL_DEFAULTS = {"xc": "pbe", "basis": "def2-svp", "grad_tol": 3e-4, "max_steps": 10, "builder": "search"}
 
 
 def run_dft_axial(ctx: JobContext) -> dict:
@@ -227,7 +230,7 @@ def run_dft_axial(ctx: JobContext) -> dict:
     p = ctx.params
     check_smiles(ctx.smiles)
     t0 = time.time()
-    start = build_geometry(ctx.smiles, "constrained", validate=False)  # check_smiles validated it
+    start = build_geometry(ctx.smiles, "constrained", builder=str(p["builder"]), validate=False)  # validated above
     (ctx.workdir / "start_xtb.xyz").write_text(to_xyz(start))
     ctx.log(f"start: {start.geometry_provenance}, {start.n_atoms} atoms, flags {start.flags or 'none'}")
     config = DftAxialConfig(xc=str(p["xc"]), basis=str(p["basis"]), grad_tol=float(p["grad_tol"]),
@@ -239,7 +242,7 @@ def run_dft_axial(ctx: JobContext) -> dict:
     (ctx.workdir / "complex_dft.xyz").write_text(result.to_xyz(f"{result.provenance} {ctx.smiles}"))
     ctx.log(f"r = {result.r_mean_A:.4f} A after {result.steps} steps, flags {result.flags or 'none'}")
     return {**result.to_dict(), "start_flags": list(start.flags), "n_atoms": start.n_atoms,
-            "xc": config.xc, "basis": config.basis, "wall_s": round(time.time() - t0, 1)}
+            "xc": config.xc, "basis": config.basis, "builder": str(p["builder"]), "wall_s": round(time.time() - t0, 1)}
 
 
 register_kind(JobKind("dft-axial", run_dft_axial, DFT_AXIAL_Y,
