@@ -76,3 +76,12 @@ class RelaxMode(StrEnum):
     FREE = "free"  # unconstrained, for comparison only
     AXIAL = "axial"  # GFN2 chooses the axial distance
     AXIAL_FF = "axial-ff"  # GFN-FF chooses the axial distance
+
+
+class Builder(StrEnum):
+    """How the [Dy(H2O)5L2]+ template is built (complexes.assemble)."""
+
+    AUTO = "auto"  # molSimplify, RDKit when molSimplify fails or is flagged
+    MOLSIMPLIFY = "molsimplify"  # a random Open Babel conformer on each call
+    RDKIT = "rdkit"  # seeded ETKDG conformers, picked for clearance
+    SEARCH = "search"  # seeded ETKDG conformers, the lowest GFN-FF energy (needs xtb)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from gauss_core import columns, paths, provenance
-from gauss_core.modes import ExportFormat, RelaxMode
+from gauss_core.modes import Builder, ExportFormat, RelaxMode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            description="Assemble [Dy(H2O)5L2]+ for one ligand, run the checks (7 donors, axis, "
                                        "contacts), optionally relax, print the structural descriptors and write files.")
     build.add_argument("smiles", help="axial ligand, donor atom first, e.g. '[O-]C'")
-    build.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto",
-                       help="auto = molSimplify with RDKit fallback (default)")
+    build.add_argument("--builder", choices=list(Builder), default="auto",
+                       help="auto = molSimplify with RDKit fallback (default); search = lowest GFN-FF energy of 8 "
+                            "seeded RDKit conformers (repeatable; needs xtb)")
     build.add_argument("--relax", choices=list(RelaxMode), default="constrained",
                        help="xtb relaxation on the Y analogue (default constrained: axial distance of the template; "
                             "axial / axial-ff: GFN2 / GFN-FF choose it; free is for comparison only)")
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     est.add_argument("--file", type=Path, default=None, help="CSV with a 'smiles' column, or one SMILES per line")
     est.add_argument("--relax", choices=[m for m in RelaxMode if m != RelaxMode.FREE], default="constrained",
                      help="geometry (default constrained; axial / axial-ff compute the axial distance)")
-    est.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto")
+    est.add_argument("--builder", choices=list(Builder), default="auto")
     est.add_argument("--radial", choices=("bare", "shielded"), default="bare",
                      help="<r^k> without (bare, default) or with Sternheimer shielding")
     est.add_argument("--calibrated", nargs="?", const="default", default=None, metavar="MODEL.json",
@@ -58,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "plus the finished jobs of the queue)")
     cal.add_argument("--db", type=Path, default=None, help="queue database (default GAUSS_HOME/queue.db)")
     cal.add_argument("--out", type=Path, default=None, help="model JSON (default $GAUSS_HOME/kd_calibrated.json)")
-    cal.add_argument("--builder", choices=("auto", "molsimplify", "rdkit"), default="auto")
+    cal.add_argument("--builder", choices=list(Builder), default="auto")
     cal.set_defaults(func=_calibrate)
 
 

@@ -22,9 +22,10 @@ from gauss_core.chem import mol_from_smiles
 from gauss_core.complexes.checks import FLAG_NAMES, is_clean, run_checks
 from gauss_core.complexes.structure import N_WATERS, Complex, perceive_bonds
 from gauss_core.errors import GaussError, InvalidSmilesError
+from gauss_core.modes import Builder
 from gauss_core.proxies.structure import embed_parameters
 
-BUILDERS = ("auto", "molsimplify", "rdkit", "search")
+BUILDERS = tuple(Builder)
 
 
 class AssemblyError(GaussError):

@@ -19,7 +19,7 @@ from pathlib import Path
 from gauss_core import columns
 from gauss_core.errors import GaussError
 from gauss_core.provenance import CASSCF_OPENMOLCAS, DFT_AXIAL_Y, OPENMOLCAS_LOPROP
-from gauss_core.modes import CasscfGeometry, CasscfMethod
+from gauss_core.modes import Builder, CasscfGeometry, CasscfMethod
 
 
 class UnknownJobKindError(GaussError):
@@ -83,7 +83,7 @@ PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": tuple(CasscfGeometry),
                                                               "ANO-RCC-VTZP", "donor-VDZP"),
                                              "dy_basis": ("ANO-RCC-VDZP", "ANO-RCC-VTZP", "ANO-RCC-VQZP"),
                                              "method": tuple(CasscfMethod),
-                                             "builder": ("auto", "molsimplify", "rdkit", "search")}
+                                             "builder": tuple(Builder)}
 
 
 def check_smiles(smiles: str) -> str:
