@@ -64,7 +64,8 @@ model: setup
 	else \
 	  $(PY) scripts/make_training_set.py --total 121000 --seed 0 --out .gauss/train/ligands_train.csv.gz && \
 	  $(PY) -m gauss_core train --ligands .gauss/train/ligands_train.csv.gz --labels assets/labels/proxy_xtb.csv.gz \
-	    --n-train 114000 --n-test 7000 --label-fraction 1.0 --seed 0 --out $(MODEL_OUT); \
+	    --n-train 114000 --n-test 7000 --label-fraction 1.0 --seed 0 --tiny-factor 32 --spelling-weight 0.1 \
+	    --out $(MODEL_OUT); \
 	fi
 
 bench: setup

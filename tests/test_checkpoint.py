@@ -186,7 +186,10 @@ def test_bundled_checkpoint_encodes_its_four_proxies_and_nothing_else(capsys):
     from gauss_core.cli import main as gauss_main
 
     loaded = load_checkpoint(paths.DEFAULT_CHECKPOINT)
-    assert loaded.label_names == LABELS and loaded.config.n_labels == 4 and loaded.label_sources == {}
+    assert loaded.label_names == LABELS and loaded.config.n_labels == 4
+    # the head's charge is the LoProp-calibrated GFN2 charge, and the checkpoint says so
+    assert list(loaded.label_sources) == ["q_donor_e"]
+    assert loaded.label_sources["q_donor_e"].startswith("q_donor_loprop_est_e")
     capsys.readouterr()
     assert gauss_main(["encode", "--smiles", "[O-]C", "--smiles", "OCC"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
