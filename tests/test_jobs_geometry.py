@@ -33,3 +33,13 @@ def test_axial_geometry_of_methoxide_is_built_and_named():
     assert abs(_r_dy_l(fixed) - 2.15) < 0.02
     # GFN2 chooses its own axial distance (1.88 A for methoxide here: short of DFT, see relax.relax)
     assert 1.75 < _r_dy_l(cplx) < 2.3 and abs(_r_dy_l(cplx) - _r_dy_l(fixed)) > 0.03
+
+
+@pytest.mark.needs_xtb
+def test_casscf_geometry_from_the_search_builder_names_it():
+    from gauss_core.jobs.geometry import casscf_complex
+
+    structure, source, cplx = casscf_complex("[O-]C", relax=True, mode="axial", builder="search")
+    assert cplx is not None and cplx.builder == "search"
+    assert source.startswith("xtb-gfn2-axial (builder search)")
+    assert len(structure.symbols) == cplx.n_atoms

@@ -38,7 +38,7 @@ def test_label_axial_gives_plausible_distances_with_provenance_and_applies_a_cor
     r_anion, r_neutral = float(table.loc["[O-]C", columns.R_DYL]), float(table.loc["OC", columns.R_DYL])
     # GFN2 with the axial distance free: methoxide ~1.89 A (docs/geometry.md), a neutral O donor longer
     assert 1.75 < r_anion < 2.05 and 2.05 < r_neutral < 2.7 and r_neutral > r_anion + 0.15
-    assert (table[columns.R_DYL_METHOD] == "xtb-gfn2-axial").all()
+    assert (table[columns.R_DYL_METHOD] == "xtb-gfn2-axial@search").all()  # default: lowest-energy conformer
     assert DISSOCIATED not in "".join(table[columns.R_DYL_FLAGS])
     assert (table[columns.R_DYL_CPU].astype(float) > 0).all()
     assert table.loc["OC", columns.LIGAND_CLASS] == 1 and table.loc["[O-]C", columns.LIGAND_CLASS] == 3
@@ -52,7 +52,7 @@ def test_label_axial_gives_plausible_distances_with_provenance_and_applies_a_cor
     fixed = pd.read_csv(out, keep_default_na=False).set_index("smiles")
     assert fixed.loc["[O-]C", columns.R_DYL] == pytest.approx(1.1 * r_anion + 0.1, abs=1e-5)
     assert fixed.loc["OC", columns.R_DYL] == pytest.approx(0.5 * r_neutral + 1.2, abs=1e-5)
-    assert (fixed[columns.R_DYL_METHOD] == "xtb-gfn2-axial+lead-fit-v1").all()
+    assert (fixed[columns.R_DYL_METHOD] == "xtb-gfn2-axial@search+lead-fit-v1").all()
 
 
 @pytest.mark.parametrize("content, message", [

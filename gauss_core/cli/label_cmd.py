@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from gauss_core.modes import Builder
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -28,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--relax", choices=("axial", "axial-ff"), default="axial",
                    help="axial: which cheap path chooses the distance: GFN2-xTB (axial, default) or GFN-FF "
                         "(axial-ff); recorded in r_dyl_method")
+    p.add_argument("--builder", choices=list(Builder), default="search",
+                   help="axial: template builder (default search: the lowest-GFN-FF-energy ligand conformer, so the "
+                        "label does not depend on a random conformer; builder recorded in r_dyl_method)")
     p.add_argument("--r-correction", type=Path, default=None, metavar="FILE",
                    help="axial: JSON {\"method\": NAME, \"classes\": {\"1\": [slope, intercept], ..., \"4\": "
                         "[...]}} mapping the raw xtb distance per ligand class; applied when the table is written "
@@ -90,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     if args.method == "axial":
         from gauss_core.kd.bond_length import axial_labeller, load_r_correction
 
-        labeller = axial_labeller(load_r_correction(args.r_correction) if args.r_correction else None, args.relax)
+        labeller = axial_labeller(load_r_correction(args.r_correction) if args.r_correction else None, args.relax,
+                                  args.builder)
     elif args.r_correction is not None:
         raise GaussError("--r-correction corrects the axial distance: use it with --method axial")
     fast = FastConfig(optimise=args.opt and not args.no_opt, gfn1=args.cm5 and not args.no_gfn1)

@@ -65,7 +65,7 @@ def idealised_dy_water5_methoxide2() -> XyzStructure:
     return XyzStructure(symbols, coords, charge=1, title="[Dy(H2O)5(OMe)2]+ idealised")
 
 
-def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained"
+def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained", builder: str = "auto"
                    ) -> tuple[XyzStructure, str, Complex | None]:
     """Geometry of [Dy(H2O)5L2]+ for a CASSCF job, and the Complex it came from.
 
@@ -75,6 +75,7 @@ def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained"
             flag (its geometry source then names the assembler and the flag, never the relaxation).
         mode: the gauss_core.complexes.relax mode: "constrained" (axial distance of the class template, the
             default), "axial" or "axial-ff" (GFN2 or GFN-FF chooses the axial distance).
+        builder: the template builder (gauss_core.modes.Builder); "search" = lowest-GFN-FF-energy conformer.
     Returns:
         (structure, source, complex): source names how the coordinates were made: the complex's
         geometry_provenance ("molsimplify", "rdkit", "xtb-gfn2-constrained", ...) plus its flags, or
@@ -84,13 +85,14 @@ def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained"
 
     try:
         # The queue validated the ligand on enqueue; the job only builds.
-        cplx = build_geometry(smiles, mode if relax else "none", validate=False, keep_unrelaxed=True)
+        cplx = build_geometry(smiles, mode if relax else "none", builder=builder, validate=False,
+                              keep_unrelaxed=True)
     except GaussError as exc:
         if smiles.strip() in METHOXIDE_SMILES:
             log.warning("assemble(%s) failed (%s); using the idealised methoxide bipyramid", smiles, exc)
             return idealised_dy_water5_methoxide2(), "idealised-methoxide", None
         raise
-    source = cplx.geometry_provenance
+    source = cplx.geometry_provenance + ("" if builder == "auto" else f" (builder {builder})")
     if cplx.flags:
         source += " [flags: " + "; ".join(cplx.flags) + "]"
     return structure_from(cplx), source, cplx

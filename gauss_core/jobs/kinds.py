@@ -111,6 +111,7 @@ CASSCF_DEFAULTS = {
     # distance), "idealised" (methoxide only) or "xyz"
     "geometry": CasscfGeometry.ASSEMBLE.value,
     "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
+    "builder": "auto",             # template builder; "search" = lowest-GFN-FF-energy ligand conformer
     "xyz": "",                     # geometry="xyz": a stored XYZ (XyzStructure.to_xyz), so settings share it
     "timeout_s": 6 * 3600,
 }
@@ -129,9 +130,10 @@ def run_casscf(ctx: JobContext) -> dict:
             raise GaussError("geometry='idealised' exists only for methoxide ([O-]C); use geometry='assemble'")
         structure, source, cplx = idealised_dy_water5_methoxide2(), "idealised-methoxide", None
     elif p["geometry"] == CasscfGeometry.ASSEMBLE:
-        structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]))
+        structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]), builder=str(p["builder"]))
     elif p["geometry"] in (CasscfGeometry.AXIAL, CasscfGeometry.AXIAL_FF):  # named as the relax() mode
-        structure, source, cplx = casscf_complex(ctx.smiles, relax=True, mode=str(p["geometry"]))
+        structure, source, cplx = casscf_complex(ctx.smiles, relax=True, mode=str(p["geometry"]),
+                                                 builder=str(p["builder"]))
     elif p["geometry"] == CasscfGeometry.XYZ:
         path = Path(str(p["xyz"]))
         if not path.is_file():

@@ -111,7 +111,8 @@ def axial_record(smiles: str, relax: str = "axial", builder: str = "auto") -> di
     r1, r2 = axial_distances(cx)
     flags = sorted({f.split(":")[0] for f in cx.flags if f.startswith((*FLAG_NAMES, "xtb-"))})
     return {"r_dyl_1_A": r1, "r_dyl_2_A": r2, "ligand_charge": int(cx.ligand_charge),
-            "ligand_class": smiles_class(smiles), "geometry_method": cx.geometry_provenance,
+            "ligand_class": smiles_class(smiles),
+            "geometry_method": cx.geometry_provenance + ("" if builder == "auto" else f"@{builder}"),
             "complex_flags": flags, "cpu_s": round(cpu_seconds_with_children() - cpu0, 3)}
 
 
