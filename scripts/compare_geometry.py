@@ -2,6 +2,8 @@
 
     GAUSS_HOME=<campaign home> python scripts/compare_geometry.py --export   # writes the bundled table
     python scripts/compare_geometry.py                                        # scores the bundled table
+    python scripts/compare_geometry.py --builder search --ref-start search --out docs/geometry_compare_search.csv
+                                          # the product's path: reference and cheap path on one conformer
 
 --export writes assets/geometry/dft_axial_reference.csv.gz from the queue's finished dft-axial jobs (keeping
 bundled rows the queue no longer has). The per-reference distances go to docs/geometry_compare.csv, the
@@ -37,6 +39,9 @@ def main() -> None:
     ap.add_argument("--start", default="build", choices=("build", "reference"),
                     help="build: relax a new build (what the product does); reference: relax each reference's "
                          "own DFT structure (same conformer: the method's error alone)")
+    ap.add_argument("--ref-start", default="any", choices=("any", *BUILDERS),
+                    help="score only references whose DFT run started from this builder's conformer (search: the "
+                         "lowest-GFN-FF-energy one, as `--builder search` builds: reference and cheap path share it)")
     ap.add_argument("--correction-path", default="gfnff_axial", choices=sorted(RELAXED_PATHS))
     args = ap.parse_args()
     if args.export:
@@ -54,6 +59,11 @@ def main() -> None:
     refs = load_references(BUNDLED)
     # dissociated / unconverged ones are not references
     refs = refs[refs["flags"].fillna("").astype(str).str.len() == 0]
+    if args.ref_start != "any":
+        refs = refs[refs["start_builder"] == args.ref_start]
+    if refs.empty:
+        raise SystemExit(f"no usable references (--ref-start {args.ref_start}) in {BUNDLED}; export finished "
+                         "dft-axial jobs first (--export with GAUSS_HOME set)")
     compared = compare_cheap_paths(refs, log=print, builder=args.builder,
                                    from_reference=args.start == "reference")
     compared.to_csv(args.out, index=False)

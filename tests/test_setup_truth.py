@@ -56,3 +56,17 @@ def test_same_conformer_table_is_scored_under_its_own_names(tmp_path):
     assert nums.loc["axial r MAE vs DFT, GFN2 axial free (n=3)", "value"] == pytest.approx(0.0133, abs=1e-3)
     same = "Spearman of r within class 3, GFN2 axial free, DFT's conformer (n=3)"
     assert nums.loc[same, "value"] == pytest.approx(-1.0)
+
+
+def test_search_table_is_scored_under_its_own_names(tmp_path):
+    table = pd.DataFrame({"smiles": list("abc"), "ligand_class": [1, 1, 1], "r_dft_A": [2.30, 2.35, 2.40],
+                          "r_template_A": [2.30] * 3, "r_gfn2_axial_A": [2.10, 2.16, 2.19],
+                          "gfn2_axial_cpu_s": [4.0] * 3})
+    table.to_csv(tmp_path / "geometry_compare.csv", index=False)
+    result = setup_truth.run(_ctx(tmp_path))
+    assert "--ref-start search" in setup_truth.section(result)  # optional: says how to make it
+    table.assign(r_gfn2_axial_A=[2.19, 2.16, 2.10]).to_csv(tmp_path / "geometry_compare_search.csv", index=False)
+    nums = pd.DataFrame(setup_truth.run(_ctx(tmp_path)).numbers).set_index("metric")
+    assert nums.loc["Spearman of r within class 1, GFN2 axial free (n=3)", "value"] == pytest.approx(1.0)
+    assert nums.loc["Spearman of r within class 1, GFN2 axial free, lowest-energy conformer (n=3)",
+                    "value"] == pytest.approx(-1.0)

@@ -27,9 +27,12 @@ EXPERIMENT = "8 geometry and CASSCF setup"
 DOCS = paths.REPO_ROOT / "docs"
 GEOMETRY_CSV, CASSCF_ON_DFT_CSV, BASIS_CSV = "geometry_compare.csv", "casscf_on_dft.csv", "casscf_basis_study.csv"
 SAME_CONFORMER_CSV = "geometry_compare_same_conformer.csv"  # optional: the method's error without conformer noise
+SEARCH_CSV = "geometry_compare_search.csv"  # optional: lowest-energy conformer for both reference and cheap path
 COMMANDS = {GEOMETRY_CSV: "GAUSS_HOME=<campaign> python scripts/compare_geometry.py --export",
             SAME_CONFORMER_CSV: "python scripts/compare_geometry.py --start reference "
                                 "--out docs/geometry_compare_same_conformer.csv",
+            SEARCH_CSV: "python scripts/compare_geometry.py --builder search --ref-start search "
+                        "--out docs/geometry_compare_search.csv",
             CASSCF_ON_DFT_CSV: "python scripts/casscf_on_dft_geometry.py --queue, a worker, then --collect",
             BASIS_CSV: "python scripts/basis_study.py --n 10, a worker, then --collect"}
 DFT = "dft-pbe-def2svp-y-axial"
@@ -102,10 +105,10 @@ def run(ctx: RunContext) -> ExperimentResult:
             parts[name] = "not available yet."
         else:
             parts[name] = part(table, numbers)
-    same = _read(folder, SAME_CONFORMER_CSV)
-    parts[SAME_CONFORMER_CSV] = (geometry_part(same, numbers, start=", DFT's conformer") if same is not None
-                                 and not same.empty else f"not available yet (make it with "
-                                                         f"`{COMMANDS[SAME_CONFORMER_CSV]}`).")
+    for name, start in ((SAME_CONFORMER_CSV, ", DFT's conformer"), (SEARCH_CSV, ", lowest-energy conformer")):
+        table = _read(folder, name)
+        parts[name] = (geometry_part(table, numbers, start=start) if table is not None and not table.empty
+                       else f"not available yet (make it with `{COMMANDS[name]}`).")
     if len(missing) == 3:
         raise GaussError("no geometry or CASSCF-setup results in " + str(folder) + ": " + "; ".join(missing))
     return ExperimentResult(numbers.rows, {"parts": parts, "missing": "; ".join(missing) or "none"})
@@ -113,6 +116,6 @@ def run(ctx: RunContext) -> ExperimentResult:
 
 def section(result: ExperimentResult) -> str:
     p = result.data["parts"]
-    return render("setup_truth", geometry=p[GEOMETRY_CSV], same_conformer=p[SAME_CONFORMER_CSV],
+    return render("setup_truth", geometry=p[GEOMETRY_CSV], same_conformer=p[SAME_CONFORMER_CSV], search=p[SEARCH_CSV],
                   casscf_on_dft=p[CASSCF_ON_DFT_CSV], basis=p[BASIS_CSV],
                   missing=result.data["missing"])
