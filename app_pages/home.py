@@ -98,7 +98,8 @@ else:
         source = "none: this checkpoint was trained without label files"
     st.write("**Labels** (the property head predicts these donor-atom proxies):")
     st.dataframe(pd.DataFrame({"label": labels, "meaning": [LABEL_MEANINGS.get(lb, lb) for lb in labels],
-                               "training labels from": [source] * len(labels)}),
+                               "training labels from": fmt.label_training_sources(labels, loaded.label_sources,
+                                                                                   source)}),
                  hide_index=True, width="stretch")
     st.caption("Predictions are tagged `gauss2-prediction`; KD numbers from the crystal-field model are "
                "estimates and are never shown as CASSCF.")

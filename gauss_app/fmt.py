@@ -34,3 +34,9 @@ def charge(q: int) -> str:
 
 
 COMPLEX = "[Dy(H₂O)₅L₂]"
+
+
+def label_training_sources(labels: list[str], label_sources: dict[str, str], files: str) -> list[str]:
+    """Model card: where each head label was trained from; a label trained on another column than its own name
+    (the donor charge on the LoProp-calibrated column) names that column."""
+    return [files + (f"; column {label_sources[lb]}" if lb in label_sources else "") for lb in labels]

@@ -92,6 +92,16 @@ def test_home_shows_the_model_card(app_env):
     assert "Checkpoint" in labels and "Latent size" in labels
     assert any("training data hash" in c.value for c in at.caption)
     assert any("Bundled ligand set" in c.value for c in at.caption)
+    assert "training labels from" in at.dataframe[-1].value.columns
+
+
+def test_model_card_names_the_column_a_label_was_trained_on():
+    from gauss_app.fmt import label_training_sources
+
+    sources = {"q_donor_e": "q_donor_loprop_est_e: GFN2-xTB donor charge calibrated onto CASSCF/LoProp"}
+    rows = label_training_sources(["donor_Z", "q_donor_e"], sources, "proxy_xtb.csv.gz")
+    assert rows[0] == "proxy_xtb.csv.gz"
+    assert rows[1] == f"proxy_xtb.csv.gz; column {sources['q_donor_e']}"
 
 
 @pytest.mark.parametrize("text, reason", [
