@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gauss_core.complexes.assemble import assemble, ligand_info, rdkit_candidates
-from gauss_core.complexes.conformers import BUILDER, ConformerSearchConfig, lowest_energy_build, rank_candidates
+from gauss_core.complexes.conformers import (BUILDER, ConformerSearchConfig, lowest_energy_build, rank_candidates,
+                                            rescore_gfn2)
 
 
 def test_rdkit_candidates_give_one_template_per_conformer_in_template_order():
@@ -25,7 +26,7 @@ def test_rdkit_candidates_give_one_template_per_conformer_in_template_order():
 @pytest.mark.needs_xtb
 def test_search_takes_the_lowest_gfnff_energy_and_is_repeatable():
     info = ligand_info("[O-]C1CC(C=O)C1O")  # an OH and a C=O that can reach a water: conformers differ
-    config = ConformerSearchConfig(n_conformers=4)
+    config = ConformerSearchConfig(n_conformers=4, rescore_top=0)
     ranked = rank_candidates(rdkit_candidates(info, config.n_conformers, config.seed))
     energies = [r.energy_Eh for r in ranked if not r.structural_flags]
     assert energies == sorted(energies) and len(energies) >= 2
@@ -51,3 +52,21 @@ def test_assemble_search_builder_then_relax_axial():
     assert out.geometry_provenance == AXIAL
     r = [float(np.linalg.norm(out.coords[d] - out.coords[0])) for d in out.axial_indices]
     assert all(1.7 < v < 2.1 for v in r)
+
+
+@pytest.mark.needs_xtb
+def test_gfn2_rescoring_can_overrule_gfnff():
+    from gauss_core.complexes.relax import RelaxConfig, run_xtb
+
+    info = ligand_info("O1CC12CC(C#C)C2")  # neutral donor: GFN2 and GFN-FF disagree on the best conformer
+    ranked = rank_candidates(rdkit_candidates(info, 8, 7))
+    rescored = rescore_gfn2(list(ranked), 4)
+    top = rescored[:4]
+    assert all(np.isfinite(r.energy_gfn2_Eh) for r in top) and all(np.isnan(r.energy_gfn2_Eh) for r in rescored[4:])
+    assert [r.energy_gfn2_Eh for r in top] == sorted(r.energy_gfn2_Eh for r in top)
+    assert top[0] is not ranked[0]  # GFN2's lowest is not GFN-FF's lowest here (measured: 11 kcal/mol apart)
+    best = lowest_energy_build(info)
+    assert np.allclose(best.coords, top[0].complex.coords, atol=1e-6)
+    assert best.geometry_provenance == "rdkit-conformers-gfnff-gfn2sp-lowest"
+    e_best = run_xtb(best, None, False, 0, RelaxConfig()).energy_Eh
+    assert e_best == pytest.approx(top[0].energy_gfn2_Eh, abs=1e-6)
