@@ -138,3 +138,18 @@ def test_bundle_keeps_stored_rows_and_adds_the_queue_results(home, capsys, monke
         assert main(["queue", "labels", "--bundle"]) == 2      # refused, not overwritten
         assert message in capsys.readouterr().err
         assert bundled.read_bytes() == before
+
+
+def test_list_into_a_closed_pipe_exits_quietly(home):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    store = JobStore(home / "queue.db")
+    for i in range(400):  # enough rows that `head -1` closes the pipe while the list is still printing
+        store.enqueue("casscf", "OC", {"memory_mb": 1000 + i})
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.run(f"{sys.executable} -m gauss_core queue list | head -1", shell=True, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.startswith("id\tstate") and "Traceback" not in proc.stderr, proc.stderr

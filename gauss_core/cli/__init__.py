@@ -55,3 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; work finished so far is kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `gauss queue list | head`: the reader left; not an error worth a traceback
+        # point stdout at devnull so the interpreter's final flush does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
