@@ -23,7 +23,7 @@ import numpy as np
 
 from gauss_core.complexes.assemble import AssemblyError, LigandInfo, rdkit_candidates
 from gauss_core.complexes.checks import FLAG_NAMES, run_checks
-from gauss_core.complexes.relax import RelaxationError, RelaxConfig, _run_xtb_once, _stage1_control, run_xtb
+from gauss_core.complexes.relax import RelaxationError, RelaxConfig, run_xtb_once, stage1_control, run_xtb
 from gauss_core.complexes.structure import Complex
 
 HARTREE_KCAL = 627.509
@@ -58,7 +58,7 @@ def rank_candidates(cands: list[Complex], relax_config: RelaxConfig = RelaxConfi
     ranked = []
     for cx in cands:
         try:
-            res = _run_xtb_once(cx, _stage1_control(cx), True, cycles, relax_config, method="gfnff")
+            res = run_xtb_once(cx, stage1_control(cx), True, cycles, relax_config, method="gfnff")
         except RelaxationError:
             ranked.append(RankedCandidate(cx, float("inf"), ["xtb-failed"]))
             continue

@@ -104,7 +104,7 @@ class XtbResult:
     etemp_K: float = 300.0
 
 
-def _run_xtb_once(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig,
+def run_xtb_once(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: RelaxConfig,
                   etemp: float = 300.0, method: str = "gfn2") -> XtbResult:
     exe = xtb_binary(config)
     with tempfile.TemporaryDirectory(prefix="gauss-xtb-") as tmp:
@@ -150,7 +150,7 @@ def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: R
     last: RelaxationError | None = None
     for etemp in (300.0, *config.retry_etemps_K):
         try:
-            return _run_xtb_once(cx, xcontrol, opt, cycles, config, etemp)
+            return run_xtb_once(cx, xcontrol, opt, cycles, config, etemp)
         except RelaxationError as exc:
             if "longer than" in str(exc):
                 raise
@@ -159,7 +159,7 @@ def run_xtb(cx: Complex, xcontrol: str | None, opt: bool, cycles: int, config: R
     raise last
 
 
-def _stage1_control(cx: Complex) -> str:
+def stage1_control(cx: Complex) -> str:
     fixed = [cx.metal_index] + list(cx.donor_indices)
     return "$fix\n   atoms: " + ",".join(str(i + 1) for i in fixed) + "\n$end\n"
 
@@ -213,17 +213,17 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
     start = cx
     if config.ff_preopt:
         try:  # GFN-FF pre-optimisation with the same fixed core: ~0.2 s, saves about 40 % of the GFN2 steps
-            ff = _run_xtb_once(cx, _stage1_control(cx), True, 4 * config.max_cycles, config, method="gfnff")
+            ff = run_xtb_once(cx, stage1_control(cx), True, 4 * config.max_cycles, config, method="gfnff")
             start = cx.copy(coords=ff.coords)
         except RelaxationError:
             start = cx
-    res = run_xtb(start, _stage1_control(cx), True, config.max_cycles, config)
+    res = run_xtb(start, stage1_control(cx), True, config.max_cycles, config)
     out = _relaxed(cx, res, CONSTRAINED)
     if mode in ("axial", "axial-ff"):
         # The axial distance is computed, not fixed: GFN2 (or GFN-FF) chooses it from the stage-1 geometry.
         # (GFN1 was tried too: xtb 6 exits with an error on these Y complexes.)
         if mode == "axial-ff":  # GFN-FF chooses the distance (~0.4 s); GFN2 charges of the result
-            ff_ax = _run_xtb_once(out, _axial_control(out), True, 4 * config.max_cycles, config, method="gfnff")
+            ff_ax = run_xtb_once(out, _axial_control(out), True, 4 * config.max_cycles, config, method="gfnff")
             out = _relaxed(out, _with_gfn2_charges(out, ff_ax, config), AXIAL_FF)
         else:
             res_ax = run_xtb(out, _axial_control(out), True, config.max_cycles, config)
