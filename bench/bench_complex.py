@@ -3,7 +3,8 @@
 Target (issue 4): <= 10 s per complex on the 2-core machine. Ligands: a seeded random sample of the
 bundled ligand set (all four donor classes), so the figure reflects real ligand sizes.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py [--n 12] [--builder auto]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py [--n 12] [--builder auto] [--relax constrained]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py --builder search --relax axial   (issue 13 cheap path)
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py --compare-free --n 20   (free vs constrained)
 """
 
@@ -21,6 +22,7 @@ import numpy as np  # noqa: E402
 from gauss_core.complexes import assemble, relax  # noqa: E402
 from gauss_core.errors import GaussError  # noqa: E402
 from gauss_core.kd import estimate  # noqa: E402
+from gauss_core.modes import Builder  # noqa: E402
 
 FALLBACK = ["[O-]C", "[O-]c1ccccc1", "n1ccccc1", "O=C(C)C", "NC", "[N-]C(=O)C", "[O-]C(=O)C", "OC1CCCC1",
             "[O-]CC#N", "N#CC", "[O-]C(C)(C)C", "O=C1CCCO1"]
@@ -82,7 +84,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--builder", default="auto")
+    parser.add_argument("--builder", default="auto", choices=list(Builder))
+    parser.add_argument("--relax", default="constrained", choices=("constrained", "axial", "axial-ff"),
+                        help="xtb relaxation (axial / axial-ff: the axial distance computed, issue 13)")
     parser.add_argument("--compare-free", action="store_true",
                         help="instead: flags of free vs constrained GFN2 relaxation (5 ligands per class, seed 7)")
     args = parser.parse_args()
@@ -100,7 +104,7 @@ def main() -> None:
         try:
             cx = assemble(smi, builder=args.builder)
             t1 = time.perf_counter()
-            rx = relax(cx, "constrained")
+            rx = relax(cx, args.relax)
             t2 = time.perf_counter()
             est = estimate(rx)
             t3 = time.perf_counter()
@@ -120,7 +124,8 @@ def main() -> None:
     cpu = _cpu_seconds() - cpu0
     load = os.getloadavg()[0]
     print(f"\n{done} complexes ({failed} failed) in {wall:.1f} s: {done / wall:.3f} complexes/s, "
-          f"{wall / max(done, 1):.2f} s per complex wall (target <= 10 s); builder {args.builder}")
+          f"{wall / max(done, 1):.2f} s per complex wall (target <= 10 s); builder {args.builder}, "
+          f"relax {args.relax}")
     print(f"CPU time (this process + xtb children) {cpu / max(done, 1):.2f} s per complex = the wall time on an "
           f"idle core; load average during the run {load:.1f} on {os.cpu_count()} cores")
     for stage, vals in times.items():
