@@ -28,22 +28,24 @@ picked = st.multiselect("Candidates to assemble", candidates, max_selections=12,
                         default=None if "cx_pick" in st.session_state
                         else (state.stored_picks("complexes", candidates) or candidates[:1])[:12])
 state.keep_picks("complexes", picked)
-# label -> gauss_core relax mode
-GEOMETRIES = {"template (fast, unrelaxed ligands)": "none",
-              "constrained GFN2-xTB relaxation (slower)": "constrained",
-              "computed axial distance, GFN-FF (experimental)": "axial-ff"}
+# label -> (gauss_core relax mode, template builder)
+GEOMETRIES = {"template (fast, unrelaxed ligands)": ("none", "auto"),
+              "constrained GFN2-xTB relaxation (slower)": ("constrained", "auto"),
+              "computed axial distance, lowest-energy conformer, GFN-FF (experimental)": ("axial-ff", "search")}
 relax_mode = st.radio("Geometry", list(GEOMETRIES), index=1, horizontal=True, key="cx_relax",
                       help="The relaxation keeps the pentagonal-bipyramidal core fixed and relaxes the ligands "
                            "with xtb on the Y(III) analogue; the KD estimate is better on relaxed geometries. "
-                           "The constrained one holds the Dy-L distance at its donor-class value; the experimental "
-                           "one lets GFN-FF choose it (docs/geometry.md: still being checked against DFT), and "
+                           "The constrained one holds the Dy-L distance at its donor-class value. The experimental "
+                           "one first picks the ligand conformer of lowest energy (8 seeded conformers, GFN-FF, "
+                           "then GFN2 on the best 4), so the same ligand always gets the same geometry, then lets "
+                           "GFN-FF choose the Dy-L distance (docs/geometry.md: still being checked against DFT); it "
                            "flags a neutral ligand that leaves the metal instead of estimating its gaps.")
 if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_assemble"):
     bar = st.progress(0.0)
     model, _ = resources.calibrated_kd_model()
-    relax = GEOMETRIES.get(relax_mode, "constrained")
+    relax, builder = GEOMETRIES.get(relax_mode, ("constrained", "auto"))
     for i, smi in enumerate(picked):
-        state.complexes()[smi] = characterise_entry(smi, relax, model)
+        state.complexes()[smi] = characterise_entry(smi, relax, model, builder=builder)
         bar.progress((i + 1) / len(picked), text=f"assembled {i + 1}/{len(picked)}")
 
 built = state.complexes()

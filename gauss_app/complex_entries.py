@@ -7,7 +7,7 @@ from gauss_core.kd.characterise import characterise
 from gauss_core.kd.estimate import CalibratedModel
 
 
-def characterise_entry(smiles: str, relax: str, calibrated: CalibratedModel | None) -> dict:
+def characterise_entry(smiles: str, relax: str, calibrated: CalibratedModel | None, builder: str = "auto") -> dict:
     """{complex, error, descriptors, estimate, calibrated, estimate_error} for the page: the point-charge
     estimate, and the calibrated one when a model is fitted. A refused or unbuildable ligand keeps its reason
     in `error`; a failed estimate keeps the geometry and says why in `estimate_error`."""
@@ -15,7 +15,7 @@ def characterise_entry(smiles: str, relax: str, calibrated: CalibratedModel | No
                    "estimate_error": None}
     estimators = (None, calibrated) if calibrated is not None else (None,)
     try:
-        result = characterise(smiles, relax, estimators=estimators)
+        result = characterise(smiles, relax, builder=builder, estimators=estimators)
     except GaussError as exc:
         entry["error"] = str(exc)
         return entry

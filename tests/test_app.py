@@ -359,9 +359,9 @@ def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
 @pytest.mark.slow
 @pytest.mark.needs_xtb
 def test_complexes_page_computes_the_axial_distance_when_asked(app_env):
-    entry = _assemble_methoxide("computed axial distance, GFN-FF (experimental)")
+    entry = _assemble_methoxide("computed axial distance, lowest-energy conformer, GFN-FF (experimental)")
     cx = entry["complex"]
-    assert cx.geometry_provenance == "xtb-gfnff-axial"
+    assert cx.geometry_provenance == "xtb-gfnff-axial" and cx.builder == "search"
     r = [float(((cx.coords[d] - cx.coords[cx.metal_index]) ** 2).sum() ** 0.5) for d in cx.axial_indices]
     assert all(abs(v - 2.15) > 1e-3 for v in r)  # computed, not the anionic-O template value
     assert entry["estimate"] is not None and entry["estimate"].geometry_provenance == "xtb-gfnff-axial"
