@@ -39,3 +39,21 @@ def test_casscf_results_read_the_bundled_file_and_the_queue(tmp_path):
     pd.DataFrame({"smiles": ["[O-]C"], "energy": [1.0]}).to_csv(bundled, index=False)
     with pytest.raises(DataFormatError, match="lacks columns"):
         casscf_results(ReportConfig(casscf_set=bundled, read_queue=False))
+
+
+def test_labels_are_read_as_the_checkpoint_trained_on_them(tiny_checkpoint, tiny_ligand_set, tmp_path):
+    """The head's charge is scored against the column it was trained on (the tiny model, like the bundled one,
+    trains on the LoProp-calibrated charge), not against the raw GFN2 charge that shares its name."""
+    from gauss_core.evaluate.report_config import ReportConfig
+    from gauss_core.evaluate.report_inputs import load_inputs
+    from gauss_core.model.checkpoint import load_checkpoint
+
+    assert load_checkpoint(tiny_checkpoint).train_config["charge_column"] == "q_donor_loprop_est_e"
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({C.SMILES: ["[O-]C", "OC"], C.Q_DONOR: [-0.9, -0.4], "q_donor_loprop_est_e": [-1.3, -0.7],
+                  C.PROVENANCE: ["xtb-gfn2", "xtb-gfn2"]}).to_csv(labels, index=False)
+    cfg = ReportConfig(checkpoint=tiny_checkpoint, ligands=tiny_ligand_set, labels=labels, kd_mapping=None,
+                       read_queue=False, casscf_set=None, kd_calibration=None)
+    got = load_inputs(cfg, log=lambda s: None)
+    assert got.labels.loc["[O-]C", C.Q_DONOR] == pytest.approx(-1.3)
+    assert got.labels_provenance == "xtb-gfn2 (q_donor_e = q_donor_loprop_est_e)"

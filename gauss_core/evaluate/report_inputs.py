@@ -58,6 +58,7 @@ def load_inputs(config: ReportConfig, log: Callable[[str], None] = print) -> Eva
     from gauss_core.model.checkpoint import load_checkpoint
     from gauss_core.sampling import training_reference
     from gauss_core.train import read_label_tables
+    from gauss_core.train.augment import select_charge_target
 
     loaded = load_checkpoint(config.checkpoint)
     ligands = load_ligand_set(config.ligands)
@@ -66,6 +67,10 @@ def load_inputs(config: ReportConfig, log: Callable[[str], None] = print) -> Eva
         labels = read_label_tables([config.labels])
         raw = pd.read_csv(config.labels, usecols=lambda c: c == C.PROVENANCE)
         tag = ", ".join(sorted(set(raw[C.PROVENANCE].dropna().astype(str)))) if len(raw.columns) else "unknown"
+        # the head's charge is judged against the column it was trained on, as the trainer chose it
+        labels, sources = select_charge_target(labels, str(loaded.train_config.get("charge_column") or C.Q_DONOR))
+        if not sources.get(C.Q_DONOR, C.Q_DONOR).startswith(f"{C.Q_DONOR}:"):
+            tag += f" ({C.Q_DONOR} = {sources[C.Q_DONOR].split(':')[0]})"
     kd = None
     if config.kd_mapping is not None and Path(config.kd_mapping).exists():
         kd = load_kd_mapping(config.kd_mapping)
