@@ -144,3 +144,19 @@ def test_complex_from_reference_keeps_dft_conformer_at_the_start_distance():
     swapped[1], swapped[-1] = swapped[-1], swapped[1]
     with pytest.raises(DataFormatError, match="re-export|apart"):
         complex_from_reference(ref.smiles, "\n".join(["x", "y", *swapped]), ref.r_start_A)
+
+
+@pytest.mark.needs_xtb
+def test_search_references_share_the_conformer_of_the_products_path():
+    """A reference started from builder "search" sits on the very conformer the product's cheap path relaxes:
+    its DFT structure, ligands moved back to the start distance, is the search build's GFN2 stage-1 geometry."""
+    from gauss_core.complexes.axial_reference import complex_from_reference
+    from gauss_core.kd.characterise import build_geometry
+
+    refs = load_references(BUNDLED)
+    refs = refs[(refs.start_builder == "search") & (refs["flags"].astype(str) == "")]
+    assert len(refs) >= 1, "no reference from the search build is bundled yet"
+    ref = refs.sort_values("cpu_s").iloc[0]
+    moved_back = complex_from_reference(ref.smiles, ref.xyz, ref.r_start_A)
+    product = build_geometry(ref.smiles, "constrained", builder="search")
+    assert np.abs(product.coords - moved_back.coords).max() < 0.02  # same conformer, same placement
