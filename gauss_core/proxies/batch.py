@@ -284,7 +284,11 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig | None = 
     results: Iterator[dict]
     try:
         if config.workers > 1 and len(todo) > 1:
-            pool = mp.get_context("fork").Pool(config.workers, initializer=_init_worker)
+            # forkserver, not fork: a fork of a process that runs threads (the dashboard, a test session, torch)
+            # can copy a held lock into the child and hang it for good (seen once in the test suite)
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["gauss_core.proxies.batch"])
+            pool = ctx.Pool(config.workers, initializer=_init_worker)
             chunk = labeller.chunk if labeller is not None else 8 if config.method == "xtb" else 1
             results = pool.imap_unordered(_work, args, chunksize=chunk)
         else:
