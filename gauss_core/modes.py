@@ -84,4 +84,4 @@ class Builder(StrEnum):
     AUTO = "auto"  # molSimplify, RDKit when molSimplify fails or is flagged
     MOLSIMPLIFY = "molsimplify"  # a random Open Babel conformer on each call
     RDKIT = "rdkit"  # seeded ETKDG conformers, picked for clearance
-    SEARCH = "search"  # seeded ETKDG conformers, the lowest GFN-FF energy (needs xtb)
+    SEARCH = "search"  # seeded ETKDG conformers, the lowest energy (GFN-FF, then GFN2 on the best 4; needs xtb)

@@ -34,14 +34,14 @@ def main() -> None:
     ap.add_argument("--correction", type=Path, default=None,
                     help="write the per-class linear map of --correction-path fitted on all references (JSON)")
     ap.add_argument("--builder", default="auto", choices=BUILDERS,
-                    help="template builder of the cheap paths (rdkit: seeded, repeatable; search: lowest GFN-FF "
-                         "energy of 8 seeded RDKit conformers)")
+                    help="template builder of the cheap paths (rdkit: seeded, repeatable; search: lowest-energy "
+                         "of 8 seeded RDKit conformers)")
     ap.add_argument("--start", default="build", choices=("build", "reference"),
                     help="build: relax a new build (what the product does); reference: relax each reference's "
                          "own DFT structure (same conformer: the method's error alone)")
     ap.add_argument("--ref-start", default="any", choices=("any", *BUILDERS),
                     help="score only references whose DFT run started from this builder's conformer (search: the "
-                         "lowest-GFN-FF-energy one, as `--builder search` builds: reference and cheap path share it)")
+                         "lowest-energy one, as `--builder search` builds: reference and cheap path share it)")
     ap.add_argument("--correction-path", default="gfnff_axial", choices=sorted(RELAXED_PATHS))
     args = ap.parse_args()
     if args.export:

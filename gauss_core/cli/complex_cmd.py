@@ -24,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                        "contacts), optionally relax, print the structural descriptors and write files.")
     build.add_argument("smiles", help="axial ligand, donor atom first, e.g. '[O-]C'")
     build.add_argument("--builder", choices=list(Builder), default="auto",
-                       help="auto = molSimplify with RDKit fallback (default); search = lowest GFN-FF energy of 8 "
-                            "seeded RDKit conformers (repeatable; needs xtb)")
+                       help="auto = molSimplify with RDKit fallback (default); search = lowest-energy of 8 seeded "
+                            "RDKit conformers, GFN-FF then GFN2 (repeatable; needs xtb)")
     build.add_argument("--relax", choices=list(RelaxMode), default="constrained",
                        help="xtb relaxation on the Y analogue (default constrained: axial distance of the template; "
                             "axial / axial-ff: GFN2 / GFN-FF choose it; free is for comparison only)")

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="axial: which cheap path chooses the distance: GFN2-xTB (axial, default) or GFN-FF "
                         "(axial-ff); recorded in r_dyl_method")
     p.add_argument("--builder", choices=list(Builder), default="search",
-                   help="axial: template builder (default search: the lowest-GFN-FF-energy ligand conformer, so the "
+                   help="axial: template builder (default search: the lowest-energy ligand conformer, so the "
                         "label does not depend on a random conformer; builder recorded in r_dyl_method)")
     p.add_argument("--r-correction", type=Path, default=None, metavar="FILE",
                    help="axial: JSON {\"method\": NAME, \"classes\": {\"1\": [slope, intercept], ..., \"4\": "

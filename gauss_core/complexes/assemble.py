@@ -378,8 +378,8 @@ def assemble(smiles: str, builder: str = "auto") -> Complex:
     Args:
         smiles: the axial ligand, donor (O or N) first, e.g. "[O-]C" or "n1ccccc1".
         builder: "auto" (molSimplify; RDKit if molSimplify fails, or if molSimplify's build is flagged
-            and the RDKit build has fewer flags), "molsimplify", "rdkit" or "search" (the lowest GFN-FF
-            energy of several seeded RDKit conformers; needs xtb; complexes/conformers.py).
+            and the RDKit build has fewer flags), "molsimplify", "rdkit" or "search" (the lowest-energy of
+            8 seeded RDKit conformers, GFN-FF then GFN2; needs xtb; complexes/conformers.py).
     Returns:
         Complex with checks and flags filled (a clash is flagged, not hidden).
     Raises:
@@ -390,7 +390,7 @@ def assemble(smiles: str, builder: str = "auto") -> Complex:
     info = ligand_info(smiles)
     if builder == "rdkit":
         return build_rdkit(info)
-    if builder == "search":  # needs xtb; imported here because conformers.py builds on this module
+    if builder == Builder.SEARCH:  # needs xtb; imported here because conformers.py builds on this module
         from gauss_core.complexes.conformers import lowest_energy_build
 
         return lowest_energy_build(info)

@@ -108,7 +108,7 @@ def cheap_distances(smiles: str, builder: str = "auto", start: Complex | None = 
 
     builder: "rdkit" is seeded and repeatable; molSimplify ("auto") builds a different conformer on each call,
     which moves the cheap distance of a flexible ligand by up to ~0.3 A (docs/geometry.md); "search" takes
-    the lowest-GFN-FF-energy conformer (complexes/conformers.py).
+    the lowest-energy conformer (complexes/conformers.py).
     start: relax this structure instead of a new build (complex_from_reference: same conformer as DFT)."""
     info = ligand_info(smiles)
     out: dict[str, float | str] = {"r_template_A": DISTANCES.axial(info.donor_element, info.charge)}

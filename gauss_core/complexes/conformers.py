@@ -25,9 +25,10 @@ from gauss_core.complexes.assemble import AssemblyError, LigandInfo, rdkit_candi
 from gauss_core.complexes.checks import FLAG_NAMES, run_checks
 from gauss_core.complexes.relax import RelaxationError, RelaxConfig, run_xtb_once, stage1_control, run_xtb
 from gauss_core.complexes.structure import Complex
+from gauss_core.modes import Builder
 
 HARTREE_KCAL = 627.509
-BUILDER = "search"
+BUILDER = Builder.SEARCH
 
 
 @dataclass(frozen=True)

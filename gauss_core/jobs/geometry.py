@@ -75,7 +75,7 @@ def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained", b
             flag (its geometry source then names the assembler and the flag, never the relaxation).
         mode: the gauss_core.complexes.relax mode: "constrained" (axial distance of the class template, the
             default), "axial" or "axial-ff" (GFN2 or GFN-FF chooses the axial distance).
-        builder: the template builder (gauss_core.modes.Builder); "search" = lowest-GFN-FF-energy conformer.
+        builder: the template builder (gauss_core.modes.Builder); "search" = lowest-energy conformer.
     Returns:
         (structure, source, complex): source names how the coordinates were made: the complex's
         geometry_provenance ("molsimplify", "rdkit", "xtb-gfn2-constrained", ...) plus its flags, or

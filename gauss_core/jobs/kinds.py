@@ -111,7 +111,7 @@ CASSCF_DEFAULTS = {
     # distance), "idealised" (methoxide only) or "xyz"
     "geometry": CasscfGeometry.ASSEMBLE.value,
     "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
-    "builder": "auto",             # template builder; "search" = lowest-GFN-FF-energy ligand conformer
+    "builder": "auto",             # template builder; "search" = lowest-energy ligand conformer
     "xyz": "",                     # geometry="xyz": a stored XYZ (XyzStructure.to_xyz), so settings share it
     "timeout_s": 6 * 3600,
 }
@@ -217,7 +217,7 @@ register_kind(JobKind("loprop", run_loprop, OPENMOLCAS_LOPROP,
 
 # ---------------------------------------------------------------------------------------- dft-axial
 
-# builder "search": the lowest-GFN-FF-energy ligand conformer, so that a reference and the cheap path relaxed
+# builder "search": the lowest-energy ligand conformer, so that a reference and the cheap path relaxed
 # from the same build share the conformer (jobs queued before 2026-12-04 used "auto", a random molSimplify one)
 DFT_AXIAL_DEFAULTS = {"xc": "pbe", "basis": "def2-svp", "grad_tol": 3e-4, "max_steps": 10, "builder": "search"}
 
