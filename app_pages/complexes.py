@@ -31,15 +31,18 @@ state.keep_picks("complexes", picked)
 # label -> (gauss_core relax mode, template builder)
 GEOMETRIES = {"template (fast, unrelaxed ligands)": ("none", "auto"),
               "constrained GFN2-xTB relaxation (slower)": ("constrained", "auto"),
-              "computed axial distance, lowest-energy conformer, GFN-FF (experimental)": ("axial-ff", "search")}
+              "computed axial distance (GFN2-xTB mapped onto DFT), lowest-energy conformer (experimental)":
+                  ("axial-mapped", "search")}
 relax_mode = st.radio("Geometry", list(GEOMETRIES), index=1, horizontal=True, key="cx_relax",
                       help="The relaxation keeps the pentagonal-bipyramidal core fixed and relaxes the ligands "
                            "with xtb on the Y(III) analogue; the KD estimate is better on relaxed geometries. "
                            "The constrained one holds the Dy-L distance at its donor-class value. The experimental "
                            "one first picks the ligand conformer of lowest energy (8 seeded conformers, GFN-FF, "
-                           "then GFN2 on the best 4), so the same ligand always gets the same geometry, then lets "
-                           "GFN-FF choose the Dy-L distance (docs/geometry.md: still being checked against DFT); it "
-                           "flags a neutral ligand that leaves the metal instead of estimating its gaps.")
+                           "then GFN2 on the best 4), so the same ligand always gets the same geometry, lets GFN2 "
+                           "choose the Dy-L distance, and moves each axial ligand to the distance a per-class map "
+                           "fitted on the project's DFT references gives (GFN2 alone is 0.1-0.2 A short; "
+                           "docs/geometry.md: still being checked against more references); it flags a neutral "
+                           "ligand that leaves the metal instead of estimating its gaps.")
 if st.button("Assemble selected", type="primary", disabled=not picked, key="cx_assemble"):
     bar = st.progress(0.0)
     model, _ = resources.calibrated_kd_model()

@@ -58,6 +58,7 @@ class CasscfGeometry(StrEnum):
     XYZ = "xyz"               # a stored XYZ file (param xyz=<path>): one geometry for several basis settings
     AXIAL = "axial"           # assembled + xtb relax(mode='axial'): GFN2 chooses the axial Dy-L distance
     AXIAL_FF = "axial-ff"     # assembled + xtb relax(mode='axial-ff'): GFN-FF chooses it (GFN2 charges)
+    AXIAL_MAPPED = "axial-mapped"  # GFN2's axial distance mapped onto the DFT references (complexes.axial_map)
 
 
 class CasscfMethod(StrEnum):
@@ -76,6 +77,7 @@ class RelaxMode(StrEnum):
     FREE = "free"  # unconstrained, for comparison only
     AXIAL = "axial"  # GFN2 chooses the axial distance
     AXIAL_FF = "axial-ff"  # GFN-FF chooses the axial distance
+    AXIAL_MAPPED = "axial-mapped"  # GFN2 chooses it, the per-class DFT map corrects it (complexes.axial_map)
 
 
 class Builder(StrEnum):

@@ -73,7 +73,9 @@ def main() -> None:
         cpu = compared[f"{stem}_cpu_s"] + compared["build_cpu_s"]
         print(f"{stem}: median {cpu.median():.1f} s CPU per complex (build and xtb included)")
     if args.correction:
-        args.correction.write_text(json.dumps(correction_json(compared, args.correction_path), indent=1) + "\n")
+        fitted_on = "the reference's own conformer" if args.start == "reference" else f"a new {args.builder} build"
+        fit = correction_json(compared, args.correction_path, fitted_on=fitted_on)
+        args.correction.write_text(json.dumps(fit, indent=1) + "\n")
         print(f"per-class linear map of {args.correction_path} -> {args.correction}")
 
 

@@ -359,12 +359,17 @@ def test_complexes_page_relaxes_with_xtb_when_asked(app_env):
 @pytest.mark.slow
 @pytest.mark.needs_xtb
 def test_complexes_page_computes_the_axial_distance_when_asked(app_env):
-    entry = _assemble_methoxide("computed axial distance, lowest-energy conformer, GFN-FF (experimental)")
+    from gauss_core.complexes.axial_map import axial_distances, bundled_map
+
+    entry = _assemble_methoxide("computed axial distance (GFN2-xTB mapped onto DFT), lowest-energy conformer "
+                                "(experimental)")
     cx = entry["complex"]
-    assert cx.geometry_provenance == "xtb-gfnff-axial" and cx.builder == "search"
-    r = [float(((cx.coords[d] - cx.coords[cx.metal_index]) ** 2).sum() ** 0.5) for d in cx.axial_indices]
-    assert all(abs(v - 2.15) > 1e-3 for v in r)  # computed, not the anionic-O template value
-    assert entry["estimate"] is not None and entry["estimate"].geometry_provenance == "xtb-gfnff-axial"
+    fit = bundled_map()
+    assert cx.geometry_provenance == f"xtb-gfn2-axial+{fit.method}" and cx.builder == "search"
+    r = sum(axial_distances(cx)) / 2  # GFN2's own distance, mapped: neither the template 2.15 A nor the raw one
+    assert abs(r - 2.15) > 1e-3 and r == pytest.approx(fit.apply(cx.checks["axial_raw_A"], 3), abs=2e-3)
+    assert entry["estimate"] is not None and entry["estimate"].geometry_provenance == cx.geometry_provenance
+
 
 def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     """The project's shipped CASSCF results (assets/kd/casscf_results.csv.gz) reach the map with their

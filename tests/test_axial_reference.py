@@ -28,8 +28,9 @@ def test_correction_json_holds_the_fitted_per_class_map():
     cls = np.array([1, 1, 1, 3, 3, 3])
     table = pd.DataFrame({"r_gfnff_axial_A": x, "ligand_class": cls,
                           "r_dft_A": 0.8 * x + np.where(cls == 1, 0.5, 0.3)})
-    fit = correction_json(table)
-    assert fit["method"] == "xtb-gfnff-axial+dft-class-linear" and fit["n_references"] == 6
+    fit = correction_json(table, fitted_on="test")
+    assert fit["method"] == "dft-class-linear-n6" and fit["path"] == "xtb-gfnff-axial" and fit["n_references"] == 6
+    assert fit["n_per_class"] == {"1": 3, "3": 3} and fit["loo_mae_A"] < 1e-9 and fit["fitted_on"] == "test"
     assert fit["classes"]["1"] == pytest.approx([0.8, 0.5]) and fit["classes"]["3"] == pytest.approx([0.8, 0.3])
 
 

@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         return _enqueue(frame["smiles"].tolist(), args)
     labeller = None
     if args.method == "axial":
-        from gauss_core.kd.bond_length import axial_labeller, load_r_correction
+        from gauss_core.complexes.axial_map import load_r_correction
+        from gauss_core.kd.bond_length import axial_labeller
 
         labeller = axial_labeller(load_r_correction(args.r_correction) if args.r_correction else None, args.relax,
                                   args.builder)

@@ -180,15 +180,24 @@ def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda 
     return table
 
 
-def correction_json(table: pd.DataFrame, stem: str = "gfnff_axial") -> dict:
+def correction_json(table: pd.DataFrame, stem: str = "gfnff_axial", fitted_on: str = "") -> dict:
     """The per-class linear map of one cheap path fitted on all references, in the file format the
-    bond-length labeller reads: {"method", "classes": {"1": [slope, intercept], ...}, "n_references"}."""
+    bond-length labeller and the "axial-mapped" geometry read (complexes.axial_map.load_r_correction):
+    {"method", "classes": {"1": [slope, intercept], ...}, "n_references", ...}. The method name carries the
+    number of references, so a refit on more of them is a new, distinguishable geometry.
+    fitted_on: how the cheap path was started (e.g. "the reference's own conformer")."""
     ok = table[f"r_{stem}_A"].notna()
-    fit = fit_class_linear(table.loc[ok, f"r_{stem}_A"].to_numpy(), table.loc[ok, "r_dft_A"].to_numpy(),
-                           table.loc[ok, "ligand_class"].to_numpy())
-    return {"method": f"xtb-{stem.replace('_', '-')}+dft-class-linear",
+    x, y = table.loc[ok, f"r_{stem}_A"].to_numpy(), table.loc[ok, "r_dft_A"].to_numpy()
+    cls = table.loc[ok, "ligand_class"].to_numpy()
+    fit = fit_class_linear(x, y, cls)
+    loo = loo_class_linear(x, y, cls)
+    n = int(ok.sum())
+    return {"method": f"dft-class-linear-n{n}",
             "classes": {str(c): [slope, icpt] for c, (slope, icpt) in fit.items()},
-            "n_references": int(ok.sum()), "reference": "dft-pbe-def2svp-y-axial"}
+            "path": f"xtb-{stem.replace('_', '-')}", "n_references": n,
+            "n_per_class": {str(c): int((cls == c).sum()) for c in sorted(fit)},
+            "loo_mae_A": round(float(np.nanmean(np.abs(loo - y))), 4), "fitted_on": fitted_on,
+            "reference": DFT_AXIAL_Y, "form": "r_dft = slope * r_cheap + intercept[class], slope shared"}
 
 
 PATHS = {"template (fixed per class)": "r_template_A", "GFN2 axial free": "r_gfn2_axial_A",

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from gauss_core import provenance
+from gauss_core.complexes.axial_map import apply_axial_map, axial_distances, bundled_map
 from gauss_core.complexes.checks import FLAG_NAMES, run_checks
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import GaussError, MissingProgramError
@@ -40,6 +41,7 @@ BOUNDED = "xtb-gfn2-bounded"
 FREE = "xtb-gfn2-free"  # unconstrained; kept to show why the constraints are needed
 AXIAL = "xtb-gfn2-axial"  # metal and water pentagon held, axial ligands free (L-M-L angle held at 180)
 AXIAL_FF = "xtb-gfnff-axial"  # the same with GFN-FF choosing the axial distance (mode "axial-ff")
+# mode "axial-mapped": geometry_provenance is AXIAL + "+" + the map's method (e.g. "dft-class-linear-n17")
 
 
 class RelaxationError(GaussError):
@@ -55,6 +57,8 @@ class RelaxConfig:
         on a flat coordinate: "loose" stopped up to 0.08 A (and 15 kcal/mol) short of the minimum, so the result
         depended on the machine's floating-point path; "normal" lands within 0.01 A of "tight" (docs/geometry.md).
     ff_preopt: pre-optimise the free atoms with GFN-FF (same fixed core) before GFN2.
+    axial_map: JSON file of the per-class map of mode "axial-mapped" (None: the bundled
+        assets/geometry/axial_map_gfn2.json).
     retry_etemps_K: electronic temperatures tried when the GFN2 SCC fails at 300 K.
     max_cycles: cap of stage 1; bounded_cycles: cap of stage 2.
     force_constant: harmonic constraint strength of stage 2 (Eh / bohr^2).
@@ -70,6 +74,7 @@ class RelaxConfig:
     xtb: str = "xtb"
     retry_etemps_K: tuple[float, ...] = (1000.0, 3000.0)
     ff_preopt: bool = True
+    axial_map: str | None = None
 
 
 def xtb_binary(config: RelaxConfig = RelaxConfig()) -> str:
@@ -196,7 +201,9 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
         cx: assembled complex (any builder).
         mode: "constrained" (stage 1 only), "bounded" (stage 1 then the bounded stage 2), "axial" (stage 1,
             then metal and water pentagon held while the axial ligands relax freely: the axial distance is
-            GFN2's own, about 0.15 A short of DFT), "axial-ff" (the same, the distance chosen by GFN-FF) or
+            GFN2's own, about 0.15 A short of DFT), "axial-ff" (the same, the distance chosen by GFN-FF),
+            "axial-mapped" ("axial", then each axial ligand moved rigidly to the distance the per-class DFT map
+            gives, complexes.axial_map; GFN2 charges of the moved geometry) or
             "free" (plain unconstrained GFN2 optimisation, for comparison only: it chelates and bends).
         config: xtb settings.
     Returns:
@@ -223,7 +230,7 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
             start = cx
     res = run_xtb(start, stage1_control(cx), True, config.max_cycles, config)
     out = _relaxed(cx, res, CONSTRAINED)
-    if mode in ("axial", "axial-ff"):
+    if mode in ("axial", "axial-ff", "axial-mapped"):
         # The axial distance is computed, not fixed: GFN2 (or GFN-FF) chooses it from the stage-1 geometry.
         # (GFN1 was tried too: xtb 6 exits with an error on these Y complexes.)
         axial_config = replace(config, opt_level=config.axial_opt_level)
@@ -233,6 +240,8 @@ def relax(cx: Complex, mode: str = "constrained", config: RelaxConfig = RelaxCon
         else:
             res_ax = run_xtb(out, _axial_control(out), True, config.max_cycles, axial_config)
             out = _relaxed(out, res_ax, AXIAL)
+        if mode == "axial-mapped":
+            out = _mapped(out, config)
     if mode == "bounded":
         res2 = run_xtb(out, _stage2_control(out, cx, config), True, config.bounded_cycles, config)
         bounded = _relaxed(out, res2, BOUNDED)
@@ -261,6 +270,20 @@ def _relaxed(cx: Complex, res: XtbResult, tag: str) -> Complex:
         out.flags.append(f"xtb-smeared: SCC converged only with electronic temperature {res.etemp_K:.0f} K")
     if not res.converged:
         out.flags.append(f"xtb-not-converged: stopped after {res.cycles} cycles (raise RelaxConfig.max_cycles)")
+    return out
+
+
+def _mapped(cx: Complex, config: RelaxConfig) -> Complex:
+    """The GFN2 axial geometry moved to the mapped axial distance, with GFN2 charges of the moved geometry (the
+    KD estimates read charges of the geometry they see); the raw GFN2 distance stays in the checks."""
+    correction = bundled_map(config.axial_map)
+    raw_r = float(np.mean(axial_distances(cx)))
+    moved = apply_axial_map(cx, correction, f"{AXIAL}+{correction.method}")
+    sp = run_xtb(moved, None, False, 0, config)
+    out = _relaxed(moved, replace(sp, coords=moved.coords), moved.geometry_provenance)
+    out.checks.update({k: v for k, v in cx.checks.items() if k.startswith("xtb_")})  # the axial stage's run
+    out.checks["axial_raw_A"] = raw_r
+    out.checks["axial_map_shift_A"] = moved.checks["axial_map_shift_A"]
     return out
 
 

@@ -74,7 +74,8 @@ def casscf_complex(smiles: str, relax: bool = True, mode: str = "constrained", b
         relax: relax with GFN2-xTB after assembly; a failed relaxation keeps the assembled geometry with a
             flag (its geometry source then names the assembler and the flag, never the relaxation).
         mode: the gauss_core.complexes.relax mode: "constrained" (axial distance of the class template, the
-            default), "axial" or "axial-ff" (GFN2 or GFN-FF chooses the axial distance).
+            default), "axial" or "axial-ff" (GFN2 or GFN-FF chooses the axial distance), "axial-mapped" (GFN2's
+            distance mapped onto the DFT references, complexes.axial_map).
         builder: the template builder (gauss_core.modes.Builder); "search" = lowest-energy conformer.
     Returns:
         (structure, source, complex): source names how the coordinates were made: the complex's

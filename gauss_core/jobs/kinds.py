@@ -108,7 +108,8 @@ CASSCF_DEFAULTS = {
     "n_roots": 21,
     "memory_mb": 2000,
     # "assemble" (+ constrained xtb relax if relax), "axial" / "axial-ff" (GFN2 / GFN-FF chooses the axial
-    # distance), "idealised" (methoxide only) or "xyz"
+    # distance), "axial-mapped" (GFN2's distance mapped onto the DFT references), "idealised" (methoxide only)
+    # or "xyz"
     "geometry": CasscfGeometry.ASSEMBLE.value,
     "relax": True,                 # GFN2-xTB constrained relaxation of the assembled complex (seconds)
     "builder": "auto",             # template builder; "search" = lowest-energy ligand conformer
@@ -131,7 +132,7 @@ def run_casscf(ctx: JobContext) -> dict:
         structure, source, cplx = idealised_dy_water5_methoxide2(), "idealised-methoxide", None
     elif p["geometry"] == CasscfGeometry.ASSEMBLE:
         structure, source, cplx = casscf_complex(ctx.smiles, relax=bool(p["relax"]), builder=str(p["builder"]))
-    elif p["geometry"] in (CasscfGeometry.AXIAL, CasscfGeometry.AXIAL_FF):  # named as the relax() mode
+    elif p["geometry"] in (CasscfGeometry.AXIAL, CasscfGeometry.AXIAL_FF, CasscfGeometry.AXIAL_MAPPED):  # relax() modes
         structure, source, cplx = casscf_complex(ctx.smiles, relax=True, mode=str(p["geometry"]),
                                                  builder=str(p["builder"]))
     elif p["geometry"] == CasscfGeometry.XYZ:

@@ -14,17 +14,14 @@ Run it through `gauss label --method axial` (gauss_core.proxies.batch: resumable
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gauss_core import columns
-from gauss_core.complexes import Complex
+from gauss_core.complexes.axial_map import RCorrection, axial_distances
 from gauss_core.complexes.checks import FLAG_NAMES, is_dissociated
 from gauss_core.complexes.relax import AXIAL, AXIAL_FF
 from gauss_core.errors import DataFormatError
@@ -38,64 +35,6 @@ CLASSES = (1, 2, 3, 4)
 TABLE_COLUMNS = (columns.SMILES, METHOD, ERROR, columns.R_DYL, columns.R_DYL_METHOD, columns.R_DYL_FLAGS,
                  columns.R_DYL_CPU, "r_dyl_raw_A", "r_dyl_1_A", "r_dyl_2_A", columns.LIGAND_CLASS,
                  columns.CHARGE, "geometry_method")
-
-
-@dataclass(frozen=True)
-class RCorrection:
-    """Linear map of the raw xtb distance per ligand class: r -> slope * r + intercept.
-
-    method: name of the fit (goes into r_dyl_method after a '+'); classes: {class 1-4: (slope, intercept)}.
-    """
-
-    method: str
-    classes: dict[int, tuple[float, float]] = field(default_factory=dict)
-
-    def apply(self, r: float, ligand_class: int) -> float:
-        slope, intercept = self.classes[ligand_class]
-        return slope * r + intercept
-
-
-def load_r_correction(path: str | Path) -> RCorrection:
-    """Read a correction file {"method": "<name>", "classes": {"1": [slope, intercept], ..., "4": [...]}}.
-
-    Raises:
-        DataFormatError naming what is wrong (missing file, not JSON, no method, a class missing or not two
-        finite numbers).
-    """
-    path = Path(path)
-    fix = ('write it as {"method": "<name>", "classes": {"1": [slope, intercept], "2": [...], "3": [...], '
-           '"4": [...]}}')
-    if not path.is_file():
-        raise DataFormatError(f"correction file {path} does not exist; {fix}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataFormatError(f"correction file {path} is not JSON ({exc}); {fix}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("method"), str) or not data["method"].strip():
-        raise DataFormatError(f"correction file {path} has no 'method' name; {fix}")
-    classes = data.get("classes")
-    if not isinstance(classes, dict):
-        raise DataFormatError(f"correction file {path} has no 'classes' object; {fix}")
-    unknown = sorted(set(map(str, classes)) - {str(c) for c in CLASSES})
-    if unknown:
-        raise DataFormatError(f"correction file {path} names unknown ligand class(es) {', '.join(unknown)} "
-                              "(classes are 1-4); " + fix)
-    out: dict[int, tuple[float, float]] = {}
-    for c in CLASSES:
-        pair = classes.get(str(c))
-        if not (isinstance(pair, list) and len(pair) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
-            raise DataFormatError(f"correction file {path}: class {c} must be [slope, intercept] (two finite "
-                                  f"numbers), found {pair!r}; {fix}")
-        out[c] = (float(pair[0]), float(pair[1]))
-    return RCorrection(method=data["method"].strip(), classes=out)
-
-
-def axial_distances(cx: Complex) -> tuple[float, float]:
-    """The two metal-axial donor distances, Angstrom."""
-    m = cx.coords[cx.metal_index]
-    r1, r2 = (float(np.linalg.norm(cx.coords[d] - m)) for d in cx.axial_indices)
-    return r1, r2
 
 
 def axial_record(smiles: str, relax: str = "axial", builder: str = "auto") -> dict:

@@ -22,7 +22,7 @@ from gauss_core.kd.estimate import CalibratedModel, KDEstimate, estimate, with_c
 
 log = logging.getLogger(__name__)
 
-RelaxMode = Literal["none", "constrained", "bounded", "free", "axial", "axial-ff"]
+RelaxMode = Literal["none", "constrained", "bounded", "free", "axial", "axial-ff", "axial-mapped"]
 RELAX_MODES: tuple[str, ...] = ("none", *RELAX_STAGES)  # "none" = the assembled geometry as it is
 # None in `estimators` means the point-charge crystal field; a CalibratedModel means the calibrated estimate.
 Estimator = CalibratedModel | None
