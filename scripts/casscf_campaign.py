@@ -34,12 +34,15 @@ from gauss_core.atomic import atomic_path  # noqa: E402
 from gauss_core.errors import DataFormatError, GaussError  # noqa: E402
 from gauss_core.jobs.store import JobStore  # noqa: E402
 from gauss_core.ligands.build import CLASS_NAMES  # noqa: E402
+from gauss_core.complexes.assemble import BUILDERS  # noqa: E402
 from gauss_core.modes import CasscfGeometry  # noqa: E402
 
 ESTIMATES = paths.ASSETS / "kd" / "kd_mapping.csv.gz"
 EXISTING = paths.ASSETS / "kd" / "casscf_results.csv.gz"
-# the CASSCF product default (assembled + constrained GFN2 relaxation) and the free-axial-distance geometry
-GEOMETRIES = (CasscfGeometry.ASSEMBLE.value, CasscfGeometry.AXIAL.value, CasscfGeometry.AXIAL_FF.value)
+# the CASSCF product default (assembled + constrained GFN2 relaxation) and the computed-axial-distance geometries
+GEOMETRIES = (CasscfGeometry.ASSEMBLE.value, CasscfGeometry.AXIAL.value, CasscfGeometry.AXIAL_FF.value,
+              CasscfGeometry.AXIAL_MAPPED.value)
+DEFAULT_BUILDER = "auto"  # the casscf job's default template builder (jobs.kinds.CASSCF_DEFAULTS)
 PLAN_COLUMNS = ("order", columns.SMILES, columns.LIGAND_ID, columns.LIGAND_CLASS, "class_name", "estimate_cm1",
                 "estimate_bin", "estimate_source", "seed")
 
@@ -122,21 +125,25 @@ def read_plan(path: Path) -> pd.DataFrame:
     return plan.sort_values("order")
 
 
-def queue(plan: pd.DataFrame, store: JobStore, geometry: str) -> tuple[int, int]:
-    """Enqueue one casscf job per plan row with geometry=<geometry>, in plan order; (new, already there)."""
+def queue(plan: pd.DataFrame, store: JobStore, geometry: str, builder: str = DEFAULT_BUILDER) -> tuple[int, int]:
+    """Enqueue one casscf job per plan row with geometry=<geometry> (and builder=<builder> unless the default),
+    in plan order; (new, already there)."""
     if geometry not in GEOMETRIES:
         raise GaussError(f"geometry {geometry!r}: choose one of {', '.join(GEOMETRIES)}")
-    rows = store.enqueue_many("casscf", list(plan[columns.SMILES]), {"geometry": geometry})
+    params = {"geometry": geometry} | ({} if builder == DEFAULT_BUILDER else {"builder": builder})
+    rows = store.enqueue_many("casscf", list(plan[columns.SMILES]), params)
     new = sum(created for _, created in rows)
     return new, len(rows) - new
 
 
-def campaign_jobs(plan: pd.DataFrame, store: JobStore, geometry: str) -> tuple[pd.DataFrame, list]:
-    """(the plan's rows with the id and state of their casscf job on this geometry, those jobs)."""
+def campaign_jobs(plan: pd.DataFrame, store: JobStore, geometry: str,
+                  builder: str = DEFAULT_BUILDER) -> tuple[pd.DataFrame, list]:
+    """(the plan's rows with the id and state of their casscf job on this geometry and builder, those jobs)."""
     keys = {ligand_key(s): s for s in plan[columns.SMILES]}
     jobs = {}
     for job in store.list(kind="casscf"):
-        if job.params.get("geometry") == geometry and ligand_key(job.smiles) in keys:
+        if (job.params.get("geometry") == geometry and job.params.get("builder", DEFAULT_BUILDER) == builder
+                and ligand_key(job.smiles) in keys):
             jobs[keys[ligand_key(job.smiles)]] = job  # the latest job of a ligand wins (ids grow)
     out = plan.copy()
     out["job_id"] = [jobs[s].id if s in jobs else None for s in plan[columns.SMILES]]
@@ -144,11 +151,12 @@ def campaign_jobs(plan: pd.DataFrame, store: JobStore, geometry: str) -> tuple[p
     return out, [jobs[s] for s in plan[columns.SMILES] if s in jobs]
 
 
-def collect(plan: pd.DataFrame, store: JobStore, geometry: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def collect(plan: pd.DataFrame, store: JobStore, geometry: str,
+            builder: str = DEFAULT_BUILDER) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results in the columns of the bundled casscf_results, with kd_geometry_source; progress per class)."""
     from gauss_core.jobs.labels import kd_rows_from_jobs
 
-    status, jobs = campaign_jobs(plan, store, geometry)
+    status, jobs = campaign_jobs(plan, store, geometry, builder)
     results = kd_rows_from_jobs(jobs)
     progress = pd.crosstab(status["class_name"], status["state"], margins=True, margins_name="all")
     return results, progress
@@ -164,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="plan CSV (default $GAUSS_HOME/casscf_campaign/plan.csv)")
     ap.add_argument("--geometry", choices=GEOMETRIES, default=CasscfGeometry.ASSEMBLE.value,
                     help="CASSCF geometry: 'assemble' (constrained GFN2 relaxation, today's default), 'axial' "
-                         "(GFN2 chooses the axial distance) or 'axial-ff' (GFN-FF chooses it)")
+                         "(GFN2 chooses the axial distance), 'axial-ff' (GFN-FF chooses it) or 'axial-mapped' (GFN2's "
+                         "distance mapped onto the DFT references)")
+    ap.add_argument("--builder", choices=BUILDERS, default=DEFAULT_BUILDER,
+                    help="template builder of the jobs ('search': the lowest-energy ligand conformer, as the DFT "
+                         "references use); part of a job's identity, like the geometry")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bins", type=int, default=5, help="estimate quantile bins per class (default 5)")
     ap.add_argument("--estimates", type=Path, default=ESTIMATES, help=f"estimate table (default {ESTIMATES.name})")
@@ -207,12 +219,13 @@ def _run(args: argparse.Namespace) -> int:
     plan = read_plan(plan_file)
     store = JobStore(home / "queue.db")
     if args.queue:
-        new, old = queue(plan, store, args.geometry)
-        print(f"{new} casscf jobs queued (geometry={args.geometry}), {old} already in the queue; run them with "
-              "`python -m gauss_core worker`")
+        new, old = queue(plan, store, args.geometry, args.builder)
+        print(f"{new} casscf jobs queued (geometry={args.geometry}, builder={args.builder}), {old} already in the "
+              "queue; run them with `python -m gauss_core worker`")
         return 0
-    results, progress = collect(plan, store, args.geometry)
-    out = args.out or home / "casscf_campaign" / f"casscf_results_{args.geometry}.csv"
+    results, progress = collect(plan, store, args.geometry, args.builder)
+    suffix = args.geometry if args.builder == DEFAULT_BUILDER else f"{args.geometry}_{args.builder}"
+    out = args.out or home / "casscf_campaign" / f"casscf_results_{suffix}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         results.to_csv(tmp, index=False)

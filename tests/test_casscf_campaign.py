@@ -83,10 +83,12 @@ def test_queue_is_idempotent_and_collect_feeds_calibrate(campaign, inputs, tmp_p
     assert campaign.queue(plan, store, "axial") == (12, 0)
     assert campaign.queue(plan, store, "axial") == (0, 12)             # idempotent
     assert campaign.main(["--queue", "--geometry", "axial"]) == 0      # the CLI path too
-    assert "0 casscf jobs queued (geometry=axial), 12 already" in capsys.readouterr().out
+    assert "0 casscf jobs queued (geometry=axial, builder=auto), 12 already" in capsys.readouterr().out
     jobs = store.list(kind="casscf")
     assert len(jobs) == 12 and {j.params["geometry"] for j in jobs} == {"axial"}
     assert campaign.queue(plan.head(2), store, "assemble") == (2, 0)   # another geometry is another job
+    assert campaign.queue(plan.head(2), store, "axial", "search") == (2, 0)  # so is another builder
+    assert campaign.queue(plan.head(2), store, "axial", "search") == (0, 2)
     with pytest.raises(Exception, match="choose one of"):
         campaign.queue(plan, store, "idealised")
 
