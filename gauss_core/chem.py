@@ -1,8 +1,10 @@
 """Small RDKit helpers shared by every stage: parsing with readable errors, the canonical form used for
-novelty and uniqueness, donor-first SMILES, and the scaffold group that cross-validation folds keep together."""
+novelty and uniqueness, donor-first SMILES, the scaffold group that cross-validation folds keep together,
+and Morgan fingerprints."""
 
 from __future__ import annotations
 
+import numpy as np
 from rdkit import Chem, rdBase
 
 from gauss_core.errors import InvalidSmilesError
@@ -61,3 +63,16 @@ def scaffold_group(smiles: str) -> str:
         return f"unparsed:{smiles}"
     scaffold = MurckoScaffold.MurckoScaffoldSmiles(mol=mol)
     return scaffold if scaffold else f"acyclic:{Chem.MolToSmiles(mol)}"
+
+
+def morgan_bits(smiles: list[str], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
+    """Boolean Morgan (ECFP-like) fingerprints, one row per SMILES (all False for an unparsable one)."""
+    from rdkit.Chem import rdFingerprintGenerator
+
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
+    out = np.zeros((len(smiles), n_bits), dtype=bool)
+    for i, smi in enumerate(smiles):
+        mol = Chem.MolFromSmiles(str(smi))
+        if mol is not None:
+            out[i] = gen.GetFingerprintAsNumPy(mol).astype(bool)
+    return out

@@ -61,3 +61,10 @@ def test_mol_from_smiles_rejects_text_after_whitespace() -> None:
     with pytest.raises(InvalidSmilesError, match="whitespace"):
         mol_from_smiles("O && touch x")
     assert mol_from_smiles(" [O-]C ").GetNumAtoms() == 2
+
+
+def test_morgan_bits_are_boolean_rows_and_empty_for_an_unparsable_smiles():
+    bits = chem.morgan_bits(["[O-]C", "[O-]CC", "not a smiles"], n_bits=512)
+    assert bits.shape == (3, 512) and bits.dtype == bool
+    assert bits[0].any() and bits[1].any() and not bits[2].any()
+    assert not (bits[0] == bits[1]).all()  # methoxide and ethoxide differ

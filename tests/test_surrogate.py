@@ -124,3 +124,26 @@ def test_kriging_believer_collapses_uncertainty_at_the_believed_point(real_surro
     assert after[0, 0] < 0.9 * before[0, 0]   # one noisy believed value: posterior var 1/(1/s^2 + 1/noise^2)
     _, predictive = real_surrogate.predict(z, [3])                # the CASSCF scatter stays in the predictive std
     assert predictive[0, 0] > before[0, 0] >= 0
+
+
+def test_knn_group_cv_scores_within_class_order_against_each_class_mean():
+    """A representation that carries the within-class order scores a high within-class R^2; one that only
+    knows the class scores about zero there, though its overall R^2 is high (the class offsets explain it)."""
+    from gauss_core.surrogate.cv import knn_group_cv
+
+    rng = np.random.default_rng(0)
+    cls = np.repeat([1, 2, 3, 4], 40)
+    within = rng.uniform(0, 1, len(cls))
+    y1 = 150.0 * cls + 60.0 * within
+    groups = [f"g{i}" for i in range(len(cls))]
+    informative = np.column_stack([10.0 * cls, within])
+    class_only = np.column_stack([10.0 * cls, rng.normal(0, 0.01, len(cls))])
+    good = knn_group_cv(informative, y1, groups, cls, k=5)
+    blind = knn_group_cv(class_only, y1, groups, cls, k=5)
+    assert good is not None and blind is not None
+    assert good["r2"] > 0.95 and blind["r2"] > 0.8
+    assert all(c["r2"] > 0.7 and c["spearman"] > 0.8 for c in good["per_class"].values())
+    assert all(c["r2"] < 0.2 for c in blind["per_class"].values())
+    same = knn_group_cv(informative, y1, groups, cls, k=5, same_class=True)
+    assert same["same_class"] and same["n"] == len(cls)
+    assert knn_group_cv(informative[:6], y1[:6], groups[:6], cls[:6], k=5) is None  # too few rows

@@ -25,7 +25,8 @@ import pandas as pd
 
 from gauss_core import columns, paths
 from gauss_core.errors import GaussError
-from gauss_core.surrogate.cv import CLASS_NAMES
+from gauss_core.chem import morgan_bits, scaffold_group
+from gauss_core.surrogate.cv import CLASS_NAMES, knn_group_cv
 from gauss_core.surrogate.features import casscf_training_rows, classes_of
 from gauss_core.surrogate.gp import SurrogateConfig, fit_gp
 from gauss_core.surrogate.model import fit_kd_surrogate, surrogate_features
@@ -100,6 +101,11 @@ def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_
         raise GaussError(f"{len(y1)} CASSCF results with a point-charge estimate in the KD mapping set; the "
                          f"benchmark needs at least {n_init + top_k} (bundled: assets/kd/casscf_results.csv.gz and "
                          "assets/kd/kd_mapping.csv.gz)")
+    groups, cls = [scaffold_group(s) for s in smiles], classes_of(smiles)
+    # the yardsticks of issue 13: how well the latent space alone, and a same-class fingerprint neighbour,
+    # predict the CASSCF first gap (out of fold, scaffold groups)
+    knn = {"latent": knn_group_cv(z, y1, groups, cls),
+           "fingerprint": knn_group_cv(morgan_bits(smiles), y1, groups, cls, metric="jaccard", same_class=True)}
     by_gap = np.argsort(-y1)
     targets = set(by_gap[:top_k].tolist())
     target_classes = pd.Series(classes_of([smiles[i] for i in by_gap[:top_k]])).value_counts().to_dict()
@@ -128,7 +134,7 @@ def run(loaded=None, n_repeats: int = 20, n_init: int = 10, batch: int = 5, top_
             "next_below": float(y1[by_gap[top_k]]) if len(y1) > top_k else float("nan"),
             "target_classes": {int(k): int(v) for k, v in target_classes.items()},
             "curves": {s: found[s].mean(axis=0).tolist() for s in STRATEGIES},
-            "cv": full.cv.as_dict() if full.cv else None, "surrogate_label": full.label,
+            "cv": full.cv.as_dict() if full.cv else None, "surrogate_label": full.label, "knn": knn,
             "surrogate_fit_s": full.fit_seconds, "seconds": time.perf_counter() - t0}
 
 
@@ -150,6 +156,29 @@ def _figure(result: dict, out_dir: Path) -> Path:
                        f"{result['batch']}")
 
 
+KNN_NAMES = {"latent": "GAUSS-II latent means (32-d, Euclidean), any class",
+             "fingerprint": "Morgan fingerprint (r 2, 2048 bits, Tanimoto), same donor class only"}
+
+
+def knn_section(knn: dict) -> str:
+    """Markdown table of the out-of-fold kNN first-gap predictions (empty when none was computed)."""
+    from gauss_core.evaluate.experiments.base import render
+
+    rows = []
+    for name, res in knn.items():
+        if not res:
+            continue
+        per = res["per_class"]
+        cells = " | ".join(f"{per[c]['r2']:.2f} / {per[c]['spearman']:.2f}" if c in per else "n/a"
+                           for c in (1, 2, 3, 4))
+        rows.append(f"| {KNN_NAMES.get(name, name)} | {res['k']} | {res['n']} | {res['r2']:.2f} / "
+                    f"{res['spearman']:.2f} | {cells} |")
+    if not rows:
+        return ""
+    n_folds = next(r["n_folds"] for r in knn.values() if r)
+    return render("surrogate_knn", n_folds=n_folds, rows="\n".join(rows))
+
+
 def section(result: dict, figure_dir: Path | None = None, figure_link: str | None = None) -> str:
     """Markdown of the measured benchmark and CV (templates/surrogate*.md), writing the figure to figure_dir
     (default docs/figures); figure_link is how the Markdown refers to it (default figures/<name>)."""
@@ -169,6 +198,7 @@ def section(result: dict, figure_dir: Path | None = None, figure_link: str | Non
                   high=f"{result['target_range'][1]:.0f}", next_below=f"{result['next_below']:.0f}",
                   classes=classes,
                   rows="\n".join(rows), figure=figure_link or f"figures/{FIGURE}")
+    text += knn_section(result.get("knn") or {})
     cv = result.get("cv")
     if not cv:
         return text

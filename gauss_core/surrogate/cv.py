@@ -87,3 +87,43 @@ def group_cv(x: np.ndarray, y: np.ndarray, groups: list[str], ligand_class: np.n
         per_class=per_class, coverage_1sd=float((z1 <= 1).mean()), coverage_2sd=float((z1 <= 2).mean()),
         oof_mean=tuple(float(v) for v in mean[:, 0]), oof_std=tuple(float(v) for v in std[:, 0]),
         truth=tuple(float(v) for v in y[:, 0]), ligand_class=tuple(int(v) for v in ligand_class))
+
+
+def _r2(pred: np.ndarray, truth: np.ndarray) -> float:
+    ss = float(((truth - truth.mean()) ** 2).sum())
+    return float(1.0 - ((truth - pred) ** 2).sum() / ss) if len(truth) >= 3 and ss > 0 else float("nan")
+
+
+def knn_group_cv(x: np.ndarray, y1: np.ndarray, groups: list[str], ligand_class: np.ndarray, k: int = 10,
+                 n_folds: int = 5, metric: str = "euclidean", same_class: bool = False) -> dict | None:
+    """Out-of-fold k-nearest-neighbour prediction of the first gap (mean of the k neighbours' values), the
+    plain yardstick of how well a representation orders E1: R^2 and Spearman overall and within each class
+    (R^2 within a class against that class's own mean, so the class offset earns nothing there).
+
+    x: one row per ligand (latent means, or fingerprints with metric="jaccard"); same_class: neighbours only
+    from the ligand's own donor class. Folds: GroupKFold over `groups` (scaffolds). None when too few rows."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n_groups = len(set(groups))
+    n_folds = min(n_folds, n_groups)
+    if n_folds < 2 or len(y1) < 2 * k:
+        return None
+    pred = np.full(len(y1), np.nan)
+    for train_idx, test_idx in GroupKFold(n_splits=n_folds).split(x, y1, groups):
+        pools = [(train_idx, test_idx)] if not same_class else [
+            (train_idx[ligand_class[train_idx] == c], test_idx[ligand_class[test_idx] == c])
+            for c in sorted(set(ligand_class[test_idx].tolist()))]
+        for pool, query in pools:
+            if len(pool) == 0 or len(query) == 0:
+                continue
+            nn = NearestNeighbors(n_neighbors=min(k, len(pool)), metric=metric).fit(x[pool])
+            _, idx = nn.kneighbors(x[query])
+            pred[query] = y1[pool][idx].mean(axis=1)
+    ok = np.isfinite(pred)
+    per_class = {}
+    for c in sorted(set(int(v) for v in ligand_class)):
+        m = ok & (ligand_class == c)
+        per_class[c] = {"name": CLASS_NAMES.get(c, f"class {c}"), "n": int(m.sum()), "r2": _r2(pred[m], y1[m]),
+                        "spearman": _spearman(pred[m], y1[m])}
+    return {"k": k, "n": int(ok.sum()), "n_folds": n_folds, "metric": metric, "same_class": same_class,
+            "r2": _r2(pred[ok], y1[ok]), "spearman": _spearman(pred[ok], y1[ok]), "per_class": per_class}
