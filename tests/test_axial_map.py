@@ -13,7 +13,7 @@ import pytest
 from gauss_core import paths
 from gauss_core.complexes.assemble import assemble
 from gauss_core.complexes.axial_map import (BUNDLED_MAP, RCorrection, apply_axial_map, axial_distances,
-                                            bundled_map, load_r_correction)
+                                            bundled_map, load_r_correction, map_references, reference_key)
 from gauss_core.complexes.axial_reference import correction_json
 from gauss_core.errors import DataFormatError
 
@@ -82,7 +82,9 @@ def test_the_bundled_map_is_the_fit_of_the_committed_same_conformer_comparison()
     for c in ("1", "2", "3", "4"):
         assert data["classes"][c] == pytest.approx(refit["classes"][c], abs=1e-6)
     refs = pd.read_csv(paths.ASSETS / "geometry" / "dft_axial_reference.csv.gz")
-    assert set(table.smiles) <= set(refs.smiles) and data["path"] == "xtb-gfn2-axial"
+    bundled_keys = {reference_key(s, b) for s, b in zip(refs.smiles, refs.start_builder, strict=True)}
+    assert set(data["references"]) <= bundled_keys and len(data["references"]) == data["n_references"]
+    assert map_references() == frozenset(data["references"]) and data["path"] == "xtb-gfn2-axial"
     fit = bundled_map()
     slope = fit.classes[1][0]
     assert 0.2 < slope < 1.2  # GFN2 spreads the within-class differences wider than DFT, never inverts them

@@ -26,7 +26,7 @@ def test_loo_class_linear_recovers_a_shared_slope_with_class_offsets():
 def test_correction_json_holds_the_fitted_per_class_map():
     x = np.array([2.0, 2.1, 2.2, 2.3, 2.25, 2.35])
     cls = np.array([1, 1, 1, 3, 3, 3])
-    table = pd.DataFrame({"r_gfnff_axial_A": x, "ligand_class": cls,
+    table = pd.DataFrame({"smiles": [f"L{i}" for i in range(6)], "r_gfnff_axial_A": x, "ligand_class": cls,
                           "r_dft_A": 0.8 * x + np.where(cls == 1, 0.5, 0.3)})
     fit = correction_json(table, fitted_on="test")
     assert fit["method"] == "dft-class-linear-n6" and fit["path"] == "xtb-gfnff-axial" and fit["n_references"] == 6
@@ -44,6 +44,26 @@ def test_score_table_ranks_within_each_class():
     assert scores.loc["GFN2 axial free", "spearman_class3"] == pytest.approx(1.0)
     assert scores.loc["GFN2 axial free", "spearman_class1"] == pytest.approx(0.5)
     assert scores.loc["GFN2 axial + per-class linear map (LOO)", "MAE_A"] == pytest.approx(0.07 / 6 * 3, abs=0.02)
+
+    # the shipped map scored apart on the references it was not fitted on (a prospective test of it)
+    table["r_gfn2_axial_mapped_A"] = [2.12, 2.16, 2.18, 2.31, 2.45, 2.40]
+    table["in_map_fit"] = [True, True, False, True, False, False]
+    scores = score_table(table).set_index("path")
+    outside = scores.loc["GFN2 axial + bundled map, references outside its fit"]
+    assert outside["n"] == 3 and outside["MAE_A"] == pytest.approx((0.02 + 0.05 + 0.10) / 3)
+    assert scores.loc["GFN2 axial + bundled map (geometry axial-mapped)", "n"] == 6
+
+
+def test_correction_json_lists_the_references_it_was_fitted_on():
+    from gauss_core.complexes.axial_map import reference_key
+
+    table = pd.DataFrame({"smiles": ["OC", "OCC", "[O-]C", "[O-]CC"], "ligand_class": [1, 1, 3, 3],
+                          "start_builder": ["search", "auto", "search", "search"],
+                          "r_gfn2_axial_A": [2.1, 2.2, 1.9, 1.95], "r_dft_A": [2.3, 2.35, 2.12, 2.15]})
+    fit = correction_json(table, "gfn2_axial")
+    assert fit["references"] == sorted(reference_key(s, b) for s, b in zip(table.smiles, table.start_builder,
+                                                                             strict=True))
+    assert "OCC@auto" in fit["references"] and fit["n_per_class"] == {"1": 2, "3": 2}
 
 
 def test_load_references_names_missing_columns(tmp_path):

@@ -102,6 +102,21 @@ def bundled_map(path: str | Path | None = None) -> RCorrection:
     return _cached_map(str(target), target.stat().st_mtime_ns)
 
 
+def reference_key(smiles: str, start_builder: str) -> str:
+    """How a map file names one DFT reference it was fitted on: the ligand and the builder its DFT run began from."""
+    return f"{smiles}@{start_builder}"
+
+
+def map_references(path: str | Path | None = None) -> frozenset[str]:
+    """The references (reference_key) a map file was fitted on; empty when the file does not list them."""
+    target = Path(path) if path is not None else BUNDLED_MAP
+    try:
+        listed = json.loads(target.read_text(encoding="utf-8")).get("references") or []
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return frozenset()
+    return frozenset(str(r) for r in listed)
+
+
 def axial_distances(cx: Complex) -> tuple[float, float]:
     """The two metal-axial donor distances, Angstrom."""
     m = cx.coords[cx.metal_index]

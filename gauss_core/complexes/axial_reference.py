@@ -17,6 +17,7 @@ import pandas as pd
 from rdkit import Chem
 
 from gauss_core.complexes.assemble import DISTANCES, assemble, ligand_info
+from gauss_core.complexes.axial_map import bundled_map, map_references, reference_key
 from gauss_core.complexes.relax import relax
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import DataFormatError
@@ -167,7 +168,8 @@ def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda 
         start = complex_from_reference(ref.smiles, ref.xyz, ref.r_start_A) if from_reference else None
         cheap = cheap_distances(ref.smiles, builder=builder, start=start)
         rows.append({"smiles": ref.smiles, "ligand_class": int(ref.ligand_class), "r_dft_A": ref.r_dft_A,
-                     "dft_flags": ref.flags, **cheap})
+                     "dft_flags": ref.flags, "start_builder": getattr(ref, "start_builder", LEGACY_START_BUILDER),
+                     **cheap})
         log(f"{i + 1}/{len(refs)} {ref.smiles}: DFT {ref.r_dft_A:.3f}, GFN2 axial {cheap['r_gfn2_axial_A']:.3f}, "
             f"GFN-FF axial {cheap['r_gfnff_axial_A']:.3f}")
     table = pd.DataFrame(rows)
@@ -177,6 +179,19 @@ def compare_cheap_paths(refs: pd.DataFrame, log: Callable[[str], None] = lambda 
         corr[ok] = loo_class_linear(table[f"r_{stem}_A"].to_numpy()[ok], table.r_dft_A.to_numpy()[ok],
                                     table.ligand_class.to_numpy()[ok])
         table[f"r_{stem}_corrected_A"] = corr
+    # the product's own path, geometry "axial-mapped": GFN2 axial + the bundled map, as shipped (not refitted
+    # here, so a reference that was not among the map's fit is an out-of-sample test of it)
+    try:
+        fit = bundled_map()
+        table["r_gfn2_axial_mapped_A"] = [fit.apply(r, int(c)) if np.isfinite(r) else np.nan
+                                          for r, c in zip(table.r_gfn2_axial_A, table.ligand_class, strict=True)]
+        table["axial_map"] = fit.method
+        fitted = map_references()
+        if fitted:
+            table["in_map_fit"] = [reference_key(s, b) in fitted
+                                   for s, b in zip(table.smiles, table.start_builder, strict=True)]
+    except DataFormatError:
+        pass
     return table
 
 
@@ -192,28 +207,36 @@ def correction_json(table: pd.DataFrame, stem: str = "gfnff_axial", fitted_on: s
     fit = fit_class_linear(x, y, cls)
     loo = loo_class_linear(x, y, cls)
     n = int(ok.sum())
+    builders = table.loc[ok, "start_builder"] if "start_builder" in table else [LEGACY_START_BUILDER] * n
     return {"method": f"dft-class-linear-n{n}",
             "classes": {str(c): [slope, icpt] for c, (slope, icpt) in fit.items()},
             "path": f"xtb-{stem.replace('_', '-')}", "n_references": n,
             "n_per_class": {str(c): int((cls == c).sum()) for c in sorted(fit)},
             "loo_mae_A": round(float(np.nanmean(np.abs(loo - y))), 4), "fitted_on": fitted_on,
-            "reference": DFT_AXIAL_Y, "form": "r_dft = slope * r_cheap + intercept[class], slope shared"}
+            "reference": DFT_AXIAL_Y, "form": "r_dft = slope * r_cheap + intercept[class], slope shared",
+            "references": sorted(reference_key(s, b) for s, b in zip(table.loc[ok, "smiles"], builders, strict=True))}
 
 
 PATHS = {"template (fixed per class)": "r_template_A", "GFN2 axial free": "r_gfn2_axial_A",
          "GFN2 axial + per-class linear map (LOO)": "r_gfn2_axial_corrected_A",
          "GFN-FF axial free": "r_gfnff_axial_A",
-         "GFN-FF axial + per-class linear map (LOO)": "r_gfnff_axial_corrected_A"}
+         "GFN-FF axial + per-class linear map (LOO)": "r_gfnff_axial_corrected_A",
+         "GFN2 axial + bundled map (geometry axial-mapped)": "r_gfn2_axial_mapped_A"}
 
 
 def score_table(table: pd.DataFrame) -> pd.DataFrame:
     """MAE and within-class Spearman of each cheap path (of those the table has) against DFT."""
     out = []
-    for name, col in PATHS.items():
+    scored: list[tuple[str, str, bool | None]] = [(name, col, None) for name, col in PATHS.items()]
+    if "in_map_fit" in table.columns:
+        scored.append(("GFN2 axial + bundled map, references outside its fit", "r_gfn2_axial_mapped_A", False))
+    for name, col, in_fit in scored:
         if col not in table.columns:
             continue
         row: dict = {"path": name}
         sub = table[table[col].notna()]
+        if in_fit is not None:
+            sub = sub[sub["in_map_fit"].astype(bool) == in_fit]
         row["n"] = len(sub)
         row["MAE_A"] = float(np.mean(np.abs(sub[col] - sub.r_dft_A))) if len(sub) else float("nan")
         for cls in (1, 2, 3, 4):
