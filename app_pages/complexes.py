@@ -117,9 +117,16 @@ with right:
         st.dataframe(table.round(1), hide_index=True, width="stretch")
         if done is not None and len(done):
             job = row.get("job_id")
+            geometry = row.get("kd_geometry_source")
+            geometry = str(geometry) if isinstance(geometry, str) and geometry else ""
             st.caption(f"CASSCF column: {P.describe(str(row['kd_provenance']))}"
                        + (f", queue job #{int(job)}" if pd.notna(job) else ", bundled project result")
+                       + (f", on geometry {geometry}" if geometry else ", its geometry not recorded")
                        + ". The other columns are estimates.")
+            if geometry and not geometry.startswith(cx.geometry_provenance):
+                st.info(f"The CASSCF result was computed on another geometry ({geometry.split(' [')[0]}) than the "
+                        f"one shown ({cx.geometry_provenance}): its Dy-L distances differ, so compare it with "
+                        "the estimates with care.")
         if cal is not None:
             st.caption(f"Calibrated estimate: {cal.model}. Fitted to the project's own CASSCF results; "
                        "still an estimate, not CASSCF.")

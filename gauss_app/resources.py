@@ -223,7 +223,7 @@ def _job_store(gauss_home: str):
 
 
 def casscf_results() -> pd.DataFrame | None:
-    """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id): the project's bundled results
+    """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id, kd_geometry_source): the bundled results
     (assets/kd/casscf_results.csv.gz) plus this machine's finished jobs, which win for the same ligand;
     None when neither exists."""
     from gauss_core.jobs import all_kd_results
@@ -236,7 +236,9 @@ def casscf_results() -> pd.DataFrame | None:
     if not len(table):
         return None
     table = table.rename(columns={"kd_job_id": "job_id"})
-    return table[[C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id"]].reset_index(drop=True)
+    # the geometry each result was computed on travels with it (the Complexes page names it next to the gaps)
+    keep = [C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id", "kd_geometry_source"]
+    return table.reindex(columns=keep).reset_index(drop=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=5000)

@@ -450,7 +450,10 @@ def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_comple
     assert not at.exception, [e.value for e in at.exception]
     tables = [d.value for d in at.dataframe if "CASSCF" in d.value.columns]
     assert tables and tables[0]["CASSCF"].iloc[0] == pytest.approx(round(result["gaps_cm1"][0], 1))
-    assert any("CASSCF column: CASSCF(9,7)+SO, OpenMolcas, queue job #1" in c.value for c in at.caption)
+    caption = next(c.value for c in at.caption if "CASSCF column: CASSCF(9,7)+SO, OpenMolcas, queue job #1" in c.value)
+    assert ", on geometry xtb-gfn2" in caption  # the CASSCF number names the geometry it was computed on
+    # shown here on the template, so the page says the CASSCF geometry is another one
+    assert any("computed on another geometry" in i.value for i in at.info)
 
 
 def test_surrogate_colours_the_map_and_suggest_queues_a_batch(app_env):
