@@ -35,6 +35,9 @@ def pick(per_class: int) -> pd.DataFrame:
     return out.sort_values(["order", "ligand_class"]).drop(columns="order").reset_index(drop=True)
 
 
+BUNDLED = paths.ASSETS / "geometry" / "dft_axial_reference.csv.gz"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-class", type=int, default=10)
@@ -46,8 +49,19 @@ def main() -> None:
         from gauss_core.jobs import JobStore
         from gauss_core.jobs.store import default_db_path
 
+        from gauss_core.complexes.axial_reference import load_references
+        from gauss_core.jobs.kinds import DFT_AXIAL_DEFAULTS
+
+        # a ligand already bundled from the same start conformer is a finished reference: not queued again (on a
+        # fresh machine the queue is empty, and a re-run would cost ~0.5 CPU-h per reference for nothing)
+        builder = str(DFT_AXIAL_DEFAULTS["builder"])
+        bundled = load_references(BUNDLED) if BUNDLED.exists() else None
+        done = set(bundled.smiles[bundled.start_builder == builder]) if bundled is not None else set()
         store = JobStore(default_db_path())
         for smi in picks.smiles:
+            if smi in done:
+                print(f"bundled already (start builder {builder}): {smi}")
+                continue
             job = store.enqueue("dft-axial", smi)
             print(f"job {job.id}: {smi}")
 
