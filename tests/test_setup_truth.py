@@ -70,3 +70,40 @@ def test_search_table_is_scored_under_its_own_names(tmp_path):
     assert nums.loc["Spearman of r within class 1, GFN2 axial free (n=3)", "value"] == pytest.approx(1.0)
     assert nums.loc["Spearman of r within class 1, GFN2 axial free, lowest-energy conformer (n=3)",
                     "value"] == pytest.approx(-1.0)
+
+
+def test_campaign_on_the_new_geometry_shows_e1_against_r_and_a_refitted_calibration(tmp_path, monkeypatch):
+    """Issue 13.4: the CASSCF campaign's table, per class, and the calibrated estimate refitted on it (CV)."""
+    import numpy as np
+
+    from gauss_core import columns
+
+    ligands = ["[O-]C", "[O-]CC", "[O-]CCC", "[O-]C(C)C", "OC", "OCC", "OCCC", "OC(C)C"]
+    r = np.array([2.10, 2.14, 2.18, 2.22, 2.30, 2.36, 2.42, 2.48])
+    gap1 = np.where(r < 2.25, 2300.0 * (2.40 - r), 900.0 * (2.60 - r))  # E1 falls with r in each class
+    table = pd.DataFrame({"smiles": ligands, columns.KD_PROVENANCE: "casscf-openmolcas",
+                          "kd_geometry_source": "xtb-gfn2-axial+dft-class-linear-n18 (builder search)",
+                          "r_Dy_L_mean_A": r, "cf_gap1_cm1": gap1 * 0.8 + 5.0, "cf_gap7_cm1": gap1 * 3.0,
+                          "q_donor_xtb_e": np.linspace(-0.9, -0.5, 8), "anionic": [1.0] * 4 + [0.0] * 4,
+                          "donor_is_N": 0.0, "alpha_donor_au3": 5.0, "angle_L_Dy_L_deg": 180.0, "mpp_A": 0.0})
+    for k, col in enumerate(columns.KD_GAP_COLUMNS):
+        table[col] = gap1 * (1 + 0.3 * k)
+    path = tmp_path / "casscf_results_axial_mapped.csv.gz"
+    table.to_csv(path, index=False)
+    pd.DataFrame({"smiles": list("abc"), "ligand_class": [1, 1, 1], "r_dft_A": [2.30, 2.35, 2.40],
+                  "r_template_A": [2.30] * 3, "r_gfn2_axial_A": [2.10, 2.16, 2.19]}
+                 ).to_csv(tmp_path / "geometry_compare.csv", index=False)
+    monkeypatch.setattr(setup_truth, "CAMPAIGN_FILE", path)
+    result = setup_truth.run(_ctx(tmp_path))
+    nums = pd.DataFrame(result.numbers).set_index("metric")
+    assert nums.loc["CASSCF first gap vs -r within anionic O (n=4)", "value"] == pytest.approx(1.0)
+    assert nums.loc["CASSCF first gap vs -r within neutral O (n=4)", "value"] == pytest.approx(1.0)
+    overall = nums.loc["calibrated estimate on the new geometry, CV Spearman of E1 (n=8)"]
+    assert np.isfinite(overall.value) and "xtb-gfn2-axial+dft-class-linear-n18" in overall.provenance
+    assert "calibrated estimate on the new geometry, CV Spearman of E1 within anionic O (n=4)" in nums.index
+    text = setup_truth.section(result)
+    assert "CASSCF on the computed axial distance" in text and "Calibrated estimate refitted on these 8" in text
+
+    table.head(3).to_csv(path, index=False)  # too few to fit: said, not fitted
+    text = setup_truth.section(setup_truth.run(_ctx(tmp_path)))
+    assert "not fitted yet" in text and "at least" in text

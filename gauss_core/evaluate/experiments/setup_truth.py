@@ -6,7 +6,10 @@ Reads, never computes (the QC runs go through the queue; the scripts named below
   - CASSCF on the DFT geometries against CASSCF on the template distance (docs/casscf_on_dft.csv,
     scripts/casscf_on_dft_geometry.py): how far the first gap moves with the axial distance;
   - the CASSCF basis study (docs/casscf_basis_study.csv, scripts/basis_study.py): each setting's deviation
-    from the largest basis tried and its cost.
+    from the largest basis tried and its cost;
+  - the CASSCF campaign on the computed-axial-distance geometry (assets/kd/casscf_results_axial_mapped.csv.gz,
+    scripts/casscf_campaign.py --collect): how the first gap follows the axial distance within each class, and
+    how the point-charge and the calibrated estimate (scaffold-grouped CV) rank it.
 A part whose file is missing is left out with the command that makes it; with none of them the section is
 skipped with that reason.
 """
@@ -28,13 +31,17 @@ DOCS = paths.REPO_ROOT / "docs"
 GEOMETRY_CSV, CASSCF_ON_DFT_CSV, BASIS_CSV = "geometry_compare.csv", "casscf_on_dft.csv", "casscf_basis_study.csv"
 SAME_CONFORMER_CSV = "geometry_compare_same_conformer.csv"  # optional: the method's error without conformer noise
 SEARCH_CSV = "geometry_compare_search.csv"  # optional: lowest-energy conformer for both reference and cheap path
+CAMPAIGN_FILE = paths.ASSETS / "kd" / "casscf_results_axial_mapped.csv.gz"  # optional: issue 13.4's campaign
 COMMANDS = {GEOMETRY_CSV: "GAUSS_HOME=<campaign> python scripts/compare_geometry.py --export",
             SAME_CONFORMER_CSV: "python scripts/compare_geometry.py --start reference "
                                 "--out docs/geometry_compare_same_conformer.csv",
             SEARCH_CSV: "python scripts/compare_geometry.py --builder search --ref-start search "
                         "--out docs/geometry_compare_search.csv",
             CASSCF_ON_DFT_CSV: "python scripts/casscf_on_dft_geometry.py --queue, a worker, then --collect",
-            BASIS_CSV: "python scripts/basis_study.py --n 10, a worker, then --collect"}
+            BASIS_CSV: "python scripts/basis_study.py --n 10, a worker, then --collect",
+            CAMPAIGN_FILE.name: "python scripts/casscf_campaign.py --collect --geometry axial-mapped --builder search "
+                                "--out assets/kd/casscf_results_axial_mapped.csv.gz"}
+CLASS_NAMES = {1: "neutral O", 2: "neutral N", 3: "anionic O", 4: "anionic N"}
 DFT = "dft-pbe-def2svp-y-axial"
 
 
@@ -94,6 +101,50 @@ def basis_part(table: pd.DataFrame, numbers: Numbers) -> str:
     return md_table(out)
 
 
+def campaign_part(table: pd.DataFrame, numbers: Numbers) -> str:
+    """CASSCF on the computed-axial-distance geometry: per class, the spread of r and E1, Spearman of E1 with -r
+    and with the point-charge first gap of the same geometry; then the calibrated estimate refitted on these
+    results, scaffold-grouped CV (when there are enough of them)."""
+    from gauss_core import columns
+    from gauss_core.kd.calibration import MIN_CASSCF_ROWS, CalibrationError, fit_calibration
+    from gauss_core.ligands import smiles_class
+    from gauss_core.stats import spearman
+
+    gap1 = columns.KD_GAP_COLUMNS[0]
+    data = table[table[gap1].notna()].copy()
+    data["ligand_class"] = [smiles_class(s) for s in data[columns.SMILES]]
+    source = "casscf-openmolcas on " + ", ".join(sorted({str(g).split(" [")[0] for g in data.kd_geometry_source}))
+    rows = []
+    for cls, g in data.groupby("ligand_class"):
+        r, e1, cf = (g[c].to_numpy(dtype=float) for c in ("r_Dy_L_mean_A", gap1, "cf_gap1_cm1"))
+        rho_r = spearman(-r, e1) if len(g) >= 3 else float("nan")
+        rho_cf = spearman(cf, e1) if len(g) >= 3 else float("nan")
+        rows.append({"class": CLASS_NAMES.get(int(cls), cls), "n": len(g), "r_min_A": r.min(), "r_max_A": r.max(),
+                     "gap1_min_cm1": e1.min(), "gap1_max_cm1": e1.max(), "spearman_gap1_vs_minus_r": rho_r,
+                     "spearman_gap1_vs_point_charge": rho_cf})
+        if not np.isnan(rho_r):
+            numbers.add(EXPERIMENT, f"CASSCF first gap vs -r within {CLASS_NAMES.get(int(cls))} (n={len(g)})", rho_r,
+                        "", None, source)
+    text = md_table(pd.DataFrame(rows))
+    try:
+        feats = [columns.SMILES, *[f for f in columns.KD_ESTIMATE_FEATURES if f in data]]
+        model = fit_calibration(data[feats], data)  # the descriptors each job stored on its own geometry
+    except CalibrationError as exc:
+        return text + f"\n\nCalibrated estimate on these results: not fitted yet ({exc})."
+    per = ", ".join(f"{CLASS_NAMES.get(int(c))} {v['spearman_gap1']:.2f} (n={v['n']})"
+                    for c, v in sorted(model.cv_per_class.items()))
+    numbers.add(EXPERIMENT, f"calibrated estimate on the new geometry, CV Spearman of E1 (n={model.n_train})",
+                model.cv_spearman_gap1, ">= 0.85", bool(model.cv_spearman_gap1 >= 0.85), source)
+    for c, v in sorted(model.cv_per_class.items()):
+        numbers.add(EXPERIMENT, f"calibrated estimate on the new geometry, CV Spearman of E1 within "
+                                f"{CLASS_NAMES.get(int(c))} (n={v['n']})", v["spearman_gap1"], ">= 0.6",
+                    None if np.isnan(v["spearman_gap1"]) else bool(v["spearman_gap1"] >= 0.6), source)
+    return (text + f"\n\nCalibrated estimate refitted on these {model.n_train} results ({model.cv_grouping}; "
+            f"at least {MIN_CASSCF_ROWS} needed): CV Spearman of the first gap {model.cv_spearman_gap1:.2f} overall "
+            f"(point-charge gap alone {model.cf_only_spearman_gap1:.2f}), within class: {per}; CV MAE "
+            f"{model.cv_mae_per_gap_cm1[0]:.0f} cm-1 on the first gap.")
+
+
 def run(ctx: RunContext) -> ExperimentResult:
     folder = Path(ctx.config.setup_truth_dir or DOCS)
     numbers = Numbers()
@@ -109,6 +160,9 @@ def run(ctx: RunContext) -> ExperimentResult:
         table = _read(folder, name)
         parts[name] = (geometry_part(table, numbers, start=start) if table is not None and not table.empty
                        else f"not available yet (make it with `{COMMANDS[name]}`).")
+    campaign = pd.read_csv(CAMPAIGN_FILE) if CAMPAIGN_FILE.exists() else None
+    parts[CAMPAIGN_FILE.name] = (campaign_part(campaign, numbers) if campaign is not None and len(campaign)
+                                 else f"not available yet (make it with `{COMMANDS[CAMPAIGN_FILE.name]}`).")
     if len(missing) == 3:
         raise GaussError("no geometry or CASSCF-setup results in " + str(folder) + ": " + "; ".join(missing))
     return ExperimentResult(numbers.rows, {"parts": parts, "missing": "; ".join(missing) or "none"})
@@ -117,5 +171,5 @@ def run(ctx: RunContext) -> ExperimentResult:
 def section(result: ExperimentResult) -> str:
     p = result.data["parts"]
     return render("setup_truth", geometry=p[GEOMETRY_CSV], same_conformer=p[SAME_CONFORMER_CSV], search=p[SEARCH_CSV],
-                  casscf_on_dft=p[CASSCF_ON_DFT_CSV], basis=p[BASIS_CSV],
+                  casscf_on_dft=p[CASSCF_ON_DFT_CSV], basis=p[BASIS_CSV], campaign=p[CAMPAIGN_FILE.name],
                   missing=result.data["missing"])
