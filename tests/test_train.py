@@ -397,3 +397,35 @@ def _drop_r(table: pd.DataFrame, tmp_path) -> object:
     path = tmp_path / "no_r.csv"
     table.drop(columns=[columns.R_DYL, columns.R_DYL_METHOD]).to_csv(path, index=False)
     return path
+
+
+def test_init_from_fine_tunes_a_checkpoint_with_a_new_bond_length_target(tiny_ligand_set, ligands, labels_csv,
+                                                                        tmp_path, capsys):
+    """`gauss train --init-from`: a new run that keeps the source's vocabulary, held-out test ligands and every
+    weight that still fits, and gives the new head target (r_dyl_A) a fresh output (issue 13.3's warm start)."""
+    src = tmp_path / "src.pt"
+    assert gauss_main(["train", "--ligands", str(tiny_ligand_set), "--labels", str(labels_csv), "--n-train", "200",
+                       "--n-test", "40", "--max-epochs", "1", "--out", str(src), "--no-progress"]) == 0
+    source = read_checkpoint(src)
+    table = gasteiger_labels(ligands[columns.SMILES].tolist())
+    table[columns.R_DYL] = [2.1 + 0.1 * d if i % 3 else np.nan for i, d in enumerate(table[columns.MU_DONOR])]
+    table[columns.R_DYL_METHOD] = "xtb-gfn2-axial@search+dft-class-linear-n18"
+    r_labels = tmp_path / "r.csv"
+    table[[columns.SMILES, columns.R_DYL, columns.R_DYL_METHOD]].to_csv(r_labels, index=False)
+    out = tmp_path / "tuned.pt"
+    capsys.readouterr()
+    assert gauss_main(["train", "--init-from", str(src), "--labels", str(labels_csv), "--labels", str(r_labels),
+                       "--max-epochs", "1", "--out", str(out), "--no-progress"]) == 0
+    log = capsys.readouterr().out
+    tuned = read_checkpoint(out)
+    assert tuned["label_names"] == [*source["label_names"], columns.R_DYL]
+    assert tuned["vocab"] == source["vocab"] and tuned["splits"]["test_smiles"] == source["splits"]["test_smiles"]
+    assert tuned["train_config"]["init_from"].startswith(str(src))
+    fresh = [k for k, v in tuned["model_state"].items() if v.shape != source["model_state"][k].shape]
+    assert fresh and all(name in log for name in fresh)  # the new output is named as freshly initialised
+    assert "freshly initialised" in log and "epoch   1" in log
+    assert tuned["label_sources"][columns.R_DYL] == "xtb-gfn2-axial@search+dft-class-linear-n18"
+    # refusals: both flags at once, or the source as its own output
+    assert gauss_main(["train", "--init-from", str(src), "--resume", "--out", str(out)]) == 2
+    assert gauss_main(["train", "--init-from", str(src), "--out", str(src)]) == 2
+    assert "another file" in capsys.readouterr().err

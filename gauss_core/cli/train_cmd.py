@@ -39,6 +39,10 @@ def register(subparsers) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the run stored in --out (with --labels: continue on these label files, "
                         "redrawing the labelled subset)")
+    p.add_argument("--init-from", type=Path, default=None, metavar="CKPT",
+                   help="fine-tune: a new run at --out that starts from CKPT's weights, vocabulary, train/test "
+                        "split and training settings, on --labels (default CKPT's); a head target CKPT lacks "
+                        "(e.g. r_dyl_A) gets a freshly initialised output, named in the log")
     p.add_argument("--overwrite", action="store_true", help="start afresh even if --out exists")
     p.add_argument("--max-epochs", type=int, default=300, help="hard cap on epochs (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed (splits, labelled subset, init, shuffling)")
@@ -69,7 +73,13 @@ def run_train(args: argparse.Namespace) -> int:
     from gauss_core.train import TrainConfig, prepare_data, read_label_tables, read_ligands, train_model
 
     out: Path = args.out
-    if args.resume:
+    init_state = None
+    if args.resume and args.init_from is not None:
+        raise GaussError("--resume continues --out; --init-from starts a new run from another checkpoint: "
+                         "give one of them")
+    if args.init_from is not None:
+        config, data, init_state = _fine_tune_setup(args, out)
+    elif args.resume:
         saved = read_checkpoint(out)
         config = TrainConfig.from_dict(saved.get("train_config") or {})
         config = _apply_augment_args(replace(config, max_epochs=args.max_epochs, device=args.device,
@@ -114,10 +124,44 @@ def run_train(args: argparse.Namespace) -> int:
         if out.exists():
             out.unlink()
             out.with_suffix(".log").unlink(missing_ok=True)
-    result = train_model(data, config, out, resume=args.resume, log=lambda s: print(s, flush=True))
+    result = train_model(data, config, out, resume=args.resume, log=lambda s: print(s, flush=True),
+                         init_state=init_state)
     print(f"checkpoint: {result.path} (best epoch {result.best_epoch}); log: {out.with_suffix('.log')}",
           file=sys.stderr)
     return 0
+
+
+def _fine_tune_setup(args: argparse.Namespace, out: Path):
+    """(config, data, weights) of a run that starts from the checkpoint args.init_from (see --init-from)."""
+    from gauss_core.model.checkpoint import read_checkpoint
+    from gauss_core.tokens import Vocabulary
+    from gauss_core.train import TrainConfig, prepare_data, read_label_tables, read_ligands
+
+    src: Path = args.init_from
+    if src.resolve() == out.resolve():
+        raise GaussError(f"--init-from {src} is also --out: write the fine-tuned model to another file")
+    if out.exists() and not args.overwrite:
+        raise GaussError(f"{out} already exists: pass --overwrite to replace it, or choose another --out")
+    saved = read_checkpoint(src)
+    config = TrainConfig.from_dict(saved.get("train_config") or {})
+    config = _apply_augment_args(replace(config, max_epochs=args.max_epochs, device=args.device, threads=args.threads,
+                                         progress=not args.no_progress), args)
+    ligands_path = args.ligands or Path(config.ligands_path or paths.LIGAND_SET)
+    labels_paths = args.labels if args.labels is not None else [Path(p) for p in config.labels_paths]
+    origin = f"{src} (epoch {saved.get('best_epoch')}, train_hash {str(saved.get('train_hash', ''))[:12]})"
+    config = replace(config, ligands_path=str(ligands_path), labels_paths=[str(p) for p in labels_paths],
+                     init_from=origin)
+    splits = saved["splits"]
+    # same held-out test ligands as the source (they stay unseen); the labelled subset is drawn on the new labels
+    fixed = {"train_smiles": splits["train_smiles"].split("\n"),
+             "test_smiles": splits["test_smiles"].split("\n") if splits["test_smiles"] else []}
+    data = prepare_data(read_ligands(ligands_path), read_label_tables(labels_paths), head=config.head,
+                        fixed_splits=fixed, label_fraction=config.label_fraction, seed=config.seed,
+                        vocab=Vocabulary.from_dict(saved["vocab"]), charge_column=config.charge_column)
+    if out.exists():
+        out.unlink()
+        out.with_suffix(".log").unlink(missing_ok=True)
+    return config, data, saved["model_state"]
 
 
 def _apply_augment_args(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:

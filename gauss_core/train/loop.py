@@ -87,6 +87,7 @@ class TrainConfig:
     tiny_max_heavy: int = 3
     augment_workers: int = 1
     spelling_weight: float = 0.0
+    init_from: str = ""  # the checkpoint a fine-tuning run took its weights, vocabulary and splits from
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -195,7 +196,14 @@ def train_model(
     torch.manual_seed(config.seed)
     model = build_model(data, config.head).to(device)
     if init_state is not None and not resume:
-        model.load_state_dict(init_state)
+        # Every tensor whose name and shape match is taken; the rest (the head's output layer when the targets
+        # changed, e.g. a new bond-length target) keeps its fresh initialisation, and the log says which.
+        own = model.state_dict()
+        usable = {k: v for k, v in init_state.items() if k in own and tuple(own[k].shape) == tuple(v.shape)}
+        fresh = sorted(set(own) - set(usable))
+        model.load_state_dict({**own, **usable})
+        log(f"initialised from {config.init_from or 'given weights'}: {len(usable)} of {len(own)} tensors taken; "
+            f"freshly initialised: {', '.join(fresh) or 'none'}")
     # fused=True: one kernel for the whole Adam update (0.7 ms instead of 3 ms per batch on CPU).
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
