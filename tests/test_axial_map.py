@@ -122,3 +122,24 @@ def test_axial_mapped_geometry_is_gfn2s_distance_mapped_with_charges_of_the_move
     shifted = relax(cx, mode="axial-mapped", config=replace(config, axial_map=other))
     assert shifted.geometry_provenance == f"{AXIAL}+shift-0.1"
     assert np.mean(axial_distances(shifted)) == pytest.approx(shifted.checks["axial_raw_A"] + 0.1, abs=2e-3)
+
+
+def test_a_ligand_that_left_the_metal_in_gfn2_is_not_mapped_back():
+    """The map's slope < 1 would pull a dissociated neutral donor back inside 2.8 A: such a complex keeps GFN2's
+    own geometry and says why (no xtb run: the guard comes before the map)."""
+    import importlib
+
+    from gauss_core.complexes.checks import run_checks
+    from gauss_core.complexes.relax import RelaxConfig
+
+    relax_module = importlib.import_module("gauss_core.complexes.relax")
+    cx = assemble("OC", builder="rdkit")
+    m, donor = cx.coords[cx.metal_index], cx.axial_indices[1]
+    axis = (cx.coords[donor] - m) / np.linalg.norm(cx.coords[donor] - m)
+    coords = cx.coords.copy()
+    coords[cx.fragment_atoms(cx.fragment[donor])] += 0.8 * axis  # 2.30 -> 3.10 A
+    gone = run_checks(cx.copy(coords=coords, geometry_provenance="xtb-gfn2-axial"))
+    assert any(f.startswith("dissociated") for f in gone.flags)
+    out = relax_module._mapped(gone, RelaxConfig())
+    assert out.geometry_provenance == "xtb-gfn2-axial" and np.array_equal(out.coords, gone.coords)
+    assert any(f.startswith("axial-map-not-applied") for f in out.flags)

@@ -276,6 +276,12 @@ def _relaxed(cx: Complex, res: XtbResult, tag: str) -> Complex:
 def _mapped(cx: Complex, config: RelaxConfig) -> Complex:
     """The GFN2 axial geometry moved to the mapped axial distance, with GFN2 charges of the moved geometry (the
     KD estimates read charges of the geometry they see); the raw GFN2 distance stays in the checks."""
+    if any(f.startswith("dissociated") for f in cx.flags):
+        # The map is fitted on bound ligands (GFN2 1.9-2.5 A); its slope < 1 would pull a ligand that left the
+        # metal back inside 2.8 A and hide the dissociation, so such a complex keeps GFN2's own geometry.
+        cx.flags.append("axial-map-not-applied: a neutral donor left the metal in GFN2 (beyond 2.8 A); the map is "
+                        "fitted on bound ligands")
+        return cx
     correction = bundled_map(config.axial_map)
     raw_r = float(np.mean(axial_distances(cx)))
     moved = apply_axial_map(cx, correction, f"{AXIAL}+{correction.method}")
