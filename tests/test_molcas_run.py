@@ -10,6 +10,8 @@ from gauss_core.kd import molcas_run as mc
 def test_run_refuses_a_project_name_with_shell_characters(tmp_path):
     with pytest.raises(mc.MolcasInputError, match="project name"):
         mc.run_molcas("&GATEWAY\n", tmp_path, project="x; rm -rf ~")
+    with pytest.raises(mc.MolcasInputError, match="file stem"):
+        mc.run_molcas("&GATEWAY\n", tmp_path, project="casscf", stem="../casscf")
 
 
 def test_missing_pymolcas_names_the_install(monkeypatch):

@@ -153,11 +153,16 @@ def run_casscf(ctx: JobContext) -> dict:
         raise GaussError(f"method={p['method']!r}: choose 'openmolcas' or 'orca'")
     config = mc.MolcasCasscfConfig(dy_basis=p["dy_basis"], ligand_basis=p["ligand_basis"],
                                    n_roots=int(p["n_roots"]), memory_mb=int(p["memory_mb"]))
-    text = mc.write_molcas_input(structure, config)
-    ctx.log(f"running OpenMolcas (Dy {config.dy_basis}, ligands {config.ligand_basis}, {config.n_roots} roots)")
-    run = mc.run_molcas(text, ctx.workdir, memory_mb=config.memory_mb, project="casscf", new_session=False,
-                        timeout_s=float(p["timeout_s"]))
-    output = run.output_path.read_text(errors="replace") if run.output_path.exists() else ""
+    config.validate()
+    ctx.log(f"running OpenMolcas (Dy {config.dy_basis}, ligands {config.ligand_basis}, {config.n_roots} roots, "
+            f"start orbitals {config.start_orbitals})")
+    if config.start_orbitals == "guessorb-4f":
+        run, output, swaps = mc.run_casscf_4f_guess(structure, config, ctx.workdir, project="casscf",
+                                                    timeout_s=float(p["timeout_s"]), new_session=False, log=ctx.log)
+    else:
+        run = mc.run_molcas(mc.write_molcas_input(structure, config), ctx.workdir, memory_mb=config.memory_mb,
+                            project="casscf", new_session=False, timeout_s=float(p["timeout_s"]))
+        output, swaps = run.output_path.read_text(errors="replace") if run.output_path.exists() else "", []
     if run.returncode != 0:
         raise mc.MolcasRunError(f"pymolcas exited with code {run.returncode}: {mc.molcas_error_summary(output)};"
                                 f" see {run.output_path}")
@@ -168,6 +173,7 @@ def run_casscf(ctx: JobContext) -> dict:
     ctx.log(f"ground KD g = {result.doublets[0].g}")
     return {"provenance": CASSCF_OPENMOLCAS, "method": CasscfMethod.OPENMOLCAS.value, "geometry_source": source,
             "basis": {"Dy": config.dy_basis, "ligands": config.ligand_basis}, "n_roots": config.n_roots,
+            "start_orbitals": config.start_orbitals, "orbital_swaps": [list(pair) for pair in swaps],
             "wall_s": round(time.time() - t0, 1), "output": run.output_path.name, "estimate_features": features,
             **result.to_dict()}
 

@@ -104,6 +104,9 @@ def axial_donor_indices(structure: XyzStructure) -> tuple[int, int]:
     return best
 
 
+START_ORBITALS = ("guessorb-4f", "guessorb")
+
+
 @dataclass(frozen=True)
 class MolcasCasscfConfig:
     """Settings of the OpenMolcas CASSCF(9,7)+SO calculation.
@@ -123,6 +126,10 @@ class MolcasCasscfConfig:
     # (Dy VDZP, ligands MB) user CPU 126 -> 108 s, first gap 579.7 -> 580.0 cm-1, gap 7 1503.2 -> 1503.9
     # (docs/casscf.md). Full Cholesky without RICD was tried too: 268 s, same gaps within 1.3 cm-1.
     cd_threshold: float = 1e-3
+    # "guessorb-4f": GUESSORB, then the seven most Dy-4f-like orbitals swapped into the active window before
+    # RASSCF (two pymolcas runs, kd.molcas_orbitals): same result, 18 instead of 40 RASSCF iterations on a
+    # neutral-O complex. "guessorb": one run straight from GUESSORB, as before.
+    start_orbitals: str = "guessorb-4f"
 
     def validate(self) -> None:
         for name in (self.dy_basis, self.ligand_basis):
@@ -136,19 +143,31 @@ class MolcasCasscfConfig:
         if not 1e-8 <= self.cd_threshold <= 1e-2:
             raise MolcasInputError(f"cd_threshold={self.cd_threshold:g}: give a value between 1e-8 and 1e-2 "
                                    "(OpenMolcas's own default is 1e-4)")
+        if self.start_orbitals not in START_ORBITALS:
+            raise MolcasInputError(f"start_orbitals={self.start_orbitals!r}: choose one of {', '.join(START_ORBITALS)}")
         if self.memory_mb < 200:
             raise MolcasInputError(f"memory_mb={self.memory_mb} is too small; give at least 200")
 
 
-def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | None = None) -> str:
+STAGES = ("all", "guess", "casscf")
+
+
+def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | None = None, stage: str = "all",
+                       alter: str = "") -> str:
     """OpenMolcas input text for CASSCF(9,7) + RASSI-SO + SINGLE_ANISO on a mononuclear Dy(III) complex.
 
     Args:
         structure: the complex, Dy anywhere (angular momentum is taken about the Dy nucleus).
         config: basis sets and roots.
+        stage: "all" (one run), or the two halves of a run that picks its starting orbitals in between:
+            "guess" (GATEWAY, SEWARD, GUESSORB) and "casscf" (RASSCF from the GUESSORB orbitals, RASSI,
+            SINGLE_ANISO; same project and WorkDir, so the integrals are reused).
+        alter: a RASSCF ALTEr line (kd.molcas_orbitals.alter_keyword) for stage "casscf" or "all".
     Returns:
         The input file text.
     """
+    if stage not in STAGES:
+        raise MolcasInputError(f"stage {stage!r}: choose one of {', '.join(STAGES)}")
     config = config or MolcasCasscfConfig()
     config.validate()
     if structure.symbols.count("Dy") != 1:
@@ -176,10 +195,14 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
     lines += ["  RICD", "  CDThreshold = " + f"{config.cd_threshold:.1e}".replace("e", "d"), "  AMFI",
               f"  ANGM = {dy[0]:.8f} {dy[1]:.8f} {dy[2]:.8f} Angstrom",
               "&SEWARD",
-              "&GUESSORB",
-              ">> COPY $Project.GssOrb INPORB",
+              "&GUESSORB"]
+    guess = lines
+    lines = [f"* {structure.title or 'Dy(III) complex'}: CASSCF(9,7)+SO from the GUESSORB orbitals"] \
+        if stage == "casscf" else []
+    lines += [">> COPY $Project.GssOrb INPORB",
               "&RASSCF",
               "  LUMORB",
+              *([alter] if alter else []),
               "  Title = CASSCF(9,7) 4f sextets",
               "  Spin = 6",
               f"  Charge = {structure.charge}",
@@ -213,7 +236,9 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
     if not config.magnetism:
         # Temperature/field scans are not needed for KD labels and cost minutes.
         lines += ["  TINT", "  0.0 300.0 2", "  HINT", "  0.0 1.0 2"]
-    return "\n".join(lines) + "\n"
+    if stage == "guess":
+        return "\n".join(guess) + "\n"
+    return "\n".join(lines if stage == "casscf" else guess + lines) + "\n"
 
 
 def per_atom_basis_blocks(structure: XyzStructure, dy_basis: str) -> list[str]:

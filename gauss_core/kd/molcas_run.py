@@ -10,12 +10,13 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from gauss_core.errors import MissingProgramError
-from gauss_core.kd.molcas_input import MolcasInputError, MolcasRunError
+from gauss_core.kd.molcas_input import N_4F_ELECTRONS, N_4F_ORBITALS, MolcasInputError, MolcasRunError
 from gauss_core.procs import kill_tree, with_job_tag
 
 
@@ -63,7 +64,8 @@ class MolcasRun:
 
 def run_molcas(input_text: str, workdir: Path, memory_mb: int = 2000, project: str = "dy",
                on_start: Callable[[subprocess.Popen], None] | None = None,
-               timeout_s: float | None = None, new_session: bool = True) -> MolcasRun:
+               timeout_s: float | None = None, new_session: bool = True, stem: str | None = None,
+               clean: bool = True) -> MolcasRun:
     """Run pymolcas on input_text inside workdir (own process group, so cancel can kill it whole).
 
     Args:
@@ -75,20 +77,25 @@ def run_molcas(input_text: str, workdir: Path, memory_mb: int = 2000, project: s
         timeout_s: kill the run after this many seconds.
         new_session: start pymolcas in its own process group; False inside a job runner, whose group
             the executor kills on cancel.
+        stem: name of the input and output files (default: project); runs of one project share its WorkDir.
+        clean: remove the WorkDir afterwards; False keeps it (integrals, RunFile) for a next run of the project.
     Returns:
         MolcasRun with the output path and return code.
     """
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", project):
-        raise MolcasInputError(f"project name {project!r} must be letters, digits, _ or -")
+    stem = stem or project
+    for name in (project, stem):
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name) or name.startswith("."):
+            raise MolcasInputError(f"project name or file stem {name!r} must be letters, digits, _, - or .")
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "scratch").mkdir(exist_ok=True)
-    inp = workdir / f"{project}.input"
-    out = workdir / f"{project}.out"
+    inp = workdir / f"{stem}.input"
+    out = workdir / f"{stem}.out"
     inp.write_text(input_text)
-    cmd = find_pymolcas() + ["-clean", "-oe", str(out), inp.name]
-    with open(workdir / f"{project}.stdout", "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=molcas_env(workdir, memory_mb), stdout=log,
+    cmd = find_pymolcas() + (["-clean"] if clean else []) + ["-oe", str(out), inp.name]
+    env = molcas_env(workdir, memory_mb) | {"MOLCAS_PROJECT": project}  # one WorkDir whatever the file name
+    with open(workdir / f"{stem}.stdout", "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=new_session)
         if on_start:
             on_start(proc)
@@ -103,6 +110,42 @@ def run_molcas(input_text: str, workdir: Path, memory_mb: int = 2000, project: s
                                  "or a smaller basis") from None
     return MolcasRun(inp, out, rc)
 
+
+
+def run_casscf_4f_guess(structure, config, workdir: Path, project: str = "casscf", timeout_s: float | None = None,
+                        new_session: bool = True, log: Callable[[str], None] = lambda m: None
+                        ) -> tuple[MolcasRun, str, list[tuple[int, int]]]:
+    """CASSCF(9,7)+SO in two pymolcas runs with the 4f-selected starting orbitals (kd.molcas_orbitals).
+
+    Run 1 (`<project>.guess.input`): GATEWAY, SEWARD, GUESSORB, WorkDir kept. Then the seven most Dy-4f-like
+    GUESSORB orbitals are swapped into the active window (ALTEr), and run 2 (`<project>.input`) does RASSCF,
+    RASSI and SINGLE_ANISO on the same integrals. Same result as one run from GUESSORB, in fewer RASSCF
+    iterations (docs/casscf.md).
+    Returns:
+        (the second run, both outputs' text joined (what parse_molcas_output reads), the ALTEr pairs).
+    Raises:
+        MolcasRunError when a run fails (the message names its output file).
+    """
+    from gauss_core.kd.molcas_input import write_molcas_input
+    from gauss_core.kd.molcas_orbitals import alter_keyword, four_f_swaps
+
+    t0 = time.monotonic()
+    first = run_molcas(write_molcas_input(structure, config, stage="guess"), workdir, config.memory_mb, project,
+                       timeout_s=timeout_s, new_session=new_session, stem=f"{project}.guess", clean=False)
+    guess_text = first.output_path.read_text(errors="replace") if first.output_path.exists() else ""
+    if first.returncode != 0:
+        shutil.rmtree(Path(workdir) / "scratch", ignore_errors=True)
+        raise MolcasRunError(f"pymolcas (integrals and GUESSORB) exited with code {first.returncode}; see "
+                             f"{first.output_path}")
+    n_inactive = (structure.n_electrons() - N_4F_ELECTRONS) // 2
+    pairs = four_f_swaps(Path(workdir) / f"{project}.guessorb.h5", n_inactive, N_4F_ORBITALS)
+    log(f"starting orbitals: GUESSORB, {len(pairs)} orbital pair(s) swapped to put the Dy 4f in the active space"
+        + (f" ({', '.join(f'{a}<->{b}' for a, b in pairs)})" if pairs else ""))
+    left = None if timeout_s is None else max(1.0, timeout_s - (time.monotonic() - t0))
+    second = run_molcas(write_molcas_input(structure, config, stage="casscf", alter=alter_keyword(pairs)),
+                        workdir, config.memory_mb, project, timeout_s=left, new_session=new_session)
+    text = second.output_path.read_text(errors="replace") if second.output_path.exists() else ""
+    return second, guess_text + text, pairs
 
 
 # Per-root orbital files and integral libraries: tens of MB per job, not needed once parsed.
