@@ -4,7 +4,7 @@ Target (issue 4): <= 10 s per complex on the 2-core machine. Ligands: a seeded r
 bundled ligand set (all four donor classes), so the figure reflects real ligand sizes.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py [--n 12] [--builder auto] [--relax constrained]
-    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py --builder search --relax axial   (issue 13 cheap path)
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py --builder search --relax axial-mapped   (issue 13 path)
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_complex.py --compare-free --n 20   (free vs constrained)
 """
 
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--builder", default="auto", choices=list(Builder))
-    parser.add_argument("--relax", default="constrained", choices=("constrained", "axial", "axial-ff"),
+    parser.add_argument("--relax", default="constrained", choices=("constrained", "axial", "axial-ff", "axial-mapped"),
                         help="xtb relaxation (axial / axial-ff: the axial distance computed, issue 13)")
     parser.add_argument("--compare-free", action="store_true",
                         help="instead: flags of free vs constrained GFN2 relaxation (5 ligands per class, seed 7)")
