@@ -95,6 +95,13 @@ def test_a_neutral_donor_beyond_2_8_A_is_dissociated_and_has_no_distance():
     assert table.loc["OC", columns.R_DYL_FLAGS] == "dissociated;lost-donor"
     assert table.loc["OCC", columns.R_DYL] == pytest.approx((r1 + 2.4) / 2)
     assert table.loc["OCC", columns.R_DYL_FLAGS] == ""
+    # an anion whose donor let go (another atom binds): a real case, [O-]C(C)(CO)C(=O)C=O at 3.15 A in GFN2
+    broken = records_to_frame([dict(kept, smiles="[O-]CC", ligand_charge=-1, ligand_class=3, r_dyl_1_A=3.15,
+                                    r_dyl_2_A=3.15, complex_flags=["chelation", "lost-donor"])])
+    assert math.isnan(broken[columns.R_DYL][0]) and broken[columns.R_DYL_FLAGS][0] == "chelation;lost-donor"
+    assert broken["r_dyl_raw_A"][0] == pytest.approx(3.15)
+    chelated = records_to_frame([dict(kept, complex_flags=["chelation"])])  # still the donor's bond: kept
+    assert chelated[columns.R_DYL][0] == pytest.approx((r1 + 2.4) / 2)
     flagged = records_to_frame([dict(kept, complex_flags=[DISSOCIATED, "chelation"])])  # flag from the checks
     assert math.isnan(flagged[columns.R_DYL][0]) and flagged[columns.R_DYL_FLAGS][0] == "dissociated;chelation"
     # a failed geometry keeps its error and has no distance

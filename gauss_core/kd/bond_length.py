@@ -30,6 +30,9 @@ from gauss_core.ligands import smiles_class
 from gauss_core.proxies.batch import ERROR, METHOD, Labeller
 
 DISSOCIATED = "dissociated"
+# Structures whose axial distance is not the donor's bond any more: the donor let go of the metal (another ligand
+# atom binds instead), a ligand bond broke, or a proton moved; flagged, kept in the table, no r_dyl_A.
+BROKEN = ("lost-donor", "bond-broken", "proton-transfer")
 GEOMETRY_METHODS = {"axial": AXIAL, "axial-ff": AXIAL_FF}  # relax mode -> the provenance of its distance
 CLASSES = (1, 2, 3, 4)
 TABLE_COLUMNS = (columns.SMILES, METHOD, ERROR, columns.R_DYL, columns.R_DYL_METHOD, columns.R_DYL_FLAGS,
@@ -70,6 +73,8 @@ def records_to_frame(records: list[dict], correction: RCorrection | None = None)
             flags = [f for f in rec.get("complex_flags") or [] if f != DISSOCIATED]
             if DISSOCIATED in (rec.get("complex_flags") or []) or is_dissociated(r12, rec["ligand_charge"]):
                 flags.insert(0, DISSOCIATED)
+            elif set(flags) & set(BROKEN):
+                pass  # the axial donor is no longer the donor (or the ligand changed): no distance to learn
             else:
                 cls = int(rec["ligand_class"])
                 row[columns.R_DYL] = correction.apply(raw, cls) if correction is not None else raw
