@@ -41,7 +41,9 @@ BOUNDED = "xtb-gfn2-bounded"
 FREE = "xtb-gfn2-free"  # unconstrained; kept to show why the constraints are needed
 AXIAL = "xtb-gfn2-axial"  # metal and water pentagon held, axial ligands free (L-M-L angle held at 180)
 AXIAL_FF = "xtb-gfnff-axial"  # the same with GFN-FF choosing the axial distance (mode "axial-ff")
-# mode "axial-mapped": geometry_provenance is AXIAL + "+" + the map's method (e.g. "dft-class-linear-n17")
+# mode "axial-mapped": geometry_provenance is AXIAL + "+" + the map's method (e.g. "dft-class-linear-n18"); a
+# complex with one of these flags after the GFN2 axial stage is not mapped (its axial distance is not a bond)
+UNMAPPABLE = ("dissociated", "lost-donor", "bond-broken", "proton-transfer")
 
 
 class RelaxationError(GaussError):
@@ -276,11 +278,12 @@ def _relaxed(cx: Complex, res: XtbResult, tag: str) -> Complex:
 def _mapped(cx: Complex, config: RelaxConfig) -> Complex:
     """The GFN2 axial geometry moved to the mapped axial distance, with GFN2 charges of the moved geometry (the
     KD estimates read charges of the geometry they see); the raw GFN2 distance stays in the checks."""
-    if any(f.startswith("dissociated") for f in cx.flags):
-        # The map is fitted on bound ligands (GFN2 1.9-2.5 A); its slope < 1 would pull a ligand that left the
-        # metal back inside 2.8 A and hide the dissociation, so such a complex keeps GFN2's own geometry.
-        cx.flags.append("axial-map-not-applied: a neutral donor left the metal in GFN2 (beyond 2.8 A); the map is "
-                        "fitted on bound ligands")
+    broken = [f.split(":")[0] for f in cx.flags if f.startswith(UNMAPPABLE)]
+    if broken:
+        # The map is fitted on bound, intact ligands (GFN2 1.9-2.5 A); its slope < 1 would pull a ligand that left
+        # the metal back inside 2.8 A and hide it, so such a complex keeps GFN2's own geometry and says why.
+        cx.flags.append(f"axial-map-not-applied: {', '.join(broken)} in GFN2; the map is fitted on bound, intact "
+                        "ligands")
         return cx
     correction = bundled_map(config.axial_map)
     raw_r = float(np.mean(axial_distances(cx)))
