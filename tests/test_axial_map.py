@@ -142,4 +142,4 @@ def test_a_ligand_that_left_the_metal_in_gfn2_is_not_mapped_back():
     assert any(f.startswith("dissociated") for f in gone.flags)
     out = relax_module._mapped(gone, RelaxConfig())
     assert out.geometry_provenance == "xtb-gfn2-axial" and np.array_equal(out.coords, gone.coords)
-    assert any(f.startswith("axial-map-not-applied: dissociated") for f in out.flags)
+    assert any(f.startswith("axial-map-not-applied") and "dissociated" in f for f in out.flags)
