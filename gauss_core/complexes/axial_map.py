@@ -2,10 +2,10 @@
 
 GFN2-xTB with the axial ligands free (relax mode "axial") makes the Y-L axial bond 0.1-0.2 A shorter than
 the PBE/def2-SVP references (docs/geometry.md), by a different amount per donor class, and spreads the
-within-class differences about 2.5 times wider than DFT. On the conformer DFT saw it orders them like DFT
-(within-class Pearson 0.97-0.99 for classes 1-3 on the 17 references of session 10), so a per-class linear
-map fitted on the references (`scripts/compare_geometry.py --start reference --correction ...`) turns the
-cheap distance into a DFT-like one. The same map serves two uses:
+within-class differences about 2.5 times wider than DFT. On the conformer DFT saw it orders neutral donors like
+DFT (within-class Pearson 0.97 / 0.99 for neutral O / N on 18 references; anionic O -0.09, anionic N 0.65), so a
+per-class linear map fitted on the references (`scripts/compare_geometry.py --start reference --correction
+...`) turns the cheap distance into a DFT-like one. The same map serves two uses:
 - the bond-length label (kd.bond_length: raw distance cached, the map applied when the table is written);
 - the geometry "axial-mapped" (relax mode and CASSCF geometry): each axial ligand is moved as a rigid body
   along its metal->donor axis to the mapped distance, which is how the DFT references themselves move them.
