@@ -35,6 +35,7 @@ from gauss_core.errors import DataFormatError, GaussError  # noqa: E402
 from gauss_core.jobs.store import JobStore  # noqa: E402
 from gauss_core.ligands.build import CLASS_NAMES  # noqa: E402
 from gauss_core.complexes.assemble import BUILDERS  # noqa: E402
+from gauss_core.jobs.kinds import CASSCF_DEFAULTS  # noqa: E402
 from gauss_core.modes import CasscfGeometry  # noqa: E402
 
 ESTIMATES = paths.ASSETS / "kd" / "kd_mapping.csv.gz"
@@ -42,7 +43,7 @@ EXISTING = paths.ASSETS / "kd" / "casscf_results.csv.gz"
 # the CASSCF product default (assembled + constrained GFN2 relaxation) and the computed-axial-distance geometries
 GEOMETRIES = (CasscfGeometry.ASSEMBLE.value, CasscfGeometry.AXIAL.value, CasscfGeometry.AXIAL_FF.value,
               CasscfGeometry.AXIAL_MAPPED.value)
-DEFAULT_BUILDER = "auto"  # the casscf job's default template builder (jobs.kinds.CASSCF_DEFAULTS)
+DEFAULT_BUILDER = str(CASSCF_DEFAULTS["builder"])  # a job without the parameter was built this way
 PLAN_COLUMNS = ("order", columns.SMILES, columns.LIGAND_ID, columns.LIGAND_CLASS, "class_name", "estimate_cm1",
                 "estimate_bin", "estimate_source", "seed")
 

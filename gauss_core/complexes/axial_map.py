@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -124,6 +125,18 @@ def axial_distances(cx: Complex) -> tuple[float, float]:
     return r1, r2
 
 
+def moved_axial_ligands(cx: Complex, coords: np.ndarray, target: Callable[[float], float]) -> np.ndarray:
+    """Copy of `coords` (atoms in cx's order) with each axial ligand moved as a rigid body along its metal->donor
+    axis so that the donor sits at target(r), r its distance now: the coordinate the DFT references optimise."""
+    coords = np.array(coords, dtype=float, copy=True)
+    metal = coords[cx.metal_index]
+    for donor in cx.axial_indices:
+        axis = coords[donor] - metal
+        r = float(np.linalg.norm(axis))
+        coords[cx.fragment_atoms(cx.fragment[donor])] += (target(r) - r) * axis / r
+    return coords
+
+
 def apply_axial_map(cx: Complex, correction: RCorrection, provenance: str) -> Complex:
     """Copy of `cx` with each axial ligand moved rigidly along its metal->donor axis to the mapped distance.
 
@@ -137,13 +150,7 @@ def apply_axial_map(cx: Complex, correction: RCorrection, provenance: str) -> Co
     if ligand_class not in correction.classes:
         raise DataFormatError(f"the axial map {correction.method!r} has no class for ligand {cx.ligand_smiles!r} "
                               f"(class {ligand_class}); only donor-first N/O ligands of classes 1-4 can be mapped")
-    coords = cx.coords.copy()
-    metal = coords[cx.metal_index]
-    for donor in cx.axial_indices:
-        axis = coords[donor] - metal
-        r = float(np.linalg.norm(axis))
-        target = correction.apply(r, ligand_class)
-        coords[cx.fragment_atoms(cx.fragment[donor])] += (target - r) * axis / r
+    coords = moved_axial_ligands(cx, cx.coords, lambda r: correction.apply(r, ligand_class))
     out = cx.copy(coords=coords, geometry_provenance=provenance)
     run_checks(out)
     out.checks["axial_map_shift_A"] = float(np.mean(axial_distances(out)) - np.mean(axial_distances(cx)))

@@ -17,7 +17,8 @@ import pandas as pd
 from rdkit import Chem
 
 from gauss_core.complexes.assemble import DISTANCES, assemble, ligand_info
-from gauss_core.complexes.axial_map import bundled_map, map_references, reference_key
+from gauss_core.complexes.axial_map import (axial_distances, bundled_map, map_references, moved_axial_ligands,
+                                            reference_key)
 from gauss_core.complexes.relax import relax
 from gauss_core.complexes.structure import Complex
 from gauss_core.errors import DataFormatError
@@ -63,8 +64,7 @@ def load_references(path: Path) -> pd.DataFrame:
 
 
 def _axial_r(cx) -> float:
-    m = cx.coords[cx.metal_index]
-    return float(np.mean([np.linalg.norm(cx.coords[d] - m) for d in cx.axial_indices]))
+    return float(np.mean(axial_distances(cx)))
 
 
 # The cheap paths that relax: column stem -> relax mode.
@@ -96,11 +96,7 @@ def complex_from_reference(smiles: str, xyz: str, r_start_A: float) -> Complex:
         if np.linalg.norm(coords[i] - coords[j]) > limit:
             raise DataFormatError(f"reference xyz of {smiles}: atoms {i} and {j} are bonded in the build but "
                                   f"{np.linalg.norm(coords[i] - coords[j]):.2f} A apart there (atom order differs)")
-    metal = coords[cx.metal_index]
-    for donor in cx.axial_indices:
-        axis = coords[donor] - metal
-        r = float(np.linalg.norm(axis))
-        coords[cx.fragment_atoms(cx.fragment[donor])] += (r_start_A - r) * axis / r
+    coords = moved_axial_ligands(cx, coords, lambda r: r_start_A)
     return cx.copy(coords=coords, geometry_provenance=f"{DFT_AXIAL_Y} ligand conformer at r {r_start_A:.3f} A")
 
 

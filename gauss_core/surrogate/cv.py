@@ -12,6 +12,7 @@ import numpy as np
 from scipy.stats import spearmanr
 from sklearn.model_selection import GroupKFold
 
+from gauss_core.stats import r2
 from gauss_core.surrogate.gp import SurrogateConfig, fit_gp
 
 GROUPING = "GroupKFold by Bemis-Murcko scaffold (each acyclic ligand its own group)"
@@ -90,8 +91,7 @@ def group_cv(x: np.ndarray, y: np.ndarray, groups: list[str], ligand_class: np.n
 
 
 def _r2(pred: np.ndarray, truth: np.ndarray) -> float:
-    ss = float(((truth - truth.mean()) ** 2).sum())
-    return float(1.0 - ((truth - pred) ** 2).sum() / ss) if len(truth) >= 3 and ss > 0 else float("nan")
+    return r2(truth, pred) if len(truth) >= 3 else float("nan")
 
 
 def knn_group_cv(x: np.ndarray, y1: np.ndarray, groups: list[str], ligand_class: np.ndarray, k: int = 10,
