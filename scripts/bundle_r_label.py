@@ -1,0 +1,50 @@
+"""Bundle the bond-length label from a labelling campaign's cache, with no xtb run.
+
+The campaign (`gauss label --method axial ... --cache CACHE`) keeps running elsewhere; this writes what has landed
+as `assets/labels/proxy_r_dyl.csv.gz` (the bundled axial map applied) and the gzipped cache next to it, so that
+another machine can resume from it (docs/geometry.md, "Bond-length proxy label").
+
+    python scripts/bundle_r_label.py --cache /work/label_home/proxy_r_dyl.cache.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+from gauss_core.complexes.axial_map import load_r_correction
+from gauss_core.kd.bond_length import records_to_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache", type=Path, required=True, help="the campaign's JSONL cache")
+    parser.add_argument("--map", type=Path, default=ROOT / "assets/geometry/axial_map_gfn2.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "assets/labels/proxy_r_dyl.csv.gz")
+    args = parser.parse_args()
+    records = []
+    for n, line in enumerate(args.cache.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            # A campaign killed mid-write leaves a torn last line; the ligand is relabelled on resume.
+            print(f"skipping unreadable line {n} of {args.cache}")
+    table = records_to_frame(records, load_r_correction(args.map))
+    table.to_csv(args.out, index=False)
+    with open(args.cache, "rb") as src, gzip.open(args.out.with_name(args.out.name.replace(".csv.gz", ".cache.jsonl.gz")), "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    ok = table["r_dyl_A"].notna()
+    print(len(table), "rows,", int(ok.sum()), "with r_dyl_A;", table["r_dyl_method"][ok].unique())
+    print(table[ok].groupby("ligand_class")["r_dyl_A"].agg(["count", "mean", "std", "min", "max"]).round(3))
+    print("CPU s median", table["r_dyl_cpu_s"].median(), "mean", round(table["r_dyl_cpu_s"].mean(), 2))
+
+
+if __name__ == "__main__":
+    main()
