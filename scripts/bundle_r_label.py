@@ -38,7 +38,8 @@ def main() -> None:
             print(f"skipping unreadable line {n} of {args.cache}")
     table = records_to_frame(records, load_r_correction(args.map))
     table.to_csv(args.out, index=False)
-    with open(args.cache, "rb") as src, gzip.open(args.out.with_name(args.out.name.replace(".csv.gz", ".cache.jsonl.gz")), "wb") as dst:
+    cache_copy = args.out.with_name(args.out.name.replace(".csv.gz", ".cache.jsonl.gz"))
+    with open(args.cache, "rb") as src, gzip.open(cache_copy, "wb") as dst:
         shutil.copyfileobj(src, dst)
     ok = table["r_dyl_A"].notna()
     print(len(table), "rows,", int(ok.sum()), "with r_dyl_A;", table["r_dyl_method"][ok].unique())
