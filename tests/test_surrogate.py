@@ -147,3 +147,26 @@ def test_knn_group_cv_scores_within_class_order_against_each_class_mean():
     same = knn_group_cv(informative, y1, groups, cls, k=5, same_class=True)
     assert same["same_class"] and same["n"] == len(cls)
     assert knn_group_cv(informative[:6], y1[:6], groups[:6], cls[:6], k=5) is None  # too few rows
+
+
+def test_knn_holdout_predicts_held_out_rows_from_the_others_only():
+    """Held-out rows are predicted from the reference rows alone: a representation that carries the
+    within-class order scores high on the held-out rows, a class-only one scores about zero within a class
+    (though its overall R^2 is high); too few held-out rows give None."""
+    from gauss_core.surrogate.cv import knn_holdout
+
+    rng = np.random.default_rng(1)
+    cls = np.repeat([1, 2, 3, 4], 200)
+    within = rng.uniform(0, 1, len(cls))
+    y1 = 150.0 * cls + 60.0 * within
+    held = np.zeros(len(cls), dtype=bool)
+    held[::5] = True
+    informative = np.column_stack([10.0 * cls, within])
+    class_only = np.column_stack([10.0 * cls, rng.uniform(0, 1, len(cls))])
+    good = knn_holdout(informative, y1, cls, held, k=5, same_class=True)
+    assert good is not None and good["n"] == good["n_held_out"] == held.sum()
+    assert all(c["spearman"] > 0.9 and c["r2"] > 0.8 for c in good["per_class"].values())
+    blind = knn_holdout(class_only, y1, cls, held, k=5)
+    assert blind is not None and blind["r2"] > 0.8
+    assert all(abs(c["spearman"]) < 0.4 and c["r2"] < 0.2 for c in blind["per_class"].values())
+    assert knn_holdout(informative, y1, cls, np.arange(len(cls)) < 2, k=5) is None

@@ -94,6 +94,35 @@ def _r2(pred: np.ndarray, truth: np.ndarray) -> float:
     return r2(truth, pred) if len(truth) >= 3 else float("nan")
 
 
+def _knn_mean(x_pool: np.ndarray, y_pool: np.ndarray, x_query: np.ndarray, k: int, metric: str) -> np.ndarray:
+    """Mean of the k nearest pool rows' values for every query row."""
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=min(k, len(x_pool)), metric=metric).fit(x_pool)
+    _, idx = nn.kneighbors(x_query)
+    return y_pool[idx].mean(axis=1)
+
+
+def _knn_scores(pred: np.ndarray, y1: np.ndarray, ligand_class: np.ndarray, **meta) -> dict:
+    """R^2 / Spearman overall and per class over the rows that got a prediction."""
+    ok = np.isfinite(pred)
+    per_class = {}
+    for c in sorted(set(int(v) for v in ligand_class[ok])):
+        m = ok & (ligand_class == c)
+        per_class[c] = {"name": CLASS_NAMES.get(c, f"class {c}"), "n": int(m.sum()), "r2": _r2(pred[m], y1[m]),
+                        "spearman": _spearman(pred[m], y1[m])}
+    return {**meta, "n": int(ok.sum()), "r2": _r2(pred[ok], y1[ok]), "spearman": _spearman(pred[ok], y1[ok]),
+            "per_class": per_class}
+
+
+def _pools(pool_idx: np.ndarray, query_idx: np.ndarray, ligand_class: np.ndarray,
+           same_class: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    if not same_class:
+        return [(pool_idx, query_idx)]
+    return [(pool_idx[ligand_class[pool_idx] == c], query_idx[ligand_class[query_idx] == c])
+            for c in sorted(set(ligand_class[query_idx].tolist()))]
+
+
 def knn_group_cv(x: np.ndarray, y1: np.ndarray, groups: list[str], ligand_class: np.ndarray, k: int = 10,
                  n_folds: int = 5, metric: str = "euclidean", same_class: bool = False) -> dict | None:
     """Out-of-fold k-nearest-neighbour prediction of the first gap (mean of the k neighbours' values), the
@@ -102,28 +131,31 @@ def knn_group_cv(x: np.ndarray, y1: np.ndarray, groups: list[str], ligand_class:
 
     x: one row per ligand (latent means, or fingerprints with metric="jaccard"); same_class: neighbours only
     from the ligand's own donor class. Folds: GroupKFold over `groups` (scaffolds). None when too few rows."""
-    from sklearn.neighbors import NearestNeighbors
-
     n_groups = len(set(groups))
     n_folds = min(n_folds, n_groups)
     if n_folds < 2 or len(y1) < 2 * k:
         return None
     pred = np.full(len(y1), np.nan)
     for train_idx, test_idx in GroupKFold(n_splits=n_folds).split(x, y1, groups):
-        pools = [(train_idx, test_idx)] if not same_class else [
-            (train_idx[ligand_class[train_idx] == c], test_idx[ligand_class[test_idx] == c])
-            for c in sorted(set(ligand_class[test_idx].tolist()))]
-        for pool, query in pools:
-            if len(pool) == 0 or len(query) == 0:
-                continue
-            nn = NearestNeighbors(n_neighbors=min(k, len(pool)), metric=metric).fit(x[pool])
-            _, idx = nn.kneighbors(x[query])
-            pred[query] = y1[pool][idx].mean(axis=1)
-    ok = np.isfinite(pred)
-    per_class = {}
-    for c in sorted(set(int(v) for v in ligand_class)):
-        m = ok & (ligand_class == c)
-        per_class[c] = {"name": CLASS_NAMES.get(c, f"class {c}"), "n": int(m.sum()), "r2": _r2(pred[m], y1[m]),
-                        "spearman": _spearman(pred[m], y1[m])}
-    return {"k": k, "n": int(ok.sum()), "n_folds": n_folds, "metric": metric, "same_class": same_class,
-            "r2": _r2(pred[ok], y1[ok]), "spearman": _spearman(pred[ok], y1[ok]), "per_class": per_class}
+        for pool, query in _pools(train_idx, test_idx, ligand_class, same_class):
+            if len(pool) and len(query):
+                pred[query] = _knn_mean(x[pool], y1[pool], x[query], k, metric)
+    return _knn_scores(pred, y1, ligand_class, k=k, n_folds=n_folds, metric=metric, same_class=same_class)
+
+
+def knn_holdout(x: np.ndarray, y1: np.ndarray, ligand_class: np.ndarray, held_out: np.ndarray, k: int = 10,
+                metric: str = "euclidean", same_class: bool = False) -> dict | None:
+    """kNN prediction of the held-out rows from the others only (same scores as knn_group_cv).
+
+    For a representation trained on y1 itself (the latent of a model whose head learned it), cross-validation
+    over rows it was trained on flatters it; held_out (bool per row) marks rows whose value the model never
+    saw, e.g. its test split. None when fewer than 3 held-out or k reference rows."""
+    held_out = np.asarray(held_out, dtype=bool)
+    query, pool = np.flatnonzero(held_out), np.flatnonzero(~held_out)
+    if len(query) < 3 or len(pool) < k:
+        return None
+    pred = np.full(len(y1), np.nan)
+    for p, q in _pools(pool, query, ligand_class, same_class):
+        if len(p) and len(q):
+            pred[q] = _knn_mean(x[p], y1[p], x[q], k, metric)
+    return _knn_scores(pred, y1, ligand_class, k=k, n_held_out=len(query), metric=metric, same_class=same_class)
