@@ -48,6 +48,18 @@ def test_masked_mse_is_mean_over_observed_entries_only():
     assert loss.item() == pytest.approx((1.0 + 4.0) / 2)
 
 
+def test_weighted_masked_mse_counts_each_observed_entry_by_its_target_weight():
+    pred = torch.tensor([[1.0, 2.0], [3.0, 4.0], [0.0, 0.0]])
+    target = torch.tensor([[0.0, 0.0], [1.0, float("nan")], [0.0, 0.0]])
+    mask = torch.tensor([[True, True], [True, False], [False, False]])
+    plain, _ = masked_mse(pred, target, mask)
+    ones, _ = masked_mse(pred, target, mask, torch.tensor([1.0, 1.0]))
+    assert ones.item() == pytest.approx(plain.item()) == pytest.approx((1.0 + 4.0 + 4.0) / 3)
+    weighted, n = masked_mse(pred, target, mask, torch.tensor([1.0, 10.0]))
+    assert n == 3
+    assert weighted.item() == pytest.approx((1.0 + 4.0 + 10.0 * 4.0) / (1.0 + 1.0 + 10.0))
+
+
 def test_no_observed_label_gives_zero_and_finite_gradient():
     pred = torch.randn(4, 4, requires_grad=True)
     target = torch.full((4, 4), float("nan"))

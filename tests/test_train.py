@@ -425,6 +425,21 @@ def test_init_from_fine_tunes_a_checkpoint_with_a_new_bond_length_target(tiny_li
     assert fresh and all(name in log for name in fresh)  # the new output is named as freshly initialised
     assert "freshly initialised" in log and "epoch   1" in log
     assert tuned["label_sources"][columns.R_DYL] == "xtb-gfn2-axial@search+dft-class-linear-n18"
+    # a smaller learning rate and a weight for the sparse new target are recorded with the run
+    weighted = tmp_path / "weighted.pt"
+    assert gauss_main(["train", "--init-from", str(src), "--labels", str(labels_csv), "--labels", str(r_labels),
+                       "--max-epochs", "1", "--out", str(weighted), "--no-progress", "--lr", "2.5e-4",
+                       "--label-weight", f"{columns.R_DYL}=20"]) == 0
+    run = read_checkpoint(weighted)["train_config"]
+    assert run["lr"] == 2.5e-4 and run["label_weights"] == {columns.R_DYL: 20.0}
+    capsys.readouterr()
+    # a weight for a target the run does not have, or a malformed one, is refused with the fix
+    assert gauss_main(["train", "--init-from", str(src), "--labels", str(labels_csv), "--max-epochs", "1",
+                       "--out", str(tmp_path / "x.pt"), "--no-progress", "--label-weight", "r_dyl=20"]) == 2
+    assert "not head targets" in capsys.readouterr().err
+    assert gauss_main(["train", "--init-from", str(src), "--out", str(tmp_path / "y.pt"),
+                       "--label-weight", "r_dyl_A"]) == 2
+    assert "NAME=W" in capsys.readouterr().err
     # refusals: both flags at once, or the source as its own output
     assert gauss_main(["train", "--init-from", str(src), "--resume", "--out", str(out)]) == 2
     assert gauss_main(["train", "--init-from", str(src), "--out", str(src)]) == 2

@@ -61,6 +61,12 @@ def register(subparsers) -> None:
     p.add_argument("--spelling-weight", type=float, default=None,
                    help="weight of the pull of a random spelling's latent mean onto the stored spelling's "
                         "(default 0: VAE reconstructs the random spelling; 0.1: see checkpoints/README.md)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="initial learning rate (default 1e-3, the paper's; with --init-from a smaller one, e.g. "
+                        "2.5e-4, keeps the source's reconstruction while a new target is learned)")
+    p.add_argument("--label-weight", action="append", default=None, metavar="NAME=W",
+                   help="weight of one head target in the property loss (others 1), e.g. r_dyl_A=20 for a "
+                        "target labelled on few rows; repeat for several")
     p.add_argument("--augment-workers", type=int, default=1,
                    help="processes writing the random spellings (default 1; the spellings do not depend on it; "
                         "on a GPU, use most CPU cores so spelling does not stall the GPU)")
@@ -165,7 +171,8 @@ def _fine_tune_setup(args: argparse.Namespace, out: Path):
 
 
 def _apply_augment_args(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:
-    """Charge column, spelling augmentation and tiny-ligand oversampling from the flags that were given."""
+    """Charge column, spelling augmentation, tiny-ligand oversampling, learning rate and label weights from the
+    flags that were given."""
     if args.charge_column is not None:
         config = replace(config, charge_column=args.charge_column)
     if args.augment is not None:
@@ -180,4 +187,25 @@ def _apply_augment_args(config: TrainConfig, args: argparse.Namespace) -> TrainC
         config = replace(config, spelling_weight=args.spelling_weight)
     if args.augment_workers < 1:
         raise GaussError(f"--augment-workers {args.augment_workers} must be 1 or more")
+    if args.lr is not None:
+        if not args.lr > 0:
+            raise GaussError(f"--lr {args.lr} must be a positive number")
+        config = replace(config, lr=args.lr)
+    if args.label_weight is not None:
+        config = replace(config, label_weights={**config.label_weights, **parse_label_weights(args.label_weight)})
     return replace(config, augment_workers=args.augment_workers)
+
+
+def parse_label_weights(items: list[str]) -> dict[str, float]:
+    """["r_dyl_A=20", ...] -> {"r_dyl_A": 20.0}; a clear error for anything else."""
+    weights = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = float("nan")
+        if not sep or not name.strip() or not weight >= 0:
+            raise GaussError(f"--label-weight {item!r}: write NAME=W with a weight of 0 or more, e.g. r_dyl_A=20")
+        weights[name.strip()] = weight
+    return weights

@@ -5,7 +5,8 @@
 - Loss_KL: KL(q(z|x) || N(0, I)) summed over latent dimensions and divided by the latent size
   ("normalised"), averaged over the batch; alpha = 0.01.
 - Loss_DNN: mean squared error over standardised labels, counted only over observed label entries
-  (mask), so unlabelled rows contribute nothing whatever placeholder values they carry.
+  (mask), so unlabelled rows contribute nothing whatever placeholder values they carry. Optional per-target
+  weights (default all 1, the paper's pooled mean) let a sparse target count as much as a dense one.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def normalised_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return kl.sum(dim=1).mean() / mu.shape[1]
 
 
-def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, int]:
-    """Mean squared error over observed entries only.
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
+               weights: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
+    """(Weighted) mean squared error over observed entries only.
 
     Args:
         pred, target: (B, K) standardised values; target may hold anything (NaN, -1e6) where unobserved.
         mask: (B, K) bool, True where the label is observed.
+        weights: (K,) per-target weights, or None (all 1): sum(w_k * err^2) / sum(w_k) over observed entries.
     Returns:
         (mse, number of observed entries); mse is 0 (with gradient graph intact) when nothing is observed.
     """
@@ -55,7 +58,10 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> 
     diff = torch.where(mask, pred - torch.where(mask, target, torch.zeros_like(target)), torch.zeros_like(pred))
     if n == 0:
         return (diff * 0.0).sum(), 0
-    return diff.pow(2).sum() / n, n
+    if weights is None:
+        return diff.pow(2).sum() / n, n
+    w = weights.to(diff.dtype).unsqueeze(0)
+    return (diff.pow(2) * w).sum() / (mask.to(diff.dtype) * w).sum(), n
 
 
 def gauss_loss(
@@ -67,12 +73,14 @@ def gauss_loss(
     target: torch.Tensor | None = None,
     mask: torch.Tensor | None = None,
     kl_weight: float = KL_WEIGHT,
+    label_weights: torch.Tensor | None = None,
 ) -> LossTerms:
-    """Total GAUSS loss of one batch. Property term is skipped when pred is None (plain VAE)."""
+    """Total GAUSS loss of one batch. Property term is skipped when pred is None (plain VAE); label_weights:
+    see masked_mse."""
     recon = reconstruction_loss(logits, tokens)
     kl = normalised_kl(mu, logvar)
     if pred is not None and target is not None and mask is not None:
-        prop, n_obs = masked_mse(pred, target, mask)
+        prop, n_obs = masked_mse(pred, target, mask, label_weights)
     else:
         prop, n_obs = torch.zeros((), device=logits.device), 0
     total = recon + kl_weight * kl + prop
