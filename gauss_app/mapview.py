@@ -51,19 +51,31 @@ def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[s
 
 
 def _table_rows(table: pd.DataFrame | None, column: str, index: dict[str, int]
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(map rows, values, provenance tags) of the table's ligands that are on the map and have a value.
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(map rows, values, provenance tags, geometry kinds) of the table's ligands that are on the map and have
+    a value. The geometry kind (provenance.axial_distance_kind of kd_geometry_source, "" where not known) keeps
+    CASSCF on a fixed and on a computed Dy-L distance apart.
 
     Works in the size of the table (labels are few next to the 229k-ligand map)."""
     if table is None or table.empty or column not in table.columns:
-        return np.zeros(0, int), np.zeros(0), np.zeros(0, dtype=object)
+        return np.zeros(0, int), np.zeros(0), np.zeros(0, dtype=object), np.zeros(0, dtype=object)
     prov_col = C.KD_PROVENANCE if C.KD_PROVENANCE in table.columns else C.PROVENANCE
     t = table.drop_duplicates(C.SMILES, keep="last")
     vals = pd.to_numeric(t[column], errors="coerce").to_numpy(dtype=float)
     provs = t[prov_col].astype(str).to_numpy(dtype=object) if prov_col in t.columns else np.full(len(t), "", object)
+    kinds = np.full(len(t), "", dtype=object)
+    if C.KD_GEOMETRY_SOURCE in t.columns:
+        kinds = np.array([P.axial_distance_kind(g) if isinstance(g, str) else "" for g in t[C.KD_GEOMETRY_SOURCE]],
+                         dtype=object)
     rows = np.array([index.get(s, -1) for s in t[C.SMILES]], dtype=int)
     ok = (rows >= 0) & np.isfinite(vals)
-    return rows[ok], vals[ok], provs[ok]
+    return rows[ok], vals[ok], provs[ok], kinds[ok]
+
+
+def source_label(tag: str, kind: str = "") -> str:
+    """Legend and hover name of a value's source: the provenance, and for CASSCF the geometry kind."""
+    name = P.describe(tag) if tag else "unknown provenance"
+    return f"{name} · {kind}" if kind else name
 
 
 def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None, kd_known: pd.DataFrame,
@@ -81,10 +93,11 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
     index = index if index is not None else {s: i for i, s in enumerate(smiles_all)}
     known_rows = np.zeros(0, int)
     known_vals, known_provs = np.zeros(0), np.zeros(0, dtype=object)
+    known_kinds = np.zeros(0, dtype=object)
     if choice.kind == "proxy":
-        known_rows, known_vals, known_provs = _table_rows(proxy_labels, choice.column, index)
+        known_rows, known_vals, known_provs, known_kinds = _table_rows(proxy_labels, choice.column, index)
     elif choice.kind == "kd":
-        known_rows, known_vals, known_provs = _table_rows(kd_known, KD_FIRST, index)
+        known_rows, known_vals, known_provs, known_kinds = _table_rows(kd_known, KD_FIRST, index)
     keep = None
     if len(known_rows):
         keep = np.zeros(n, bool)
@@ -96,6 +109,7 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
     x, y = lmap.coords[sub, 0], lmap.coords[sub, 1]
     s = np.asarray(smiles_all[sub], dtype=object)
     extra = None
+    pk = np.full(len(sub), "", dtype=object)  # geometry kind of a CASSCF value ("" elsewhere)
     if choice.kind == "prediction":
         v = lmap.predictions[choice.column].to_numpy(dtype=float)[sub]
         pv = np.full(len(sub), P.MODEL_PREDICTION, dtype=object)
@@ -111,6 +125,7 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
             pos = np.searchsorted(sub, known_rows)
             hit = (pos < len(sub)) & (sub[np.minimum(pos, len(sub) - 1)] == known_rows)
             v[pos[hit]], pv[pos[hit]] = known_vals[hit], known_provs[hit]
+            pk[pos[hit]] = known_kinds[hit]
     layers: list[MapLayer] = []
     unknown = ~np.isfinite(v)
     if choice.kind == "none" or unknown.all():
@@ -118,13 +133,20 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
         return layers, ""
     if unknown.any():
         layers.append(MapLayer("no value", x[unknown], y[unknown], s[unknown], None, size=3))
-    for tag in pd.unique(pv[~unknown]):
-        m = (~unknown) & (pv == tag)
-        symbol = "diamond" if P.is_casscf(str(tag)) else "circle"
+    for tag, kind in dict.fromkeys(zip(pv[~unknown], pk[~unknown], strict=True)):
+        m = (~unknown) & (pv == tag) & (pk == kind)
+        casscf = P.is_casscf(str(tag))
+        # CASSCF on a computed Dy-L distance is drawn apart: within a class E1 follows that distance
+        symbol = ("star" if kind == P.COMPUTED_DISTANCE else "diamond") if casscf else "circle"
         size = 7 if choice.kind == "kd" else 4
-        layers.append(MapLayer(f"{choice.column} · {P.describe(str(tag)) if tag else 'unknown provenance'}",
-                               x[m], y[m], s[m], v[m], symbol=symbol, size=size,
-                               hover_extra=None if extra is None else extra[m]))
+        label = source_label(str(tag), str(kind) if casscf else "")
+        hover: list[str] | None = None
+        if extra is not None:
+            hover = [str(e) for e in extra[m]]
+        elif kind:
+            hover = [label] * int(m.sum())
+        layers.append(MapLayer(f"{choice.column} · {label}", x[m], y[m], s[m], v[m], symbol=symbol, size=size,
+                               hover_extra=hover))
     if choice.kind == "surrogate":
         return layers, "predicted first KD gap (cm⁻¹)"
     unit = UNITS.get(choice.column, "")
@@ -135,13 +157,14 @@ def bin_layer(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame,
               index: dict[str, int] | None = None) -> MapLayer | None:
     """Ligands whose known first KD gap falls in the target bin (1-based), as an outlined highlight."""
     index = index if index is not None else {s: i for i, s in enumerate(lmap.smiles)}
-    rows, vals, provs = _table_rows(kd_known, KD_FIRST, index)
+    rows, vals, provs, kinds = _table_rows(kd_known, KD_FIRST, index)
     inside = bins.assign(vals) == target
-    rows, vals, provs = rows[inside], vals[inside], provs[inside]
+    rows, vals, provs, kinds = rows[inside], vals[inside], provs[inside], kinds[inside]
     if not len(rows):
         return None
     # the ring is drawn on top of the coloured point: hover must still say its value and source
-    hover = [f"first KD gap {v:.0f} cm⁻¹ · {P.describe(str(p))}" for v, p in zip(vals, provs, strict=True)]
+    hover = [f"first KD gap {v:.0f} cm⁻¹ · {source_label(str(p), str(k) if P.is_casscf(str(p)) else '')}"
+             for v, p, k in zip(vals, provs, kinds, strict=True)]
     return MapLayer(f"target {bins.label(target)}", lmap.coords[rows, 0], lmap.coords[rows, 1],
                     np.asarray(lmap.smiles[rows], dtype=object), None, symbol="circle-open", size=12,
                     fixed_colour="#d62728", hover_extra=hover)
@@ -150,7 +173,7 @@ def bin_layer(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame,
 def bin_smiles(lmap, bins: KDBins, target: int, kd_known: pd.DataFrame, index: dict[str, int], k: int) -> list[str]:
     """At most k ligands of the target bin spread over the latent space (farthest-point sampling on the
     latent means, from the ligand nearest the bin's centroid), for 'add this bin' to the seed basket."""
-    rows, vals, _ = _table_rows(kd_known, KD_FIRST, index)
+    rows, vals, _, _ = _table_rows(kd_known, KD_FIRST, index)
     rows = rows[bins.assign(vals) == target]
     if len(rows) <= k:
         return [str(s) for s in lmap.smiles[rows]]

@@ -199,7 +199,8 @@ def known_first_gaps() -> tuple[pd.DataFrame, Missing | None]:
         notes.append("no KD mapping set bundled yet")
     casscf = casscf_results()
     if casscf is not None and len(casscf):
-        frames.append(casscf[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE]])
+        # the geometry travels with each CASSCF result: the map draws fixed- and computed-distance results apart
+        frames.append(casscf[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE, C.KD_GEOMETRY_SOURCE]])
     if not frames:
         return pd.DataFrame(columns=[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE]), Missing("; ".join(notes))
     out = pd.concat(frames, ignore_index=True).dropna(subset=[C.KD_GAP_COLUMNS[0]])
@@ -224,20 +225,22 @@ def _job_store(gauss_home: str):
 
 def casscf_results() -> pd.DataFrame | None:
     """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id, kd_geometry_source): the bundled results
-    (assets/kd/casscf_results.csv.gz) plus this machine's finished jobs, which win for the same ligand;
-    None when neither exists."""
+    (assets/kd/casscf_results.csv.gz, fixed Dy-L distance), the bundled campaign on the computed distance
+    (paths.KD_CASSCF_CAMPAIGN) and this machine's finished jobs, which win for the same ligand; None when none
+    exists. The surrogate is fitted on the fixed-distance set only (kd_surrogate)."""
+    from gauss_core import paths
     from gauss_core.jobs import all_kd_results
 
     store, _ = job_store()
     try:
-        table = all_kd_results(store)
+        table = all_kd_results(store, campaign=paths.KD_CASSCF_CAMPAIGN)
     except GaussError:  # a damaged bundled file must not take the queue's results down with it
         table = all_kd_results(store, include_bundled=False)
     if not len(table):
         return None
     table = table.rename(columns={"kd_job_id": "job_id"})
     # the geometry each result was computed on travels with it (the Complexes page names it next to the gaps)
-    keep = [C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id", "kd_geometry_source"]
+    keep = [C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id", C.KD_GEOMETRY_SOURCE]
     return table.reindex(columns=keep).reset_index(drop=True)
 
 

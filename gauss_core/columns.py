@@ -59,6 +59,7 @@ PREDICTED_PREFIX = "pred_"
 # KD mapping set (assets/kd/kd_mapping.csv.gz, gauss_core.kd.kd_mapping): how each KD estimate was made.
 KD_MODE = "kd_mode"                       # "template-sp" (unrelaxed template + xtb charges) or "relaxed"
 GEOMETRY_PROVENANCE = "geometry_provenance"  # builder or relaxation that made the complex geometry
+KD_GEOMETRY_SOURCE = "kd_geometry_source"  # geometry a CASSCF result was computed on (gauss_core.jobs.labels)
 CHARGES_PROVENANCE = "charges_provenance"    # source of the point charges (xtb-gfn2)
 
 # Cheap descriptors of a (constrained-relaxed) complex that the calibrated KD estimate regresses on

@@ -27,6 +27,7 @@ CSV columns (COLUMN_DOCS gives the same text; docs/dashboard.md repeats it):
     casscf_kd_gap1_cm1..7    CASSCF KD gaps of the complex, cm^-1 (empty until a queued job finished)
     casscf_kd_provenance     casscf-openmolcas / casscf-orca
     casscf_job_id            id of the job in the queue that produced the CASSCF result
+    casscf_geometry          geometry the CASSCF result was computed on (fixed or computed Dy-L distance)
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ EST_PROVENANCE = EST_PREFIX + C.KD_PROVENANCE
 CASSCF_GAPS = tuple(CASSCF_PREFIX + c for c in C.KD_GAP_COLUMNS)
 CASSCF_PROVENANCE = CASSCF_PREFIX + C.KD_PROVENANCE
 CASSCF_JOB_ID = "casscf_job_id"
+CASSCF_GEOMETRY = "casscf_geometry"
 EST_GEOMETRY = EST_PREFIX + "geometry"
 CAL_PREFIX = "cal_"
 CAL_GAPS = tuple(CAL_PREFIX + c for c in C.KD_GAP_COLUMNS)
@@ -89,6 +91,7 @@ COLUMN_DOCS: dict[str, str] = {
     CASSCF_PREFIX + "kd_gap<i>_cm1": "CASSCF KD gap i of [Dy(H2O)5L2]+, cm^-1, from a finished queue job",
     CASSCF_PROVENANCE: "casscf-openmolcas or casscf-orca",
     CASSCF_JOB_ID: "queue job id of the CASSCF result",
+    CASSCF_GEOMETRY: "geometry the CASSCF result was computed on (its Dy-L distance fixed per class or computed)",
 }
 
 
@@ -168,6 +171,7 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, Esti
     cas = pd.DataFrame(np.nan, index=range(len(table)), columns=list(CASSCF_GAPS))
     cas[CASSCF_PROVENANCE] = ""
     cas[CASSCF_JOB_ID] = pd.NA
+    cas[CASSCF_GEOMETRY] = ""
     if casscf is not None and len(casscf):
         by_smiles = casscf.drop_duplicates(C.SMILES, keep="last").set_index(C.SMILES)
         for i, smi in enumerate(table[C.SMILES]):
@@ -178,10 +182,13 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, Esti
                         cas.at[i, dst] = row[src]
                 cas.at[i, CASSCF_PROVENANCE] = str(row.get(C.KD_PROVENANCE, ""))
                 cas.at[i, CASSCF_JOB_ID] = row.get("job_id", pd.NA)
+                geometry = row.get(C.KD_GEOMETRY_SOURCE, "")
+                cas.at[i, CASSCF_GEOMETRY] = geometry if isinstance(geometry, str) else ""
     out = pd.concat([table, est, cal, sur, cas], axis=1)
     triage = [c for c in TRIAGE_COLUMNS if c in table.columns]
     ordered = [*BASE_COLUMNS, *triage, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, EST_GEOMETRY, *CAL_GAPS,
-               CAL_PROVENANCE, CAL_GEOMETRY, *SURROGATE_COLUMNS, *CASSCF_GAPS, CASSCF_PROVENANCE, CASSCF_JOB_ID]
+               CAL_PROVENANCE, CAL_GEOMETRY, *SURROGATE_COLUMNS, *CASSCF_GAPS, CASSCF_PROVENANCE, CASSCF_JOB_ID,
+               CASSCF_GEOMETRY]
     return out[ordered]
 
 

@@ -72,6 +72,9 @@ PROXY_LABELS = ASSETS / "labels" / "proxy_xtb.csv.gz"
 KD_MAPPING_SET = ASSETS / "kd" / "kd_mapping.csv.gz"
 # CASSCF results computed by the project's own queue, exported with provenance (gauss kdmap export)
 KD_CASSCF_SET = ASSETS / "kd" / "casscf_results.csv.gz"
+# CASSCF on the computed-distance geometry (issue 13.4's campaign, scripts/casscf_campaign.py): shown on the map
+# with its geometry named, kept out of the fits made on KD_CASSCF_SET's fixed-distance geometry
+KD_CASSCF_CAMPAIGN = ASSETS / "kd" / "casscf_results_axial_mapped.csv.gz"
 # the calibrated KD estimate fitted to KD_CASSCF_SET, with its cross-validated accuracy (gauss complex calibrate)
 KD_CALIBRATION = ASSETS / "kd" / "kd_calibration.json"
 DEFAULT_CHECKPOINT = CHECKPOINTS / "gauss2_default.pt"

@@ -273,21 +273,31 @@ def test_map_layers_draw_labelled_ligands_first_and_name_provenance():
                      coords=rng.normal(size=(n, 2)).astype(np.float32), mean=np.zeros(4, np.float32),
                      components=np.eye(2, 4, dtype=np.float32), explained_variance_ratio=np.array([0.5, 0.2]),
                      predictions=pd.DataFrame({"q_donor_e": rng.normal(size=n)}), checkpoint_hash="x", set_hash="y")
-    kd = pd.DataFrame({"smiles": [smiles[3], smiles[500], smiles[999], "not-on-map"],
-                       "kd_gap1_cm1": [100.0, 400.0, 700.0, 50.0],
-                       "kd_provenance": ["cf-pointcharge", "casscf-openmolcas", "cf-pointcharge", "cf-pointcharge"]})
+    kd = pd.DataFrame({"smiles": [smiles[3], smiles[500], smiles[999], "not-on-map", smiles[7]],
+                       "kd_gap1_cm1": [100.0, 400.0, 700.0, 50.0, 450.0],
+                       "kd_provenance": ["cf-pointcharge", "casscf-openmolcas", "cf-pointcharge", "cf-pointcharge",
+                                         "casscf-openmolcas"],
+                       "kd_geometry_source": [None, "xtb-gfn2-constrained [flags: xtb-smeared: ...]", None, None,
+                                              "xtb-gfn2-axial+dft-class-linear-n18 (builder search)"]})
     choice = next(c for c in mapview.colour_choices(None, ["q_donor_e"]) if c.kind == "kd")
     layers, title = mapview.ligand_layers(lmap, choice, None, kd, max_points=100)
     assert sum(len(layer.x) for layer in layers) == 100
     names = {layer.name: layer for layer in layers}
     est = names["kd_gap1_cm1 · crystal-field point-charge estimate"]
-    cas = names["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas"]
+    # CASSCF on the fixed and on the computed Dy-L distance: two layers, each naming its geometry
+    cas = names["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance"]
+    computed = names["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
     assert set(est.smiles) == {smiles[3], smiles[999]} and list(cas.smiles) == [smiles[500]]
     assert cas.symbol == "diamond" and list(cas.colour) == [400.0]
+    assert computed.symbol == "star" and list(computed.smiles) == [smiles[7]] and list(computed.colour) == [450.0]
+    assert "computed Dy–L distance" in computed.hover_extra[0]
     assert title == "kd_gap1_cm1 (cm⁻¹)"
     bins = kd_bins(kd["kd_gap1_cm1"][:3])
     top = mapview.bin_layer(lmap, bins, 6, kd)
     assert list(top.smiles) == [smiles[999]]
+    ring = mapview.bin_layer(lmap, bins, 4, kd)  # 400 and 450 cm-1: the ring's hover names each geometry
+    assert sorted(ring.hover_extra) == ["first KD gap 400 cm⁻¹ · CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance",
+                                        "first KD gap 450 cm⁻¹ · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
     pred = next(c for c in mapview.colour_choices(None, ["q_donor_e"]) if c.kind == "prediction")
     layers, _ = mapview.ligand_layers(lmap, pred, None, kd, max_points=100)
     assert len(layers) == 1 and len(layers[0].x) == 100 and "GAUSS-II model prediction" in layers[0].name
@@ -384,6 +394,15 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     pd.DataFrame([{columns.SMILES: "[O-]C", columns.KD_PROVENANCE: result["provenance"], "kd_job_id": 5,
                    **dict(zip(columns.KD_GAP_COLUMNS, result["gaps_cm1"], strict=False))}]).to_csv(bundled, index=False)
     monkeypatch.setattr(paths, "KD_CASSCF_SET", bundled)
+    # the campaign on the computed Dy-L distance (paths.KD_CASSCF_CAMPAIGN) reaches the map as its own layer;
+    # its row: the same real result, put on another ligand of the tiny map with the campaign's geometry
+    other = next(s for s in pd.read_csv(app_env["GAUSS_LIGAND_SET"])[columns.SMILES] if s != "[O-]C")
+    campaign = tmp_path / "casscf_results_axial_mapped.csv.gz"
+    pd.DataFrame([{columns.SMILES: other, columns.KD_PROVENANCE: result["provenance"], "kd_job_id": 9,
+                   columns.KD_GEOMETRY_SOURCE: "xtb-gfn2-axial+dft-class-linear-n18 (builder search)",
+                   **dict(zip(columns.KD_GAP_COLUMNS, result["gaps_cm1"], strict=False))}]).to_csv(campaign,
+                                                                                                   index=False)
+    monkeypatch.setattr(paths, "KD_CASSCF_CAMPAIGN", campaign)
     at = _open(_app(), "app_pages/latent_space.py")
     at.selectbox(key="map_colour").set_value(next(o for o in at.selectbox(key="map_colour").options
                                                    if o.startswith("first KD gap")))
@@ -391,6 +410,8 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     assert not at.exception
     layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in layers, list(layers)
+    computed = layers["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
+    assert computed["smiles"] == other and computed["symbol"] == "star", computed
 
 
 def _finish_bundled_result_as_job(smiles: str, bundled_from) -> dict:

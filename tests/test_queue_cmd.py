@@ -129,6 +129,15 @@ def test_bundle_keeps_stored_rows_and_adds_the_queue_results(home, capsys, monke
     assert main(["queue", "labels", "--bundle"]) == 0          # idempotent
     assert "2 -> 2 ligands" in capsys.readouterr().out
     assert len(all_kd_results(None)) == 2
+    # the bundled campaign on the computed Dy-L distance joins only when asked for, its geometry kept
+    from gauss_core import provenance
+
+    n_campaign = len(pd.read_csv(paths.KD_CASSCF_CAMPAIGN))
+    both = all_kd_results(None, campaign=paths.KD_CASSCF_CAMPAIGN)
+    from_campaign = both[both["kd_source"] == "campaign"]
+    assert n_campaign >= 6 and len(both) == 2 + n_campaign and len(from_campaign) == n_campaign
+    assert {provenance.axial_distance_kind(g) for g in from_campaign["kd_geometry_source"]} == \
+        {provenance.COMPUTED_DISTANCE}
     for foreign, message in (("smiles,energy\n[O-]C,1\n", "cannot read"), (None, "lacks columns")):
         if foreign is None:
             pd.DataFrame({"smiles": ["[O-]C"], "energy": [1.0]}).to_csv(bundled, index=False)

@@ -99,21 +99,25 @@ def load_bundled_kd_results(path: Path | None = None) -> pd.DataFrame:
     return df.reindex(columns=list(LABEL_COLUMNS))
 
 
-SOURCE_COLUMN = "kd_source"  # all_kd_results: "bundled", "queue" or "bundled + queue"
+SOURCE_COLUMN = "kd_source"  # all_kd_results: "bundled", "campaign", "queue" or e.g. "bundled + queue"
 
 
 def all_kd_results(store: JobStore | None = None, bundled: Path | None = None,
-                   include_bundled: bool = True) -> pd.DataFrame:
+                   include_bundled: bool = True, campaign: Path | None = None) -> pd.DataFrame:
     """Bundled CASSCF results plus those of the live queue (the queue wins for a ligand in both).
 
     Args:
         store: the live queue, or None.
         bundled: the bundled file (default paths.KD_CASSCF_SET); include_bundled=False reads the queue only.
+        campaign: a further bundled file read between the two, e.g. paths.KD_CASSCF_CAMPAIGN (the results on
+            the computed-distance geometry); None (default) leaves it out, as the fits on the fixed-distance
+            set need. Its rows keep their kd_geometry_source.
     Returns:
         LABEL_COLUMNS plus SOURCE_COLUMN, which says where each ligand's result was found.
     """
     empty = pd.DataFrame(columns=list(LABEL_COLUMNS))
     tables = {"bundled": load_bundled_kd_results(bundled) if include_bundled else empty,
+              "campaign": load_bundled_kd_results(campaign) if campaign is not None else empty,
               "queue": merge_kd_results(store) if store is not None else empty}
     frames = [t for t in tables.values() if len(t)]
     if not frames:

@@ -31,7 +31,7 @@ DOCS = paths.REPO_ROOT / "docs"
 GEOMETRY_CSV, CASSCF_ON_DFT_CSV, BASIS_CSV = "geometry_compare.csv", "casscf_on_dft.csv", "casscf_basis_study.csv"
 SAME_CONFORMER_CSV = "geometry_compare_same_conformer.csv"  # optional: the method's error without conformer noise
 SEARCH_CSV = "geometry_compare_search.csv"  # optional: lowest-energy conformer for both reference and cheap path
-CAMPAIGN_FILE = paths.ASSETS / "kd" / "casscf_results_axial_mapped.csv.gz"  # optional: issue 13.4's campaign
+CAMPAIGN_FILE = paths.KD_CASSCF_CAMPAIGN  # optional: issue 13.4's campaign
 COMMANDS = {GEOMETRY_CSV: "GAUSS_HOME=<campaign> python scripts/compare_geometry.py --export",
             SAME_CONFORMER_CSV: "python scripts/compare_geometry.py --start reference "
                                 "--out docs/geometry_compare_same_conformer.csv",
