@@ -137,7 +137,7 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
         m = (~unknown) & (pv == tag) & (pk == kind)
         casscf = P.is_casscf(str(tag))
         # CASSCF on a computed Dy-L distance is drawn apart: within a class E1 follows that distance
-        symbol = ("star" if kind == P.COMPUTED_DISTANCE else "diamond") if casscf else "circle"
+        symbol = ("square" if kind == P.COMPUTED_DISTANCE else "diamond") if casscf else "circle"
         size = 7 if choice.kind == "kd" else 4
         label = source_label(str(tag), str(kind) if casscf else "")
         hover: list[str] | None = None

@@ -289,7 +289,7 @@ def test_map_layers_draw_labelled_ligands_first_and_name_provenance():
     computed = names["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
     assert set(est.smiles) == {smiles[3], smiles[999]} and list(cas.smiles) == [smiles[500]]
     assert cas.symbol == "diamond" and list(cas.colour) == [400.0]
-    assert computed.symbol == "star" and list(computed.smiles) == [smiles[7]] and list(computed.colour) == [450.0]
+    assert computed.symbol == "square" and list(computed.smiles) == [smiles[7]] and list(computed.colour) == [450.0]
     assert "computed Dy–L distance" in computed.hover_extra[0]
     assert title == "kd_gap1_cm1 (cm⁻¹)"
     bins = kd_bins(kd["kd_gap1_cm1"][:3])
@@ -411,7 +411,7 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in layers, list(layers)
     computed = layers["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
-    assert computed["smiles"] == other and computed["symbol"] == "star", computed
+    assert computed["smiles"] == other and computed["symbol"] == "square", computed
 
 
 def _finish_bundled_result_as_job(smiles: str, bundled_from) -> dict:
