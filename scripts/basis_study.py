@@ -17,6 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,9 +106,38 @@ def collect(store: JobStore) -> pd.DataFrame:
         row["wall_s"] = res.get("wall_s")
         row.update(molcas_cost(store.job_dir(job.id) / "casscf.out"))
         rows.append(row)
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+EARLIER = "done (earlier queue)"  # state of a result kept from an earlier collect; its job_id is that queue's
+
+
+def _pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    return list(zip(frame["smiles"], frame["setting"], strict=True))
+
+
+def keep_earlier(table: pd.DataFrame, earlier: pd.DataFrame | None) -> pd.DataFrame:
+    """The queue's rows plus finished rows of an earlier collect (a queue since lost, or jobs cancelled because
+    their result was already known) for (ligand, setting) pairs this queue has not finished: a collect never
+    drops a stored result."""
+    if earlier is None or earlier.empty:
+        return table
+    finished = earlier["state"].astype(str).str.startswith("done")
+    done_now = set() if table.empty else set(_pairs(table[table["state"] == "done"]))
+    old = earlier[finished.to_numpy() & np.array([pair not in done_now for pair in _pairs(earlier)])].copy()
+    old["state"] = EARLIER
+    if table.empty:
+        return old.reset_index(drop=True)
+    kept = set(_pairs(old))
+    table = table[np.array([pair not in kept for pair in _pairs(table)], dtype=bool)]
+    return pd.concat([table, old[[c for c in old.columns if c in table.columns]]], ignore_index=True)
+
+
+def add_deviations(table: pd.DataFrame) -> pd.DataFrame:
+    """Each finished setting's gaps against the largest finished basis of the same ligand (%)."""
     if table.empty:
         return table
+    table = table.reset_index(drop=True)
     ref_name = SETTINGS[-1][0]
     table["dev_gap1_pct"] = None
     table["max_dev_pct"] = None
@@ -136,7 +166,8 @@ def main() -> None:
     home = gauss_home()
     store = JobStore(home / "queue.db")
     if args.collect:
-        table = collect(store)
+        earlier = pd.read_csv(CSV_OUT) if CSV_OUT.exists() else None
+        table = add_deviations(keep_earlier(collect(store), earlier))
         table.to_csv(CSV_OUT, index=False)
         with pd.option_context("display.width", 250, "display.max_columns", 30):
             print(table.drop(columns=["xyz"], errors="ignore").to_string(index=False))
