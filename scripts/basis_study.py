@@ -32,6 +32,9 @@ from gauss_core.paths import gauss_home  # noqa: E402
 SETTINGS = [("MB", "ANO-RCC-VDZP", "ANO-RCC-MB"),
             ("donor-VDZP", "ANO-RCC-VDZP", "donor-VDZP"),
             ("lig-VDZP", "ANO-RCC-VDZP", "ANO-RCC-VDZP"),
+            # VDZP on Dy's whole first shell (the 7 donor O/N and their H), MB elsewhere: balanced where
+            # donor-VDZP is not, at a fraction of lig-VDZP's basis functions (added in session 11)
+            ("shell-VDZP", "ANO-RCC-VDZP", "shell-VDZP"),
             ("Dy-VTZP+lig-VDZP", "ANO-RCC-VTZP", "ANO-RCC-VDZP")]
 FIRST = ["[O-]C", "O1COCC1C#N"]  # methoxide and one small neutral-O ligand run first
 CSV_OUT = ROOT / "docs" / "casscf_basis_study.csv"

@@ -86,6 +86,18 @@ def test_donor_vdzp_puts_vdzp_on_the_two_axial_donors_only():
     assert "Group" not in text and "Coord" not in text
 
 
+def test_shell_vdzp_puts_vdzp_on_the_whole_first_shell_and_its_hydrogens():
+    """shell-VDZP: the two axial donors, the five water O and the ten water H get VDZP; the methyl C and H of
+    the methoxides (beyond the first shell) keep MB."""
+    text = mc.write_molcas_input(idealised_dy_water5_methoxide2(), mc.MolcasCasscfConfig(ligand_basis="shell-VDZP"))
+    blocks = re.findall(r"  Basis set\n  (\S+)\n(.*?)  End of basis", text, re.S)
+    members = {label: [ln.split()[0] for ln in body.splitlines()] for label, body in blocks}
+    assert len(members["O.ANO-RCC-VDZP"]) == 7 and "O.ANO-RCC-MB" not in members
+    assert len(members["H.ANO-RCC-VDZP"]) == 10 and len(members["H.ANO-RCC-MB"]) == 6
+    assert members["C.ANO-RCC-MB"] and "C.ANO-RCC-VDZP" not in members
+    assert sum(len(v) for v in members.values()) == 26
+
+
 def test_donor_vdzp_needs_an_axial_pair():
     s = mc.XyzStructure(["Dy", "O", "O"], [(0, 0, 0), (2.2, 0, 0), (0, 2.2, 0)], 1)
     with pytest.raises(mc.MolcasInputError, match="trans pair"):
@@ -105,5 +117,6 @@ def test_casscf_basis_choices_are_checked_on_enqueue():
     from gauss_core.jobs.kinds import resolve_params
 
     assert resolve_params("casscf", {"ligand_basis": "donor-VDZP"})["ligand_basis"] == "donor-VDZP"
+    assert resolve_params("casscf", {"ligand_basis": "shell-VDZP"})["ligand_basis"] == "shell-VDZP"
     with pytest.raises(GaussError, match="ligand_basis"):
         resolve_params("casscf", {"ligand_basis": "donor-VTZP"})

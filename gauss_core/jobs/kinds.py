@@ -80,7 +80,7 @@ def resolve_params(name: str, params: dict | None) -> dict:
 # Parameters with a fixed set of values, checked on enqueue rather than when the job runs.
 PARAM_CHOICES: dict[str, tuple[str, ...]] = {"geometry": tuple(CasscfGeometry),
                                              "ligand_basis": ("ANO-RCC-MB", "ANO-RCC-VDZ", "ANO-RCC-VDZP",
-                                                              "ANO-RCC-VTZP", "donor-VDZP"),
+                                                              "ANO-RCC-VTZP", "donor-VDZP", "shell-VDZP"),
                                              "dy_basis": ("ANO-RCC-VDZP", "ANO-RCC-VTZP", "ANO-RCC-VQZP"),
                                              "method": tuple(CasscfMethod),
                                              "builder": tuple(Builder)}

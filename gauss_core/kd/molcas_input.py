@@ -77,7 +77,13 @@ def structure_from(obj: object) -> XyzStructure:
 
 
 DONOR_VDZP = "donor-VDZP"      # ligand_basis value: VDZP on the two axial donor atoms, MB elsewhere
+# ligand_basis value: VDZP on Dy's whole first shell (the two axial donors, the five water O) and the H atoms
+# bonded to them, MB elsewhere. donor-VDZP alone is unbalanced: on methoxide it moves the first gap by -5 % where
+# VDZP on every ligand atom moves it by 0 % (docs/casscf.md, basis study).
+SHELL_VDZP = "shell-VDZP"
+PER_ATOM_BASES = (DONOR_VDZP, SHELL_VDZP)
 DONOR_MAX_DISTANCE_A = 3.3     # a Dy-donor bond; the equatorial water O sit at ~2.4 A
+X_H_BOND_A = 1.15              # an O-H / N-H bond
 
 
 def axial_donor_indices(structure: XyzStructure) -> tuple[int, int]:
@@ -113,7 +119,8 @@ class MolcasCasscfConfig:
 
     dy_basis / ligand_basis: ANO-RCC contractions (Dy VDZP and ligands MB is the small, fast choice;
     the paper-quality choice is Dy VTZP, ligands VDZP). ligand_basis DONOR_VDZP puts ANO-RCC-VDZP on the
-    two axial donor atoms only and ANO-RCC-MB on every other non-Dy atom (waters included).
+    two axial donor atoms only and ANO-RCC-MB on every other non-Dy atom (waters included); SHELL_VDZP puts it
+    on all seven first-shell donor atoms and the H atoms bonded to them (the waters whole) and MB elsewhere.
     """
 
     dy_basis: str = "ANO-RCC-VDZP"
@@ -133,11 +140,12 @@ class MolcasCasscfConfig:
 
     def validate(self) -> None:
         for name in (self.dy_basis, self.ligand_basis):
-            if name is self.ligand_basis and name.lower() == DONOR_VDZP.lower():
+            if name is self.ligand_basis and name.lower() in (b.lower() for b in PER_ATOM_BASES):
                 continue
             if not re.fullmatch(r"ANO-RCC-(MB|VDZ|VDZP|VTZP|VQZP)", name, re.IGNORECASE):
                 raise MolcasInputError(f"basis {name!r} is not an ANO-RCC contraction; use one of "
-                                       f"ANO-RCC-MB, -VDZ, -VDZP, -VTZP, -VQZP (ligands also {DONOR_VDZP!r})")
+                                       f"ANO-RCC-MB, -VDZ, -VDZP, -VTZP, -VQZP (ligands also "
+                                       f"{' or '.join(map(repr, PER_ATOM_BASES))})")
         if not 1 <= self.n_roots <= N_SEXTET_ROOTS:
             raise MolcasInputError(f"n_roots={self.n_roots}: a 4f9 sextet has 1..21 roots")
         if not 1e-8 <= self.cd_threshold <= 1e-2:
@@ -181,8 +189,9 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
     i_dy = structure.symbols.index("Dy")
     dy = structure.coords[i_dy]
     lines = [f"* {structure.title or 'Dy(III) complex'}: CASSCF(9,7)+SO, written by GAUSS Studio", "&GATEWAY"]
-    if config.ligand_basis.lower() == DONOR_VDZP.lower():
-        lines += per_atom_basis_blocks(structure, config.dy_basis)
+    if config.ligand_basis.lower() in (b.lower() for b in PER_ATOM_BASES):
+        lines += per_atom_basis_blocks(structure, config.dy_basis,
+                                       whole_shell=config.ligand_basis.lower() == SHELL_VDZP.lower())
     else:
         lines += ["  Coord", f"  {len(structure.symbols)}", "  Angstrom"]
         for sym, (x, y, z) in zip(structure.symbols, structure.coords, strict=False):
@@ -241,17 +250,35 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
     return "\n".join(lines if stage == "casscf" else guess + lines) + "\n"
 
 
-def per_atom_basis_blocks(structure: XyzStructure, dy_basis: str) -> list[str]:
+def first_shell_indices(structure: XyzStructure) -> set[int]:
+    """Dy's first coordination shell: the heavy atoms within DONOR_MAX_DISTANCE_A of Dy (the two axial donors
+    and the five water O) and the H atoms bonded to them (the water H, an N-H or O-H of a donor)."""
+    i_dy = structure.symbols.index("Dy")
+
+    def dist(a: int, b: int) -> float:
+        return sum((structure.coords[a][k] - structure.coords[b][k]) ** 2 for k in range(3)) ** 0.5
+
+    shell = {i for i, sym in enumerate(structure.symbols)
+             if i != i_dy and sym != "H" and dist(i, i_dy) <= DONOR_MAX_DISTANCE_A}
+    hydrogens = {i for i, sym in enumerate(structure.symbols)
+                 if sym == "H" and any(dist(i, j) <= X_H_BOND_A for j in shell)}
+    return shell | hydrogens
+
+
+def per_atom_basis_blocks(structure: XyzStructure, dy_basis: str, whole_shell: bool = False) -> list[str]:
     """Native &GATEWAY "Basis set" blocks: one block per (element, contraction), each atom under a unique
-    label (element + 1-based index), so the two axial donors get ANO-RCC-VDZP and the rest ANO-RCC-MB.
+    label (element + 1-based index), so the two axial donors (whole_shell: Dy's whole first shell, see
+    first_shell_indices) get ANO-RCC-VDZP and the rest ANO-RCC-MB.
 
     Args:
         structure: the complex (one Dy, an axial donor pair).
         dy_basis: Dy's contraction.
+        whole_shell: VDZP on the first shell (SHELL_VDZP) instead of the axial donors only (DONOR_VDZP).
     Returns:
         Input lines, to follow "&GATEWAY".
     """
-    donors = set(axial_donor_indices(structure))
+    axial = set(axial_donor_indices(structure))  # also checks the geometry is an axial complex
+    donors = first_shell_indices(structure) | axial if whole_shell else axial
     groups: dict[tuple[str, str], list[int]] = {}
     for i, sym in enumerate(structure.symbols):
         basis = dy_basis if sym == "Dy" else "ANO-RCC-VDZP" if i in donors else "ANO-RCC-MB"
