@@ -1,0 +1,43 @@
+"""scripts/basis_study.py: a collect keeps stored results the queue lacks, and scores each setting against the
+largest finished basis of its ligand."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "basis_study.py"
+
+
+@pytest.fixture(scope="module")
+def study():
+    spec = importlib.util.spec_from_file_location("basis_study", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(smiles, setting, job_id, state, gap1):
+    gaps = {f"gap{k}_cm1": (gap1 * k if gap1 is not None else None) for k in range(1, 8)}
+    return {"smiles": smiles, "setting": setting, "job_id": job_id, "state": state, **gaps}
+
+
+def test_collect_keeps_earlier_results_and_scores_against_the_largest_basis(study):
+    """The committed results of methoxide (session 7's lost queue: Dy-VTZP 597.7 cm-1) stay when today's queue
+    only holds the cancelled job; today's finished rows win over earlier ones of the same setting."""
+    earlier = pd.DataFrame([_row("[O-]C", "MB", 1, "done", 579.7), _row("[O-]C", "Dy-VTZP+lig-VDZP", 4, "done", 597.7),
+                            _row("O1COCC1C#N", "lig-VDZP", 7, "done", 22.1), _row("OC", "MB", 9, "queued", None)])
+    now = pd.DataFrame([_row("[O-]C", "MB", 1, "done", 579.8), _row("[O-]C", "Dy-VTZP+lig-VDZP", 4, "cancelled", None),
+                        _row("O1COCC1C#N", "lig-VDZP", 7, "running", None),
+                        _row("O1COCC1C#N", "shell-VDZP", 42, "done", 61.7)])
+    table = study.add_deviations(study.keep_earlier(now, earlier)).set_index(["smiles", "setting"])
+    assert table.loc[("[O-]C", "MB"), "gap1_cm1"] == 579.8 and table.loc[("[O-]C", "MB"), "state"] == "done"
+    assert table.loc[("[O-]C", "Dy-VTZP+lig-VDZP"), "state"] == study.EARLIER
+    assert table.loc[("[O-]C", "MB"), "dev_gap1_pct"] == pytest.approx(-3.0)
+    assert table.loc[("O1COCC1C#N", "lig-VDZP"), "gap1_cm1"] == 22.1  # kept while its re-run is still running
+    assert table.loc[("O1COCC1C#N", "shell-VDZP"), "reference"] == "lig-VDZP"
+    assert ("OC", "MB") not in table.index  # an unfinished earlier row is not carried over
+    assert len(table) == 4 and study.keep_earlier(now, None) is now
