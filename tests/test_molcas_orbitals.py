@@ -85,3 +85,28 @@ def test_two_runs_with_the_4f_guess_give_the_one_run_result(tmp_path):
     # split into two runs alone changes nothing. (A neutral-O complex needed 7 swaps: 40 -> 18 RASSCF
     # iterations, same energies; docs/casscf.md.)
     assert pairs == [] and "0 orbital pair(s) swapped" in messages[0]
+
+
+def test_an_active_space_without_the_4f_shell_is_refused(tmp_path):
+    """The check after RASSCF (jobs.kinds.check_active_space): seven active orbitals on Dy f pass and are
+    recorded; one ligand-like orbital in the window (f population 0.2) fails the job with the reason."""
+    from gauss_core.jobs.kinds import check_active_space
+    from gauss_core.kd.molcas_input import MolcasRunError
+    from gauss_core.kd.molcas_orbitals import active_4f_population
+
+    class Structure:  # 3 inactive orbitals + 9 active electrons
+        @staticmethod
+        def n_electrons() -> int:
+            return 2 * 3 + 9
+
+    good = _orbital_file(tmp_path / "casscf.rasscf.h5", [3, 4, 5, 6, 7, 8, 9])
+    assert active_4f_population(good, n_inactive=3) == [1.0] * 7
+    logged: list[str] = []
+    assert check_active_space(good, Structure(), logged.append) == [1.0] * 7
+    assert "Dy-f population of the active orbitals" in logged[0]
+    (tmp_path / "bad").mkdir()
+    # orbital 4 (1-based, the first active one) holds no f: a ligand orbital is in the active space
+    bad = _orbital_file(tmp_path / "bad" / "casscf.rasscf.h5", [0, 4, 5, 6, 7, 8, 9])
+    with pytest.raises(MolcasRunError, match="not the Dy 4f shell"):
+        check_active_space(bad, Structure(), logged.append)
+    assert check_active_space(tmp_path / "missing.h5", Structure(), logged.append) is None

@@ -62,6 +62,18 @@ def four_f_swaps(h5_path: str | Path, n_inactive: int, n_active: int = 7) -> lis
     return [(int(a) + 1, int(b) + 1) for a, b in zip(incoming, outgoing, strict=True)]
 
 
+# A converged (9,7) space of Dy(III) holds seven orbitals each ~1.0 on the Dy f functions (measured 0.994-1.000 on
+# the campaign and basis-study jobs); one well below this has a ligand orbital in it, and its "KD gaps" are not
+# those of the 4f states.
+ACTIVE_4F_MIN = 0.9
+
+
+def active_4f_population(h5_path: str | Path, n_inactive: int, n_active: int = 7) -> list[float]:
+    """Dy-f Mulliken population of each active orbital of a finished RASSCF (`<project>.rasscf.h5`)."""
+    population, _ = dy_f_population(h5_path)
+    return [round(float(v), 4) for v in population[n_inactive:n_inactive + n_active]]
+
+
 def alter_keyword(pairs: list[tuple[int, int]]) -> str:
     """The RASSCF ALTEr line for these pairs (no symmetry: species 1), or "" for none."""
     if not pairs:
