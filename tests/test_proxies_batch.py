@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -165,3 +166,17 @@ def test_a_labeller_runs_through_the_cache_workers_and_its_own_table(tmp_path):
     assert keys == {f"heavy:{s}" for s in GOOD + ["C1CC"]}
     again = label_batch(GOOD, out, BatchConfig(workers=2, progress=False, labeller=labeller))
     assert again.n_new == 0 and again.n_cached == 5
+
+
+def test_the_worker_pool_forks_from_a_single_threaded_server(tmp_path):
+    """The labelling pool's forkserver must not run threads: a server that had imported pandas ran pyarrow's
+    jemalloc background thread, and a worker forked from it hung on a futex for good (session 11, a full test
+    run). After a two-worker run, the server holds only its main thread."""
+    import os
+    from multiprocessing import forkserver
+
+    label_batch(GOOD[:3], tmp_path / "labels.csv.gz", BatchConfig(workers=2, progress=False))
+    pid = forkserver._forkserver._forkserver_pid
+    assert pid is not None and os.path.isdir(f"/proc/{pid}")
+    names = [Path(f"/proc/{pid}/task/{t}/comm").read_text().strip() for t in os.listdir(f"/proc/{pid}/task")]
+    assert names == ["python"], names

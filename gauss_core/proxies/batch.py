@@ -285,9 +285,12 @@ def label_batch(smiles: list[str], out_path: Path, config: BatchConfig | None = 
     try:
         if config.workers > 1 and len(todo) > 1:
             # forkserver, not fork: a fork of a process that runs threads (the dashboard, a test session, torch)
-            # can copy a held lock into the child and hang it for good (seen once in the test suite)
+            # can copy a held lock into the child and hang it for good (seen once in the test suite). Nothing is
+            # preloaded into the server: pandas there starts pyarrow's jemalloc background thread, and a worker
+            # forked from the server then hung on a futex (seen in a CI-style run, session 11); each worker
+            # imports this module itself, after its fork.
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["gauss_core.proxies.batch"])
+            ctx.set_forkserver_preload([])
             pool = ctx.Pool(config.workers, initializer=_init_worker)
             chunk = labeller.chunk if labeller is not None else 8 if config.method == "xtb" else 1
             results = pool.imap_unordered(_work, args, chunksize=chunk)
