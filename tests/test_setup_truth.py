@@ -25,9 +25,15 @@ def test_tables_give_scores_against_the_targets(tmp_path):
                   "r_dft_A": [2.10, 2.15, 2.20, 2.30, 2.35, 2.40], "r_template_A": [2.15] * 3 + [2.30] * 3,
                   "r_gfn2_axial_A": [1.90, 1.95, 2.00, 2.20, 2.15, 2.25], "gfn2_axial_cpu_s": [4.0] * 6}
                  ).to_csv(tmp_path / "geometry_compare.csv", index=False)
-    pd.DataFrame({"smiles": ["[O-]C", "[O-]C", "OC", "OC"], "setting": ["MB", "big", "MB", "big"],
-                  "state": ["done", "done", "done", "queued"], "dev_gap1_pct": [-3.0, 0.0, None, None],
-                  "max_dev_pct": [6.0, 0.0, None, None], "molcas_cpu_s": [100.0, 900.0, 120.0, None]}
+    # [O-]C: MB against its largest basis "big"; NC: MB against a "mid" basis kept from an earlier queue (its "big"
+    # job was cancelled); OC: no reference finished, so its MB is not scored
+    pd.DataFrame({"smiles": ["[O-]C", "[O-]C", "OC", "OC", "NC", "NC"],
+                  "setting": ["MB", "big", "MB", "big", "MB", "mid"],
+                  "state": ["done", "done", "done", "queued", "done (earlier queue)", "done (earlier queue)"],
+                  "dev_gap1_pct": [-3.0, 0.0, None, None, 150.0, 0.0],
+                  "max_dev_pct": [6.0, 0.0, None, None, 150.0, 0.0],
+                  "reference": ["big", "big", None, None, "mid", "mid"],
+                  "molcas_cpu_s": [100.0, 900.0, 120.0, None, 90.0, 500.0]}
                  ).to_csv(tmp_path / "casscf_basis_study.csv", index=False)
     result = setup_truth.run(_ctx(tmp_path))
     nums = pd.DataFrame(result.numbers).set_index("metric")
@@ -38,8 +44,8 @@ def test_tables_give_scores_against_the_targets(tmp_path):
     short = [m for m in nums.index if "fewer than 3" in m]  # classes 2 and 4: one n/a row, not one per path
     assert len(short) == 1 and "class 2, 4" in short[0] and "3/0/3/0" in short[0]
     assert not any(m.startswith("Spearman of r within class 2, GFN") for m in nums.index)
-    mb = nums.loc["basis MB: max |deviation| of any gap from the largest basis (1 complexes)"]
-    assert mb.value == pytest.approx(6.0) and not mb.passed  # only [O-]C has both settings done
+    mb = nums.loc["basis MB: max |deviation| of any gap from the largest basis of the same ligand (2 complexes)"]
+    assert mb.value == pytest.approx(150.0) and not mb.passed  # [O-]C and NC have a reference; the worst counts
     text = setup_truth.section(result)
     assert "casscf_on_dft.csv` (make it with" in text and "GFN2 axial free" in text and "4.0 s" in text
     assert "--start reference" in text  # the same-conformer table is optional and says how to make it
