@@ -19,26 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from gauss_core import columns, paths
 from gauss_core.chem import morgan_bits, scaffold_group
 from gauss_core.ligands import smiles_class
 from gauss_core.latent import encode_smiles, predict_proxies
 from gauss_core.model.checkpoint import load_checkpoint
-from gauss_core.stats import r2
-from gauss_core.surrogate.cv import CLASS_NAMES, knn_group_cv, knn_holdout
-
-
-def head_scores(pred: np.ndarray, truth: np.ndarray, cls: np.ndarray) -> dict:
-    """The head's own prediction scored like the kNN runs (R^2 within a class against the class mean)."""
-    def one(m: np.ndarray) -> dict:
-        n = int(m.sum())
-        ok = n >= 3
-        return {"n": n, "r2": r2(truth[m], pred[m]) if ok else float("nan"),
-                "spearman": float(spearmanr(pred[m], truth[m])[0]) if ok else float("nan")}
-    return {**one(np.ones(len(truth), dtype=bool)), "per_class": {c: one(cls == c) for c in (1, 2, 3, 4)
-                                                                  if (cls == c).sum()}}
+from gauss_core.surrogate.cv import CLASS_NAMES, class_scores, knn_group_cv, knn_holdout
 
 
 def main() -> None:
@@ -71,7 +58,7 @@ def main() -> None:
                                                               metric="jaccard", same_class=True)}
         if args.column in loaded.label_names:
             head = predict_proxies(loaded, z[held])[args.column].to_numpy()
-            runs["head prediction"] = head_scores(head, y[held], cls[held])
+            runs["head prediction"] = class_scores(head, y[held], cls[held])
     else:
         runs = {"latent, any class": knn_group_cv(z, y, groups, cls, k=args.k),
                 "latent, same class": knn_group_cv(z, y, groups, cls, k=args.k, same_class=True),

@@ -147,6 +147,16 @@ def app_env(tiny_checkpoint, tiny_ligand_set, tmp_path, monkeypatch):
             "GAUSS_HOME": str(home)}
 
 
+def load_script(name: str):
+    """A script of scripts/ imported as a module (they are not a package), for tests of its functions."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

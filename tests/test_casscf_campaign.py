@@ -4,26 +4,19 @@ table that `gauss complex calibrate --casscf` accepts."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_script
 
 from gauss_core import columns, provenance
 from gauss_core.jobs.store import JobStore
 from gauss_core.kd.calibration import FEATURES
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "casscf_campaign.py"
-
 
 @pytest.fixture(scope="module")
 def campaign():
-    spec = importlib.util.spec_from_file_location("casscf_campaign", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("casscf_campaign")
 
 
 @pytest.fixture(scope="module")

@@ -90,7 +90,7 @@ def test_two_runs_with_the_4f_guess_give_the_one_run_result(tmp_path):
 def test_an_active_space_without_the_4f_shell_is_refused(tmp_path):
     """The check after RASSCF (jobs.kinds.check_active_space): seven active orbitals on Dy f pass and are
     recorded; one ligand-like orbital in the window (f population 0.2) fails the job with the reason."""
-    from gauss_core.jobs.kinds import check_active_space
+    from gauss_core.kd.molcas_orbitals import check_active_space
     from gauss_core.kd.molcas_input import MolcasRunError
     from gauss_core.kd.molcas_orbitals import active_4f_population
 

@@ -122,6 +122,7 @@ def run_casscf(ctx: JobContext) -> dict:
     """CASSCF(9,7)+SO of [Dy(H2O)5L2]+ for ctx.smiles; returns KD energies, gaps, g-tensors, B(k,q)."""
     from gauss_core.jobs.geometry import casscf_complex, idealised_dy_water5_methoxide2, METHOXIDE_SMILES
     from gauss_core.kd import molcas_casscf as mc
+    from gauss_core.kd.molcas_orbitals import check_active_space
 
     p = ctx.params
     t0 = time.time()
@@ -167,7 +168,7 @@ def run_casscf(ctx: JobContext) -> dict:
         raise mc.MolcasRunError(f"pymolcas exited with code {run.returncode}: {mc.molcas_error_summary(output)};"
                                 f" see {run.output_path}")
     result = mc.parse_molcas_output(output)
-    active_4f = check_active_space(ctx.workdir / "casscf.rasscf.h5", structure, ctx.log)
+    active_4f = check_active_space(ctx.workdir / "casscf.rasscf.h5", structure, ctx.log)  # raises if not 4f
     freed = mc.prune_outputs(ctx.workdir)
     ctx.log(f"pruned {freed / 1e6:.0f} MB of per-root orbital files and scratch")
     ctx.log("KD energies (cm-1): " + " ".join(f"{e:.1f}" for e in result.energies_cm1))
@@ -177,28 +178,6 @@ def run_casscf(ctx: JobContext) -> dict:
             "start_orbitals": config.start_orbitals, "orbital_swaps": [list(pair) for pair in swaps],
             "wall_s": round(time.time() - t0, 1), "output": run.output_path.name, "estimate_features": features,
             "active_4f_population": active_4f, **result.to_dict()}
-
-
-def check_active_space(h5_path: Path, structure, log) -> list[float] | None:
-    """Dy-f population of the seven active orbitals of the finished RASSCF (None when the orbital file is
-    missing). Raises when one of them is not a 4f orbital: the gaps of such a space are not the Dy 4f
-    states' and must not be stored as CASSCF results."""
-    from gauss_core.kd import molcas_casscf as mc
-    from gauss_core.kd import molcas_orbitals as mo
-    from gauss_core.kd.molcas_input import N_4F_ELECTRONS, N_4F_ORBITALS
-
-    if not h5_path.is_file():
-        log(f"active space not checked: {h5_path.name} missing")
-        return None
-    n_inactive = (structure.n_electrons() - N_4F_ELECTRONS) // 2
-    population = mo.active_4f_population(h5_path, n_inactive, N_4F_ORBITALS)
-    log("Dy-f population of the active orbitals: " + " ".join(f"{v:.3f}" for v in population))
-    if min(population) < mo.ACTIVE_4F_MIN:
-        raise mc.MolcasRunError(
-            f"the converged active space is not the Dy 4f shell (Dy-f populations {population}; each should be "
-            f">= {mo.ACTIVE_4F_MIN}): a ligand orbital took a 4f orbital's place, so these gaps are not the 4f "
-            f"states'. Try a smaller ligand basis or other starting orbitals; see {h5_path.name}")
-    return population
 
 
 def estimate_features(cplx, log) -> dict | None:

@@ -86,6 +86,21 @@ DONOR_MAX_DISTANCE_A = 3.3     # a Dy-donor bond; the equatorial water O sit at 
 X_H_BOND_A = 1.15              # an O-H / N-H bond
 
 
+def per_atom_basis(name: str) -> str | None:
+    """The per-atom ligand basis (DONOR_VDZP or SHELL_VDZP) that `name` spells, any case; None for a plain one."""
+    return next((b for b in PER_ATOM_BASES if b.lower() == name.lower()), None)
+
+
+def inactive_orbitals(structure: XyzStructure) -> int:
+    """Doubly occupied orbitals below the (9,7) active space of the complex."""
+    n_el = structure.n_electrons()
+    n_inactive, rem = divmod(n_el - N_4F_ELECTRONS, 2)
+    if rem:
+        raise MolcasInputError(f"{n_el} electrons with charge {structure.charge}: Dy(III) 4f9 needs an odd "
+                               "total; check the complex charge")
+    return n_inactive
+
+
 def axial_donor_indices(structure: XyzStructure) -> tuple[int, int]:
     """Indices of the two axial donor atoms: of the heavy atoms within DONOR_MAX_DISTANCE_A of Dy, the pair
     whose X-Dy-X angle is closest to 180 deg (in the pentagonal bipyramid the equatorial pairs sit at 72
@@ -140,7 +155,7 @@ class MolcasCasscfConfig:
 
     def validate(self) -> None:
         for name in (self.dy_basis, self.ligand_basis):
-            if name is self.ligand_basis and name.lower() in (b.lower() for b in PER_ATOM_BASES):
+            if name is self.ligand_basis and per_atom_basis(name):
                 continue
             if not re.fullmatch(r"ANO-RCC-(MB|VDZ|VDZP|VTZP|VQZP)", name, re.IGNORECASE):
                 raise MolcasInputError(f"basis {name!r} is not an ANO-RCC contraction; use one of "
@@ -181,17 +196,13 @@ def write_molcas_input(structure: XyzStructure, config: MolcasCasscfConfig | Non
     if structure.symbols.count("Dy") != 1:
         raise MolcasInputError(f"need exactly one Dy atom, got {structure.symbols.count('Dy')}; this "
                                "recipe is for mononuclear Dy(III) complexes")
-    n_el = structure.n_electrons()
-    n_inactive, rem = divmod(n_el - N_4F_ELECTRONS, 2)
-    if rem:
-        raise MolcasInputError(f"{n_el} electrons with charge {structure.charge}: Dy(III) 4f9 needs an odd "
-                               "total; check the complex charge")
+    n_inactive = inactive_orbitals(structure)
     i_dy = structure.symbols.index("Dy")
     dy = structure.coords[i_dy]
     lines = [f"* {structure.title or 'Dy(III) complex'}: CASSCF(9,7)+SO, written by GAUSS Studio", "&GATEWAY"]
-    if config.ligand_basis.lower() in (b.lower() for b in PER_ATOM_BASES):
+    if per_atom_basis(config.ligand_basis):
         lines += per_atom_basis_blocks(structure, config.dy_basis,
-                                       whole_shell=config.ligand_basis.lower() == SHELL_VDZP.lower())
+                                       whole_shell=per_atom_basis(config.ligand_basis) == SHELL_VDZP)
     else:
         lines += ["  Coord", f"  {len(structure.symbols)}", "  Angstrom"]
         for sym, (x, y, z) in zip(structure.symbols, structure.coords, strict=False):

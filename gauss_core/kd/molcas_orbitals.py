@@ -13,6 +13,7 @@ window into the active positions with RASSCF's ALTEr keyword. Needs h5py (a depe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,25 @@ def active_4f_population(h5_path: str | Path, n_inactive: int, n_active: int = 7
     """Dy-f Mulliken population of each active orbital of a finished RASSCF (`<project>.rasscf.h5`)."""
     population, _ = dy_f_population(h5_path)
     return [round(float(v), 4) for v in population[n_inactive:n_inactive + n_active]]
+
+
+def check_active_space(h5_path: Path, structure, log: Callable[[str], None]) -> list[float] | None:
+    """Dy-f population of the seven active orbitals of a finished RASSCF (None when the orbital file is
+    missing). Raises when one of them is not a 4f orbital: the gaps of such a space are not the Dy 4f
+    states' and must not be stored as CASSCF results."""
+    from gauss_core.kd.molcas_input import N_4F_ORBITALS, inactive_orbitals
+
+    if not h5_path.is_file():
+        log(f"active space not checked: {h5_path.name} missing")
+        return None
+    population = active_4f_population(h5_path, inactive_orbitals(structure), N_4F_ORBITALS)
+    log("Dy-f population of the active orbitals: " + " ".join(f"{v:.3f}" for v in population))
+    if min(population) < ACTIVE_4F_MIN:
+        raise MolcasRunError(
+            f"the converged active space is not the Dy 4f shell (Dy-f populations {population}; each should be "
+            f">= {ACTIVE_4F_MIN}): a ligand orbital took a 4f orbital's place, so these gaps are not the 4f "
+            f"states'. Try a smaller ligand basis or other starting orbitals; see {h5_path.name}")
+    return population
 
 
 def alter_keyword(pairs: list[tuple[int, int]]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gauss_core.errors import MissingProgramError
-from gauss_core.kd.molcas_input import N_4F_ELECTRONS, N_4F_ORBITALS, MolcasInputError, MolcasRunError
+from gauss_core.kd.molcas_input import N_4F_ORBITALS, MolcasInputError, MolcasRunError
 from gauss_core.procs import kill_tree, with_job_tag
 
 
@@ -126,7 +126,7 @@ def run_casscf_4f_guess(structure, config, workdir: Path, project: str = "casscf
     Raises:
         MolcasRunError when a run fails (the message names its output file).
     """
-    from gauss_core.kd.molcas_input import write_molcas_input
+    from gauss_core.kd.molcas_input import inactive_orbitals, write_molcas_input
     from gauss_core.kd.molcas_orbitals import alter_keyword, four_f_swaps
 
     t0 = time.monotonic()
@@ -137,7 +137,7 @@ def run_casscf_4f_guess(structure, config, workdir: Path, project: str = "casscf
         shutil.rmtree(Path(workdir) / "scratch", ignore_errors=True)
         raise MolcasRunError(f"pymolcas (integrals and GUESSORB) exited with code {first.returncode}; see "
                              f"{first.output_path}")
-    n_inactive = (structure.n_electrons() - N_4F_ELECTRONS) // 2
+    n_inactive = inactive_orbitals(structure)
     pairs = four_f_swaps(Path(workdir) / f"{project}.guessorb.h5", n_inactive, N_4F_ORBITALS)
     log(f"starting orbitals: GUESSORB, {len(pairs)} orbital pair(s) swapped to put the Dy 4f in the active space"
         + (f" ({', '.join(f'{a}<->{b}' for a, b in pairs)})" if pairs else ""))

@@ -103,8 +103,9 @@ def _knn_mean(x_pool: np.ndarray, y_pool: np.ndarray, x_query: np.ndarray, k: in
     return y_pool[idx].mean(axis=1)
 
 
-def _knn_scores(pred: np.ndarray, y1: np.ndarray, ligand_class: np.ndarray, **meta) -> dict:
-    """R^2 / Spearman overall and per class over the rows that got a prediction."""
+def class_scores(pred: np.ndarray, y1: np.ndarray, ligand_class: np.ndarray, **meta) -> dict:
+    """R^2 / Spearman overall and per class (R^2 against the class's own mean) over the rows that have a
+    prediction; `meta` is copied into the result."""
     ok = np.isfinite(pred)
     per_class = {}
     for c in sorted(set(int(v) for v in ligand_class[ok])):
@@ -140,7 +141,7 @@ def knn_group_cv(x: np.ndarray, y1: np.ndarray, groups: list[str], ligand_class:
         for pool, query in _pools(train_idx, test_idx, ligand_class, same_class):
             if len(pool) and len(query):
                 pred[query] = _knn_mean(x[pool], y1[pool], x[query], k, metric)
-    return _knn_scores(pred, y1, ligand_class, k=k, n_folds=n_folds, metric=metric, same_class=same_class)
+    return class_scores(pred, y1, ligand_class, k=k, n_folds=n_folds, metric=metric, same_class=same_class)
 
 
 def knn_holdout(x: np.ndarray, y1: np.ndarray, ligand_class: np.ndarray, held_out: np.ndarray, k: int = 10,
@@ -158,4 +159,4 @@ def knn_holdout(x: np.ndarray, y1: np.ndarray, ligand_class: np.ndarray, held_ou
     for p, q in _pools(pool, query, ligand_class, same_class):
         if len(p) and len(q):
             pred[q] = _knn_mean(x[p], y1[p], x[q], k, metric)
-    return _knn_scores(pred, y1, ligand_class, k=k, n_held_out=len(query), metric=metric, same_class=same_class)
+    return class_scores(pred, y1, ligand_class, k=k, n_held_out=len(query), metric=metric, same_class=same_class)
