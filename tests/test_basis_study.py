@@ -34,3 +34,21 @@ def test_collect_keeps_earlier_results_and_scores_against_the_largest_basis(stud
     assert table.loc[("O1COCC1C#N", "shell-VDZP"), "reference"] == "lig-VDZP"
     assert ("OC", "MB") not in table.index  # an unfinished earlier row is not carried over
     assert len(table) == 4 and study.keep_earlier(now, None) is now
+
+
+def test_every_setting_is_a_basis_the_casscf_job_accepts(study):
+    from gauss_core.jobs.kinds import PARAM_CHOICES
+
+    for name, dy, lig in study.SETTINGS:
+        assert dy in PARAM_CHOICES["dy_basis"] and lig in PARAM_CHOICES["ligand_basis"], name
+    assert study.REFERENCE_SETTING in {s[0] for s in study.SETTINGS}
+
+
+def test_queue_refuses_an_unknown_setting_before_any_work(study, tmp_path):
+    """A typo in --settings stops with the valid names; no geometry is relaxed and no job queued."""
+    from gauss_core.jobs.store import JobStore
+
+    store = JobStore(tmp_path / "queue.db")
+    with pytest.raises(SystemExit, match=r"unknown setting.*choose from"):
+        study.queue(2, store, tmp_path, only=["lig-VDZQ"])
+    assert store.list() == [] and not (tmp_path / "basis_study").exists()
