@@ -35,7 +35,7 @@ from gauss_core.errors import DataFormatError, GaussError  # noqa: E402
 from gauss_core.jobs.store import JobStore  # noqa: E402
 from gauss_core.ligands.build import CLASS_NAMES  # noqa: E402
 from gauss_core.complexes.assemble import BUILDERS  # noqa: E402
-from gauss_core.jobs.kinds import CASSCF_DEFAULTS  # noqa: E402
+from gauss_core.jobs.kinds import CASSCF_DEFAULTS, PARAM_CHOICES  # noqa: E402
 from gauss_core.modes import CasscfGeometry  # noqa: E402
 
 ESTIMATES = paths.ASSETS / "kd" / "kd_mapping.csv.gz"
@@ -44,6 +44,8 @@ EXISTING = paths.ASSETS / "kd" / "casscf_results.csv.gz"
 GEOMETRIES = (CasscfGeometry.ASSEMBLE.value, CasscfGeometry.AXIAL.value, CasscfGeometry.AXIAL_FF.value,
               CasscfGeometry.AXIAL_MAPPED.value)
 DEFAULT_BUILDER = str(CASSCF_DEFAULTS["builder"])  # a job without the parameter was built this way
+DEFAULT_LIGAND_BASIS = str(CASSCF_DEFAULTS["ligand_basis"])  # likewise for the ligand basis
+LIGAND_BASES = PARAM_CHOICES["ligand_basis"]
 PLAN_COLUMNS = ("order", columns.SMILES, columns.LIGAND_ID, columns.LIGAND_CLASS, "class_name", "estimate_cm1",
                 "estimate_bin", "estimate_source", "seed")
 
@@ -126,25 +128,36 @@ def read_plan(path: Path) -> pd.DataFrame:
     return plan.sort_values("order")
 
 
-def queue(plan: pd.DataFrame, store: JobStore, geometry: str, builder: str = DEFAULT_BUILDER) -> tuple[int, int]:
-    """Enqueue one casscf job per plan row with geometry=<geometry> (and builder=<builder> unless the default),
-    in plan order; (new, already there)."""
+def job_params(geometry: str, builder: str = DEFAULT_BUILDER, ligand_basis: str = DEFAULT_LIGAND_BASIS) -> dict:
+    """The casscf parameters that make a campaign job: the geometry always; the builder and the ligand basis only
+    where they differ from the kind's default, so jobs queued before those options existed keep their identity."""
     if geometry not in GEOMETRIES:
         raise GaussError(f"geometry {geometry!r}: choose one of {', '.join(GEOMETRIES)}")
-    params = {"geometry": geometry} | ({} if builder == DEFAULT_BUILDER else {"builder": builder})
-    rows = store.enqueue_many("casscf", list(plan[columns.SMILES]), params)
+    if ligand_basis not in LIGAND_BASES:
+        raise GaussError(f"ligand basis {ligand_basis!r}: choose one of {', '.join(LIGAND_BASES)}")
+    return ({"geometry": geometry} | ({} if builder == DEFAULT_BUILDER else {"builder": builder})
+            | ({} if ligand_basis == DEFAULT_LIGAND_BASIS else {"ligand_basis": ligand_basis}))
+
+
+def queue(plan: pd.DataFrame, store: JobStore, geometry: str, builder: str = DEFAULT_BUILDER,
+          ligand_basis: str = DEFAULT_LIGAND_BASIS) -> tuple[int, int]:
+    """Enqueue one casscf job per plan row with job_params(...), in plan order; (new, already there)."""
+    rows = store.enqueue_many("casscf", list(plan[columns.SMILES]), job_params(geometry, builder, ligand_basis))
     new = sum(created for _, created in rows)
     return new, len(rows) - new
 
 
-def campaign_jobs(plan: pd.DataFrame, store: JobStore, geometry: str,
-                  builder: str = DEFAULT_BUILDER) -> tuple[pd.DataFrame, list]:
-    """(the plan's rows with the id and state of their casscf job on this geometry and builder, those jobs)."""
+def campaign_jobs(plan: pd.DataFrame, store: JobStore, geometry: str, builder: str = DEFAULT_BUILDER,
+                  ligand_basis: str = DEFAULT_LIGAND_BASIS) -> tuple[pd.DataFrame, list]:
+    """(the plan's rows with the id and state of their casscf job on this geometry, builder and ligand basis,
+    those jobs)."""
+    want = job_params(geometry, builder, ligand_basis)
     keys = {ligand_key(s): s for s in plan[columns.SMILES]}
     jobs = {}
     for job in store.list(kind="casscf"):
-        if (job.params.get("geometry") == geometry and job.params.get("builder", DEFAULT_BUILDER) == builder
-                and ligand_key(job.smiles) in keys):
+        if job_params(job.params.get("geometry", ""), job.params.get("builder", DEFAULT_BUILDER),
+                      job.params.get("ligand_basis", DEFAULT_LIGAND_BASIS)) == want \
+                and ligand_key(job.smiles) in keys:
             jobs[keys[ligand_key(job.smiles)]] = job  # the latest job of a ligand wins (ids grow)
     out = plan.copy()
     out["job_id"] = [jobs[s].id if s in jobs else None for s in plan[columns.SMILES]]
@@ -152,12 +165,12 @@ def campaign_jobs(plan: pd.DataFrame, store: JobStore, geometry: str,
     return out, [jobs[s] for s in plan[columns.SMILES] if s in jobs]
 
 
-def collect(plan: pd.DataFrame, store: JobStore, geometry: str,
-            builder: str = DEFAULT_BUILDER) -> tuple[pd.DataFrame, pd.DataFrame]:
+def collect(plan: pd.DataFrame, store: JobStore, geometry: str, builder: str = DEFAULT_BUILDER,
+            ligand_basis: str = DEFAULT_LIGAND_BASIS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results in the columns of the bundled casscf_results, with kd_geometry_source; progress per class)."""
     from gauss_core.jobs.labels import kd_rows_from_jobs
 
-    status, jobs = campaign_jobs(plan, store, geometry, builder)
+    status, jobs = campaign_jobs(plan, store, geometry, builder, ligand_basis)
     results = kd_rows_from_jobs(jobs)
     progress = pd.crosstab(status["class_name"], status["state"], margins=True, margins_name="all")
     return results, progress
@@ -178,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--builder", choices=BUILDERS, default=DEFAULT_BUILDER,
                     help="template builder of the jobs ('search': the lowest-energy ligand conformer, as the DFT "
                          "references use); part of a job's identity, like the geometry")
+    ap.add_argument("--ligand-basis", choices=LIGAND_BASES, default=DEFAULT_LIGAND_BASIS,
+                    help=f"ligand basis of the jobs (default {DEFAULT_LIGAND_BASIS}; docs/casscf.md, basis study); "
+                         "part of a job's identity, like the geometry")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bins", type=int, default=5, help="estimate quantile bins per class (default 5)")
     ap.add_argument("--estimates", type=Path, default=ESTIMATES, help=f"estimate table (default {ESTIMATES.name})")
@@ -220,12 +236,14 @@ def _run(args: argparse.Namespace) -> int:
     plan = read_plan(plan_file)
     store = JobStore(home / "queue.db")
     if args.queue:
-        new, old = queue(plan, store, args.geometry, args.builder)
-        print(f"{new} casscf jobs queued (geometry={args.geometry}, builder={args.builder}), {old} already in the "
+        new, old = queue(plan, store, args.geometry, args.builder, args.ligand_basis)
+        print(f"{new} casscf jobs queued (geometry={args.geometry}, builder={args.builder}, ligand basis "
+              f"{args.ligand_basis}), {old} already in the "
               "queue; run them with `python -m gauss_core worker`")
         return 0
-    results, progress = collect(plan, store, args.geometry, args.builder)
-    suffix = args.geometry if args.builder == DEFAULT_BUILDER else f"{args.geometry}_{args.builder}"
+    results, progress = collect(plan, store, args.geometry, args.builder, args.ligand_basis)
+    suffix = "_".join([args.geometry] + ([] if args.builder == DEFAULT_BUILDER else [args.builder])
+                      + ([] if args.ligand_basis == DEFAULT_LIGAND_BASIS else [args.ligand_basis]))
     out = args.out or home / "casscf_campaign" / f"casscf_results_{suffix}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
