@@ -48,6 +48,8 @@ class KDMode(StrEnum):
 
     TEMPLATE_SP = "template-sp"   # RDKit template + xtb single-point charges, no relaxation
     RELAXED = "relaxed"           # assembled + constrained xtb relaxation
+    # lowest-energy conformer, GFN2 chooses the axial distance, the per-class DFT map corrects it
+    AXIAL_MAPPED = "axial-mapped"
 
 
 class CasscfGeometry(StrEnum):

@@ -70,6 +70,8 @@ QM9_SMILES = ASSETS / "qm9" / "qm9_gdb17_smiles.csv.gz"
 LIGAND_SET = ASSETS / "ligands" / "ligands.csv.gz"
 PROXY_LABELS = ASSETS / "labels" / "proxy_xtb.csv.gz"
 KD_MAPPING_SET = ASSETS / "kd" / "kd_mapping.csv.gz"
+# the same ligands estimated on the computed-axial-distance geometry (gauss kdmap build --mode axial-mapped)
+KD_MAPPING_AXIAL = ASSETS / "kd" / "kd_mapping_axial_mapped.csv.gz"
 # CASSCF results computed by the project's own queue, exported with provenance (gauss kdmap export)
 KD_CASSCF_SET = ASSETS / "kd" / "casscf_results.csv.gz"
 # CASSCF on the computed-distance geometry (issue 13.4's campaign, scripts/casscf_campaign.py): shown on the map

@@ -56,6 +56,27 @@ def test_build_resume_and_errors(tiny_ligands, tmp_path):
     assert pd.read_csv(cfg.out)[C.SMILES].tolist() == out[C.SMILES].tolist()
 
 
+@pytest.mark.needs_xtb
+@pytest.mark.slow
+def test_axial_mapped_mode_computes_the_distance_and_keeps_its_own_table(tmp_path):
+    """The computed-distance mode: the nitrile pulls charge off the alkoxide O, so Dy-O is longer than for
+    methoxide (the template fixes 2.15 A for both) and the first gap smaller; each row names its geometry,
+    and the build never writes over the bundled template set."""
+    from gauss_core import paths
+
+    rows = [km.estimate_ligand(s, "axial-mapped") for s in ("[O-]C", "[O-]CC#N")]
+    r = [0.5 * (row["r_Dy_L1_A"] + row["r_Dy_L2_A"]) for row in rows]
+    assert all(row[C.KD_MODE] == "axial-mapped" for row in rows)
+    assert all(row[C.GEOMETRY_PROVENANCE].startswith("xtb-gfn2-axial+dft-class-linear") for row in rows)
+    assert all(2.0 < x < 2.3 for x in r) and r[1] - r[0] > 0.01 and all(abs(x - 2.15) > 1e-3 for x in r)
+    assert all(row[C.KD_PROVENANCE] == provenance.CF_POINTCHARGE for row in rows)
+    assert rows[1][C.KD_GAP_COLUMNS[0]] < rows[0][C.KD_GAP_COLUMNS[0]]
+    assert km.default_out("axial-mapped") == paths.KD_MAPPING_AXIAL != paths.KD_MAPPING_SET
+    with pytest.raises(km.GaussError, match="would overwrite the bundled template-sp set"):
+        km.KDMapConfig(mode="axial-mapped", out=paths.KD_MAPPING_SET).validate()
+    km.KDMapConfig(mode="axial-mapped", out=tmp_path / "kd.csv.gz").validate()
+
+
 def _mapping(n_per_class: int = 10) -> pd.DataFrame:
     rows = []
     for cls in (1, 2, 3, 4):

@@ -29,9 +29,12 @@ def _register_kdmap(subparsers) -> None:
         sp.add_argument("--n", type=int, default=2400, help="ligands to plan, equal per class (default 2400)")
         sp.add_argument("--mode", choices=tuple(KDMode), default=KDMode.TEMPLATE_SP.value,
                         help="template-sp: RDKit template + xtb single-point charges, no relaxation (~1 s each); "
-                             "relaxed: assemble + constrained xtb relaxation (~5-10 s each)")
+                             "relaxed: assemble + constrained xtb relaxation (~5-10 s each); axial-mapped: "
+                             "lowest-energy conformer, computed axial distance (~8 s each)")
         sp.add_argument("--seed", type=int, default=0)
-        sp.add_argument("--out", type=Path, default=paths.KD_MAPPING_SET)
+        sp.add_argument("--out", type=Path, default=None,
+                        help=f"output table (default {paths.KD_MAPPING_SET.name} for template-sp, "
+                             f"{paths.KD_MAPPING_AXIAL.name} for axial-mapped)")
         sp.add_argument("--cache-dir", type=Path, default=None, help="JSONL caches (default GAUSS_HOME/kdmap)")
 
     b = sub.add_parser("build", help="build or resume the set (run it in the background with nice)")
@@ -61,7 +64,7 @@ def _register_kdmap(subparsers) -> None:
 
 
 def _config(args):
-    from gauss_core.kd.kd_mapping import KDMapConfig
+    from gauss_core.kd.kd_mapping import KDMapConfig, default_out
 
     shard, n_shards = 0, 1
     if getattr(args, "shard", None):
@@ -70,7 +73,8 @@ def _config(args):
         except ValueError:
             from gauss_core.errors import GaussError
             raise GaussError(f"--shard {args.shard!r}: write it as I/N, e.g. 0/2") from None
-    return KDMapConfig(n_ligands=args.n, mode=args.mode, seed=args.seed, out=args.out, cache_dir=args.cache_dir,
+    return KDMapConfig(n_ligands=args.n, mode=args.mode, seed=args.seed, out=args.out or default_out(args.mode),
+                       cache_dir=args.cache_dir,
                        write_every=getattr(args, "write_every", 25), shard=shard, n_shards=n_shards,
                        reverse=bool(getattr(args, "reverse", False)))
 

@@ -11,6 +11,10 @@ Two documented modes (column `kd_mode`):
 * "template-sp": RDKit template (same donor distances, same atom order), NO relaxation, one GFN2-xTB
   single point for the charges, point-charge estimate (~1 s per complex). Cheaper by ~10x, so that
   thousands of complexes fit on a 2-core machine; its rows say so (kd_mode, geometry_provenance "rdkit").
+* "axial-mapped": the geometry whose Dy-L distance is computed, not fixed per class (docs/geometry.md): the
+  lowest-energy ligand conformer (builder "search"), GFN2-xTB with the axial ligands free, each distance
+  mapped onto the DFT references; point-charge estimate on that geometry (~8 s per complex). Within a donor
+  class the first gap follows this distance, which the two modes above fix.
 
 Ligands are drawn stratified over the 4 donor classes (equal numbers, seeded) and processed in an
 interleaved class order, so a build stopped early is still stratified. Every finished ligand (result or
@@ -79,6 +83,9 @@ class KDMapConfig:
             raise GaussError(f"--n {self.n_ligands} is too small: the set is stratified over {N_CLASSES} classes")
         if not 0 <= self.shard < self.n_shards:
             raise GaussError(f"shard {self.shard} must lie in 0..{self.n_shards - 1}")
+        if self.mode != KDMode.TEMPLATE_SP and Path(self.out).resolve() == paths.KD_MAPPING_SET.resolve():
+            raise GaussError(f"mode {self.mode} would overwrite the bundled template-sp set {paths.KD_MAPPING_SET}; "
+                             f"write it to its own file (--out {default_out(self.mode)})")
 
     def cache_path(self) -> Path:
         base = Path(self.cache_dir) if self.cache_dir else paths.gauss_home() / "kdmap"
@@ -95,6 +102,12 @@ class KDMapConfig:
     def errors_path(self) -> Path:
         name = Path(self.out).name.replace(".csv.gz", "").replace(".csv", "")
         return Path(self.out).with_name(f"{name}_errors.csv")
+
+
+def default_out(mode: str) -> Path:
+    """Where a build of `mode` writes by default: each geometry keeps its own table."""
+    return {KDMode.TEMPLATE_SP.value: paths.KD_MAPPING_SET, KDMode.AXIAL_MAPPED.value: paths.KD_MAPPING_AXIAL}.get(
+        str(mode), paths.ASSETS / "kd" / f"kd_mapping_{str(mode).replace('-', '_')}.csv.gz")
 
 
 def select_ligands(ligands: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
@@ -138,8 +151,12 @@ def estimate_ligand_all(smiles: str, mode: str = KDMode.TEMPLATE_SP.value,
     if mode not in MODES:
         raise GaussError(f"unknown KD mapping mode {mode!r}: choose one of {', '.join(MODES)}")
     # The bundled set's rows were validated when the set was built; the map keeps every one of them.
-    result = (characterise(smiles, "constrained", estimators=calibrated, validate=False) if mode == KDMode.RELAXED
-              else characterise(smiles, "none", builder="rdkit", estimators=calibrated, validate=False))
+    if mode == KDMode.RELAXED:
+        result = characterise(smiles, "constrained", estimators=calibrated, validate=False)
+    elif mode == KDMode.AXIAL_MAPPED:
+        result = characterise(smiles, "axial-mapped", builder="search", estimators=calibrated, validate=False)
+    else:
+        result = characterise(smiles, "none", builder="rdkit", estimators=calibrated, validate=False)
     if result.estimate_error is not None:
         raise GaussError(result.estimate_error)
     rows = []
