@@ -30,11 +30,10 @@ if lmap is None:
     st.stop()
 
 proxies, proxy_why = resources.proxy_labels()
-kd_known, kd_why = resources.known_first_gaps()
-kd_known = mapview.with_session_estimates(kd_known, state.complexes())
 surrogate, surrogate_why = resources.kd_surrogate()
 surrogate_frame, map_classes = resources.surrogate_on_map(surrogate) if surrogate is not None else (None, None)
-choices = mapview.colour_choices(proxies, list(lmap.predictions.columns), surrogate)
+choices = mapview.colour_choices(proxies, list(lmap.predictions.columns), surrogate,
+                                 resources.computed_distance_estimates())
 
 c1, c2, c3 = top.columns([2, 2, 1])
 labels = [c.label for c in choices]
@@ -45,6 +44,11 @@ colour_label = c1.selectbox("Colour by", labels, index=slugs.index(stored) if st
                             key="map_colour")
 choice = choices[labels.index(colour_label)]
 state.remember(state.COLOUR_SETTING, mapview.colour_slug(choice))
+# the known gaps (colour, target bins, seeds by bin) follow the chosen geometry: estimates on the template's
+# fixed Dy-L distance and on the computed one are not mixed on one scale
+computed = choice.kind == "kd-axial"
+kd_known, kd_why = resources.known_first_gaps(computed_distance=computed)
+kd_known = mapview.with_session_estimates(kd_known, state.complexes(), computed_only=computed)
 
 bins = None
 if len(kd_known) >= 2:
@@ -74,7 +78,7 @@ draw_all = len(lmap) > max_points and c3.checkbox(f"Draw all {len(lmap):,}", key
 index = resources.lmap_index(lmap)
 layers, colour_title = mapview.ligand_layers(lmap, choice, proxies, kd_known,
                                              len(lmap) if draw_all else max_points, index, surrogate_frame)
-off_map = mapview.off_map_known(kd_known, index) if choice.kind == "kd" else kd_known.iloc[:0]
+off_map = mapview.off_map_known(kd_known, index) if choice.kind in mapview.KD_KINDS else kd_known.iloc[:0]
 if len(off_map):  # e.g. a sampled ligand's finished CASSCF job: encode it and put it where it belongs
     z_off, off_errors = resources.seed_latents(off_map["smiles"].tolist())
     off_map = off_map[~off_map["smiles"].isin(off_errors.keys())]
@@ -137,8 +141,13 @@ if choice.kind == "surrogate" and surrogate is not None:
     top.caption(f"Colour: {surrogate.label}; hover shows ± 1σ. Accuracy: "
                 f"{surrogate.cv.summary() if surrogate.cv is not None else 'too few results to cross-validate'}. "
                 "An estimate, not CASSCF.")
-if choice.kind == "kd" and kd_why is not None:
+if choice.kind in mapview.KD_KINDS and kd_why is not None:
     top.caption(f"KD gaps: {kd_why.reason}")
+if computed:
+    top.caption("Colour: point-charge estimates on the geometry whose Dy–L distance is computed (GFN2-xTB on the "
+                "lowest-energy conformer, mapped onto the project's DFT references; docs/geometry.md), CASSCF on "
+                "that geometry as squares. Within a donor class the first gap follows this distance, which the "
+                "other KD colouring fixes per class. The circles are estimates, not CASSCF.")
 with map_slot:
     picked = mapwidget.latent_map(payload, key="latent_map")
 st.session_state["_latent_map_mounted"] = True

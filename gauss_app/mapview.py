@@ -13,6 +13,9 @@ from gauss_core.latent.bins import KDBins
 from gauss_core.latent.mapfig import MapLayer, display_subset
 
 KD_FIRST = C.KD_GAP_COLUMNS[0]
+# first-gap colourings: "kd" = every known gap (template-distance estimates, CASSCF of both geometries);
+# "kd-axial" = only gaps on a computed Dy-L distance (estimates of kd_mapping_axial_mapped, CASSCF there)
+KD_KINDS = ("kd", "kd-axial")
 UNITS = {C.DONOR_Z: "", C.Q_DONOR: "e", C.MU_DONOR: "e·a0", C.ALPHA_DONOR: "a0³", KD_FIRST: "cm⁻¹"}
 
 
@@ -21,7 +24,7 @@ class ColourChoice:
     """One entry of the 'colour by' menu."""
 
     label: str      # menu text
-    kind: str       # "proxy", "kd", "prediction", "none"
+    kind: str       # "proxy", "kd", "kd-axial", "prediction", "surrogate", "none"
     column: str
 
 
@@ -36,8 +39,12 @@ def surrogate_label(surrogate) -> str:
 
 
 def colour_choices(proxy_labels: pd.DataFrame | None, prediction_columns: list[str],
-                   surrogate=None) -> list[ColourChoice]:
+                   surrogate=None, computed_estimates: int = 0) -> list[ColourChoice]:
+    """The 'colour by' menu; `computed_estimates`: rows of the computed-distance estimate table (0: no entry)."""
     out = [ColourChoice("first KD gap (known: estimate or CASSCF)", "kd", KD_FIRST)]
+    if computed_estimates:
+        out.append(ColourChoice(f"first KD gap on the computed Dy–L distance ({computed_estimates:,} estimates, "
+                                "CASSCF where run)", "kd-axial", KD_FIRST))
     if surrogate is not None:
         out.append(ColourChoice(surrogate_label(surrogate), "surrogate", C.SURROGATE_GAP_COLUMNS[0]))
     if proxy_labels is not None:
@@ -96,7 +103,7 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
     known_kinds = np.zeros(0, dtype=object)
     if choice.kind == "proxy":
         known_rows, known_vals, known_provs, known_kinds = _table_rows(proxy_labels, choice.column, index)
-    elif choice.kind == "kd":
+    elif choice.kind in KD_KINDS:
         known_rows, known_vals, known_provs, known_kinds = _table_rows(kd_known, KD_FIRST, index)
     keep = None
     if len(known_rows):
@@ -138,8 +145,9 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
         casscf = P.is_casscf(str(tag))
         # CASSCF on a computed Dy-L distance is drawn apart: within a class E1 follows that distance
         symbol = ("square" if kind == P.COMPUTED_DISTANCE else "diamond") if casscf else "circle"
-        size = 7 if choice.kind == "kd" else 4
-        label = source_label(str(tag), str(kind) if casscf else "")
+        size = 7 if choice.kind in KD_KINDS else 4
+        # an estimate's geometry is named where the colouring is about it (kd-axial); CASSCF's always
+        label = source_label(str(tag), str(kind) if casscf or choice.kind == "kd-axial" else "")
         hover: list[str] | None = None
         if extra is not None:
             hover = [str(e) for e in extra[m]]
@@ -209,15 +217,20 @@ def samples_layer(samples: pd.DataFrame) -> MapLayer | None:
                     fixed_colour="#1f77b4", hover_extra=hover)
 
 
-def with_session_estimates(kd_known: pd.DataFrame, complexes: dict) -> pd.DataFrame:
+def with_session_estimates(kd_known: pd.DataFrame, complexes: dict, computed_only: bool = False) -> pd.DataFrame:
     """Add first-gap KD estimates of complexes assembled in this session (provenance from the estimate,
-    e.g. cf-pointcharge); a known value from a file or CASSCF job is kept over an estimate."""
+    e.g. cf-pointcharge, and the complex's geometry); a known value from a file or CASSCF job is kept over an
+    estimate. computed_only: only complexes whose Dy-L distance was computed (the kd-axial colouring)."""
     rows = []
     for smi, entry in complexes.items():
         est = entry.get("estimate")
         gaps = list(est.gaps_cm1) if est is not None else []
+        geometry = str(getattr(entry.get("complex"), "geometry_provenance", "") or "")
+        if computed_only and P.axial_distance_kind(geometry) != P.COMPUTED_DISTANCE:
+            continue
         if gaps and not P.is_casscf(est.provenance):
-            rows.append({C.SMILES: smi, KD_FIRST: float(gaps[0]), C.KD_PROVENANCE: str(est.provenance)})
+            rows.append({C.SMILES: smi, KD_FIRST: float(gaps[0]), C.KD_PROVENANCE: str(est.provenance),
+                         C.KD_GEOMETRY_SOURCE: geometry})
     if not rows:
         return kd_known
     extra = pd.DataFrame(rows)

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from gauss_core import columns as C
+from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_app import config
 
@@ -179,26 +180,49 @@ def _kd_mapping(path: str, mtime: float) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def known_first_gaps() -> tuple[pd.DataFrame, Missing | None]:
-    """Known first KD gaps: smiles, kd_gap1_cm1, kd_provenance. From the KD mapping set (estimates or
-    imported CASSCF, as tagged) and finished CASSCF jobs, the latter winning for the same ligand."""
+def computed_distance_estimates() -> int:
+    """Rows of the estimate table on the computed Dy-L distance (paths.KD_MAPPING_AXIAL); 0 when absent."""
+    from gauss_core import paths
+
+    if not paths.KD_MAPPING_AXIAL.exists():
+        return 0
+    try:
+        return len(_kd_mapping(str(paths.KD_MAPPING_AXIAL), _mtime(paths.KD_MAPPING_AXIAL)))
+    except (OSError, ValueError):
+        return 0
+
+
+def known_first_gaps(computed_distance: bool = False) -> tuple[pd.DataFrame, Missing | None]:
+    """Known first KD gaps: smiles, kd_gap1_cm1, kd_provenance, kd_geometry_source. From a KD mapping set
+    (estimates, as tagged) and finished CASSCF jobs, the latter winning for the same ligand.
+
+    computed_distance: the estimates on the computed Dy-L distance (paths.KD_MAPPING_AXIAL) and only the CASSCF
+    results on such geometries; else the template-distance estimates (paths.KD_MAPPING_SET) and every CASSCF.
+    """
     from gauss_core import paths
 
     frames = []
     notes = []
-    if paths.KD_MAPPING_SET.exists():
+    table = paths.KD_MAPPING_AXIAL if computed_distance else paths.KD_MAPPING_SET
+    if table.exists():
         try:
-            df = _kd_mapping(str(paths.KD_MAPPING_SET), _mtime(paths.KD_MAPPING_SET))
+            df = _kd_mapping(str(table), _mtime(table))
             if {C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE} <= set(df.columns):
-                frames.append(df[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE]])
+                df = df.assign(**{C.KD_GEOMETRY_SOURCE: df.get(C.GEOMETRY_PROVENANCE, "")})
+                frames.append(df[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE, C.KD_GEOMETRY_SOURCE]])
             else:
-                notes.append(f"`{paths.KD_MAPPING_SET.name}` lacks smiles/kd_gap1_cm1/kd_provenance columns")
+                notes.append(f"`{table.name}` lacks smiles/kd_gap1_cm1/kd_provenance columns")
         except (OSError, ValueError) as exc:
             notes.append(f"KD mapping set unreadable: {exc}")
     else:
-        notes.append("no KD mapping set bundled yet")
+        notes.append("no KD mapping set bundled yet" if not computed_distance
+                     else "no estimates on the computed Dy-L distance bundled yet (gauss kdmap build --mode "
+                          "axial-mapped)")
     casscf = casscf_results()
     if casscf is not None and len(casscf):
+        if computed_distance:
+            kinds = casscf[C.KD_GEOMETRY_SOURCE].map(lambda g: P.axial_distance_kind(g) if isinstance(g, str) else "")
+            casscf = casscf[kinds == P.COMPUTED_DISTANCE]
         # the geometry travels with each CASSCF result: the map draws fixed- and computed-distance results apart
         frames.append(casscf[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE, C.KD_GEOMETRY_SOURCE]])
     if not frames:

@@ -298,6 +298,18 @@ def test_map_layers_draw_labelled_ligands_first_and_name_provenance():
     ring = mapview.bin_layer(lmap, bins, 4, kd)  # 400 and 450 cm-1: the ring's hover names each geometry
     assert sorted(ring.hover_extra) == ["first KD gap 400 cm⁻¹ · CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance",
                                         "first KD gap 450 cm⁻¹ · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
+    # this session's Complexes-page estimates join the computed-distance colouring only on a computed distance
+    from types import SimpleNamespace
+
+    def entry(geometry: str, gap: float) -> dict:
+        return {"complex": SimpleNamespace(geometry_provenance=geometry),
+                "estimate": SimpleNamespace(gaps_cm1=[gap] * 7, provenance="cf-pointcharge")}
+
+    session = {smiles[10]: entry("xtb-gfn2-axial+dft-class-linear-n18", 333.0), smiles[11]: entry("rdkit", 222.0)}
+    assert list(mapview.with_session_estimates(kd, session, computed_only=True)["smiles"][-1:]) == [smiles[10]]
+    assert set(mapview.with_session_estimates(kd, session)["smiles"][-2:]) == {smiles[10], smiles[11]}
+    assert [c.kind for c in mapview.colour_choices(None, [], computed_estimates=5)][:2] == ["kd", "kd-axial"]
+    assert "kd-axial" not in [c.kind for c in mapview.colour_choices(None, [])]
     pred = next(c for c in mapview.colour_choices(None, ["q_donor_e"]) if c.kind == "prediction")
     layers, _ = mapview.ligand_layers(lmap, pred, None, kd, max_points=100)
     assert len(layers) == 1 and len(layers[0].x) == 100 and "GAUSS-II model prediction" in layers[0].name
@@ -412,6 +424,58 @@ def test_bundled_casscf_results_colour_the_map(app_env, monkeypatch, tmp_path):
     assert "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas" in layers, list(layers)
     computed = layers["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
     assert computed["smiles"] == other and computed["symbol"] == "square", computed
+
+
+def test_computed_distance_colouring_keeps_its_own_gaps(app_env, monkeypatch, tmp_path):
+    """With estimates on the computed Dy-L distance bundled (paths.KD_MAPPING_AXIAL), the menu offers them as
+    their own colouring: their circles and the campaign's CASSCF squares, each naming the computed distance, and
+    neither the template-distance estimates nor CASSCF on the fixed distance."""
+    import json
+
+    from gauss_core import columns, paths
+
+    ligands = [s for s in pd.read_csv(app_env["GAUSS_LIGAND_SET"])[columns.SMILES]][:3]
+    estimates = tmp_path / "kd_mapping_axial_mapped.csv.gz"
+    pd.DataFrame({columns.SMILES: ligands[:2], columns.KD_GAP_COLUMNS[0]: [321.0, 123.0],
+                  columns.KD_PROVENANCE: ["cf-pointcharge"] * 2, columns.KD_MODE: ["axial-mapped"] * 2,
+                  columns.GEOMETRY_PROVENANCE: ["xtb-gfn2-axial+dft-class-linear-n18"] * 2}).to_csv(estimates,
+                                                                                                index=False)
+    monkeypatch.setattr(paths, "KD_MAPPING_AXIAL", estimates)
+    template = tmp_path / "kd_mapping.csv.gz"
+    pd.DataFrame({columns.SMILES: ligands, columns.KD_GAP_COLUMNS[0]: [300.0, 100.0, 50.0],
+                  columns.KD_PROVENANCE: ["cf-pointcharge"] * 3, columns.GEOMETRY_PROVENANCE: ["rdkit"] * 3}
+                 ).to_csv(template, index=False)
+    monkeypatch.setattr(paths, "KD_MAPPING_SET", template)
+    result = json.loads((Path(__file__).parent / "data" / "casscf_methoxide_result.json").read_text())
+    gaps = dict(zip(columns.KD_GAP_COLUMNS, result["gaps_cm1"], strict=False))
+    fixed = tmp_path / "casscf_results.csv.gz"
+    pd.DataFrame([{columns.SMILES: ligands[2], columns.KD_PROVENANCE: result["provenance"], "kd_job_id": 5,
+                   columns.KD_GEOMETRY_SOURCE: "xtb-gfn2-constrained", **gaps}]).to_csv(fixed, index=False)
+    monkeypatch.setattr(paths, "KD_CASSCF_SET", fixed)
+    campaign = tmp_path / "casscf_results_axial_mapped.csv.gz"
+    pd.DataFrame([{columns.SMILES: ligands[1], columns.KD_PROVENANCE: result["provenance"], "kd_job_id": 9,
+                   columns.KD_GEOMETRY_SOURCE: "xtb-gfn2-axial+dft-class-linear-n18 (builder search)", **gaps}]
+                 ).to_csv(campaign, index=False)
+    monkeypatch.setattr(paths, "KD_CASSCF_CAMPAIGN", campaign)
+    at = _open(_app(), "app_pages/latent_space.py")
+    options = at.selectbox(key="map_colour").options
+    axial = [o for o in options if o.startswith("first KD gap on the computed Dy–L distance (2 estimates")]
+    assert len(axial) == 1, options
+    at.selectbox(key="map_colour").set_value(axial[0])
+    at.run()
+    assert not at.exception
+    layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
+    est = layers["kd_gap1_cm1 · crystal-field point-charge estimate · computed Dy–L distance"]
+    cas = layers["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
+    assert est["smiles"] == ligands[0] and cas["smiles"] == ligands[1] and cas["symbol"] == "square", layers
+    assert not [n for n in layers if "fixed Dy–L distance" in n or n.endswith("point-charge estimate")], list(layers)
+    assert any("computed" in c.value and "not CASSCF" in c.value for c in at.caption)
+    # the other KD colouring still shows the template estimates and every CASSCF result
+    at.selectbox(key="map_colour").set_value(options[0])
+    at.run()
+    names = {layer["name"] for layer in _map_payload(at)["layers"]}
+    assert {"kd_gap1_cm1 · crystal-field point-charge estimate",
+            "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance"} <= names, names
 
 
 def _finish_bundled_result_as_job(smiles: str, bundled_from) -> dict:
