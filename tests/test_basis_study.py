@@ -30,6 +30,9 @@ def test_collect_keeps_earlier_results_and_scores_against_the_largest_basis(stud
     assert table.loc[("[O-]C", "MB"), "gap1_cm1"] == 579.8 and table.loc[("[O-]C", "MB"), "state"] == "done"
     assert table.loc[("[O-]C", "Dy-VTZP+lig-VDZP"), "state"] == study.EARLIER
     assert table.loc[("[O-]C", "MB"), "dev_gap1_pct"] == pytest.approx(-3.0)
+    assert table.loc[("[O-]C", "MB"), "dev_gap1_cm1"] == pytest.approx(-17.9)
+    # the largest change of any gap (gap 7 here: 7 x 17.9 cm-1) in % of the reference's whole splitting
+    assert table.loc[("[O-]C", "MB"), "max_dev_of_splitting_pct"] == pytest.approx(3.0)
     assert table.loc[("O1COCC1C#N", "lig-VDZP"), "gap1_cm1"] == 22.1  # kept while its re-run is still running
     assert table.loc[("O1COCC1C#N", "shell-VDZP"), "reference"] == "lig-VDZP"
     assert ("OC", "MB") not in table.index  # an unfinished earlier row is not carried over

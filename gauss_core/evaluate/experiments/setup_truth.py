@@ -83,6 +83,12 @@ def casscf_on_dft_part(table: pd.DataFrame, numbers: Numbers) -> str:
                             "gap1_dft_geometry_cm1", "dgap1_cm1"])
 
 
+def _max_abs(frame: pd.DataFrame, column: str) -> float:
+    """Largest |value| of a column (NaN when absent or empty: a table collected before the column existed)."""
+    values = pd.to_numeric(frame[column], errors="coerce").abs() if column in frame else pd.Series(dtype=float)
+    return float(values.max()) if values.notna().any() else float("nan")
+
+
 def basis_part(table: pd.DataFrame, numbers: Numbers) -> str:
     """Per setting: its deviation from the largest basis finished for the same ligand (the `reference` column of
     scripts/basis_study.py --collect), over every ligand where both exist; results kept from an earlier queue
@@ -95,6 +101,9 @@ def basis_part(table: pd.DataFrame, numbers: Numbers) -> str:
                      "references": ", ".join(sorted(set(c.get("reference", pd.Series(dtype=str)).dropna()))),
                      "mean_abs_dev_gap1_pct": float(c.dev_gap1_pct.abs().mean()) if len(c) else float("nan"),
                      "max_abs_dev_pct": float(c.max_dev_pct.abs().max()) if len(c) else float("nan"),
+                     # context for weak donors, whose first gap is a few cm-1 (scripts/basis_study.add_deviations)
+                     "max_abs_dev_gap1_cm1": _max_abs(c, "dev_gap1_cm1"),
+                     "max_dev_of_splitting_pct": _max_abs(c, "max_dev_of_splitting_pct"),
                      "median_cpu_s": float(g.molcas_cpu_s.median())})
     out = pd.DataFrame(rows)
     for r in out.itertuples(index=False):
