@@ -185,3 +185,42 @@ def test_cv_keeps_scaffolds_together_and_flags_the_class_it_does_not_rank():
         pred[te] = Ridge(alpha=1e-3).fit(x[tr], y[tr]).predict(x[te])
     from gauss_core.stats import spearman
     assert spearman(pred, y) > 0.9
+
+
+def test_a_ligand_trains_on_each_geometry_and_scan_points_are_not_scored():
+    """Table constructed for this test (NOT CASSCF): 12 ligands on the template's fixed distance (r the same
+    for all) and on a computed one, plus 3 rigid-shift scan points of each on the computed geometry. With
+    kd_geometry_source in both tables every (ligand, geometry) row trains with its own descriptors, so the fit
+    learns the gap's slope along r, which the fixed-distance rows alone cannot show; the CV numbers count the
+    two scored geometries of each ligand, never a scan point."""
+    rng = np.random.default_rng(1)
+    fixed, computed = "xtb-gfn2-constrained", "xtb-gfn2-axial+dft-class-linear-n18 (builder search)"
+    rows = []
+    for i in range(12):
+        smi = f"[O-]{'C' * (i + 1)}"
+        q, r0 = rng.normal(), 2.10 + 0.1 * rng.random()
+        for source, r, shift in [(fixed, 2.15, None), (computed, r0, 0.0)] + [
+                (f"xtb-gfn2-axial+dft-class-linear-n18 (builder search; rigid axial shift {d:+.3f} A)", r0 + d, d)
+                for d in (-0.1, 0.05, 0.1)]:
+            feats = {f: 0.0 for f in FEATURES} | {"q_donor_xtb_e": q, "r_Dy_L_mean_A": r, "anionic": 1.0,
+                                                 "cf_gap1_cm1": 300 + 10 * rng.normal()}
+            gap1 = 500 + 60 * q - 1000 * (r - 2.15)  # -100 cm-1 per 0.1 A
+            rows.append({columns.SMILES: smi, "kd_geometry_source": source, "kd_rigid_shift_A": shift, **feats,
+                         **{c: gap1 * (1 + 0.3 * k) for k, c in enumerate(columns.KD_GAP_COLUMNS)},
+                         columns.KD_PROVENANCE: provenance.CASSCF_OPENMOLCAS})
+    table = pd.DataFrame(rows)
+    features = table[[columns.SMILES, "kd_geometry_source", *FEATURES]]
+    model = fit_calibration(features, table, alpha=1e-3)
+    assert model.n_train == 60 and len(model.cv_gap1_pairs) == 24  # 12 ligands x 2 scored geometries
+    assert model.cv_mae_per_gap_cm1[0] < 10 and model.cv_spearman_gap1 > 0.95
+    probe = pd.DataFrame([{f: 0.0 for f in FEATURES} | {"anionic": 1.0, "cf_gap1_cm1": 300.0, "r_Dy_L_mean_A": r}
+                          for r in (2.10, 2.20)])
+    slope = np.diff(model.predict(probe)[:, 0])[0]
+    assert slope == pytest.approx(-100, abs=10)  # learnt from the scan points, per 0.1 A
+    assert model.feature_geometry == f"xtb-gfn2-axial+dft-class-linear-n18 + {fixed}"
+    assert model.fitted_on("xtb-gfn2-axial+dft-class-linear-n18") and model.fitted_on(fixed)
+    assert not model.fitted_on("xtb-gfn2-axial")
+    # keyed by ligand alone (no geometry column), the same table keeps one row per ligand, as before
+    by_ligand = fit_calibration(features.drop(columns="kd_geometry_source").drop_duplicates(columns.SMILES),
+                                table.drop(columns=["kd_geometry_source", "kd_rigid_shift_A"]), alpha=1e-3)
+    assert by_ligand.n_train == 12

@@ -170,8 +170,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from gauss_core.errors import GaussError
     from gauss_core.jobs import JobStore, all_kd_results
-    from gauss_core.kd.calibration import (FEATURES, USER_CALIBRATION_NAME, CalibrationError, casscf_table,
-                                           complex_features, fit_calibration)
+    from gauss_core.kd.calibration import (FEATURES, GEOMETRY_SOURCE, USER_CALIBRATION_NAME, CalibrationError,
+                                           casscf_table, complex_features, fit_calibration)
 
     # Where the fit goes is checked first: a read-only GAUSS_HOME is reported before minutes of work.
     out = args.out or paths.writable_dir(paths.gauss_home(), "GAUSS_HOME") / USER_CALIBRATION_NAME
@@ -189,12 +189,16 @@ def _calibrate(args: argparse.Namespace) -> int:
     # Descriptors of the CASSCF job's own geometry when the job stored them, else rebuilt the same way.
     stored = table.dropna(subset=[f for f in FEATURES if f != "alpha_donor_au3" and f in table.columns]) \
         if set(FEATURES) <= set(table.columns) else table.iloc[:0]
-    feats = [dict(row) for row in stored[[columns.SMILES, *FEATURES]].to_dict("records")]
+    # one descriptor row per CASSCF row: a ligand with results on several geometries trains on each
+    key = [columns.SMILES] + ([GEOMETRY_SOURCE] if GEOMETRY_SOURCE in table.columns else [])
+    feats = [dict(row) for row in stored[[*key, *FEATURES]].to_dict("records")]
     failed = 0
-    todo = [s for s in table[columns.SMILES].unique() if s not in set(stored[columns.SMILES])]
-    for smi in todo:
+    done_keys = set(map(tuple, stored[key].astype(str).to_numpy()))
+    todo = table[[tuple(k) not in done_keys for k in table[key].astype(str).to_numpy()]]
+    for row in todo[key].to_dict("records"):
+        smi = row[columns.SMILES]
         try:
-            feats.append(complex_features(_prepare(smi, args.builder, "constrained")))
+            feats.append({**complex_features(_prepare(smi, args.builder, "constrained")), **row})
         except GaussError as exc:
             failed += 1
             print(f"{smi}: skipped: {exc}", file=sys.stderr)

@@ -92,7 +92,8 @@ class CalibratedModel:
     cf_only_r_gap1: float
     training_hash: str
     training_provenance: list[str]
-    # the descriptors were taken on these geometries; on others the estimate is extrapolating
+    # the descriptors were taken on these geometries (several joined by GEOMETRY_JOIN); on others the estimate
+    # is extrapolating
     feature_geometry: str = "xtb-gfn2-constrained"
     # Ranking, not just error: screening needs the order of the first gap right. Older files lack these.
     cv_spearman_gap1: float = float("nan")
@@ -117,6 +118,10 @@ class CalibratedModel:
         # (otherwise a bounded geometry's 179.9 deg angle, 1e7 training scales away, gives gaps of 1e9 cm-1).
         z[:, ~varying(mean, scale)] = 0.0
         return np.clip(z @ np.array(self.coef).T + np.array(self.intercept), 0.0, None)
+
+    def fitted_on(self, geometry_provenance: str) -> bool:
+        """Whether descriptors of `geometry_provenance` geometries were among the training ones."""
+        return str(geometry_provenance) in self.feature_geometry.split(GEOMETRY_JOIN)
 
     def weak_ranking_note(self, ligand_class: int) -> str | None:
         """A warning when, cross-validated within `ligand_class`, this fit does not rank the first gap
@@ -194,8 +199,13 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     """Fit the calibrated estimate and measure its cross-validated accuracy against CASSCF.
 
     Args:
-        features: one row per ligand (column smiles + FEATURES), e.g. from complex_features.
-        casscf: table or CSV with smiles, the 7 kd_gap columns and kd_provenance (CASSCF rows used only).
+        features: one row per ligand (column smiles + FEATURES), e.g. from complex_features; or, with a
+            kd_geometry_source column in both tables, one row per (ligand, geometry), so a ligand's CASSCF
+            results on several geometries (the template's fixed distance, a computed one, a rigid-shift scan)
+            each train with the descriptors of their own geometry.
+        casscf: table or CSV with smiles, the 7 kd_gap columns and kd_provenance (CASSCF rows used only);
+            rows with a non-zero SHIFT_COLUMN (a rigid-shift scan point) are fitted but not scored, so the CV
+            numbers stay one per ligand and geometry that a user would ask about.
         alpha: ridge strength; n_folds: CV folds (leave-one-out when fewer rows).
     Raises:
         CalibrationError: fewer than MIN_CASSCF_ROWS CASSCF complexes with features.
@@ -203,9 +213,12 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     from sklearn.linear_model import Ridge
 
     ref = casscf_table(casscf)
-    keep_cols = [c for c in (columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE, GEOMETRY_SOURCE)
-                 if c in ref]
-    data = ref[keep_cols].merge(features, on=columns.SMILES, how="inner").drop_duplicates(columns.SMILES)
+    keep_cols = [c for c in (columns.SMILES, *columns.KD_GAP_COLUMNS, columns.KD_PROVENANCE, GEOMETRY_SOURCE,
+                             SHIFT_COLUMN) if c in ref]
+    key = [columns.SMILES, GEOMETRY_SOURCE] if GEOMETRY_SOURCE in ref and GEOMETRY_SOURCE in features \
+        else [columns.SMILES]
+    features = features.drop(columns=[c for c in (SHIFT_COLUMN,) if c in features and c in ref])
+    data = ref[keep_cols].merge(features, on=key, how="inner").drop_duplicates(key).reset_index(drop=True)
     if len(data) < MIN_CASSCF_ROWS:
         raise CalibrationError(f"only {len(data)} CASSCF complexes with descriptors; the calibrated estimate "
                                f"needs at least {MIN_CASSCF_ROWS}: run more CASSCF jobs, meanwhile use cf-pointcharge")
@@ -225,11 +238,15 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
         return mu, sd, model
 
     pred = np.zeros_like(y)
+    # folds by scaffold over the ligands: every row of a ligand (each geometry, each scan point) sits in one fold
     splits, grouping = cv_folds(list(data[columns.SMILES]), n_folds, seed)
     for tr, te in splits:
         mu, sd, model = fit(x[tr], y[tr])
         pred[te] = np.clip(model.predict((x[te] - mu) / sd), 0, None)
     mu, sd, model = fit(x, y)
+    n_fit, geometries = len(data), feature_geometry(data)
+    scored = _scored_rows(data)
+    data, x, y, pred = data[scored].reset_index(drop=True), x[scored], y[scored], pred[scored]
     err = np.abs(pred - y)
 
     cf_gap1 = data["cf_gap1_cm1"].to_numpy(float) if "cf_gap1_cm1" in data else np.full(len(data), np.nan)
@@ -242,7 +259,7 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     digest = hashlib.sha256(data[[columns.SMILES, *columns.KD_GAP_COLUMNS]].to_csv(index=False).encode()).hexdigest()
     return CalibratedModel(name=CALIBRATED_NAME, feature_names=names, mean=mu.tolist(), scale=sd.tolist(),
                            coef=model.coef_.tolist(), intercept=np.atleast_1d(model.intercept_).tolist(),
-                           alpha=alpha, n_train=len(data), cv_mae_cm1=float(err.mean()),
+                           alpha=alpha, n_train=n_fit, cv_mae_cm1=float(err.mean()),
                            cv_mae_per_gap_cm1=err.mean(0).tolist(), cv_r_gap1=pearson(pred[:, 0], y[:, 0]),
                            cv_r_gap7=pearson(pred[:, -1], y[:, -1]), cf_only_r_gap1=pearson(cf_gap1, y[:, 0]),
                            training_hash=digest[:16], training_provenance=sorted(set(data[columns.KD_PROVENANCE])),
@@ -251,10 +268,22 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
                            cv_gap1_pairs=[[str(smi), float(a), float(b)] for smi, a, b in
                                           zip(data[columns.SMILES], y[:, 0], pred[:, 0], strict=False)],
                            dropped_constant=dropped, cv_grouping=grouping,
-                           feature_geometry=feature_geometry(data))
+                           feature_geometry=geometries)
 
 
 GEOMETRY_SOURCE = "kd_geometry_source"  # jobs.labels column: how the CASSCF job's coordinates were made
+# a CASSCF row on a geometry made from another by moving the axial ligands rigidly along the axis by this
+# many Angstrom (scripts/casscf_r_scan.py): it teaches how the gaps follow the distance, it is not scored
+SHIFT_COLUMN = "kd_rigid_shift_A"
+GEOMETRY_JOIN = " + "  # between several training geometries in feature_geometry (provenances contain '+')
+
+
+def _scored_rows(data: pd.DataFrame) -> np.ndarray:
+    """Rows the CV numbers are computed on: all but rigid-shift scan points (shift neither absent nor 0)."""
+    if SHIFT_COLUMN not in data:
+        return np.ones(len(data), dtype=bool)
+    shift = pd.to_numeric(data[SHIFT_COLUMN], errors="coerce").fillna(0.0).to_numpy()
+    return np.abs(shift) < 1e-9
 
 
 def cv_folds(smiles: list[str], n_folds: int, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
@@ -276,12 +305,14 @@ def cv_folds(smiles: list[str], n_folds: int, seed: int) -> tuple[list[tuple[np.
 
 
 def feature_geometry(data: pd.DataFrame) -> str:
-    """The relaxation the training descriptors were taken on, from the CASSCF rows' geometry source (flags
-    cut off; several joined with '+'); the historical default when the table does not say."""
+    """The relaxation the training descriptors were taken on, from the CASSCF rows' geometry source (flags and
+    the parenthesised builder / scan notes cut off, as a complex's geometry_provenance reads; several joined
+    with GEOMETRY_JOIN); the historical default when the table does not say."""
     if GEOMETRY_SOURCE not in data:
         return "xtb-gfn2-constrained"
-    tags = sorted({str(s).split(" [")[0] for s in data[GEOMETRY_SOURCE].dropna() if str(s).strip()})
-    return "+".join(tags) if tags else "xtb-gfn2-constrained"
+    tags = sorted({str(s).split(" [")[0].split(" (")[0].strip() for s in data[GEOMETRY_SOURCE].dropna()
+                   if str(s).strip()})
+    return GEOMETRY_JOIN.join(tags) if tags else "xtb-gfn2-constrained"
 
 
 def _ligand_classes(data: pd.DataFrame) -> np.ndarray:

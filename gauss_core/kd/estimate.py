@@ -126,7 +126,7 @@ def estimate(cx: Complex, config: CFConfig = CFConfig(), calibrated: CalibratedM
                      model=f"point charges ({source}), {config.radial} <r^k>, charge scale {config.charge_scale}",
                      flags=flags, bkq_cm1=res.bkq_cm1)
     if calibrated is not None:
-        if cx.geometry_provenance != calibrated.feature_geometry:
+        if not calibrated.fitted_on(cx.geometry_provenance):
             est.flags.append(f"calibrated on {calibrated.feature_geometry} geometries, applied to a "
                              f"{cx.geometry_provenance} one")
         from gauss_core.ligands.build import ligand_class
