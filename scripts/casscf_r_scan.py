@@ -40,34 +40,69 @@ SLOPE_UNIT_A = 0.1                             # slopes are quoted per 0.1 A, as
 
 def scan_geometries(smiles: str, shifts: tuple[float, ...], home: Path) -> list[tuple[float, float, Path]]:
     """(dr, r, xyz file) per shift: the ligand's axial-mapped complex with both axial ligands moved rigidly to
-    r = r0 + dr (r0 the mean computed distance). Built once; existing files are reused."""
-    from gauss_core.complexes.axial_map import axial_distances, moved_axial_ligands
-    from gauss_core.jobs.geometry import casscf_complex
-    from gauss_core.kd.molcas_input import XyzStructure, read_xyz_structure
+    r = r0 + dr (r0 the mean computed distance). Built once; existing files are reused. Next to each file its
+    calibration descriptors (GFN2 charges recomputed on the moved geometry), `<file>.features.json`."""
+    from gauss_core.kd.molcas_input import read_xyz_structure
 
     folder = home / "r_scan" / smiles_key(smiles)
     out = []
-    cx = None
-    r0 = 0.0
+    base = None
     for dr in shifts:
         path = folder / f"dr{dr:+.3f}.xyz"
-        if not path.exists():
-            if cx is None:
-                structure, source, cx = casscf_complex(smiles, relax=True, mode="axial-mapped", builder="search")
-                if cx is None:
-                    raise GaussError(f"{smiles}: no complex to move ({source})")
-                r0 = float(np.mean(axial_distances(cx)))
-            def at_target(_r: float, target: float = r0 + dr) -> float:
-                return target
-
-            coords = moved_axial_ligands(cx, cx.coords, at_target)
-            moved = XyzStructure(list(structure.symbols), [(float(x), float(y), float(z)) for x, y, z in coords],
-                                 structure.charge, f"{smiles} {source} rigid axial shift {dr:+.3f} A")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(moved.to_xyz())
+        if not path.exists() or not features_path(path).exists():
+            base = base or _base_complex(smiles)
+            _write_shifted(base, dr, path)
         r = _axial_r(read_xyz_structure(path.read_text()))
         out.append((dr, r, path))
     return out
+
+
+def features_path(xyz: Path) -> Path:
+    return xyz.with_name(xyz.name + ".features.json")
+
+
+def _base_complex(smiles: str):
+    """(structure, geometry source, Complex, r0) of the ligand's computed-distance complex."""
+    from gauss_core.complexes.axial_map import axial_distances
+    from gauss_core.jobs.geometry import casscf_complex
+
+    structure, source, cx = casscf_complex(smiles, relax=True, mode="axial-mapped", builder="search")
+    if cx is None:
+        raise GaussError(f"{smiles}: no complex to move ({source})")
+    return structure, source, cx, float(np.mean(axial_distances(cx)))
+
+
+def _write_shifted(base, dr: float, path: Path) -> None:
+    """Write the geometry shifted by dr (or check an existing file is that geometry) and its descriptors."""
+    import json
+
+    from gauss_core.complexes.axial_map import moved_axial_ligands
+    from gauss_core.kd.estimate import complex_features, with_charges
+    from gauss_core.kd.molcas_input import XyzStructure, read_xyz_structure
+
+    structure, source, cx, r0 = base
+
+    def at_target(_r: float, target: float = r0 + dr) -> float:
+        return target
+
+    coords = moved_axial_ligands(cx, cx.coords, at_target)
+    if path.exists():  # written before the descriptors were: it must be this very geometry
+        stored = np.array(read_xyz_structure(path.read_text()).coords)
+        if stored.shape != coords.shape or np.abs(stored - coords).max() > 1e-4:
+            raise GaussError(f"{path} is not the geometry a rebuild of {cx.ligand_smiles} gives (max deviation "
+                             f"{np.abs(stored - coords).max() if stored.shape == coords.shape else 'shape'}); "
+                             "move the scan folder away and queue it again")
+    else:
+        moved = XyzStructure(list(structure.symbols), [(float(x), float(y), float(z)) for x, y, z in coords],
+                             structure.charge, f"{cx.ligand_smiles} {source} rigid axial shift {dr:+.3f} A")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(moved.to_xyz())
+    shifted = with_charges(cx.copy(coords=coords, atomic_charges=None))  # GFN2 charges of the moved geometry
+    feats = {k: v for k, v in complex_features(shifted).items() if k != "smiles"}
+    geometry = source if dr == 0 else source.replace(" (builder search)", "") + \
+        f" (builder search; rigid axial shift {dr:+.3f} A)"
+    features_path(path).write_text(json.dumps({"features": feats, "geometry_source": geometry, "shift_A": dr},
+                                              default=float))
 
 
 def smiles_key(smiles: str) -> str:
@@ -98,7 +133,12 @@ def queue(smiles_list: list[str], store: JobStore, home: Path, ligand_basis: str
 
 
 def collect(store: JobStore) -> pd.DataFrame:
-    """One row per scan job (geometry file under r_scan/): smiles, class, basis, r, state, gap1..gap7."""
+    """One row per scan job (geometry file under r_scan/): smiles, class, basis, r, state, gap1..gap7, and
+    for finished jobs the columns `gauss complex calibrate --casscf` reads (kd_gap*, kd_provenance, the
+    geometry source naming the shift, kd_rigid_shift_A and the descriptors of that geometry)."""
+    import json
+
+    from gauss_core import columns
     from gauss_core.kd.molcas_input import read_xyz_structure
 
     rows = []
@@ -112,6 +152,15 @@ def collect(store: JobStore) -> pd.DataFrame:
         energies = (job.result or {}).get("energies_cm1") or []
         for k in range(1, 8):
             row[f"gap{k}_cm1"] = round(energies[k] - energies[0], 1) if len(energies) > k else None
+        side = json.loads(features_path(xyz).read_text()) if features_path(xyz).exists() else {}
+        row["kd_geometry_source"] = side.get("geometry_source")
+        row["kd_rigid_shift_A"] = side.get("shift_A")
+        row.update(side.get("features", {}))
+        row[columns.KD_PROVENANCE] = (job.result or {}).get("provenance")
+        for k, col in enumerate(columns.KD_GAP_COLUMNS, start=1):
+            row[col] = row[f"gap{k}_cm1"]
+        row["kd_basis"] = f"Dy {job.params.get('dy_basis', 'ANO-RCC-VDZP')}, ligands {row['ligand_basis']}"
+        row["kd_job_id"] = job.id
         rows.append(row)
     return pd.DataFrame(rows)
 

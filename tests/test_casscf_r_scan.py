@@ -43,6 +43,11 @@ def test_scan_moves_the_ligands_rigidly_and_fits_the_slope(scan, tmp_path):
         store.finish(job.id, {"provenance": "casscf-openmolcas", "energies_cm1": [0.0, gap1] + [gap1 * 2] * 14})
     table = scan.collect(store)
     assert list(table["gap1_cm1"]) == [700.0, 600.0, 500.0] and set(table["ligand_class"]) == {3}
+    # each point carries the descriptors of its own geometry (charges recomputed there) for the calibration
+    assert list(table["kd_rigid_shift_A"]) == [-0.1, 0.0, 0.1]
+    assert np.allclose(table["r_Dy_L_mean_A"], r, atol=1e-4) and table["cf_gap1_cm1"].is_monotonic_decreasing
+    assert table["kd_geometry_source"].iloc[0].endswith("(builder search; rigid axial shift -0.100 A)")
+    assert "rigid" not in table["kd_geometry_source"].iloc[1] and table["kd_gap1_cm1"].tolist() == [700, 600, 500]
     fit = scan.slopes(table)
     assert len(fit) == 1 and fit["slope_gap1_cm1_per_0.1A"].iloc[0] == pytest.approx(-100.0, abs=0.1)
     assert scan.slopes(table.head(2)).empty  # two points are not a slope
