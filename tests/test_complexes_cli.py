@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from rdkit import Chem
@@ -69,3 +70,33 @@ def test_calibration_leaves_out_casscf_rows_on_flagged_geometries():
     kept, flagged = split_flagged_geometries(table)
     assert list(kept[columns.SMILES]) == ["[O-]C", "NC"]
     assert flagged == [("O=C1CC2(O)C1C2(C)C", "bond-broken")]
+
+
+def test_calibrate_fits_on_several_tables_and_each_geometry_of_a_ligand(tmp_path, monkeypatch, capsys):
+    """`--casscf` repeated: a fixed-distance table and a computed-distance one (hand-made rows with stored
+    descriptors, NOT CASSCF numbers) train together; the ligand in both trains on each geometry."""
+    from gauss_core.kd.calibration import FEATURES, CalibratedModel
+
+    monkeypatch.setenv("GAUSS_HOME", str(tmp_path))
+    rng = np.random.default_rng(0)
+
+    def table(source: str, smiles: list[str], r: float) -> pd.DataFrame:
+        rows = [{columns.SMILES: s, columns.KD_PROVENANCE: "casscf-openmolcas", "kd_geometry_source": source,
+                 **{f: float(rng.normal()) for f in FEATURES}, "r_Dy_L_mean_A": r + 0.05 * rng.random(),
+                 "anionic": 1.0, "donor_is_N": 0.0, **{c: 400.0 + 30 * k + 10 * rng.normal()
+                                                      for k, c in enumerate(columns.KD_GAP_COLUMNS)}}
+                for s in smiles]
+        return pd.DataFrame(rows)
+
+    fixed, computed = tmp_path / "fixed.csv", tmp_path / "computed.csv"
+    table("xtb-gfn2-constrained", [f"[O-]{'C' * i}" for i in range(1, 8)], 2.15).to_csv(fixed, index=False)
+    table("xtb-gfn2-axial+dft-class-linear-n18 (builder search)", ["[O-]C", "[O-]CC#N"], 2.10).to_csv(computed,
+                                                                                                    index=False)
+    out = tmp_path / "cal.json"
+    assert main(["complex", "calibrate", "--casscf", str(fixed), "--casscf", str(computed), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "9 CASSCF complexes" in text and "descriptors stored by 9 jobs" in text
+    model = CalibratedModel.load(out)
+    assert model.n_train == 9 and model.fitted_on("xtb-gfn2-axial+dft-class-linear-n18")
+    assert main(["complex", "calibrate", "--casscf", str(fixed), "--casscf", str(tmp_path / "nope.csv")]) == 2
+    assert "nope.csv does not exist" in capsys.readouterr().err

@@ -54,9 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          description="Fit the ridge-regression KD estimate to CASSCF results (CSV: smiles, "
                                      "kd_gap1..7_cm1, kd_provenance casscf-*) and print its cross-validated "
                                      "accuracy. Refuses without enough CASSCF rows.")
-    cal.add_argument("--casscf", type=Path, default=None,
-                     help="CASSCF results CSV (default: the bundled results, assets/kd/casscf_results.csv.gz, "
-                          "plus the finished jobs of the queue)")
+    cal.add_argument("--casscf", type=Path, action="append", default=None,
+                     help="CASSCF results CSV; repeat it to fit on several (e.g. the bundled results, the "
+                          "computed-distance campaign and an r-scan; a ligand on several geometries trains on each). "
+                          "Default: the bundled results, assets/kd/casscf_results.csv.gz, plus the finished jobs "
+                          "of the queue")
     cal.add_argument("--db", type=Path, default=None, help="queue database (default GAUSS_HOME/queue.db)")
     cal.add_argument("--out", type=Path, default=None, help="model JSON (default $GAUSS_HOME/kd_calibrated.json)")
     cal.add_argument("--builder", choices=list(Builder), default="auto")
@@ -175,10 +177,11 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     # Where the fit goes is checked first: a read-only GAUSS_HOME is reported before minutes of work.
     out = args.out or paths.writable_dir(paths.gauss_home(), "GAUSS_HOME") / USER_CALIBRATION_NAME
-    if args.casscf is not None:
-        if not args.casscf.exists():
-            raise CalibrationError(f"{args.casscf} does not exist: pass a CASSCF results CSV")
-        source = pd.read_csv(args.casscf)
+    if args.casscf:
+        missing = [str(p) for p in args.casscf if not p.exists()]
+        if missing:
+            raise CalibrationError(f"{', '.join(missing)} does not exist: pass CASSCF results CSVs")
+        source = pd.concat([pd.read_csv(p) for p in args.casscf], ignore_index=True)
     else:
         db = args.db or paths.gauss_home() / "queue.db"
         source = all_kd_results(JobStore(db) if Path(db).exists() else None)
