@@ -145,7 +145,7 @@ def _analogue_table(n_scaffolds: int = 6, per_scaffold: int = 6, seed: int = 0):
     rng = np.random.default_rng(seed)
     feats, rows = [], []
     for k in range(3, 3 + n_scaffolds):
-        x, gap = rng.normal(size=len(FEATURES)), rng.uniform(100, 600)
+        x, gap = 5 * rng.normal(size=len(FEATURES)), rng.uniform(100, 600)  # spreads above MIN_SPREAD
         for j in range(per_scaffold):
             smi = "[O-]" + "C" * j + "C1" + "C" * (k - 1) + "1"
             feats.append({**dict(zip(FEATURES, x, strict=True)), "anionic": 1.0, "donor_is_N": 0.0,
@@ -224,3 +224,15 @@ def test_a_ligand_trains_on_each_geometry_and_scan_points_are_not_scored():
     by_ligand = fit_calibration(features.drop(columns="kd_geometry_source").drop_duplicates(columns.SMILES),
                                 table.drop(columns=["kd_geometry_source", "kd_rigid_shift_A"]), alpha=1e-3)
     assert by_ligand.n_train == 12
+
+
+def test_a_descriptor_held_by_every_geometry_path_is_dropped():
+    """The L-Dy-L angle is 180 deg in the constrained relaxation and 179.6-180 deg on the computed-distance
+    geometries: a spread of 0.2 deg only tells the paths apart and is dropped; a real bend would be kept."""
+    from gauss_core.kd.calibration import varying
+
+    names = ["angle_L_Dy_L_deg", "mpp_A", "q_donor_xtb_e"]
+    assert varying(np.array([179.8, 1e-13, -0.3]), np.array([0.2, 1e-13, 0.05]), names).tolist() == [False, False,
+                                                                                                       True]
+    assert varying(np.array([170.0, 0.1, -0.3]), np.array([5.0, 0.05, 0.05]), names).tolist() == [True, True, True]
+    assert varying(np.array([179.8]), np.array([0.2])).tolist() == [True]  # unnamed: only the relative test

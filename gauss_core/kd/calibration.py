@@ -160,9 +160,21 @@ USER_CALIBRATION_NAME = "kd_calibrated.json"  # a user's own fit, under GAUSS_HO
 CONSTANT_RTOL = 1e-6  # a descriptor whose spread is below this fraction of its size is constant by construction
 
 
-def varying(mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """True for descriptors that vary over the training set (spread above CONSTANT_RTOL of their size)."""
-    return np.asarray(scale) > CONSTANT_RTOL * np.maximum(1.0, np.abs(np.asarray(mean)))
+# Descriptors that every geometry path holds fixed up to numerical noise: the L-Dy-L angle is 180 deg in the
+# constrained relaxation and 179.6-180 deg where the axial ligands are moved along their own axes (the axis is
+# held straight), the mean plane deviation is ~1e-13 A. Below these spreads a descriptor only tells the
+# geometry paths apart, which is no chemistry, so it is dropped like a constant.
+MIN_SPREAD = {"angle_L_Dy_L_deg": 1.0, "mpp_A": 0.01}
+
+
+def varying(mean: np.ndarray, scale: np.ndarray, names: list[str] | None = None) -> np.ndarray:
+    """True for descriptors that vary over the training set (spread above CONSTANT_RTOL of their size and, for
+    a descriptor named in MIN_SPREAD, above that physical spread)."""
+    keep = np.asarray(scale) > CONSTANT_RTOL * np.maximum(1.0, np.abs(np.asarray(mean)))
+    if names is not None:
+        keep &= np.array([float(sd) >= MIN_SPREAD.get(n, 0.0) for n, sd in zip(names, np.asarray(scale),
+                                                                                 strict=True)], dtype=bool)
+    return keep
 
 
 def default_calibration_path() -> Path:
@@ -226,7 +238,7 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
     x = data[names].to_numpy(dtype=float)
     col_mean = np.nanmean(x, 0)
     x = np.where(np.isnan(x), col_mean[None, :], x)
-    keep = varying(x.mean(0), x.std(0))
+    keep = varying(x.mean(0), x.std(0), names)
     dropped = [n for n, k in zip(names, keep, strict=True) if not k]
     names, x = [n for n, k in zip(names, keep, strict=True) if k], x[:, keep]
     y = data[list(columns.KD_GAP_COLUMNS)].to_numpy(dtype=float)
