@@ -523,7 +523,8 @@ def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_comple
     assert any(new in t.value and "CASSCF finished" in t.value for t in at.toast)
     basket = next(d.value for d in at.dataframe if "KD source" in d.value.columns).set_index("smiles")
     assert basket.loc[new, "first KD gap (cm⁻¹)"] == pytest.approx(result["gaps_cm1"][0])
-    assert basket.loc[new, "KD source"] == "CASSCF(9,7)+SO, OpenMolcas"
+    # the source names the geometry: this bundled result was computed on the fixed (template) Dy-L distance
+    assert basket.loc[new, "KD source"] == "CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance"
 
     _open(at, "app_pages/complexes.py")
     at.toggle(key="cx_novel_only").set_value(False)
