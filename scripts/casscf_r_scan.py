@@ -29,13 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gauss_core.errors import GaussError  # noqa: E402
+from gauss_core.evaluate.experiments.setup_truth import R_SCAN_CSV, r_slopes  # noqa: E402
 from gauss_core.jobs.store import JobStore  # noqa: E402
 from gauss_core.ligands.build import smiles_class  # noqa: E402
 from gauss_core.paths import gauss_home  # noqa: E402
 
 SHIFTS_A = (-0.10, -0.05, 0.0, 0.05, 0.10)   # dr around the computed distance r0
-CSV_OUT = ROOT / "docs" / "casscf_r_scan.csv"
-SLOPE_UNIT_A = 0.1                             # slopes are quoted per 0.1 A, as the published ~ -230 cm-1
+CSV_OUT = ROOT / "docs" / R_SCAN_CSV
 
 
 def scan_geometries(smiles: str, shifts: tuple[float, ...], home: Path) -> list[tuple[float, float, Path]]:
@@ -165,23 +165,6 @@ def collect(store: JobStore) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def slopes(table: pd.DataFrame) -> pd.DataFrame:
-    """Per (ligand, basis): least-squares slope of gap1 and gap7 against r, cm-1 per 0.1 A, over the finished
-    points (at least 3)."""
-    out = []
-    done = table.dropna(subset=["gap1_cm1"]) if len(table) else table
-    for (smi, basis), grp in done.groupby(["smiles", "ligand_basis"]):
-        if len(grp) < 3:
-            continue
-        row = {"smiles": smi, "ligand_class": grp["ligand_class"].iloc[0], "ligand_basis": basis, "points": len(grp),
-               "r_min_A": grp["r_A"].min(), "r_max_A": grp["r_A"].max()}
-        for k in (1, 7):
-            fit = np.polyfit(grp["r_A"], grp[f"gap{k}_cm1"], 1)
-            row[f"slope_gap{k}_cm1_per_0.1A"] = round(float(fit[0]) * SLOPE_UNIT_A, 1)
-        out.append(row)
-    return pd.DataFrame(out)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     act = ap.add_mutually_exclusive_group(required=True)
@@ -204,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     table.to_csv(args.out, index=False)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False) if len(table) else "no scan jobs in this queue")
-        fits = slopes(table)
+        fits = r_slopes(table)
         print(fits.to_string(index=False) if len(fits) else "no ligand has 3 finished points yet")
     return 0
 

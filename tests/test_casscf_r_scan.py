@@ -48,6 +48,15 @@ def test_scan_moves_the_ligands_rigidly_and_fits_the_slope(scan, tmp_path):
     assert np.allclose(table["r_Dy_L_mean_A"], r, atol=1e-4) and table["cf_gap1_cm1"].is_monotonic_decreasing
     assert table["kd_geometry_source"].iloc[0].endswith("(builder search; rigid axial shift -0.100 A)")
     assert "rigid" not in table["kd_geometry_source"].iloc[1] and table["kd_gap1_cm1"].tolist() == [700, 600, 500]
-    fit = scan.slopes(table)
-    assert len(fit) == 1 and fit["slope_gap1_cm1_per_0.1A"].iloc[0] == pytest.approx(-100.0, abs=0.1)
-    assert scan.slopes(table.head(2)).empty  # two points are not a slope
+    fit = scan.r_slopes(table)  # gauss_core.evaluate.experiments.setup_truth, §8 of docs/evaluation.md
+    assert len(fit) == 1 and fit["slope_casscf_gap1_per_0.1A"].iloc[0] == pytest.approx(-100.0, abs=0.1)
+    # the point-charge model on the same geometries: smaller gaps further out, its own slope beside CASSCF's
+    assert fit["slope_point_charge_gap1_per_0.1A"].iloc[0] < 0
+    assert scan.r_slopes(table.head(2)).empty  # two points are not a slope
+    # §8 reads the collected CSV
+    from gauss_core.evaluate.experiments.base import Numbers
+    from gauss_core.evaluate.experiments.setup_truth import r_scan_part
+
+    numbers = Numbers()
+    text = r_scan_part(table, numbers)
+    assert "[O-]C" in text and "anionic O" in text and len(numbers.rows) == 1

@@ -7,6 +7,8 @@ Reads, never computes (the QC runs go through the queue; the scripts named below
     scripts/casscf_on_dft_geometry.py): how far the first gap moves with the axial distance;
   - the CASSCF basis study (docs/casscf_basis_study.csv, scripts/basis_study.py): each setting's deviation
     from the largest basis tried and its cost;
+  - CASSCF of single ligands moved rigidly along the axis (docs/casscf_r_scan.csv, scripts/casscf_r_scan.py):
+    the first gap's slope per 0.1 A with nothing but the distance changed, next to the point-charge model's;
   - the CASSCF campaign on the computed-axial-distance geometry (assets/kd/casscf_results_axial_mapped.csv.gz,
     scripts/casscf_campaign.py --collect): how the first gap follows the axial distance within each class, and
     how the point-charge and the calibrated estimate (scaffold-grouped CV) rank it.
@@ -29,6 +31,8 @@ from gauss_core.evaluate.experiments.base import ExperimentResult, Numbers, RunC
 EXPERIMENT = "8 geometry and CASSCF setup"
 DOCS = paths.REPO_ROOT / "docs"
 GEOMETRY_CSV, CASSCF_ON_DFT_CSV, BASIS_CSV = "geometry_compare.csv", "casscf_on_dft.csv", "casscf_basis_study.csv"
+R_SCAN_CSV = "casscf_r_scan.csv"  # optional: rigid-shift CASSCF scans of single ligands
+SLOPE_UNIT_A = 0.1  # slopes per 0.1 A, as the published ~ -230 cm-1 across ligands
 SAME_CONFORMER_CSV = "geometry_compare_same_conformer.csv"  # optional: the method's error without conformer noise
 SEARCH_CSV = "geometry_compare_search.csv"  # optional: lowest-energy conformer for both reference and cheap path
 CAMPAIGN_FILE = paths.KD_CASSCF_CAMPAIGN  # optional: issue 13.4's campaign
@@ -38,6 +42,7 @@ COMMANDS = {GEOMETRY_CSV: "GAUSS_HOME=<campaign> python scripts/compare_geometry
             SEARCH_CSV: "python scripts/compare_geometry.py --builder search --ref-start search "
                         "--out docs/geometry_compare_search.csv",
             CASSCF_ON_DFT_CSV: "python scripts/casscf_on_dft_geometry.py --queue, a worker, then --collect",
+            R_SCAN_CSV: "python scripts/casscf_r_scan.py --queue SMILES..., a worker, then --collect",
             BASIS_CSV: "python scripts/basis_study.py --n 10, a worker, then --collect",
             CAMPAIGN_FILE.name: "python scripts/casscf_campaign.py --collect --geometry axial-mapped --builder search "
                                 "--out assets/kd/casscf_results_axial_mapped.csv.gz"}
@@ -113,6 +118,41 @@ def basis_part(table: pd.DataFrame, numbers: Numbers) -> str:
     return md_table(out)
 
 
+def r_slopes(table: pd.DataFrame, min_points: int = 3) -> pd.DataFrame:
+    """Per (ligand, ligand basis) of a rigid-shift scan: least-squares slope against the axial distance r of the
+    CASSCF first and seventh gap and of the point-charge first gap on the same geometries (cm-1 per 0.1 A),
+    over the finished points (at least `min_points`)."""
+    out = []
+    done = table.dropna(subset=["gap1_cm1"]) if len(table) else table
+    for (smi, basis), grp in done.groupby(["smiles", "ligand_basis"]):
+        if len(grp) < min_points:
+            continue
+        r = grp["r_A"].to_numpy(dtype=float)
+        row = {"smiles": smi, "ligand_class": int(grp["ligand_class"].iloc[0]), "ligand_basis": basis,
+               "points": len(grp), "r_min_A": r.min(), "r_max_A": r.max(),
+               "gap1_at_r_min_cm1": float(grp.loc[grp["r_A"].idxmin(), "gap1_cm1"])}
+        for name, col in (("casscf_gap1", "gap1_cm1"), ("casscf_gap7", "gap7_cm1"), ("point_charge_gap1",
+                                                                                      "cf_gap1_cm1")):
+            y = pd.to_numeric(grp[col], errors="coerce").to_numpy(dtype=float) if col in grp else np.full(len(r),
+                                                                                                       np.nan)
+            ok = np.isfinite(y)
+            row[f"slope_{name}_per_0.1A"] = (float(np.polyfit(r[ok], y[ok], 1)[0]) * SLOPE_UNIT_A
+                                             if ok.sum() >= min_points else float("nan"))
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def r_scan_part(table: pd.DataFrame, numbers: Numbers) -> str:
+    slopes = r_slopes(table)
+    if slopes.empty:
+        return "no ligand has 3 finished points yet."
+    for row in slopes.to_dict("records"):
+        numbers.add(EXPERIMENT, f"CASSCF first gap per 0.1 A, rigid shift of {row['smiles']} "
+                                f"({CLASS_NAMES.get(row['ligand_class'])}, {row['points']} points)",
+                    row["slope_casscf_gap1_per_0.1A"], "", None, f"casscf-openmolcas, {row['ligand_basis']}")
+    return md_table(slopes.assign(ligand_class=slopes.ligand_class.map(CLASS_NAMES)))
+
+
 def campaign_part(table: pd.DataFrame, numbers: Numbers) -> str:
     """CASSCF on the computed-axial-distance geometry: per class, the spread of r and E1, Spearman of E1 with -r
     and with the point-charge first gap of the same geometry; then the calibrated estimate refitted on these
@@ -172,6 +212,9 @@ def run(ctx: RunContext) -> ExperimentResult:
         table = _read(folder, name)
         parts[name] = (geometry_part(table, numbers, start=start) if table is not None and not table.empty
                        else f"not available yet (make it with `{COMMANDS[name]}`).")
+    scan = _read(folder, R_SCAN_CSV)
+    parts[R_SCAN_CSV] = (r_scan_part(scan, numbers) if scan is not None and not scan.empty
+                         else f"not available yet (make it with `{COMMANDS[R_SCAN_CSV]}`).")
     campaign = pd.read_csv(CAMPAIGN_FILE) if CAMPAIGN_FILE.exists() else None
     parts[CAMPAIGN_FILE.name] = (campaign_part(campaign, numbers) if campaign is not None and len(campaign)
                                  else f"not available yet (make it with `{COMMANDS[CAMPAIGN_FILE.name]}`).")
@@ -184,4 +227,5 @@ def section(result: ExperimentResult) -> str:
     p = result.data["parts"]
     return render("setup_truth", geometry=p[GEOMETRY_CSV], same_conformer=p[SAME_CONFORMER_CSV], search=p[SEARCH_CSV],
                   casscf_on_dft=p[CASSCF_ON_DFT_CSV], basis=p[BASIS_CSV], campaign=p[CAMPAIGN_FILE.name],
+                  r_scan=p.get(R_SCAN_CSV, "not available yet."),
                   missing=result.data["missing"])
