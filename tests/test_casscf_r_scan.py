@@ -53,6 +53,12 @@ def test_scan_moves_the_ligands_rigidly_and_fits_the_slope(scan, tmp_path):
     # the point-charge model on the same geometries: smaller gaps further out, its own slope beside CASSCF's
     assert fit["slope_point_charge_gap1_per_0.1A"].iloc[0] < 0
     assert scan.r_slopes(table.head(2)).empty  # two points are not a slope
+    # a calibrated model applied to each point's stored descriptors gets its own slope column
+    from gauss_core import paths
+    from gauss_core.kd.calibration import CalibratedModel
+
+    with_model = scan.r_slopes(table, calibrated=CalibratedModel.load(paths.KD_CALIBRATION))
+    assert with_model["slope_calibrated_gap1_per_0.1A"].iloc[0] < 0  # shorter bond, larger gap
     # §8 reads the collected CSV
     from gauss_core.evaluate.experiments.base import Numbers
     from gauss_core.evaluate.experiments.setup_truth import r_scan_part

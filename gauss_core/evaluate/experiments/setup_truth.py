@@ -118,12 +118,15 @@ def basis_part(table: pd.DataFrame, numbers: Numbers) -> str:
     return md_table(out)
 
 
-def r_slopes(table: pd.DataFrame, min_points: int = 3) -> pd.DataFrame:
+def r_slopes(table: pd.DataFrame, min_points: int = 3, calibrated=None) -> pd.DataFrame:
     """Per (ligand, ligand basis) of a rigid-shift scan: least-squares slope against the axial distance r of the
     CASSCF first and seventh gap and of the point-charge first gap on the same geometries (cm-1 per 0.1 A),
-    over the finished points (at least `min_points`)."""
+    over the finished points (at least `min_points`); with a CalibratedModel, also the slope of its first gap
+    predicted from each point's stored descriptors."""
     out = []
-    done = table.dropna(subset=["gap1_cm1"]) if len(table) else table
+    done = table.dropna(subset=["gap1_cm1"]).copy() if len(table) else table
+    if calibrated is not None and len(done):
+        done["calibrated_gap1_cm1"] = calibrated.predict(done)[:, 0]
     for (smi, basis), grp in done.groupby(["smiles", "ligand_basis"]):
         if len(grp) < min_points:
             continue
@@ -131,8 +134,10 @@ def r_slopes(table: pd.DataFrame, min_points: int = 3) -> pd.DataFrame:
         row = {"smiles": smi, "ligand_class": int(grp["ligand_class"].iloc[0]), "ligand_basis": basis,
                "points": len(grp), "r_min_A": r.min(), "r_max_A": r.max(),
                "gap1_at_r_min_cm1": float(grp.loc[grp["r_A"].idxmin(), "gap1_cm1"])}
-        for name, col in (("casscf_gap1", "gap1_cm1"), ("casscf_gap7", "gap7_cm1"), ("point_charge_gap1",
-                                                                                      "cf_gap1_cm1")):
+        for name, col in (("casscf_gap1", "gap1_cm1"), ("casscf_gap7", "gap7_cm1"),
+                          ("point_charge_gap1", "cf_gap1_cm1"), ("calibrated_gap1", "calibrated_gap1_cm1")):
+            if col == "calibrated_gap1_cm1" and calibrated is None:
+                continue
             y = pd.to_numeric(grp[col], errors="coerce").to_numpy(dtype=float) if col in grp else np.full(len(r),
                                                                                                        np.nan)
             ok = np.isfinite(y)
@@ -143,7 +148,13 @@ def r_slopes(table: pd.DataFrame, min_points: int = 3) -> pd.DataFrame:
 
 
 def r_scan_part(table: pd.DataFrame, numbers: Numbers) -> str:
-    slopes = r_slopes(table)
+    from gauss_core.kd.calibration import CalibratedModel, CalibrationError
+
+    try:  # the shipped calibrated estimate applied along the same scans: does it move the gap as CASSCF does?
+        calibrated = CalibratedModel.load(paths.KD_CALIBRATION)
+    except CalibrationError:
+        calibrated = None
+    slopes = r_slopes(table, calibrated=calibrated)
     if slopes.empty:
         return "no ligand has 3 finished points yet."
     for row in slopes.to_dict("records"):
