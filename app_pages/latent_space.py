@@ -191,7 +191,7 @@ if state.basket():
     # the source names its geometry too: the same ligand's gap differs between a fixed and a computed Dy-L distance
     geometry = known[C.KD_GEOMETRY_SOURCE] if C.KD_GEOMETRY_SOURCE in known else pd.Series(dtype=object)
     basket["KD source"] = [mapview.source_label(str(known[C.KD_PROVENANCE].get(s)),
-                                                P.axial_distance_kind(str(geometry.get(s) or "")))
+                                                P.axial_distance_kind(geometry.get(s)))
                            if s in known.index else "" for s in basket["smiles"]]
     st.dataframe(basket, hide_index=True, width="stretch", key="basket_table",
                  column_config={"first KD gap (cm⁻¹)": st.column_config.NumberColumn(format="%.1f")})

@@ -221,8 +221,7 @@ def known_first_gaps(computed_distance: bool = False) -> tuple[pd.DataFrame, Mis
     casscf = casscf_results()
     if casscf is not None and len(casscf):
         if computed_distance:
-            kinds = casscf[C.KD_GEOMETRY_SOURCE].map(lambda g: P.axial_distance_kind(g) if isinstance(g, str) else "")
-            casscf = casscf[kinds == P.COMPUTED_DISTANCE]
+            casscf = casscf[casscf[C.KD_GEOMETRY_SOURCE].map(P.axial_distance_kind) == P.COMPUTED_DISTANCE]
         # the geometry travels with each CASSCF result: the map draws fixed- and computed-distance results apart
         frames.append(casscf[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE, C.KD_GEOMETRY_SOURCE]])
     if not frames:

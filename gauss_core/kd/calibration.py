@@ -229,7 +229,8 @@ def fit_calibration(features: pd.DataFrame, casscf: pd.DataFrame | str | Path, a
                              SHIFT_COLUMN) if c in ref]
     key = [columns.SMILES, GEOMETRY_SOURCE] if GEOMETRY_SOURCE in ref and GEOMETRY_SOURCE in features \
         else [columns.SMILES]
-    features = features.drop(columns=[c for c in (SHIFT_COLUMN,) if c in features and c in ref])
+    if SHIFT_COLUMN in features and SHIFT_COLUMN in ref:  # the CASSCF table's copy is the one kept
+        features = features.drop(columns=SHIFT_COLUMN)
     data = ref[keep_cols].merge(features, on=key, how="inner").drop_duplicates(key).reset_index(drop=True)
     if len(data) < MIN_CASSCF_ROWS:
         raise CalibrationError(f"only {len(data)} CASSCF complexes with descriptors; the calibrated estimate "

@@ -41,6 +41,9 @@ from gauss_core.errors import GaussError
 from gauss_core.modes import KDMode
 
 MODES = tuple(KDMode)
+# (characterise relax mode, template builder) of each mode: how its complexes are made
+MODE_GEOMETRY = {KDMode.TEMPLATE_SP: ("none", "rdkit"), KDMode.RELAXED: ("constrained", "auto"),
+                 KDMode.AXIAL_MAPPED: ("axial-mapped", "search")}
 N_CLASSES = 4
 CACHE_VERSION = 1
 
@@ -151,12 +154,8 @@ def estimate_ligand_all(smiles: str, mode: str = KDMode.TEMPLATE_SP.value,
     if mode not in MODES:
         raise GaussError(f"unknown KD mapping mode {mode!r}: choose one of {', '.join(MODES)}")
     # The bundled set's rows were validated when the set was built; the map keeps every one of them.
-    if mode == KDMode.RELAXED:
-        result = characterise(smiles, "constrained", estimators=calibrated, validate=False)
-    elif mode == KDMode.AXIAL_MAPPED:
-        result = characterise(smiles, "axial-mapped", builder="search", estimators=calibrated, validate=False)
-    else:
-        result = characterise(smiles, "none", builder="rdkit", estimators=calibrated, validate=False)
+    relax, builder = MODE_GEOMETRY[KDMode(mode)]
+    result = characterise(smiles, relax, builder=builder, estimators=calibrated, validate=False)
     if result.estimate_error is not None:
         raise GaussError(result.estimate_error)
     rows = []

@@ -125,8 +125,11 @@ def r_slopes(table: pd.DataFrame, min_points: int = 3, calibrated=None) -> pd.Da
     predicted from each point's stored descriptors."""
     out = []
     done = table.dropna(subset=["gap1_cm1"]).copy() if len(table) else table
-    if calibrated is not None and len(done):
-        done["calibrated_gap1_cm1"] = calibrated.predict(done)[:, 0]
+    series = {"casscf_gap1": "gap1_cm1", "casscf_gap7": "gap7_cm1", "point_charge_gap1": "cf_gap1_cm1"}
+    if calibrated is not None:
+        series["calibrated_gap1"] = "calibrated_gap1_cm1"
+        if len(done):
+            done["calibrated_gap1_cm1"] = calibrated.predict(done)[:, 0]
     for (smi, basis), grp in done.groupby(["smiles", "ligand_basis"]):
         if len(grp) < min_points:
             continue
@@ -134,10 +137,7 @@ def r_slopes(table: pd.DataFrame, min_points: int = 3, calibrated=None) -> pd.Da
         row = {"smiles": smi, "ligand_class": int(grp["ligand_class"].iloc[0]), "ligand_basis": basis,
                "points": len(grp), "r_min_A": r.min(), "r_max_A": r.max(),
                "gap1_at_r_min_cm1": float(grp.loc[grp["r_A"].idxmin(), "gap1_cm1"])}
-        for name, col in (("casscf_gap1", "gap1_cm1"), ("casscf_gap7", "gap7_cm1"),
-                          ("point_charge_gap1", "cf_gap1_cm1"), ("calibrated_gap1", "calibrated_gap1_cm1")):
-            if col == "calibrated_gap1_cm1" and calibrated is None:
-                continue
+        for name, col in series.items():
             y = pd.to_numeric(grp[col], errors="coerce").to_numpy(dtype=float) if col in grp else np.full(len(r),
                                                                                                        np.nan)
             ok = np.isfinite(y)
