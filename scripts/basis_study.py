@@ -1,10 +1,15 @@
 """CASSCF basis study (issue 13.2): queue one casscf job per basis setting for N complexes, then collect.
 
 Every setting of one ligand runs on the same geometry: the GFN2-xTB constrained relaxation is computed once
-here, stored as <home>/basis_study/xyz/<i>.xyz, and passed to each job (geometry='xyz').
+here, stored in the repository as docs/casscf_basis_study_xyz/<sha1 of the SMILES>.xyz (so a lost queue home
+loses no geometry: session 12's home under /work/basis_home did not survive the machine), and passed to each
+job (geometry='xyz').
 
 Queue (resumable: an enqueue of an existing job returns it, the geometry file is reused):
     GAUSS_HOME=/work/basis_home python scripts/basis_study.py --n 10
+    GAUSS_HOME=/work/basis_home python scripts/basis_study.py --ligands O=CC '[O-]CC' --settings MB lig-VDZP
+(with --settings the jobs are queued setting by setting in the order given, so the queue, which runs in
+enqueue order, finishes one setting for every ligand before it starts the next)
 Run the queue in the background:
     GAUSS_HOME=/work/basis_home PYTHONPATH=. python -m gauss_core worker --concurrency 1 --nice 15
 Collect (writes docs/casscf_basis_study.csv, prints the table):
@@ -14,6 +19,7 @@ Collect (writes docs/casscf_basis_study.csv, prints the table):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
@@ -43,6 +49,7 @@ SETTINGS = [("MB", "ANO-RCC-VDZP", "ANO-RCC-MB"),
 REFERENCE_SETTING = "Dy-VTZP+lig-VDZP"  # the largest basis, where it ran
 FIRST = ["[O-]C", "O1COCC1C#N"]  # methoxide and one small neutral-O ligand run first
 CSV_OUT = ROOT / "docs" / "casscf_basis_study.csv"
+XYZ_DIR = ROOT / "docs" / "casscf_basis_study_xyz"
 
 
 def pick_ligands(n: int) -> list[str]:
@@ -64,11 +71,11 @@ def pick_ligands(n: int) -> list[str]:
     return out[:n]
 
 
-def geometry_file(smiles: str, index: int, home: Path) -> Path:
+def geometry_file(smiles: str, xyz_dir: Path) -> Path:
     """The one relaxed geometry all settings of this ligand share (computed once, then reused)."""
     from gauss_core.jobs.geometry import casscf_complex
 
-    path = home / "basis_study" / "xyz" / f"{index:02d}.xyz"
+    path = xyz_dir / f"{hashlib.sha1(smiles.encode()).hexdigest()[:10]}.xyz"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         structure, source, _ = casscf_complex(smiles, relax=True)
@@ -77,17 +84,20 @@ def geometry_file(smiles: str, index: int, home: Path) -> Path:
     return path
 
 
-def queue(n: int, store: JobStore, home: Path, only: list[str] | None = None) -> None:
-    unknown = set(only or []) - {s[0] for s in SETTINGS}
+def queue(n: int, store: JobStore, xyz_dir: Path, only: list[str] | None = None,
+          ligands: list[str] | None = None) -> None:
+    """Queue every (ligand, setting) job; with `only`, those settings in that order, each for every ligand."""
+    names = [s[0] for s in SETTINGS]
+    unknown = set(only or []) - set(names)
     if unknown:
-        raise SystemExit(f"unknown setting(s) {sorted(unknown)}; choose from {[s[0] for s in SETTINGS]}")
-    for i, smi in enumerate(pick_ligands(n)):
-        xyz = geometry_file(smi, i, home)
-        for name, dy, lig in SETTINGS:
-            if only and name not in only:
-                continue
+        raise SystemExit(f"unknown setting(s) {sorted(unknown)}; choose from {names}")
+    settings = [next(s for s in SETTINGS if s[0] == name) for name in only] if only else SETTINGS
+    smiles_list = ligands or pick_ligands(n)
+    files = {smi: geometry_file(smi, xyz_dir) for smi in smiles_list}
+    for name, dy, lig in settings:
+        for smi in smiles_list:
             job = store.enqueue("casscf", smi, {"dy_basis": dy, "ligand_basis": lig, "geometry": "xyz",
-                                                "xyz": str(xyz)})
+                                                "xyz": str(files[smi])})
             print(f"job {job.id:4d} {job.state:9s} {smi:22s} {name}")
 
 
@@ -111,7 +121,9 @@ def collect(store: JobStore) -> pd.DataFrame:
         if p.get("geometry") != "xyz":
             continue
         name = next((s[0] for s in SETTINGS if (s[1], s[2]) == (p["dy_basis"], p["ligand_basis"])), None)
-        row = {"smiles": job.smiles, "setting": name, "job_id": job.id, "state": job.state, "xyz": p["xyz"]}
+        xyz = Path(p["xyz"])
+        row = {"smiles": job.smiles, "setting": name, "job_id": job.id, "state": job.state,
+               "xyz": str(xyz.relative_to(ROOT)) if xyz.is_relative_to(ROOT) else str(xyz)}
         res = job.result or {}
         energies = res.get("energies_cm1") or []
         for k in range(1, 8):
@@ -159,7 +171,9 @@ def add_deviations(table: pd.DataFrame) -> pd.DataFrame:
     table["max_dev_pct"] = None
     table["dev_gap1_cm1"] = None
     table["max_dev_of_splitting_pct"] = None
-    for _smi, grp in table.groupby("smiles"):
+    # one geometry per group: a ligand re-queued after a lost home has a new geometry, never compared to the old
+    geometry = table["xyz"].fillna("") if "xyz" in table else pd.Series("", index=table.index)
+    for _key, grp in table.groupby([table["smiles"], geometry]):
         ref = grp[(grp.setting == ref_name) & grp.gap1_cm1.notna()]
         largest = ref if len(ref) else grp[grp.setting == "lig-VDZP"]  # the largest finished basis
         largest = largest[largest.gap1_cm1.notna()]
@@ -183,7 +197,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10, help="complexes (default 10)")
     ap.add_argument("--settings", nargs="+", metavar="NAME",
-                    help="queue only these settings (default all), e.g. --settings MB lig-VDZ")
+                    help="queue only these settings, in this order (default all), e.g. --settings MB lig-VDZ")
+    ap.add_argument("--ligands", nargs="+", metavar="SMILES",
+                    help="these ligands instead of the --n smallest of the bundled CASSCF set")
     ap.add_argument("--collect", action="store_true", help="write docs/casscf_basis_study.csv and print it")
     args = ap.parse_args()
     home = gauss_home()
@@ -195,7 +211,7 @@ def main() -> None:
         with pd.option_context("display.width", 250, "display.max_columns", 30):
             print(table.drop(columns=["xyz"], errors="ignore").to_string(index=False))
     else:
-        queue(args.n, store, home, args.settings)
+        queue(args.n, store, XYZ_DIR, args.settings, args.ligands)
 
 
 if __name__ == "__main__":
