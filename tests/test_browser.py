@@ -90,9 +90,13 @@ def _chromium(**page_options):
 
 def _shot(page, name: str) -> None:
     """Screenshot of the whole page: Streamlit scrolls inside its main container, not the document, so the
-    viewport is stretched to the content's height for the shot (full_page alone would cut it)."""
+    viewport is stretched to the content's height for the shot (full_page alone would cut it). The stretch
+    scrolls the main container back to the top (Chromium 150), so its scroll offset is put back after: a test
+    that clicks at coordinates measured before the shot must find the page where it left it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
+    scrolled = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMain], section')]"
+                             ".map(e => e.scrollTop)")
     height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
                            ".map(e => e.scrollHeight), document.body.scrollHeight)")
     page.set_viewport_size({"width": size["width"], "height": min(max(size["height"], height + 40), 6000)})
@@ -100,6 +104,9 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     page.set_viewport_size(size)
     page.wait_for_timeout(200)
+    page.evaluate("(tops) => [...document.querySelectorAll('[data-testid=stMain], section')]"
+                  ".forEach((e, i) => { if (i < tops.length) e.scrollTop = tops[i]; })", scrolled)
+    page.wait_for_timeout(100)
 
 
 def _nav(page, title: str) -> None:
