@@ -83,7 +83,7 @@ if len(off_map):  # e.g. a sampled ligand's finished CASSCF job: encode it and p
     z_off, off_errors = resources.seed_latents(off_map["smiles"].tolist())
     off_map = off_map[~off_map["smiles"].isin(off_errors.keys())]
     if len(off_map):
-        layers = mapview.merge_layers(layers, mapview.off_map_layers(off_map, lmap.project(z_off)))
+        layers = mapview.merge_layers(layers, mapview.off_map_layers(off_map, lmap.project(z_off), choice.kind))
 if bin_choice and bins is not None:
     layer = mapview.bin_layer(lmap, bins, bin_choice, kd_known, index)
     if layer is None:

@@ -85,6 +85,15 @@ def source_label(tag: str, kind: str = "") -> str:
     return f"{name} · {kind}" if kind else name
 
 
+def _source_style(tag: str, kind: str, colour_kind: str) -> tuple[str, str]:
+    """(legend label, marker symbol) of the values of one provenance tag on one geometry kind. CASSCF on a
+    computed Dy-L distance is drawn apart (squares): within a class E1 follows that distance. An estimate's
+    geometry is named where the colouring is about it (kd-axial); CASSCF's always."""
+    casscf = P.is_casscf(tag)
+    symbol = ("square" if kind == P.COMPUTED_DISTANCE else "diamond") if casscf else "circle"
+    return source_label(tag, kind if casscf or colour_kind == "kd-axial" else ""), symbol
+
+
 def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None, kd_known: pd.DataFrame,
                   max_points: int, index: dict[str, int] | None = None,
                   surrogate_frame: pd.DataFrame | None = None) -> tuple[list[MapLayer], str]:
@@ -142,12 +151,8 @@ def ligand_layers(lmap, choice: ColourChoice, proxy_labels: pd.DataFrame | None,
         layers.append(MapLayer("no value", x[unknown], y[unknown], s[unknown], None, size=3))
     for tag, kind in dict.fromkeys(zip(pv[~unknown], pk[~unknown], strict=True)):
         m = (~unknown) & (pv == tag) & (pk == kind)
-        casscf = P.is_casscf(str(tag))
-        # CASSCF on a computed Dy-L distance is drawn apart: within a class E1 follows that distance
-        symbol = ("square" if kind == P.COMPUTED_DISTANCE else "diamond") if casscf else "circle"
+        label, symbol = _source_style(str(tag), str(kind), choice.kind)
         size = 7 if choice.kind in KD_KINDS else 4
-        # an estimate's geometry is named where the colouring is about it (kd-axial); CASSCF's always
-        label = source_label(str(tag), str(kind) if casscf or choice.kind == "kd-axial" else "")
         hover: list[str] | None = None
         if extra is not None:
             hover = [str(e) for e in extra[m]]
@@ -247,17 +252,20 @@ def off_map_known(kd_known: pd.DataFrame, index: dict[str, int]) -> pd.DataFrame
     return t[~t[C.SMILES].isin(index.keys()) & np.isfinite(pd.to_numeric(t[KD_FIRST], errors="coerce"))]
 
 
-def off_map_layers(table: pd.DataFrame, coords: np.ndarray) -> list[MapLayer]:
-    """One coloured layer per provenance tag for `off_map_known` rows at their projected `coords`."""
+def off_map_layers(table: pd.DataFrame, coords: np.ndarray, colour_kind: str = "kd") -> list[MapLayer]:
+    """One coloured layer per (provenance tag, geometry kind) for `off_map_known` rows at their projected
+    `coords`, named and drawn as `ligand_layers` names them, so `merge_layers` joins each to its legend entry."""
     layers = []
     provs = table[C.KD_PROVENANCE].astype(str).to_numpy(dtype=object)
+    geometry = table[C.KD_GEOMETRY_SOURCE] if C.KD_GEOMETRY_SOURCE in table.columns else pd.Series([None] * len(table))
+    kinds = geometry.map(P.axial_distance_kind).to_numpy(dtype=object)
     vals = table[KD_FIRST].to_numpy(dtype=float)
     smiles = table[C.SMILES].to_numpy(dtype=object)
-    for tag in pd.unique(provs):
-        m = provs == tag
-        layers.append(MapLayer(f"{KD_FIRST} · {P.describe(str(tag))}", coords[m, 0],
-                               coords[m, 1], smiles[m], vals[m],
-                               symbol="diamond" if P.is_casscf(str(tag)) else "circle", size=9))
+    for tag, kind in dict.fromkeys(zip(provs, kinds, strict=True)):
+        m = (provs == tag) & (kinds == kind)
+        label, symbol = _source_style(str(tag), str(kind), colour_kind)
+        layers.append(MapLayer(f"{KD_FIRST} · {label}", coords[m, 0], coords[m, 1], smiles[m], vals[m],
+                               symbol=symbol, size=9, hover_extra=[label] * int(m.sum()) if kind else None))
     return layers
 
 
@@ -271,7 +279,10 @@ def merge_layers(layers: list[MapLayer], extra: list[MapLayer]) -> list[MapLayer
             out.append(layer)
             continue
         old = out[i]
+        hover = None  # each point keeps its own hover line ("" where its layer had none)
+        if old.hover_extra is not None or layer.hover_extra is not None:
+            hover = [*(old.hover_extra or [""] * len(old.x)), *(layer.hover_extra or [""] * len(layer.x))]
         out[i] = MapLayer(old.name, np.concatenate([old.x, layer.x]), np.concatenate([old.y, layer.y]),
                           np.concatenate([old.smiles, layer.smiles]), np.concatenate([old.colour, layer.colour]),
-                          symbol=old.symbol, size=old.size, fixed_colour=old.fixed_colour)
+                          symbol=old.symbol, size=old.size, fixed_colour=old.fixed_colour, hover_extra=hover)
     return out

@@ -53,11 +53,11 @@ COMPUTED_DISTANCE = "computed Dy–L distance"
 FIXED_DISTANCE = "fixed Dy–L distance"
 
 
-def axial_distance_kind(geometry_source: str) -> str:
+def axial_distance_kind(geometry_source: object) -> str:
     """Whether a complex geometry's Dy-L axial distance was computed or fixed per donor class, from its
     geometry provenance (e.g. "xtb-gfn2-axial+dft-class-linear-n18 (builder search)", "xtb-gfn2-constrained
-    [flags: ...]"); "" when the source does not say. Within a class the first KD gap follows this distance,
-    so results on the two kinds are not directly comparable."""
+    [flags: ...]"); "" when the source does not say or is missing (None, NaN). Within a class the first KD gap
+    follows this distance, so results on the two kinds are not directly comparable."""
     head = str(geometry_source or "").split(" [")[0].strip()
     if "-axial" in head or head.startswith("dft-"):
         return COMPUTED_DISTANCE

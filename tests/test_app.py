@@ -292,6 +292,19 @@ def test_map_layers_draw_labelled_ligands_first_and_name_provenance():
     assert computed.symbol == "square" and list(computed.smiles) == [smiles[7]] and list(computed.colour) == [450.0]
     assert "computed Dy–L distance" in computed.hover_extra[0]
     assert title == "kd_gap1_cm1 (cm⁻¹)"
+    # a ligand off the map (a sampled one sent to CASSCF) joins the legend entry of its provenance and geometry
+    off = mapview.off_map_known(kd, {s: i for i, s in enumerate(smiles)})
+    assert list(off["smiles"]) == ["not-on-map"]
+    off = pd.DataFrame({"smiles": ["off-1", "off-2"], "kd_gap1_cm1": [300.0, 350.0],
+                        "kd_provenance": ["casscf-openmolcas"] * 2,
+                        "kd_geometry_source": ["xtb-gfn2-axial+dft-class-linear-n18 (builder search)", None]})
+    extra = mapview.off_map_layers(off, np.array([[0.1, 0.2], [0.3, 0.4]]), choice.kind)
+    assert [layer.symbol for layer in extra] == ["square", "diamond"]
+    merged = {layer.name: layer for layer in mapview.merge_layers(layers, extra)}
+    joined = merged["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · computed Dy–L distance"]
+    assert list(joined.smiles) == [smiles[7], "off-1"] and len(joined.hover_extra) == 2
+    assert all("computed Dy–L distance" in h for h in joined.hover_extra)
+    assert list(merged["kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas"].smiles) == ["off-2"]  # geometry not known
     bins = kd_bins(kd["kd_gap1_cm1"][:3])
     top = mapview.bin_layer(lmap, bins, 6, kd)
     assert list(top.smiles) == [smiles[999]]
@@ -512,7 +525,8 @@ def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_comple
                                                    if o.startswith("first KD gap")))
     _type_seed(at, new)
     layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
-    casscf_name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas"
+    # the legend entry names the geometry, as for the ligands on the map (this result's distance was fixed)
+    casscf_name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance"
     before = layers[casscf_name]["n"] if casscf_name in layers else 0
 
     result = _finish_bundled_result_as_job(new, bundled)
