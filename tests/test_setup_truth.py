@@ -47,6 +47,9 @@ def test_tables_give_scores_against_the_targets(tmp_path):
     mb = nums.loc["basis MB: max |deviation| of any gap from the largest basis of the same ligand (2 complexes)"]
     assert mb.value == pytest.approx(150.0) and not mb.passed  # [O-]C and NC have a reference; the worst counts
     text = setup_truth.section(result)
+    # the worst deviation per class, and each setting's CPU against MB on the same ligand (900/100, 500/90)
+    assert "| neutral N 150.0 · anionic O 6.0 |" in text
+    assert "| big | 1 | 0 |" in text and "| 900 | 9.000 |" in text and "| 500 | 5.556 |" in text
     assert "casscf_on_dft.csv` (make it with" in text and "GFN2 axial free" in text and "4.0 s" in text
     assert "--start reference" in text  # the same-conformer table is optional and says how to make it
 

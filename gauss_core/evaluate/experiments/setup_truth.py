@@ -98,10 +98,20 @@ def basis_part(table: pd.DataFrame, numbers: Numbers) -> str:
     """Per setting: its deviation from the largest basis finished for the same ligand (the `reference` column of
     scripts/basis_study.py --collect), over every ligand where both exist; results kept from an earlier queue
     (state "done (earlier queue)") count like today's."""
-    done = table[table.state.astype(str).str.startswith("done")]
+    from gauss_core.ligands.build import smiles_class
+
+    done = table[table.state.astype(str).str.startswith("done")].copy()
+    done["cls"] = [smiles_class(s) for s in done["smiles"]]
+    geometry = done["xyz"].fillna("") if "xyz" in done else pd.Series("", index=done.index)
+    # CPU cost against MB on the same ligand and geometry (medians of different ligand sets do not compare)
+    mb_cpu = done[done.setting == "MB"].assign(g=geometry).set_index(["smiles", "g"])["molcas_cpu_s"]
+    done["cpu_x_mb"] = [row.molcas_cpu_s / mb_cpu.get((row.smiles, g), np.nan)
+                        for row, g in zip(done.itertuples(index=False), geometry, strict=True)]
     rows = []
     for setting, g in done.groupby("setting", sort=False):
         c = g[g.max_dev_pct.notna() & (g.setting != g.get("reference", ""))]
+        by_class = " · ".join(f"{CLASS_NAMES[k]} {_max_abs(c[c.cls == k], 'max_dev_pct'):.1f}"
+                              for k in sorted(CLASS_NAMES) if (c.cls == k).any())
         rows.append({"setting": setting, "complexes": len(g), "compared": c.smiles.nunique(),
                      "references": ", ".join(sorted(set(c.get("reference", pd.Series(dtype=str)).dropna()))),
                      "mean_abs_dev_gap1_pct": float(c.dev_gap1_pct.abs().mean()) if len(c) else float("nan"),
@@ -109,7 +119,9 @@ def basis_part(table: pd.DataFrame, numbers: Numbers) -> str:
                      # context for weak donors, whose first gap is a few cm-1 (scripts/basis_study.add_deviations)
                      "max_abs_dev_gap1_cm1": _max_abs(c, "dev_gap1_cm1"),
                      "max_dev_of_splitting_pct": _max_abs(c, "max_dev_of_splitting_pct"),
-                     "median_cpu_s": float(g.molcas_cpu_s.median())})
+                     "max_abs_dev_pct_by_class": by_class,
+                     "median_cpu_s": float(g.molcas_cpu_s.median()),
+                     "median_cpu_x_MB": float(g.cpu_x_mb.median()) if g.cpu_x_mb.notna().any() else float("nan")})
     out = pd.DataFrame(rows)
     for r in out.itertuples(index=False):
         numbers.add(EXPERIMENT, f"basis {r.setting}: max |deviation| of any gap from the largest basis of the same "
