@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from gauss_core import columns as C
-from gauss_core import provenance as P
 from gauss_core.errors import GaussError
 from gauss_core.latent.bins import kd_bins
 from gauss_core.latent.mapfig import map_payload
@@ -188,10 +187,10 @@ if state.basket():
     basket = pd.DataFrame(state.basket())
     known = kd_known.drop_duplicates("smiles", keep="last").set_index("smiles")
     basket["first KD gap (cm⁻¹)"] = [known[mapview.KD_FIRST].get(s) for s in basket["smiles"]]
-    # the source names its geometry too: the same ligand's gap differs between a fixed and a computed Dy-L distance
-    geometry = known[C.KD_GEOMETRY_SOURCE] if C.KD_GEOMETRY_SOURCE in known else pd.Series(dtype=object)
-    basket["KD source"] = [mapview.source_label(str(known[C.KD_PROVENANCE].get(s)),
-                                                P.axial_distance_kind(geometry.get(s)))
+    # the source names its geometry and basis too: the same ligand's gap differs between a fixed and a computed
+    # Dy-L distance, and for weak donors between ligand bases
+    setup = pd.Series(mapview.setup_kinds(known), index=known.index)
+    basket["KD source"] = [mapview.source_label(str(known[C.KD_PROVENANCE].get(s)), str(setup.get(s)))
                            if s in known.index else "" for s in basket["smiles"]]
     st.dataframe(basket, hide_index=True, width="stretch", key="basket_table",
                  column_config={"first KD gap (cm⁻¹)": st.column_config.NumberColumn(format="%.1f")})

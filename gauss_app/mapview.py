@@ -70,13 +70,18 @@ def _table_rows(table: pd.DataFrame | None, column: str, index: dict[str, int]
     t = table.drop_duplicates(C.SMILES, keep="last")
     vals = pd.to_numeric(t[column], errors="coerce").to_numpy(dtype=float)
     provs = t[prov_col].astype(str).to_numpy(dtype=object) if prov_col in t.columns else np.full(len(t), "", object)
-    kinds = np.full(len(t), "", dtype=object)
-    if C.KD_GEOMETRY_SOURCE in t.columns:
-        kinds = np.array([P.axial_distance_kind(g) if isinstance(g, str) else "" for g in t[C.KD_GEOMETRY_SOURCE]],
-                         dtype=object)
+    kinds = setup_kinds(t)
     rows = np.array([index.get(s, -1) for s in t[C.SMILES]], dtype=int)
     ok = (rows >= 0) & np.isfinite(vals)
     return rows[ok], vals[ok], provs[ok], kinds[ok]
+
+
+def setup_kinds(table: pd.DataFrame) -> np.ndarray:
+    """Per row, what its KD value was computed on (provenance.setup_label: the kind of Dy-L distance, and the
+    basis where the table has one); "" where not known."""
+    geometry = table[C.KD_GEOMETRY_SOURCE] if C.KD_GEOMETRY_SOURCE in table.columns else [None] * len(table)
+    basis = table[C.KD_BASIS] if C.KD_BASIS in table.columns else [None] * len(table)
+    return np.array([P.setup_label(g, b) for g, b in zip(geometry, basis, strict=True)], dtype=object)
 
 
 def source_label(tag: str, kind: str = "") -> str:
@@ -90,7 +95,7 @@ def _source_style(tag: str, kind: str, colour_kind: str) -> tuple[str, str]:
     computed Dy-L distance is drawn apart (squares): within a class E1 follows that distance. An estimate's
     geometry is named where the colouring is about it (kd-axial); CASSCF's always."""
     casscf = P.is_casscf(tag)
-    symbol = ("square" if kind == P.COMPUTED_DISTANCE else "diamond") if casscf else "circle"
+    symbol = ("square" if kind.startswith(P.COMPUTED_DISTANCE) else "diamond") if casscf else "circle"
     return source_label(tag, kind if casscf or colour_kind == "kd-axial" else ""), symbol
 
 
@@ -257,8 +262,7 @@ def off_map_layers(table: pd.DataFrame, coords: np.ndarray, colour_kind: str = "
     `coords`, named and drawn as `ligand_layers` names them, so `merge_layers` joins each to its legend entry."""
     layers = []
     provs = table[C.KD_PROVENANCE].astype(str).to_numpy(dtype=object)
-    geometry = table[C.KD_GEOMETRY_SOURCE] if C.KD_GEOMETRY_SOURCE in table.columns else pd.Series([None] * len(table))
-    kinds = geometry.map(P.axial_distance_kind).to_numpy(dtype=object)
+    kinds = setup_kinds(table)
     vals = table[KD_FIRST].to_numpy(dtype=float)
     smiles = table[C.SMILES].to_numpy(dtype=object)
     for tag, kind in dict.fromkeys(zip(provs, kinds, strict=True)):

@@ -193,7 +193,7 @@ def computed_distance_estimates() -> int:
 
 
 def known_first_gaps(computed_distance: bool = False) -> tuple[pd.DataFrame, Missing | None]:
-    """Known first KD gaps: smiles, kd_gap1_cm1, kd_provenance, kd_geometry_source. From a KD mapping set
+    """Known first KD gaps: smiles, kd_gap1_cm1, kd_provenance, kd_geometry_source, kd_basis. From a KD mapping set
     (estimates, as tagged) and finished CASSCF jobs, the latter winning for the same ligand.
 
     computed_distance: the estimates on the computed Dy-L distance (paths.KD_MAPPING_AXIAL) and only the CASSCF
@@ -223,7 +223,7 @@ def known_first_gaps(computed_distance: bool = False) -> tuple[pd.DataFrame, Mis
         if computed_distance:
             casscf = casscf[casscf[C.KD_GEOMETRY_SOURCE].map(P.axial_distance_kind) == P.COMPUTED_DISTANCE]
         # the geometry travels with each CASSCF result: the map draws fixed- and computed-distance results apart
-        frames.append(casscf[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE, C.KD_GEOMETRY_SOURCE]])
+        frames.append(casscf[[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE, C.KD_GEOMETRY_SOURCE, C.KD_BASIS]])
     if not frames:
         return pd.DataFrame(columns=[C.SMILES, C.KD_GAP_COLUMNS[0], C.KD_PROVENANCE]), Missing("; ".join(notes))
     out = pd.concat(frames, ignore_index=True).dropna(subset=[C.KD_GAP_COLUMNS[0]])
@@ -247,7 +247,7 @@ def _job_store(gauss_home: str):
 
 
 def casscf_results() -> pd.DataFrame | None:
-    """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id, kd_geometry_source): the bundled results
+    """CASSCF KD results (smiles, kd_gap*_cm1, kd_provenance, job_id, kd_geometry_source, kd_basis): the bundled results
     (assets/kd/casscf_results.csv.gz, fixed Dy-L distance), the bundled campaign on the computed distance
     (paths.KD_CASSCF_CAMPAIGN) and this machine's finished jobs, which win for the same ligand; None when none
     exists. The surrogate is fitted on the fixed-distance set only (kd_surrogate)."""
@@ -263,7 +263,7 @@ def casscf_results() -> pd.DataFrame | None:
         return None
     table = table.rename(columns={"kd_job_id": "job_id"})
     # the geometry each result was computed on travels with it (the Complexes page names it next to the gaps)
-    keep = [C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id", C.KD_GEOMETRY_SOURCE]
+    keep = [C.SMILES, *C.KD_GAP_COLUMNS, C.KD_PROVENANCE, "job_id", C.KD_GEOMETRY_SOURCE, C.KD_BASIS]
     return table.reindex(columns=keep).reset_index(drop=True)
 
 

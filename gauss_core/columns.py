@@ -60,6 +60,7 @@ PREDICTED_PREFIX = "pred_"
 KD_MODE = "kd_mode"                       # "template-sp" (unrelaxed template + xtb charges) or "relaxed"
 GEOMETRY_PROVENANCE = "geometry_provenance"  # builder or relaxation that made the complex geometry
 KD_GEOMETRY_SOURCE = "kd_geometry_source"  # geometry a CASSCF result was computed on (gauss_core.jobs.labels)
+KD_BASIS = "kd_basis"  # basis of a CASSCF result, "Dy ANO-RCC-VDZP, ligands ANO-RCC-MB" (gauss_core.jobs.labels)
 CHARGES_PROVENANCE = "charges_provenance"    # source of the point charges (xtb-gfn2)
 
 # Cheap descriptors of a (constrained-relaxed) complex that the calibrated KD estimate regresses on

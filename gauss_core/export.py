@@ -28,6 +28,7 @@ CSV columns (COLUMN_DOCS gives the same text; docs/dashboard.md repeats it):
     casscf_kd_provenance     casscf-openmolcas / casscf-orca
     casscf_job_id            id of the job in the queue that produced the CASSCF result
     casscf_geometry          geometry the CASSCF result was computed on (fixed or computed Dy-L distance)
+    casscf_basis             its basis ("Dy ANO-RCC-VDZP, ligands ANO-RCC-MB"; a weak donor's gap depends on it)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ CASSCF_GAPS = tuple(CASSCF_PREFIX + c for c in C.KD_GAP_COLUMNS)
 CASSCF_PROVENANCE = CASSCF_PREFIX + C.KD_PROVENANCE
 CASSCF_JOB_ID = "casscf_job_id"
 CASSCF_GEOMETRY = "casscf_geometry"
+CASSCF_BASIS = "casscf_basis"
 EST_GEOMETRY = EST_PREFIX + "geometry"
 CAL_PREFIX = "cal_"
 CAL_GAPS = tuple(CAL_PREFIX + c for c in C.KD_GAP_COLUMNS)
@@ -92,6 +94,7 @@ COLUMN_DOCS: dict[str, str] = {
     CASSCF_PROVENANCE: "casscf-openmolcas or casscf-orca",
     CASSCF_JOB_ID: "queue job id of the CASSCF result",
     CASSCF_GEOMETRY: "geometry the CASSCF result was computed on (its Dy-L distance fixed per class or computed)",
+    CASSCF_BASIS: "basis of the CASSCF result (Dy, ligands); a weak neutral donor's first gap depends on it",
 }
 
 
@@ -172,6 +175,7 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, Esti
     cas[CASSCF_PROVENANCE] = ""
     cas[CASSCF_JOB_ID] = pd.NA
     cas[CASSCF_GEOMETRY] = ""
+    cas[CASSCF_BASIS] = ""
     if casscf is not None and len(casscf):
         by_smiles = casscf.drop_duplicates(C.SMILES, keep="last").set_index(C.SMILES)
         for i, smi in enumerate(table[C.SMILES]):
@@ -184,11 +188,13 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, Esti
                 cas.at[i, CASSCF_JOB_ID] = row.get("job_id", pd.NA)
                 geometry = row.get(C.KD_GEOMETRY_SOURCE, "")
                 cas.at[i, CASSCF_GEOMETRY] = geometry if isinstance(geometry, str) else ""
+                basis = row.get(C.KD_BASIS, "")
+                cas.at[i, CASSCF_BASIS] = basis if isinstance(basis, str) and "?" not in basis else ""
     out = pd.concat([table, est, cal, sur, cas], axis=1)
     triage = [c for c in TRIAGE_COLUMNS if c in table.columns]
     ordered = [*BASE_COLUMNS, *triage, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, EST_GEOMETRY, *CAL_GAPS,
                CAL_PROVENANCE, CAL_GEOMETRY, *SURROGATE_COLUMNS, *CASSCF_GAPS, CASSCF_PROVENANCE, CASSCF_JOB_ID,
-               CASSCF_GEOMETRY]
+               CASSCF_GEOMETRY, CASSCF_BASIS]
     return out[ordered]
 
 

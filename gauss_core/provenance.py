@@ -53,6 +53,22 @@ COMPUTED_DISTANCE = "computed Dy–L distance"
 FIXED_DISTANCE = "fixed Dy–L distance"
 
 
+def basis_label(kd_basis: object) -> str:
+    """Short name of a CASSCF result's basis ("Dy ANO-RCC-VDZP, ligands ANO-RCC-MB" -> "basis Dy VDZP / ligands
+    MB"); "" when missing. A weak neutral donor's first gap moves by up to a factor 3.5 between ligand MB and
+    VDZP (docs/casscf.md, basis study), so results on different bases are named apart."""
+    text = "" if kd_basis is None or (isinstance(kd_basis, float) and kd_basis != kd_basis) else str(kd_basis)
+    parts = [part.strip().replace("ANO-RCC-", "") for part in text.split(",") if part.strip()]
+    if all(part.endswith("?") for part in parts):  # a result that did not record its basis
+        return ""
+    return "basis " + " / ".join(parts)
+
+
+def setup_label(geometry_source: object, kd_basis: object = None) -> str:
+    """What a KD value was computed on: the kind of Dy-L distance and, for CASSCF, the basis (" · "-joined)."""
+    return " · ".join(x for x in (axial_distance_kind(geometry_source), basis_label(kd_basis)) if x)
+
+
 def axial_distance_kind(geometry_source: object) -> str:
     """Whether a complex geometry's Dy-L axial distance was computed or fixed per donor class, from its
     geometry provenance (e.g. "xtb-gfn2-axial+dft-class-linear-n18 (builder search)", "xtb-gfn2-constrained

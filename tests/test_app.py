@@ -500,7 +500,9 @@ def _finish_bundled_result_as_job(smiles: str, bundled_from) -> dict:
     row = pd.read_csv(bundled_from).set_index(columns.SMILES).loc[smiles]
     result = {"provenance": row[columns.KD_PROVENANCE], "gaps_cm1": [float(row[c]) for c in columns.KD_GAP_COLUMNS],
               "ground_g": [float(row[f"kd_ground_g{a}"]) for a in "xyz"],
-              "geometry_source": row["kd_geometry_source"], "wall_s": float(row["kd_wall_s"])}
+              "geometry_source": row["kd_geometry_source"], "wall_s": float(row["kd_wall_s"]),
+              # as a real job records it (jobs.kinds.run_casscf); the bundled row names the same basis
+              "basis": dict(part.split(" ") for part in row[columns.KD_BASIS].split(", "))}
     store = JobStore()
     job = store.enqueue("casscf", smiles, {})
     assert store.claim().id == job.id and store.finish(job.id, result)
@@ -526,7 +528,7 @@ def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_comple
     _type_seed(at, new)
     layers = {layer["name"]: layer for layer in _map_payload(at)["layers"]}
     # the legend entry names the geometry, as for the ligands on the map (this result's distance was fixed)
-    casscf_name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance"
+    casscf_name = "kd_gap1_cm1 · CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance · basis Dy VDZP / ligands MB"
     before = layers[casscf_name]["n"] if casscf_name in layers else 0
 
     result = _finish_bundled_result_as_job(new, bundled)
@@ -538,7 +540,8 @@ def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_comple
     basket = next(d.value for d in at.dataframe if "KD source" in d.value.columns).set_index("smiles")
     assert basket.loc[new, "first KD gap (cm⁻¹)"] == pytest.approx(result["gaps_cm1"][0])
     # the source names the geometry: this bundled result was computed on the fixed (template) Dy-L distance
-    assert basket.loc[new, "KD source"] == "CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance"
+    assert basket.loc[new, "KD source"] == ("CASSCF(9,7)+SO, OpenMolcas · fixed Dy–L distance · "
+                                            "basis Dy VDZP / ligands MB")
 
     _open(at, "app_pages/complexes.py")
     at.toggle(key="cx_novel_only").set_value(False)

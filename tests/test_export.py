@@ -32,7 +32,8 @@ def test_candidate_table_joins_estimates_and_casscf_with_provenance():
     gaps_est = list(np.arange(1, 8) * 100.0)
     casscf = pd.DataFrame([{C.SMILES: "[O-]C", **dict(zip(C.KD_GAP_COLUMNS, np.arange(1, 8) * 150.0, strict=False)),
                             C.KD_PROVENANCE: P.CASSCF_OPENMOLCAS, "job_id": 7,
-                            C.KD_GEOMETRY_SOURCE: "xtb-gfn2-axial+dft-class-linear-n18 (builder search)"}])
+                            C.KD_GEOMETRY_SOURCE: "xtb-gfn2-axial+dft-class-linear-n18 (builder search)",
+                            C.KD_BASIS: "Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP"}])
     table = build_candidate_table(_candidates(), {"OCC": (gaps_est, P.CF_POINTCHARGE)}, casscf)
     assert list(table.columns[:len(BASE_COLUMNS)]) == list(BASE_COLUMNS)
     assert list(table[C.IS_UNIQUE]) == [True, True, False]   # second OCC row is a repeat
@@ -42,6 +43,8 @@ def test_candidate_table_joins_estimates_and_casscf_with_provenance():
     assert table.loc[0, CASSCF_PROVENANCE] == ""
     assert table.loc[1, "casscf_geometry"].startswith("xtb-gfn2-axial+dft-class-linear")  # the geometry travels
     assert table.loc[0, "casscf_geometry"] == ""
+    assert table.loc[1, "casscf_basis"] == "Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP"
+    assert table.loc[0, "casscf_basis"] == ""
     assert (table[PRED_PROVENANCE] == P.MODEL_PREDICTION).all()
 
     back = parse_candidates_csv(candidates_csv(table))

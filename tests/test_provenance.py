@@ -21,3 +21,14 @@ def test_axial_distance_kind_reads_the_geometry_provenance():
     assert {P.axial_distance_kind(g) for g in computed} == {P.COMPUTED_DISTANCE}
     assert {P.axial_distance_kind(g) for g in fixed} == {P.FIXED_DISTANCE}
     assert P.axial_distance_kind("") == P.axial_distance_kind("xyz file") == ""
+
+
+def test_setup_label_names_distance_and_basis():
+    """A CASSCF value names what it was computed on; a result that did not record its basis (jobs.labels writes
+    "Dy ?, ligands ?") and a missing one (NaN in a merged table) say nothing about the basis."""
+    assert P.basis_label("Dy ANO-RCC-VDZP, ligands ANO-RCC-MB") == "basis Dy VDZP / ligands MB"
+    assert P.basis_label("Dy ?, ligands ?") == P.basis_label(float("nan")) == P.basis_label(None) == ""
+    assert (P.setup_label("xtb-gfn2-constrained", "Dy ANO-RCC-VTZP, ligands ANO-RCC-VDZP")
+            == "fixed Dy–L distance · basis Dy VTZP / ligands VDZP")
+    assert P.setup_label(float("nan"), "Dy ANO-RCC-VDZP, ligands donor-VDZP") == "basis Dy VDZP / ligands donor-VDZP"
+    assert P.setup_label("xtb-gfn2-axial") == P.COMPUTED_DISTANCE
