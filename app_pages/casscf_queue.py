@@ -8,6 +8,7 @@ import streamlit as st
 from gauss_core import columns as C
 from gauss_core import provenance as P
 from gauss_core.errors import GaussError
+from gauss_core.jobs.kinds import CASSCF_DEFAULTS, LIGAND_BASIS_NOTES
 from gauss_core.jobs.labels import kd_rows_from_jobs
 from gauss_core.jobs.progress import queue_progress
 from gauss_core.modes import JobState
@@ -39,6 +40,11 @@ with st.form("queue_form"):
                             default=None if "q_pick" in st.session_state else state.stored_picks("queue", candidates))
     state.keep_picks("queue", picked)
     extra = st.text_input("or a donor-first SMILES", key="q_extra")
+    bases = list(LIGAND_BASIS_NOTES)
+    basis = st.selectbox("Ligand basis", bases, key="q_basis", index=bases.index(CASSCF_DEFAULTS["ligand_basis"]),
+                         format_func=lambda b: LIGAND_BASIS_NOTES[b],
+                         help="Basis of every non-Dy atom (Dy: ANO-RCC-VDZP). The basis study (docs/casscf.md) "
+                              "compares them against larger bases on 11 complexes.")
     submitted = st.form_submit_button("Queue CASSCF", type="primary")
 if submitted:
     todo = list(picked) + ([extra.strip()] if extra.strip() else [])
@@ -46,7 +52,7 @@ if submitted:
         st.error("Pick at least one ligand or type a SMILES.")
     for smi in todo:
         try:
-            job = store.enqueue("casscf", smi, None)
+            job = store.enqueue("casscf", smi, {"ligand_basis": basis})
             st.success(f"Queued job {job.id} (CASSCF) for {smi}: state {job.state}.")
         except GaussError as exc:
             st.error(f"{smi}: {exc}")

@@ -76,8 +76,8 @@ def test_queue_is_idempotent_and_collect_feeds_calibrate(campaign, inputs, tmp_p
     assert campaign.queue(plan, store, "axial") == (12, 0)
     assert campaign.queue(plan, store, "axial") == (0, 12)             # idempotent
     assert campaign.main(["--queue", "--geometry", "axial"]) == 0      # the CLI path too
-    assert ("0 casscf jobs queued (geometry=axial, builder=auto, ligand basis ANO-RCC-MB), 12 already"
-            in capsys.readouterr().out)
+    assert ("0 casscf jobs queued (geometry=axial, builder=auto, ligand basis ANO-RCC-VDZP), 12 already"
+            in capsys.readouterr().out)                                # the default basis, named
     jobs = store.list(kind="casscf")
     assert len(jobs) == 12 and {j.params["geometry"] for j in jobs} == {"axial"}
     assert campaign.queue(plan.head(2), store, "assemble") == (2, 0)   # another geometry is another job
@@ -108,24 +108,24 @@ def test_queue_is_idempotent_and_collect_feeds_calibrate(campaign, inputs, tmp_p
 
 
 def test_the_ligand_basis_is_part_of_a_campaign_job(campaign, inputs, tmp_path):
-    """A campaign re-run in a larger ligand basis queues new jobs next to the MB ones (whose identity, without
-    the parameter, is unchanged) and collects only its own results."""
+    """A campaign run in another ligand basis (the MB of the first campaign jobs, before the default became
+    VDZP) queues its own jobs next to the default ones and collects only its own results."""
     ligands, estimates, exclude = inputs
     plan = campaign.pick(ligands, estimates, exclude, 4, seed=0, bins=1)
     store = JobStore(tmp_path / "queue.db")
     assert campaign.queue(plan, store, "axial-mapped", "search") == (4, 0)
-    assert campaign.queue(plan, store, "axial-mapped", "search", "ANO-RCC-MB") == (0, 4)  # the default, spelt out
-    assert campaign.queue(plan, store, "axial-mapped", "search", "ANO-RCC-VDZP") == (4, 0)
-    vdzp = [j for j in store.list(kind="casscf") if j.params.get("ligand_basis") == "ANO-RCC-VDZP"]
-    assert len(vdzp) == 4
+    assert campaign.queue(plan, store, "axial-mapped", "search", "ANO-RCC-VDZP") == (0, 4)  # the default, spelt out
+    assert campaign.queue(plan, store, "axial-mapped", "search", "ANO-RCC-MB") == (4, 0)
+    mb = [j for j in store.list(kind="casscf") if j.params.get("ligand_basis") == "ANO-RCC-MB"]
+    assert len(mb) == 4
     rng = np.random.default_rng(1)
     for _ in range(8):
         job = store.claim(kinds=("casscf",))
         store.finish(job.id, _fake_result(rng, job))
-    status, jobs = campaign.campaign_jobs(plan, store, "axial-mapped", "search", "ANO-RCC-VDZP")
-    assert sorted(j.id for j in jobs) == sorted(j.id for j in vdzp) and set(status["state"]) == {"done"}
+    status, jobs = campaign.campaign_jobs(plan, store, "axial-mapped", "search", "ANO-RCC-MB")
+    assert sorted(j.id for j in jobs) == sorted(j.id for j in mb) and set(status["state"]) == {"done"}
     status, jobs = campaign.campaign_jobs(plan, store, "axial-mapped", "search")
-    assert not {j.id for j in jobs} & {j.id for j in vdzp} and len(jobs) == 4
+    assert not {j.id for j in jobs} & {j.id for j in mb} and len(jobs) == 4
     with pytest.raises(Exception, match="ligand basis 'VDZP': choose one of"):
         campaign.queue(plan, store, "axial", ligand_basis="VDZP")
 

@@ -27,7 +27,7 @@ def test_input_has_the_recipe():
                    "&SEWARD", "&GUESSORB", ">> COPY $Project.GssOrb INPORB", "LUMORB", "Spin = 6",
                    "Nactel = 9 0 0", "Ras2 = 7", "CIRoot = 21 21 1", "Inactive = 70", "Charge = 1",
                    ">> COPY $Project.JobIph JOB001", "Spin Orbit", "Ejob", "MEES", "'AngMom' 3",
-                   "&SINGLE_ANISO", "2 2 2 2 2 2 2 2", "CRYS", "Basis = ANO-RCC-MB, Dy.ANO-RCC-VDZP",
+                   "&SINGLE_ANISO", "2 2 2 2 2 2 2 2", "CRYS", "Basis = ANO-RCC-VDZP, Dy.ANO-RCC-VDZP",
                    "MAXORB = 1", "CDThreshold = 1.0d-03"):
         assert needle in text, needle
     loose = mc.write_molcas_input(idealised_dy_water5_methoxide2(), mc.MolcasCasscfConfig(cd_threshold=1e-4))

@@ -72,7 +72,9 @@ def test_two_runs_with_the_4f_guess_give_the_one_run_result(tmp_path):
     with gzip.open(DATA / "dy_water5_ome2_idealised.out.gz", "rt") as fh:
         stored = fh.read()  # one run from GUESSORB
     messages: list[str] = []
-    run, text, pairs = run_casscf_4f_guess(idealised_dy_water5_methoxide2(), MolcasCasscfConfig(), tmp_path,
+    # ligands MB: the basis of the stored run this compares with
+    run, text, pairs = run_casscf_4f_guess(idealised_dy_water5_methoxide2(),
+                                           MolcasCasscfConfig(ligand_basis="ANO-RCC-MB"), tmp_path,
                                            log=messages.append)
     assert run.returncode == 0 and "starting orbitals: GUESSORB" in messages[0]
     assert (tmp_path / "casscf.guess.out").exists() and (tmp_path / "casscf.out").exists()

@@ -90,7 +90,7 @@ def test_basis_line_stays_short_for_many_elements_and_a_misread_basis_is_refused
     s = idealised_dy_water5_methoxide2()
     many = mi.XyzStructure(s.symbols[:-4] + ["F", "N", "S", "Cl"], s.coords, s.charge)
     line = next(x for x in mi.write_molcas_input(many).splitlines() if "Basis =" in x)
-    assert line == "  Basis = ANO-RCC-MB, Dy.ANO-RCC-VDZP"
+    assert line == "  Basis = ANO-RCC-VDZP, Dy.ANO-RCC-VDZP"
     with gzip.open(FIXTURE, "rt") as fh:
         text = fh.read()
     mp.check_basis_labels(text)                          # the real output passes

@@ -104,7 +104,9 @@ def check_smiles(smiles: str) -> str:
 CASSCF_DEFAULTS = {
     "method": CasscfMethod.OPENMOLCAS.value,  # "openmolcas" runs here; "orca" needs an ORCA 5 binary on PATH
     "dy_basis": "ANO-RCC-VDZP",
-    "ligand_basis": "ANO-RCC-MB",
+    # all-ligand VDZP (session 13's basis study, docs/casscf.md): MB moved a weak neutral donor's gaps by up to
+    # 3.5x; VDZP stays within 5 % of the largest basis tried, for ~4-11x MB's CPU
+    "ligand_basis": "ANO-RCC-VDZP",
     "n_roots": 21,
     "memory_mb": 2000,
     # "assemble" (+ constrained xtb relax if relax), "axial" / "axial-ff" (GFN2 / GFN-FF chooses the axial
@@ -115,6 +117,14 @@ CASSCF_DEFAULTS = {
     "builder": "auto",             # template builder; "search" = lowest-energy ligand conformer
     "xyz": "",                     # geometry="xyz": a stored XYZ (XyzStructure.to_xyz), so settings share it
     "timeout_s": 6 * 3600,
+}
+
+
+# The ligand bases a chemist picks between when queueing (dashboard), with what the basis study found
+# (docs/casscf.md, docs/casscf_basis_study.csv); the other PARAM_CHOICES stay for studies and the CLI.
+LIGAND_BASIS_NOTES = {
+    "ANO-RCC-VDZP": "ANO-RCC-VDZP: within 5 % of the largest basis tried; ~4-11x MB's CPU",
+    "ANO-RCC-MB": "ANO-RCC-MB: fast, but a weak neutral donor's first gap is off by up to 3.5x",
 }
 
 

@@ -132,14 +132,15 @@ START_ORBITALS = ("guessorb-4f", "guessorb")
 class MolcasCasscfConfig:
     """Settings of the OpenMolcas CASSCF(9,7)+SO calculation.
 
-    dy_basis / ligand_basis: ANO-RCC contractions (Dy VDZP and ligands MB is the small, fast choice;
-    the paper-quality choice is Dy VTZP, ligands VDZP). ligand_basis DONOR_VDZP puts ANO-RCC-VDZP on the
+    dy_basis / ligand_basis: ANO-RCC contractions. The default, Dy VDZP and every other atom VDZP, stays
+    within 5 % of the largest basis tried (Dy VTZP) in the basis study (docs/casscf.md); ligands MB is ~4-11x
+    cheaper but moves a weak neutral donor's gaps by up to 3.5x. ligand_basis DONOR_VDZP puts ANO-RCC-VDZP on the
     two axial donor atoms only and ANO-RCC-MB on every other non-Dy atom (waters included); SHELL_VDZP puts it
     on all seven first-shell donor atoms and the H atoms bonded to them (the waters whole) and MB elsewhere.
     """
 
     dy_basis: str = "ANO-RCC-VDZP"
-    ligand_basis: str = "ANO-RCC-MB"
+    ligand_basis: str = "ANO-RCC-VDZP"
     n_roots: int = N_SEXTET_ROOTS
     memory_mb: int = 2000
     rasscf_max_iter: int = 200
