@@ -242,6 +242,12 @@ def test_complexes_queue_and_export(app_env):
 
     jobs = JobStore().list()
     assert [(j.kind, j.smiles, j.state) for j in jobs] == [("casscf", "[O-]C", "queued")]
+    assert jobs[0].params["ligand_basis"] == "ANO-RCC-VDZP"  # the default basis (docs/casscf.md, basis study)
+    at.multiselect(key="q_pick").set_value(["[O-]C"])      # the same ligand in the fast basis: a second job
+    at.selectbox(key="q_basis").set_value("ANO-RCC-MB")
+    next(b for b in at.button if b.label == "Queue CASSCF").click()
+    at.run()
+    assert [j.params["ligand_basis"] for j in JobStore().list()] == ["ANO-RCC-VDZP", "ANO-RCC-MB"]
 
     _open(at, "app_pages/export.py")
     assert any(b.label == "Download candidates CSV" for b in at.get("download_button"))
