@@ -98,9 +98,13 @@ def test_update_joins_runs_without_repeating_numbers(tiny_checkpoint, tiny_ligan
         run_report(replace(cfg, update=True), log=lambda s: None)
     run_report(cfg, log=lambda s: None)                     # without --update the report is rewritten whole
     assert "## 3. Proxy-head parity" not in out.read_text()
-    # the --update state is kept under GAUSS_HOME, not in the report's (documentation) tree
-    assert cfg.sections_json.is_relative_to(tmp_path / "gauss_home")
-    assert {p.name for p in out.parent.rglob("*.json")} == {"evaluation_numbers.json"}
+    # the --update state travels with the report (a fresh clone has no GAUSS_HOME of the run that wrote it) ...
+    assert cfg.sections_json == out.parent / "evaluation_data" / "sections.json"
+    # ... and a report whose state is gone is not silently cut down to the sections run now
+    cfg.sections_json.unlink()
+    with pytest.raises(GaussError, match="exists but the state that keeps its sections"):
+        run_report(replace(cfg, experiments=("parity",), update=True), log=lambda s: None)
+    assert "## 2. σ sweep" in out.read_text()
 
 
 def test_unknown_experiment_is_a_clear_error(tiny_checkpoint, tiny_ligand_set, tmp_path):

@@ -3,7 +3,6 @@ state go, and each experiment's settings."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +46,8 @@ class ReportConfig:
     quick: bool = False
     # keep the sections (and their numbers) of earlier runs of this report; replace only those run now
     update: bool = False
-    # where those sections are kept; None = GAUSS_HOME/evaluate/, one file per report path (never in docs/)
+    # where those sections are kept; None = <report folder>/evaluation_data/sections.json, committed with the
+    # report, so that a fresh clone can re-run one section without losing the others
     state_json: Path | None = None
 
     @classmethod
@@ -72,9 +72,8 @@ class ReportConfig:
     @property
     def sections_json(self) -> Path:
         """Each section's Markdown, numbers and run (when, how long, which --only), for --update: state_json, else
-        GAUSS_HOME/evaluate/<report name>-<hash of the report's absolute path>.json (state, not documentation)."""
+        evaluation_data/sections.json beside the report. It lived under GAUSS_HOME until session 13, when a fresh
+        machine lost it and --update had nothing to keep: the state travels with the report it describes."""
         if self.state_json is not None:
             return Path(self.state_json)
-        out = Path(self.out_md).resolve()
-        digest = hashlib.sha256(str(out).encode()).hexdigest()[:12]
-        return paths.gauss_home() / "evaluate" / f"{out.stem}-{digest}.json"
+        return self.data_dir / "sections.json"

@@ -1,9 +1,10 @@
 """The --update state of `gauss evaluate`: each section's Markdown, numbers and run, kept between runs of one
-report (ReportConfig.sections_json, under GAUSS_HOME: state, not documentation)."""
+report (ReportConfig.sections_json, beside the report: a fresh clone can update one section)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from gauss_core.atomic import atomic_write_json
 from gauss_core.errors import GaussError
@@ -32,6 +33,11 @@ def load_stored_sections(config: ReportConfig, inputs: EvalInputs) -> dict:
     """
     path = config.sections_json
     if not path.exists():
+        if Path(config.out_md).exists():  # a report without its state: --update would silently drop its sections
+            raise GaussError(f"--update: {config.out_md} exists but the state that keeps its sections ({path}) "
+                             "does not, so only the sections run now would remain; run gauss evaluate without "
+                             "--update to rewrite the whole report, or restore that file (it is committed with "
+                             "the report)")
         return {}
     try:
         data = json.loads(path.read_text())
