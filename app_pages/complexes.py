@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from gauss_core import columns as C
 from gauss_core import provenance as P
 from gauss_core.export import complex_sdf_record
+from gauss_core.kd.basis_caveat import mb_caveat
 from gauss_app import fmt, resources, results_flow, state
 from gauss_app.complex_entries import characterise_entry
 from gauss_app.viewer import viewer_html
@@ -123,6 +125,9 @@ with right:
                        + (f", queue job #{int(job)}" if pd.notna(job) else ", bundled project result")
                        + (f", on geometry {geometry}" if geometry else ", its geometry not recorded")
                        + ". The other columns are estimates.")
+            caveat = mb_caveat(show, row.get(C.KD_BASIS))
+            if caveat:
+                st.warning(caveat)
             if geometry and not geometry.startswith(cx.geometry_provenance):
                 st.info(f"The CASSCF result was computed on another geometry ({geometry.split(' [')[0]}) than the "
                         f"one shown ({cx.geometry_provenance}): its Dy-L distances differ, so compare it with "

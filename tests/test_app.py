@@ -563,6 +563,8 @@ def test_a_finished_casscf_job_of_a_new_ligand_reaches_the_map_basket_and_comple
     assert ", on geometry xtb-gfn2" in caption  # the CASSCF number names the geometry it was computed on
     # shown here on the template, so the page says the CASSCF geometry is another one
     assert any("computed on another geometry" in i.value for i in at.info)
+    # an anionic donor's MB result carries no basis warning (only neutral donors' do: kd.basis_caveat)
+    assert not any("ANO-RCC-MB" in w.value for w in at.warning)
 
 
 def test_surrogate_colours_the_map_and_suggest_queues_a_batch(app_env):
