@@ -55,8 +55,8 @@ FIXED_DISTANCE = "fixed Dy–L distance"
 
 def basis_label(kd_basis: object) -> str:
     """Short name of a CASSCF result's basis ("Dy ANO-RCC-VDZP, ligands ANO-RCC-MB" -> "basis Dy VDZP / ligands
-    MB"); "" when missing. A weak neutral donor's first gap moves by up to a factor 3.5 between ligand MB and
-    VDZP (docs/casscf.md, basis study), so results on different bases are named apart."""
+    MB"); "" when missing. A neutral donor's first gap moves by up to a factor 10 between ligand MB and VDZP
+    (docs/casscf.md, basis study), so results on different bases are named apart."""
     text = "" if kd_basis is None or (isinstance(kd_basis, float) and kd_basis != kd_basis) else str(kd_basis)
     parts = [part.strip().replace("ANO-RCC-", "") for part in text.split(",") if part.strip()]
     if all(part.endswith("?") for part in parts):  # a result that did not record its basis

@@ -132,11 +132,12 @@ START_ORBITALS = ("guessorb-4f", "guessorb")
 class MolcasCasscfConfig:
     """Settings of the OpenMolcas CASSCF(9,7)+SO calculation.
 
-    dy_basis / ligand_basis: ANO-RCC contractions. The default, Dy VDZP and every other atom VDZP, stays
-    within 5 % of the largest basis tried (Dy VTZP) in the basis study (docs/casscf.md); ligands MB is ~4-11x
-    cheaper but moves a weak neutral donor's gaps by up to 3.5x. ligand_basis DONOR_VDZP puts ANO-RCC-VDZP on the
-    two axial donor atoms only and ANO-RCC-MB on every other non-Dy atom (waters included); SHELL_VDZP puts it
-    on all seven first-shell donor atoms and the H atoms bonded to them (the waters whole) and MB elsewhere.
+    dy_basis / ligand_basis: ANO-RCC contractions. The default, Dy VDZP and every other atom VDZP, is within
+    3.1 / 5.7 % of the largest basis tried (Dy VTZP; methoxide / acetaldehyde) in the basis study
+    (docs/casscf.md); ligands MB is ~4-11x cheaper but moves a neutral donor's first gap by up to 10x.
+    ligand_basis DONOR_VDZP puts ANO-RCC-VDZP on the two axial donor atoms only and ANO-RCC-MB on every other
+    non-Dy atom (waters included); SHELL_VDZP puts it on all seven first-shell donor atoms and the H atoms
+    bonded to them (the waters whole) and MB elsewhere.
     """
 
     dy_basis: str = "ANO-RCC-VDZP"
