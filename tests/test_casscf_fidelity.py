@@ -88,7 +88,8 @@ def test_queue_is_idempotent_and_reuses_bundled_seeds_on_the_same_geometry(tmp_p
 
     store = JobStore(tmp_path / "queue.db")
     plan = _plan({"[O-]C": ["[O-]CC", "[O-]CCC"], "OC": ["OCC"]})
-    basis = ["Dy ANO-RCC-VDZP, ligands ANO-RCC-MB", "Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP"]
+    # [O-]C in the default basis; OC in ligands MB (the bundled set's basis, no longer the default)
+    basis = ["Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP", "Dy ANO-RCC-VDZP, ligands ANO-RCC-MB"]
     bundled = pd.DataFrame({C.SMILES: ["[O-]C", "OC"], C.KD_PROVENANCE: "casscf-openmolcas", "kd_job_id": [7, 8],
                             "kd_basis": basis,
                             "kd_geometry_source": "xtb-gfn2-constrained"})
@@ -113,10 +114,12 @@ def test_bundled_values_are_reused_only_for_the_geometry_they_were_computed_on()
     from gauss_core.jobs.kinds import resolve_params
 
     bundled = pd.DataFrame({C.SMILES: ["[O-]C", "OC"], C.KD_PROVENANCE: ["casscf-openmolcas", "cf-pointcharge"],
-                            "kd_basis": "Dy ANO-RCC-VDZP, ligands ANO-RCC-MB",
+                            "kd_basis": "Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP",
                             "kd_geometry_source": "xtb-gfn2-constrained [flags: bent-axis]"})
     same = resolve_params("casscf", {"geometry": "assemble"})
     assert list(cf.reusable_bundled(bundled, same)[C.SMILES]) == ["[O-]C"]    # an estimate is never reused
+    # the bundled set's ligands-MB results are not what a default (VDZP) job computes
+    assert cf.reusable_bundled(bundled.assign(kd_basis="Dy ANO-RCC-VDZP, ligands ANO-RCC-MB"), same).empty
     assert cf.reusable_bundled(bundled, {**same, "relax": False}).empty
     assert cf.reusable_bundled(bundled, {**same, "ligand_basis": "donor-VDZP"}).empty
     assert cf.default_geometry() in cf.queue_geometries() and "xyz" not in cf.queue_geometries()

@@ -50,7 +50,7 @@ def finished_pairs(tmp_path) -> pd.DataFrame:
     store = JobStore(tmp_path / "queue.db")
     plan = make_plan()
     bundled = pd.DataFrame([{C.SMILES: "[O-]C", C.KD_PROVENANCE: "casscf-openmolcas", "kd_job_id": 3,
-                             "kd_basis": "Dy ANO-RCC-VDZP, ligands ANO-RCC-MB",
+                             "kd_basis": "Dy ANO-RCC-VDZP, ligands ANO-RCC-VDZP",   # the default basis
                              "kd_geometry_source": "xtb-gfn2-constrained",
                              **dict(zip(C.KD_GAP_COLUMNS, gaps(SEEDS["[O-]C"]), strict=True))}])
     jobs = cf.queue_plan(store, plan, "assemble", bundled, home=tmp_path)
