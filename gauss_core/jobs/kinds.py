@@ -105,7 +105,7 @@ CASSCF_DEFAULTS = {
     "method": CasscfMethod.OPENMOLCAS.value,  # "openmolcas" runs here; "orca" needs an ORCA 5 binary on PATH
     "dy_basis": "ANO-RCC-VDZP",
     # all-ligand VDZP (session 13's basis study, docs/casscf.md): MB moved a weak neutral donor's first gap by up
-    # to 10x; VDZP is within 3.1 / 5.7 % of Dy VTZP (methoxide / acetaldehyde), for ~4-11x MB's CPU
+    # to 10x; VDZP is within 2.0-5.7 % of Dy VTZP on 3 complexes, for ~4-11x MB's CPU
     "ligand_basis": "ANO-RCC-VDZP",
     "n_roots": 21,
     "memory_mb": 2000,
