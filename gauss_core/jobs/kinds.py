@@ -105,7 +105,7 @@ CASSCF_DEFAULTS = {
     "method": CasscfMethod.OPENMOLCAS.value,  # "openmolcas" runs here; "orca" needs an ORCA 5 binary on PATH
     "dy_basis": "ANO-RCC-VDZP",
     # all-ligand VDZP (session 13's basis study, docs/casscf.md): MB moved a weak neutral donor's first gap by up
-    # to 10x; VDZP is within 2.0-5.7 % of Dy VTZP on 3 complexes, for ~4-11x MB's CPU
+    # to 10x; VDZP is 2.0-8.9 % off Dy VTZP on 4 complexes (first gap 2.0-5.7 %), for ~4-11x MB's CPU
     "ligand_basis": "ANO-RCC-VDZP",
     "n_roots": 21,
     "memory_mb": 2000,
@@ -123,7 +123,7 @@ CASSCF_DEFAULTS = {
 # The ligand bases a chemist picks between when queueing (dashboard), with what the basis study found
 # (docs/casscf.md, docs/casscf_basis_study.csv); the other PARAM_CHOICES stay for studies and the CLI.
 LIGAND_BASIS_NOTES = {
-    "ANO-RCC-VDZP": "ANO-RCC-VDZP: within ~6 % of the largest basis tried; ~4-11x MB's CPU",
+    "ANO-RCC-VDZP": "ANO-RCC-VDZP: first gap within 6 % of the largest basis tried; ~4-11x MB's CPU",
     "ANO-RCC-MB": "ANO-RCC-MB: fast, but a neutral donor's first gap can be off by up to 10x",
 }
 
