@@ -188,8 +188,7 @@ def build_candidate_table(candidates: pd.DataFrame, estimates: Mapping[str, Esti
                 cas.at[i, CASSCF_JOB_ID] = row.get("job_id", pd.NA)
                 geometry = row.get(C.KD_GEOMETRY_SOURCE, "")
                 cas.at[i, CASSCF_GEOMETRY] = geometry if isinstance(geometry, str) else ""
-                basis = row.get(C.KD_BASIS, "")
-                cas.at[i, CASSCF_BASIS] = basis if isinstance(basis, str) and "?" not in basis else ""
+                cas.at[i, CASSCF_BASIS] = P.recorded_basis(row.get(C.KD_BASIS))
     out = pd.concat([table, est, cal, sur, cas], axis=1)
     triage = [c for c in TRIAGE_COLUMNS if c in table.columns]
     ordered = [*BASE_COLUMNS, *triage, *pred_cols, PRED_PROVENANCE, *EST_GAPS, EST_PROVENANCE, EST_GEOMETRY, *CAL_GAPS,

@@ -53,15 +53,19 @@ COMPUTED_DISTANCE = "computed Dy–L distance"
 FIXED_DISTANCE = "fixed Dy–L distance"
 
 
+def recorded_basis(kd_basis: object) -> str:
+    """A CASSCF result's kd_basis ("Dy ANO-RCC-VDZP, ligands ANO-RCC-MB"), or "" when missing (None, NaN) or not
+    recorded by its job (jobs.labels writes "Dy ?, ligands ?")."""
+    text = kd_basis if isinstance(kd_basis, str) else ""
+    return "" if "?" in text else text.strip()
+
+
 def basis_label(kd_basis: object) -> str:
     """Short name of a CASSCF result's basis ("Dy ANO-RCC-VDZP, ligands ANO-RCC-MB" -> "basis Dy VDZP / ligands
-    MB"); "" when missing. A neutral donor's first gap moves by up to a factor 10 between ligand MB and VDZP
+    MB"); "" when not recorded. A neutral donor's first gap moves by up to a factor 10 between ligand MB and VDZP
     (docs/casscf.md, basis study), so results on different bases are named apart."""
-    text = "" if kd_basis is None or (isinstance(kd_basis, float) and kd_basis != kd_basis) else str(kd_basis)
-    parts = [part.strip().replace("ANO-RCC-", "") for part in text.split(",") if part.strip()]
-    if all(part.endswith("?") for part in parts):  # a result that did not record its basis
-        return ""
-    return "basis " + " / ".join(parts)
+    parts = [part.strip().replace("ANO-RCC-", "") for part in recorded_basis(kd_basis).split(",") if part.strip()]
+    return "basis " + " / ".join(parts) if parts else ""
 
 
 def setup_label(geometry_source: object, kd_basis: object = None) -> str:

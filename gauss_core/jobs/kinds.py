@@ -18,6 +18,7 @@ from pathlib import Path
 
 from gauss_core import columns
 from gauss_core.errors import GaussError
+from gauss_core.kd.molcas_input import MolcasCasscfConfig
 from gauss_core.provenance import CASSCF_OPENMOLCAS, DFT_AXIAL_Y, OPENMOLCAS_LOPROP
 from gauss_core.modes import Builder, CasscfGeometry, CasscfMethod
 
@@ -103,10 +104,9 @@ def check_smiles(smiles: str) -> str:
 
 CASSCF_DEFAULTS = {
     "method": CasscfMethod.OPENMOLCAS.value,  # "openmolcas" runs here; "orca" needs an ORCA 5 binary on PATH
-    "dy_basis": "ANO-RCC-VDZP",
-    # all-ligand VDZP (session 13's basis study, docs/casscf.md): MB moved a weak neutral donor's first gap by up
-    # to 10x; VDZP is 2.0-8.9 % off Dy VTZP on 4 complexes (first gap 2.0-5.7 %), for ~4-11x MB's CPU
-    "ligand_basis": "ANO-RCC-VDZP",
+    # the calculation's own defaults (MolcasCasscfConfig; why VDZP on every ligand atom: docs/casscf.md)
+    "dy_basis": MolcasCasscfConfig.dy_basis,
+    "ligand_basis": MolcasCasscfConfig.ligand_basis,
     "n_roots": 21,
     "memory_mb": 2000,
     # "assemble" (+ constrained xtb relax if relax), "axial" / "axial-ff" (GFN2 / GFN-FF chooses the axial

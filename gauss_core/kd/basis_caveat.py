@@ -7,6 +7,7 @@ all-ligand VDZP), in either direction; such a value must not be read as the comp
 from __future__ import annotations
 
 from gauss_core.ligands.build import smiles_class
+from gauss_core.provenance import recorded_basis
 
 NEUTRAL_CLASSES = (1, 2)  # neutral O, neutral N donors
 
@@ -14,8 +15,7 @@ NEUTRAL_CLASSES = (1, 2)  # neutral O, neutral N donors
 def mb_caveat(smiles: str, kd_basis: object) -> str:
     """A warning for a CASSCF result of a neutral donor computed with ligands MB; "" otherwise (another basis,
     an anionic donor, or a basis not recorded)."""
-    basis = str(kd_basis) if isinstance(kd_basis, str) else ""
-    if "ligands ANO-RCC-MB" not in basis or smiles_class(smiles) not in NEUTRAL_CLASSES:
+    if "ligands ANO-RCC-MB" not in recorded_basis(kd_basis) or smiles_class(smiles) not in NEUTRAL_CLASSES:
         return ""
     return ("Computed with ligands ANO-RCC-MB: for a neutral donor the basis study found first gaps off by up to "
             "a factor 10 against all-ligand VDZP (docs/casscf.md); re-run it in the default basis before trusting "
