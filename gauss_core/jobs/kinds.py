@@ -123,7 +123,7 @@ CASSCF_DEFAULTS = {
 # The ligand bases a chemist picks between when queueing (dashboard), with what the basis study found
 # (docs/casscf.md, docs/casscf_basis_study.csv); the other PARAM_CHOICES stay for studies and the CLI.
 LIGAND_BASIS_NOTES = {
-    "ANO-RCC-VDZP": "ANO-RCC-VDZP: first gap within 6 % of the largest basis tried; ~4-11x MB's CPU",
+    "ANO-RCC-VDZP": "ANO-RCC-VDZP: first gap within 6 % of the largest basis tried; ~4-13x MB's CPU",
     "ANO-RCC-MB": "ANO-RCC-MB: fast, but a neutral donor's first gap can be off by up to 10x",
 }
 

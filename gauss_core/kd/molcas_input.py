@@ -134,7 +134,7 @@ class MolcasCasscfConfig:
 
     dy_basis / ligand_basis: ANO-RCC contractions. The default, Dy VDZP and every other atom VDZP, is 2.0-8.9 %
     off the largest basis tried (Dy VTZP, 4 complexes; first gap 2.0-5.7 %) in the basis study
-    (docs/casscf.md); ligands MB is ~4-11x cheaper but moves a neutral donor's first gap by up to 10x.
+    (docs/casscf.md); ligands MB is ~4-13x cheaper but moves a neutral donor's first gap by up to 10x.
     ligand_basis DONOR_VDZP puts ANO-RCC-VDZP on the two axial donor atoms only and ANO-RCC-MB on every other
     non-Dy atom (waters included); SHELL_VDZP puts it on all seven first-shell donor atoms and the H atoms
     bonded to them (the waters whole) and MB elsewhere.
